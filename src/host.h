@@ -1,0 +1,82 @@
+/* host: the one place where procfs, sysfs and /dev are reached.
+ *
+ * Every path a reader uses is absolute as on a live machine ("/proc/interrupts")
+ * and is resolved under the host's root directory.  With root "/" that is the
+ * live machine; with another root it is a snapshot or a fixture tree.  Links
+ * inside a root resolve inside it; a link that would climb out of the root is
+ * not followed (EXDEV).  Captured trees sometimes hold a link as a regular file
+ * whose content is the link's target ("link-files"); they resolve like links.
+ *
+ * A host can record every path it reads, lists or resolves, with the content
+ * it saw, so that `agentune snapshot` copies exactly what inspect read.
+ */
+#ifndef AGENTUNE_HOST_H
+#define AGENTUNE_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct host_record;
+
+struct host {
+	char root[4096];   /* "/" for the live machine, no trailing slash otherwise */
+	int rootfd;        /* O_PATH descriptor of root */
+	bool live;         /* root is "/" */
+	struct host_record *rec; /* NULL unless recording for a snapshot */
+};
+
+/* Sorted list of strings owned by the list. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+
+int host_open(struct host *h, const char *root);
+void host_close(struct host *h);
+
+/* Start recording what is read (for snapshot). */
+int host_record_start(struct host *h);
+
+/* Whole file as a NUL-terminated malloc'd buffer; NULL with errno set. */
+char *host_read(const struct host *h, const char *path, size_t *len);
+
+/* First line, white space trimmed, into buf.  0 or -errno. */
+int host_read_line(const struct host *h, const char *path, char *buf, size_t sz);
+
+/* Integers from a one-value file: 0, -errno, or -EINVAL when not a number. */
+int host_read_u64(const struct host *h, const char *path, uint64_t *out);
+int host_read_s64(const struct host *h, const char *path, int64_t *out);
+
+/* Directory entries (without . and ..), sorted naturally (cpu2 < cpu10). */
+int host_list(const struct host *h, const char *dir, struct strlist *out);
+
+/* Resolves links (and link-files) in every component of path; writes the
+ * canonical absolute path (relative to root) into out.  0 or -errno. */
+int host_resolve(const struct host *h, const char *path, char *out, size_t sz);
+
+/* Target of the link at path, resolved to a canonical path ("driver" ->
+ * "/sys/bus/pci/drivers/igb").  -EINVAL if path is not a link. */
+int host_link(const struct host *h, const char *path, char *out, size_t sz);
+
+bool host_exists(const struct host *h, const char *path);
+bool host_is_dir(const struct host *h, const char *path);
+
+/* Writes data to an existing file (no O_CREAT).  0 or -errno. */
+int host_write(const struct host *h, const char *path, const char *data);
+
+/* Snapshot support: write everything recorded under dir.  0 or -errno;
+ * on error *failed names the path that could not be written. */
+int host_record_save(const struct host *h, const char *dir, const char **failed);
+/* Records an extra file that no reader read (the netlink NAPI dump). */
+int host_record_add(struct host *h, const char *path, const char *data, size_t len);
+size_t host_record_count(const struct host *h);
+
+void strlist_init(struct strlist *l);
+int strlist_add(struct strlist *l, const char *s);
+void strlist_sort(struct strlist *l);
+void strlist_free(struct strlist *l);
+/* strverscmp-like natural order, exported for readers that sort names. */
+int natural_cmp(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,71 @@
+/* util: shared helpers (util.h). */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void perr_set(struct parse_error *e, const char *file, int line, const char *fmt, ...)
+{
+	if (!e)
+		return;
+	copy_str(e->file, sizeof(e->file), file ? file : "");
+	e->line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+void perr_format(const struct parse_error *e, char *buf, size_t sz)
+{
+	if (e->line > 0)
+		snprintf(buf, sz, "%s line %d: %s", e->file, e->line, e->msg);
+	else
+		snprintf(buf, sz, "%s: %s", e->file, e->msg);
+}
+
+void copy_str(char *dst, size_t sz, const char *src)
+{
+	copy_strn(dst, sz, src, strlen(src));
+}
+
+void copy_strn(char *dst, size_t sz, const char *src, size_t n)
+{
+	if (!sz)
+		return;
+	if (n >= sz)
+		n = sz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	char *end;
+	errno = 0;
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool parse_s64(const char *s, int64_t *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
