@@ -1,1 +1,128 @@
-int main(void) { return 0; }
+/* agentune: command dispatch.  Commands live in a table (name -> handler),
+ * the way bpftool and ip do it; each one has --help. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef AGENTUNE_VERSION
+#define AGENTUNE_VERSION "0.1"
+#endif
+
+static int cmd_help(int argc, char **argv);
+static void usage_help(FILE *out);
+
+static const struct command commands[] = {
+	{ "inspect", "report IRQ, network, power and cgroup state, with findings", cmd_inspect, usage_inspect },
+	{ "snapshot", "copy every file inspect reads into a directory", cmd_snapshot, usage_snapshot },
+	{ "help", "show help for a command", cmd_help, usage_help },
+};
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "agentune %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'agentune %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "agentune %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+bool parse_uint_opt(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void usage_main(FILE *out)
+{
+	fprintf(out, "Usage: agentune COMMAND [OPTIONS]\n"
+		     "       agentune --version | help [COMMAND]\n\n"
+		     "Inspects, diagnoses and tunes the kernel path behind agent loops.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nExit codes: 0 success, 1 the operation failed, 2 usage error or bad input.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage_help(FILE *out)
+{
+	fprintf(out, "Usage: agentune help [COMMAND]\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stdout);
+		return EXIT_OK;
+	}
+	const struct command *c = find_command(argv[1]);
+	if (!c)
+		return usage_error("help", "unknown command '%s'", argv[1]);
+	c->usage(stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("agentune %s\n", AGENTUNE_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage_main(stdout);
+		return EXIT_OK;
+	}
+	const struct command *c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "agentune: unknown command '%s'\n", argv[1]);
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			c->usage(stdout);
+			return EXIT_OK;
+		}
+	}
+	/* Commands parse their options with getopt from argv[0] = their name. */
+	optind = 1;
+	return c->run(argc - 1, argv + 1);
+}

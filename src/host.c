@@ -344,7 +344,12 @@ int host_link(const struct host *h, const char *path, char *out, size_t sz)
 		pop_component(canon);
 		snprintf(joined, sizeof(joined), "%s/%s", canon, target);
 	}
-	return resolve(h, joined, true, out, sz);
+	rc = resolve(h, joined, true, out, sz);
+	/* A snapshot keeps the directory a link points to, so the link (a
+	 * driver, a device) still resolves where nothing below it was read. */
+	if (!rc && h->rec && fstatat(h->rootfd, rel(out), &st, 0) == 0 && S_ISDIR(st.st_mode))
+		record(h, REC_DIR, out, NULL, 0);
+	return rc;
 }
 
 /* Opens path for reading or writing, confined to the root. */
@@ -604,13 +609,31 @@ static int parent_dirs(int dfd, const char *path)
 	return *parent ? mkdirs(dfd, parent) : 0;
 }
 
+/* An absolute link target would point out of the snapshot on the machine
+ * that reads it: rewrite "/sys/x" seen from "/sys/class/net/l" as "../../../sys/x". */
+static void relative_target(const char *link, const char *target, char *out, size_t sz)
+{
+	if (target[0] != '/') {
+		snprintf(out, sz, "%s", target);
+		return;
+	}
+	size_t len = 0;
+	out[0] = '\0';
+	for (const char *p = link + 1; *p; p++)
+		if (*p == '/' && len + 3 < sz)
+			len += (size_t)snprintf(out + len, sz - len, "../");
+	snprintf(out + len, sz - len, "%s", target + 1);
+}
+
 static int save_entry(int dfd, const struct rec_entry *e)
 {
 	int rc = e->kind == REC_DIR ? mkdirs(dfd, e->path) : parent_dirs(dfd, e->path);
 	if (rc || e->kind == REC_DIR)
 		return rc;
 	if (e->kind == REC_LINK) {
-		if (symlinkat(e->data, dfd, rel(e->path)) < 0 && errno != EEXIST)
+		char target[PATH_MAX * 2];
+		relative_target(e->path, e->data, target, sizeof(target));
+		if (symlinkat(target, dfd, rel(e->path)) < 0 && errno != EEXIST)
 			return -errno;
 		return 0;
 	}

@@ -36,7 +36,7 @@ struct interrupts {
  * line (no header, a count out of range, ...).  Never reads past len. */
 int interrupts_parse(const char *buf, size_t len, struct interrupts *out,
 		     struct parse_error *err);
-/* Reads /proc/interrupts and, for numbered IRQs, /proc/irq/N/*. */
+/* Reads /proc/interrupts and, for numbered IRQs, /proc/irq/N/ files. */
 int interrupts_read(const struct host *h, struct interrupts *out, struct parse_error *err);
 void interrupts_free(struct interrupts *irqs);
 const struct irq_line *interrupts_find(const struct interrupts *irqs, unsigned irq);

@@ -1,0 +1,30 @@
+/* cli: what the command files share: the command table entry and option
+ * helpers that turn bad input into exit code 2 with a message. */
+#ifndef AGENTUNE_CLI_H
+#define AGENTUNE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+};
+
+/* Prints "agentune CMD: message" to stderr and returns EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "agentune CMD: message" to stderr and returns EXIT_FAIL. */
+int fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses an unsigned number in [min, max]; false on anything else. */
+bool parse_uint_opt(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+int cmd_inspect(int argc, char **argv);
+void usage_inspect(FILE *out);
+int cmd_snapshot(int argc, char **argv);
+void usage_snapshot(FILE *out);
+
+#endif

@@ -1,0 +1,86 @@
+/* agentune inspect: the host report with findings. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "findings.h"
+#include "model.h"
+#include "report.h"
+
+void usage_inspect(FILE *out)
+{
+	fprintf(out,
+		"Usage: agentune inspect [--root DIR] [--json] [--sample MS]\n\n"
+		"Reports CPUs and topology, cpufreq, cpuidle and PM QoS, interrupts (with the\n"
+		"PCI device, MSI-X vector, interface and NAPI instance behind each), softirqs,\n"
+		"softnet, network settings, cgroups and irqbalance/tuned, then findings: what\n"
+		"delays an agent loop's wakeups and the profile knob that addresses it.\n\n"
+		"  --root DIR   read procfs/sysfs under DIR (a snapshot or a fixture tree)\n"
+		"  --json       JSON output (schema agentune.inspect/1, docs/json-schema.md)\n"
+		"  --sample MS  read the counters twice, MS milliseconds apart (1-60000),\n"
+		"               and show per-CPU IRQ and softirq rates\n");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "sample", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root = "/";
+	bool json = false;
+	unsigned long sample = 0;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:js:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': root = optarg; break;
+		case 'j': json = true; break;
+		case 's':
+			if (!parse_uint_opt(optarg, 1, 60000, &sample))
+				return usage_error("inspect", "--sample: '%s' is not a number of milliseconds (1-60000)", optarg);
+			break;
+		case ':': return usage_error("inspect", "option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("inspect", "unexpected argument '%s'", argv[optind]);
+
+	struct host h;
+	int rc = host_open(&h, root);
+	if (rc)
+		return usage_error("inspect", "--root %s: %s", root, strerror(-rc));
+	if (!host_is_dir(&h, "/")) {
+		host_close(&h);
+		return usage_error("inspect", "--root %s: not a directory", root);
+	}
+	struct model m;
+	struct findings f;
+	if (model_read(&h, &m)) {
+		host_close(&h);
+		return fail("inspect", "out of memory");
+	}
+	if (sample)
+		model_sample(&h, &m, (unsigned)sample);
+	findings_eval(&m, &f);
+	rc = EXIT_OK;
+	if (json) {
+		struct json_object *o = report_inspect_json(&m, &f);
+		if (report_print_json(stdout, o))
+			rc = EXIT_FAIL;
+		json_object_put(o);
+	} else {
+		report_inspect_text(stdout, &m, &f);
+	}
+	if (fflush(stdout))
+		rc = EXIT_FAIL;
+	findings_free(&f);
+	model_free(&m);
+	host_close(&h);
+	return rc;
+}

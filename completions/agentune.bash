@@ -1,0 +1,35 @@
+# bash completion for agentune
+_agentune()
+{
+	local cur prev cmd
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	local commands="inspect snapshot help"
+
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		COMPREPLY=($(compgen -W "$commands --version --help" -- "$cur"))
+		return
+	fi
+	cmd=${COMP_WORDS[1]}
+	case "$prev" in
+	--root)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
+	--sample)
+		COMPREPLY=($(compgen -W "100 500 1000" -- "$cur"))
+		return ;;
+	esac
+	case "$cmd" in
+	inspect)
+		COMPREPLY=($(compgen -W "--root --json --sample --help" -- "$cur")) ;;
+	snapshot)
+		if [[ "$cur" == -* ]]; then
+			COMPREPLY=($(compgen -W "--root --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi ;;
+	help)
+		COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+	esac
+}
+complete -F _agentune agentune

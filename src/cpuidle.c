@@ -1,0 +1,277 @@
+/* cpuidle: driver, governor and per-CPU idle states; PM QoS from
+ * /dev/cpu_dma_latency and cpuN/power/pm_qos_resume_latency_us (cpuidle.h). */
+#include "cpuidle.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CPU_DIR "/sys/devices/system/cpu"
+#define IDLE_DIR CPU_DIR "/cpuidle"
+#define DMA_LATENCY "/dev/cpu_dma_latency"
+
+static bool numbered(const char *name, const char *prefix, unsigned *out)
+{
+	size_t n = strlen(prefix);
+	uint64_t v;
+	if (strncmp(name, prefix, n) || !name[n] ||
+	    strspn(name + n, "0123456789") != strlen(name + n))
+		return false;
+	if (!parse_u64(name + n, &v) || v >= CPUMASK_MAX_CPUS)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* Builds a path; false when it does not fit (then treated as absent). */
+static bool __attribute__((format(printf, 3, 4)))
+pathf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < sz;
+}
+
+static uint64_t read_u64(const struct host *h, const char *dir, const char *name)
+{
+	char p[512];
+	uint64_t v;
+	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_u64(h, p, &v))
+		return NA_U64;
+	return v;
+}
+
+static bool read_str(const struct host *h, const char *dir, const char *name, char *buf,
+		     size_t sz)
+{
+	char p[512];
+	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_line(h, p, buf, sz)) {
+		buf[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+bool pmqos_parse(const char *s, int64_t *out)
+{
+	char buf[32];
+	if (!s)
+		return false;
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!strcmp(buf, "n/a")) {
+		*out = PMQOS_NA;
+		return true;
+	}
+	/* The kernel stores an s32 >= 0; "-1" or "0x10" never comes from it. */
+	uint64_t v;
+	if (strspn(buf, "0123456789") != n || !parse_u64(buf, &v) || v > INT32_MAX)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+static void read_state(const struct host *h, const char *dir, unsigned index,
+		       struct idle_state *st)
+{
+	int64_t v;
+	char p[512];
+
+	memset(st, 0, sizeof(*st));
+	st->index = index;
+	read_str(h, dir, "name", st->name, sizeof(st->name));
+	/* host_read_line trims the padding some drivers put after desc. */
+	read_str(h, dir, "desc", st->desc, sizeof(st->desc));
+	if (!strcmp(st->desc, "<null>"))
+		st->desc[0] = '\0';
+	st->latency_us = read_u64(h, dir, "latency");
+	st->residency_us = read_u64(h, dir, "residency");
+	st->disabled = -1;
+	if (pathf(p, sizeof(p), "%s/disable", dir) && !host_read_s64(h, p, &v))
+		st->disabled = v != 0;
+	read_str(h, dir, "default_status", st->default_status, sizeof(st->default_status));
+	st->usage = read_u64(h, dir, "usage");
+	st->time_us = read_u64(h, dir, "time");
+	st->above = read_u64(h, dir, "above");
+	st->below = read_u64(h, dir, "below");
+	st->rejected = read_u64(h, dir, "rejected");
+}
+
+static int read_states(const struct host *h, struct cpuidle_cpu *c)
+{
+	char dir[256], sdir[512];
+	struct strlist names;
+
+	if (!pathf(dir, sizeof(dir), CPU_DIR "/cpu%u/cpuidle", c->cpu) ||
+	    host_list(h, dir, &names))
+		return 0;
+	int rc = 0;
+	c->state = calloc(names.n ? names.n : 1, sizeof(*c->state));
+	if (!c->state)
+		rc = -ENOMEM;
+	for (size_t i = 0; i < names.n && !rc; i++) {
+		unsigned k;
+		if (!numbered(names.v[i], "state", &k))
+			continue;
+		if (!pathf(sdir, sizeof(sdir), "%s/%s", dir, names.v[i]) || !host_is_dir(h, sdir))
+			continue;
+		read_state(h, sdir, k, &c->state[c->nstates++]);
+	}
+	strlist_free(&names);
+	return rc;
+}
+
+static void read_resume_latency(const struct host *h, struct cpuidle_cpu *c)
+{
+	char p[256], buf[32];
+	c->resume_latency_us = NA_S64;
+	if (pathf(p, sizeof(p), CPU_DIR "/cpu%u/power/pm_qos_resume_latency_us", c->cpu) &&
+	    !host_read_line(h, p, buf, sizeof(buf)) && !pmqos_parse(buf, &c->resume_latency_us))
+		c->resume_latency_us = NA_S64;
+}
+
+/* A live /dev/cpu_dma_latency reads as a binary little-endian s32; a
+ * snapshot keeps those 4 bytes; a hand-written tree may hold text. */
+static void read_dma_latency(const struct host *h, struct cpuidle *out)
+{
+	size_t len = 0;
+	out->cpu_dma_latency_us = NA_S64;
+	char *s = host_read(h, DMA_LATENCY, &len);
+	if (!s) {
+		if (errno == ENOENT)
+			snprintf(out->cpu_dma_latency_why, sizeof(out->cpu_dma_latency_why),
+				 "%s is absent", DMA_LATENCY);
+		else
+			snprintf(out->cpu_dma_latency_why, sizeof(out->cpu_dma_latency_why),
+				 "cannot read %s: %s", DMA_LATENCY, strerror(errno));
+		return;
+	}
+	bool text = len > 0 && strspn(s, "0123456789-+ \t\n") == len &&
+		    strpbrk(s, "0123456789");
+	if (text) {
+		char buf[32];
+		size_t a = strspn(s, " \t\n"), n = strcspn(s + a, " \t\n");
+		int64_t v;
+		copy_strn(buf, sizeof(buf), s + a, n);
+		if (parse_s64(buf, &v) && v >= INT32_MIN && v <= INT32_MAX)
+			out->cpu_dma_latency_us = v;
+	} else if (len == 4) {
+		const unsigned char *b = (const unsigned char *)s;
+		uint32_t u = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+			     (uint32_t)b[3] << 24;
+		out->cpu_dma_latency_us = (int32_t)u;
+	}
+	if (out->cpu_dma_latency_us == NA_S64)
+		snprintf(out->cpu_dma_latency_why, sizeof(out->cpu_dma_latency_why),
+			 "%s: unexpected content (%zu bytes)", DMA_LATENCY, len);
+	free(s);
+}
+
+/* The CPUs to report: cpus, or every cpuN directory when cpus is NULL. */
+static int cpu_list(const struct host *h, const struct cpumask *cpus, struct cpumask *m)
+{
+	if (cpus)
+		return cpumask_copy(m, cpus);
+	struct strlist names;
+	if (host_list(h, CPU_DIR, &names))
+		return 0;
+	int rc = 0;
+	for (size_t i = 0; i < names.n && !rc; i++) {
+		unsigned cpu;
+		if (numbered(names.v[i], "cpu", &cpu))
+			rc = cpumask_set(m, cpu);
+	}
+	strlist_free(&names);
+	return rc;
+}
+
+static int read_cpus(const struct host *h, const struct cpumask *cpus, struct cpuidle *out)
+{
+	struct cpumask m;
+	cpumask_init(&m);
+	int rc = cpu_list(h, cpus, &m);
+	unsigned n = cpumask_weight(&m);
+	if (!rc && n) {
+		out->cpu = calloc(n, sizeof(*out->cpu));
+		if (!out->cpu)
+			rc = -ENOMEM;
+	}
+	for (int cpu = cpumask_next(&m, -1); !rc && cpu >= 0; cpu = cpumask_next(&m, cpu)) {
+		struct cpuidle_cpu *c = &out->cpu[out->n++];
+		c->cpu = (unsigned)cpu;
+		read_resume_latency(h, c);
+		rc = read_states(h, c);
+	}
+	cpumask_free(&m);
+	return rc;
+}
+
+int cpuidle_read(const struct host *h, const struct cpumask *cpus, struct cpuidle *out)
+{
+	memset(out, 0, sizeof(*out));
+	read_dma_latency(h, out);
+	if (!host_is_dir(h, CPU_DIR)) {
+		snprintf(out->why, sizeof(out->why), "%s is absent", CPU_DIR);
+		return 0;
+	}
+	bool dir = host_is_dir(h, IDLE_DIR);
+	read_str(h, IDLE_DIR, "current_driver", out->driver, sizeof(out->driver));
+	if (!read_str(h, IDLE_DIR, "current_governor", out->governor, sizeof(out->governor)))
+		read_str(h, IDLE_DIR, "current_governor_ro", out->governor,
+			 sizeof(out->governor));
+	read_str(h, IDLE_DIR, "available_governors", out->available_governors,
+		 sizeof(out->available_governors));
+
+	/* The resume latency exists without cpuidle: read the CPUs anyway. */
+	int rc = read_cpus(h, cpus, out);
+	if (rc)
+		return rc;
+	bool states = false;
+	for (size_t i = 0; i < out->n && !states; i++)
+		states = out->cpu[i].nstates > 0;
+	if (!strcmp(out->driver, "none"))
+		snprintf(out->why, sizeof(out->why), "no cpuidle driver (current_driver is none)");
+	else if (!dir && !states)
+		snprintf(out->why, sizeof(out->why), "no cpuidle (%s is absent)", IDLE_DIR);
+	else
+		out->available = true;
+	return 0;
+}
+
+void cpuidle_free(struct cpuidle *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->cpu[i].state);
+	free(c->cpu);
+	memset(c, 0, sizeof(*c));
+	c->cpu_dma_latency_us = NA_S64;
+}
+
+const struct cpuidle_cpu *cpuidle_cpu(const struct cpuidle *c, unsigned cpu)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->cpu[mid].cpu == cpu)
+			return &c->cpu[mid];
+		if (c->cpu[mid].cpu < cpu)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

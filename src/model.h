@@ -1,0 +1,74 @@
+/* model: everything the readers tell about a host, joined: each IRQ with the
+ * PCI function, MSI-X vector, interface and NAPI instance behind it, and, with
+ * a sample, per-CPU rates.  Findings and reports are computed from it. */
+#ifndef AGENTUNE_MODEL_H
+#define AGENTUNE_MODEL_H
+
+#include "cgroup.h"
+#include "cpufreq.h"
+#include "cpuidle.h"
+#include "interrupts.h"
+#include "net.h"
+#include "pci.h"
+#include "services.h"
+#include "softirqs.h"
+#include "softnet.h"
+#include "topology.h"
+
+/* What stands behind one numbered IRQ (all fields optional). */
+struct irq_device {
+	const struct pci_func *pci;   /* NULL when no PCI function matches */
+	char bdf[32];                 /* from sysfs or from the IRQ's name */
+	int vector;                   /* MSI/MSI-X vector index, -1 unknown */
+	char mode[8];                 /* "msix", "msi", "" */
+	char ifname[32];              /* network interface, "" */
+	const struct napi_inst *napi;
+	const char *kind;             /* "net", "nvme", "storage", "gpu", "other", "" */
+};
+
+/* Counter sections keep their own availability: a parse error there (with
+ * file and line) must not hide the rest of the report. */
+struct section {
+	bool ok;
+	char why[320];
+};
+
+struct sample {
+	bool taken;
+	unsigned interval_ms;
+	double **irq_rate;            /* [line][column] per second; NULL rows for
+	                               * lines absent in the second read */
+	double **softirq_rate;        /* [vector][column] */
+	struct softnet delta;         /* second read minus first, per CPU */
+};
+
+struct model {
+	char root[4096];
+	char hostname[128], kernel[128];
+	struct topology topo;
+	struct cpufreq freq;
+	struct cpuidle idle;
+	struct section irqs_sec, softirqs_sec, softnet_sec;
+	struct interrupts irqs;
+	struct irq_device *irqdev;    /* parallel to irqs.lines */
+	struct softirqs softirqs;
+	struct softnet softnet;
+	struct pci pci;
+	struct net net;
+	struct cgroup_info cgroup;
+	struct services svc;
+	struct sample sample;
+};
+
+/* Reads every section; a section that cannot be read is marked unavailable.
+ * Returns 0, or -ENOMEM. */
+int model_read(const struct host *h, struct model *m);
+/* Reads the counters again after ms milliseconds and computes rates. */
+int model_sample(const struct host *h, struct model *m, unsigned ms);
+void model_free(struct model *m);
+
+/* CPUs the report iterates over: online if known, else present, else those
+ * with a directory. */
+void model_cpus(const struct model *m, struct cpumask *out);
+
+#endif

@@ -1,0 +1,196 @@
+/* napi_netlink: NAPI instances from the `netdev` generic-netlink family.
+ *
+ * The build host's uapi headers (Debian 12, Linux 6.1) have no
+ * <linux/netdev.h>, so the few constants used here are defined below with the
+ * values of the kernel's include/uapi/linux/netdev.h (generated from
+ * Documentation/netlink/specs/netdev.yaml).  They are ABI: the kernel only
+ * appends to these enums. */
+#include "napi_netlink.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#ifndef NETDEV_FAMILY_NAME
+#define NETDEV_FAMILY_NAME "netdev"
+#endif
+#ifndef NETDEV_FAMILY_VERSION
+#define NETDEV_FAMILY_VERSION 1
+#endif
+/* enum { NETDEV_CMD_DEV_GET = 1, ..._DEV_*_NTF, PAGE_POOL_GET, ..._NTF x3,
+ * PAGE_POOL_STATS_GET, QUEUE_GET, NAPI_GET (11), QSTATS_GET, BIND_RX,
+ * NAPI_SET, BIND_TX } */
+#ifndef NETDEV_CMD_NAPI_GET
+#define NETDEV_CMD_NAPI_GET 11
+#endif
+/* enum netdev_a_napi */
+#ifndef NETDEV_A_NAPI_IFINDEX
+#define NETDEV_A_NAPI_IFINDEX 1            /* u32 */
+#define NETDEV_A_NAPI_ID 2                 /* u32 */
+#define NETDEV_A_NAPI_IRQ 3                /* u32, absent without an IRQ */
+#define NETDEV_A_NAPI_PID 4                /* u32, threaded NAPI only */
+#endif
+#ifndef NETDEV_A_NAPI_DEFER_HARD_IRQS
+#define NETDEV_A_NAPI_DEFER_HARD_IRQS 5    /* u32, Linux 6.13+ */
+#endif
+#ifndef NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT
+#define NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT 6  /* uint (4 or 8 bytes), 6.13+ */
+#endif
+#ifndef NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT
+#define NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT 7 /* uint, 6.13+ */
+#endif
+/* Newer attributes (THREADED = 8, ...) are ignored: nla_parse skips types
+ * above the maximum it is given. */
+#define NAPI_ATTR_MAX NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT
+
+struct dump_ctx {
+	struct napi_inst *v;
+	size_t n, cap;
+	int err;               /* -ENOMEM from the callback */
+};
+
+static bool get_u32(struct nlattr *a, uint32_t *out)
+{
+	if (!a || nla_len(a) < 4)
+		return false;
+	*out = nla_get_u32(a);
+	return true;
+}
+
+/* NLA_UINT: the kernel sends 4 bytes when the value fits, else 8. */
+static int64_t get_uint(struct nlattr *a)
+{
+	if (!a)
+		return NA_S64;
+	if (nla_len(a) == 4)
+		return nla_get_u32(a);
+	if (nla_len(a) == 8) {
+		uint64_t v = nla_get_u64(a);
+		return v > INT64_MAX ? NA_S64 : (int64_t)v;
+	}
+	return NA_S64;
+}
+
+static int on_napi(struct nl_msg *msg, void *arg)
+{
+	struct dump_ctx *c = arg;
+	struct nlattr *tb[NAPI_ATTR_MAX + 1];
+	uint32_t v;
+
+	/* No policy: a length we do not expect makes the field NA instead
+	 * of dropping the whole message. */
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NAPI_ATTR_MAX, NULL) < 0)
+		return NL_SKIP;
+	if (!tb[NETDEV_A_NAPI_ID])
+		return NL_SKIP;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct napi_inst *nv = realloc(c->v, cap * sizeof(*nv));
+		if (!nv) {
+			c->err = -ENOMEM;
+			return NL_STOP;
+		}
+		c->v = nv;
+		c->cap = cap;
+	}
+	struct napi_inst *ni = &c->v[c->n];
+	memset(ni, 0, sizeof(*ni));
+	ni->ifindex = -1;
+	ni->irq = -1;
+	ni->pid = -1;
+	if (get_u32(tb[NETDEV_A_NAPI_ID], &v))
+		ni->id = v;
+	if (get_u32(tb[NETDEV_A_NAPI_IFINDEX], &v) && v <= INT32_MAX)
+		ni->ifindex = (int)v;
+	if (get_u32(tb[NETDEV_A_NAPI_IRQ], &v) && v <= INT32_MAX)
+		ni->irq = (int)v;
+	if (get_u32(tb[NETDEV_A_NAPI_PID], &v) && v <= INT32_MAX)
+		ni->pid = (int)v;
+	ni->defer_hard_irqs = get_u32(tb[NETDEV_A_NAPI_DEFER_HARD_IRQS], &v) ? (int64_t)v : NA_S64;
+	ni->gro_flush_timeout_ns = get_uint(tb[NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT]);
+	ni->irq_suspend_timeout_ns = get_uint(tb[NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT]);
+	c->n++;
+	return NL_OK;
+}
+
+static int fail(char *why, size_t whysz, int rc, const char *fmt, const char *detail)
+{
+	snprintf(why, whysz, fmt, detail);
+	return rc;
+}
+
+/* Sends the dump request and collects the answers into c. */
+static int do_dump(struct nl_sock *sk, int family, struct dump_ctx *c, char *why,
+		   size_t whysz)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	if (!msg)
+		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
+			 NETDEV_CMD_NAPI_GET, NETDEV_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
+	}
+	int rc = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (rc < 0)
+		return fail(why, whysz, -EIO, "netdev netlink: send failed: %s",
+			    nl_geterror(rc));
+	rc = nl_recvmsgs_default(sk);
+	if (c->err)
+		return fail(why, whysz, c->err, "%s", "out of memory");
+	if (rc == -NLE_OPNOTSUPP)
+		return fail(why, whysz, -EOPNOTSUPP,
+			    "netdev netlink family has no NAPI_GET (kernel older than 6.8): %s",
+			    nl_geterror(rc));
+	if (rc < 0)
+		return fail(why, whysz, -EIO, "netdev netlink NAPI dump failed: %s",
+			    nl_geterror(rc));
+	return 0;
+}
+
+int napi_netlink_dump(struct net *n, char *why, size_t whysz)
+{
+	struct dump_ctx c = { 0 };
+	int rc;
+
+	struct nl_sock *sk = nl_socket_alloc();
+	if (!sk)
+		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
+	rc = genl_connect(sk);
+	if (rc < 0) {
+		rc = fail(why, whysz, -EIO, "generic netlink unavailable: %s", nl_geterror(rc));
+		goto out;
+	}
+	int family = genl_ctrl_resolve(sk, NETDEV_FAMILY_NAME);
+	if (family < 0) {
+		rc = fail(why, whysz, -ENOENT,
+			  "netdev netlink family not found (kernel older than 6.3?): %s",
+			  nl_geterror(family));
+		goto out;
+	}
+	/* Answers are sized by peeking, so big dumps are not truncated. */
+	nl_socket_enable_msg_peek(sk);
+	rc = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_napi, &c);
+	if (rc < 0) {
+		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		goto out;
+	}
+	rc = do_dump(sk, family, &c, why, whysz);
+	if (rc == 0) {
+		free(n->napi);
+		n->napi = c.v;
+		n->nnapi = c.n;
+		c.v = NULL;
+	}
+out:
+	free(c.v);
+	nl_socket_free(sk);
+	return rc;
+}

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Benchmarks for `make bench` (which runs `make all` first; this script builds
+# nothing).  Every figure is a ratio measured side by side in one run on this
+# machine.  The script is a report: it prints PASS/FAIL per target and exits 0
+# whatever the figures; it exits non-zero only when it cannot run at all.
+#
+#   tests/bench/run.sh [BENCH...]          BENCH: inspect (default: all)
+#
+# Environment:
+#   AGENTUNE=path       binary under test (default build/agentune)
+#   GENHOST=path        tree generator (default build/tests/genhost)
+#   BENCH_REPEAT=N      timed runs per command, median taken (default 5)
+#   BENCH_SIZES="C:I …" CPU:IRQ sizes (default "2:16 64:256 256:1024 1024:4096")
+#   BENCH_GROWTH_UNIT   byte (default) or file: what the growth check divides
+#                       inspect time by (files grow ~16x from 64 to 1024
+#                       CPUs, bytes ~170x: "file" is the stricter check)
+#   BENCH_TMPDIR=dir    where trees are generated (default /dev/shm when
+#                       writable: a tmpfs keeps disk speed out of the figures)
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+
+AGENTUNE=${AGENTUNE:-build/agentune}
+GENHOST=${GENHOST:-build/tests/genhost}
+BENCH_REPEAT=${BENCH_REPEAT:-5}
+BENCH_SIZES=${BENCH_SIZES:-"2:16 64:256 256:1024 1024:4096"}
+BENCH_GROWTH_UNIT=${BENCH_GROWTH_UNIT:-byte}
+
+WORK=""
+cleanup() {
+	[[ -z $WORK ]] || rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# The one scratch directory (removed on exit); benchmarks use subdirectories.
+make_workdir() {
+	local base=${BENCH_TMPDIR:-}
+	if [[ -z $base ]]; then
+		if [[ -d /dev/shm && -w /dev/shm ]]; then base=/dev/shm; else base=${TMPDIR:-/tmp}; fi
+	fi
+	WORK=$(mktemp -d "$base/agentune-bench.XXXXXX")
+}
+
+# Nanoseconds; $EPOCHREALTIME (bash 5) costs no fork, so nothing but the
+# command lands inside the measured interval.  date +%s%N otherwise.
+now_ns() {
+	if [[ -n ${EPOCHREALTIME:-} ]]; then
+		local t=${EPOCHREALTIME/[.,]/}
+		printf '%s\n' "$((10#$t * 1000))"
+	else
+		date +%s%N
+	fi
+}
+
+# Runs "$@" once with stdout to /dev/null; prints its wall time in ns.
+# Returns the command's status.
+time_ns() {
+	local t0 t1 rc=0
+	t0=$(now_ns)
+	"$@" >/dev/null || rc=$?
+	t1=$(now_ns)
+	printf '%s\n' "$((t1 - t0))"
+	return "$rc"
+}
+
+# Median of the numbers on stdin (mean of the two middle ones when even).
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "nan"; exit }
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# awk as a calculator: calc 'a / b' a=1 b=2
+calc() {
+	local expr=$1
+	shift
+	awk -v OFS= "$@" "BEGIN { print $expr }"
+}
+
+require_bins() {
+	[[ -x $GENHOST ]] || die "$GENHOST missing (run make all, or set GENHOST=)"
+	[[ -x $AGENTUNE ]] || command -v "$AGENTUNE" >/dev/null ||
+		die "$AGENTUNE missing (run make all, or set AGENTUNE=)"
+}
+
+# ---------------------------------------------------------------------------
+# inspect: `agentune inspect --root DIR --json` against `cat` of the very same
+# files, on synthetic trees of 2 to 1024 CPUs.  Targets: inspect at most 3x
+# cat at every size, and inspect time per byte at 1024 CPUs at most 2x the
+# one at 64 CPUs (time grows linearly with the snapshot).
+
+inspect_cmd() {
+	"$AGENTUNE" inspect --root "$1" --json
+}
+
+cat_cmd() {
+	xargs -0 cat <"$1"
+}
+
+# One size: appends "cpus irqs files bytes inspect_ns cat_ns status" to
+# INSPECT_ROWS.
+bench_inspect_size() {
+	local cpus=$1 irqs=$2 dir tree list out files bytes rc=0 t i
+	local -a ti=() tc=()
+
+	dir=$WORK/inspect-$cpus-$irqs
+	mkdir -p "$dir"
+	tree=$dir/root
+	list=$dir/files.list
+	out=$dir/inspect.json
+	"$GENHOST" --cpus "$cpus" --irqs "$irqs" --seed 1 "$tree" || die "genhost failed ($cpus CPUs)"
+	find "$tree" -type f -print0 >"$list"
+	files=$(tr -cd '\0' <"$list" | wc -c)
+	bytes=$(xargs -0 cat <"$list" | wc -c)
+
+	# Untimed first run of each: warms the page cache and checks the output.
+	local status=ok
+	"$AGENTUNE" inspect --root "$tree" --json >"$out" 2>"$dir/inspect.err" || rc=$?
+	if ((rc != 0)); then
+		status="inspect-exit-$rc"
+		echo "bench: inspect failed on $cpus CPUs (exit $rc): $(head -c 300 "$dir/inspect.err")" >&2
+	elif [[ ! -s $out ]]; then
+		status="empty-output"
+		echo "bench: inspect --json on $cpus CPUs printed nothing" >&2
+	elif command -v jq >/dev/null && ! jq -e . "$out" >/dev/null 2>&1; then
+		status="bad-json"
+		echo "bench: inspect --json on $cpus CPUs printed invalid JSON" >&2
+	fi
+	cat_cmd "$list" >/dev/null
+
+	# Interleaved, so both see the same machine state.
+	for ((i = 0; i < BENCH_REPEAT; i++)); do
+		t=$(time_ns inspect_cmd "$tree" 2>/dev/null) || true
+		ti+=("$t")
+		t=$(time_ns cat_cmd "$list")
+		tc+=("$t")
+	done
+	INSPECT_ROWS+=("$cpus $irqs $files $bytes $(printf '%s\n' "${ti[@]}" | median) \
+$(printf '%s\n' "${tc[@]}" | median) $status")
+	rm -rf -- "$dir"
+}
+
+bench_inspect() {
+	local row size cpus irqs
+	INSPECT_ROWS=()
+	echo "## inspect vs cat of the same files (median of $BENCH_REPEAT runs)"
+	echo
+	echo "binary: $AGENTUNE; trees: $GENHOST, seed 1"
+	[[ $AGENTUNE == build/agentune ]] || echo "note: AGENTUNE overridden: figures are for $AGENTUNE"
+	echo
+	for size in $BENCH_SIZES; do
+		cpus=${size%%:*}
+		irqs=${size##*:}
+		echo "  $cpus CPUs, $irqs IRQs ..." >&2
+		bench_inspect_size "$cpus" "$irqs"
+	done
+
+	echo "| cpus | irqs | files | bytes | inspect ms | cat ms | ratio | inspect µs/file | status |"
+	echo "|-----:|-----:|------:|------:|-----------:|-------:|------:|----------------:|--------|"
+	local ratio_ok=1 f b ti tc st
+	local g_from="" g_to=""
+	for row in "${INSPECT_ROWS[@]}"; do
+		read -r cpus irqs f b ti tc st <<<"$row"
+		calc '"| " c " | " i " | " f " | " b " | " sprintf("%.2f", ti / 1e6) " | " \
+			sprintf("%.2f", tc / 1e6) " | " sprintf("%.2f", tc > 0 ? ti / tc : 0) " | " \
+			sprintf("%.1f", f > 0 ? ti / 1e3 / f : 0) " | " st " |"' \
+			-v c="$cpus" -v i="$irqs" -v f="$f" -v b="$b" -v ti="$ti" -v tc="$tc" -v st="$st"
+		if [[ $st != ok ]] || [[ $(calc 'ti <= 3 * tc' -v ti="$ti" -v tc="$tc") != 1 ]]; then
+			ratio_ok=0
+		fi
+		[[ $cpus == 64 ]] && g_from=$row
+		[[ $cpus == 1024 ]] && g_to=$row
+	done
+	echo
+
+	if ((ratio_ok)); then
+		echo "PASS inspect/cat ratio <= 3 at every size"
+	else
+		echo "FAIL inspect/cat ratio <= 3 at every size (or inspect failed; see status)"
+	fi
+
+	if [[ -z $g_from || -z $g_to ]]; then
+		echo "SKIP growth check: needs the 64- and 1024-CPU sizes in BENCH_SIZES"
+		return 0
+	fi
+	local f1 b1 t1 c1 s1 f2 b2 t2 c2 s2 per_byte per_file per_cat growth
+	read -r _ _ f1 b1 t1 c1 s1 <<<"$g_from"
+	read -r _ _ f2 b2 t2 c2 s2 <<<"$g_to"
+	if [[ $s1 != ok || $s2 != ok ]]; then
+		echo "FAIL growth check: inspect did not run cleanly at 64 or 1024 CPUs ($s1, $s2)"
+		return 0
+	fi
+	per_byte=$(calc 'sprintf("%.2f", (t2 / b2) / (t1 / b1))' -v t1="$t1" -v b1="$b1" -v t2="$t2" -v b2="$b2")
+	per_file=$(calc 'sprintf("%.2f", (t2 / f2) / (t1 / f1))' -v t1="$t1" -v f1="$f1" -v t2="$t2" -v f2="$f2")
+	per_cat=$(calc 'sprintf("%.2f", (t2 / c2) / (t1 / c1))' -v t1="$t1" -v c1="$c1" -v t2="$t2" -v c2="$c2")
+	echo "growth 64 -> 1024 CPUs: inspect time per byte x$per_byte, per file x$per_file," \
+		"per ms of cat x$per_cat (files x$(calc 'sprintf("%.1f", f2 / f1)' -v f1="$f1" -v f2="$f2")," \
+		"bytes x$(calc 'sprintf("%.1f", b2 / b1)' -v b1="$b1" -v b2="$b2"))"
+	case $BENCH_GROWTH_UNIT in
+	byte) growth=$per_byte ;;
+	file) growth=$per_file ;;
+	*) die "BENCH_GROWTH_UNIT must be byte or file" ;;
+	esac
+	if [[ $(calc 'p <= 2' -v p="$growth") == 1 ]]; then
+		echo "PASS inspect time per $BENCH_GROWTH_UNIT at 1024 CPUs <= 2x that at 64 CPUs (x$growth)"
+	else
+		echo "FAIL inspect time per $BENCH_GROWTH_UNIT at 1024 CPUs <= 2x that at 64 CPUs (x$growth)"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+
+ALL_BENCHES=(inspect)
+
+main() {
+	local benches=("$@") b
+	((${#benches[@]})) || benches=("${ALL_BENCHES[@]}")
+	[[ $BENCH_REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive integer"
+	[[ $BENCH_GROWTH_UNIT == byte || $BENCH_GROWTH_UNIT == file ]] ||
+		die "BENCH_GROWTH_UNIT must be byte or file"
+	for b in "${benches[@]}"; do
+		declare -F "bench_$b" >/dev/null || die "unknown benchmark '$b' (have: ${ALL_BENCHES[*]})"
+	done
+	require_bins
+	make_workdir
+	echo "# agentune benchmarks ($(uname -r), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%M:%SZ))"
+	echo
+	for b in "${benches[@]}"; do
+		"bench_$b"
+		echo
+	done
+	return 0
+}
+
+main "$@"

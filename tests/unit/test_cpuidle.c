@@ -1,0 +1,487 @@
+/* Unit tests: cpuidle and PM QoS reader on the project's trees, every shared
+ * capture, small temporary trees and the live machine. */
+#include "testutil.h"
+#include "cpuidle.h"
+#include "topology.h"
+
+#include <unistd.h>
+
+static void read_present(struct host *h, struct cpuidle *c)
+{
+	struct topology t;
+	assert_int_equal(topology_read(h, &t), 0);
+	assert_int_equal(cpuidle_read(h, t.has_present ? &t.present : NULL, c), 0);
+	topology_free(&t);
+}
+
+static const struct cpuidle_cpu *cpu_of(const struct cpuidle *c, unsigned cpu)
+{
+	const struct cpuidle_cpu *cc = cpuidle_cpu(c, cpu);
+	assert_non_null(cc);
+	assert_int_equal(cc->cpu, cpu);
+	return cc;
+}
+
+static void pmqos_values(void **state)
+{
+	int64_t v = 7;
+	assert_true(pmqos_parse("n/a\n", &v));
+	assert_int_equal(v, PMQOS_NA);
+	assert_true(pmqos_parse("0", &v));
+	assert_int_equal(v, PMQOS_NO_CONSTRAINT);
+	assert_true(pmqos_parse("20\n", &v));
+	assert_int_equal(v, 20);
+	assert_true(pmqos_parse("  100 ", &v));
+	assert_int_equal(v, 100);
+	assert_true(pmqos_parse("2147483647", &v));
+	assert_int_equal(v, 2147483647);
+	v = 7;
+	assert_false(pmqos_parse("", &v));
+	assert_false(pmqos_parse("\n", &v));
+	assert_false(pmqos_parse("-5", &v));
+	assert_false(pmqos_parse("0x10", &v));
+	assert_false(pmqos_parse("abc", &v));
+	assert_false(pmqos_parse("n/a/b", &v));
+	assert_false(pmqos_parse("2147483648", &v));
+	assert_false(pmqos_parse("99999999999999999999999", &v));
+	assert_false(pmqos_parse(NULL, &v));
+	assert_int_equal(v, 7);
+}
+
+static void intel_80cpu(void **state)
+{
+	static const char *names[] = { "POLL", "C1", "C1E", "C6" };
+	static const char *descs[] = { "CPUIDLE CORE POLL IDLE", "MWAIT 0x00", "MWAIT 0x01",
+				       "MWAIT 0x20" };
+	static const uint64_t lat[] = { 0, 2, 10, 133 }, res[] = { 0, 2, 20, 600 };
+	struct host h;
+	struct cpuidle c;
+	OPEN_FIXTURE(&h, "intel-pstate-80cpu");
+	read_present(&h, &c);
+	assert_true(c.available);
+	assert_string_equal(c.driver, "intel_idle");
+	assert_string_equal(c.governor, "menu");
+	assert_string_equal(c.available_governors, "ladder menu teo");
+	assert_int_equal(c.cpu_dma_latency_us, CPU_DMA_LATENCY_DEFAULT); /* binary */
+	assert_string_equal(c.cpu_dma_latency_why, "");
+	assert_int_equal(c.n, 80);
+	for (unsigned cpu = 0; cpu < 76; cpu++) {
+		const struct cpuidle_cpu *cc = cpu_of(&c, cpu);
+		assert_int_equal(cc->nstates, 4);
+		for (unsigned k = 0; k < 4; k++) {
+			const struct idle_state *s = &cc->state[k];
+			assert_int_equal(s->index, k);
+			assert_string_equal(s->name, names[k]);
+			assert_string_equal(s->desc, descs[k]);
+			assert_int_equal(s->latency_us, lat[k]);
+			assert_int_equal(s->residency_us, res[k]);
+			assert_int_equal(s->disabled, cpu == 5 && k == 3);
+			if (!(cpu == 0 && k == 3)) {
+				assert_int_equal(s->usage, 1000 * (k + 1) + cpu);
+				assert_int_equal(s->time_us, 50000 * (k + 1) + cpu);
+			}
+		}
+	}
+	const struct idle_state *s = &cpu_of(&c, 0)->state[3];
+	assert_int_equal(s->usage, 4294967303ull);
+	assert_int_equal(s->time_us, 18075336307000ull);
+	assert_string_equal(s->default_status, "enabled");
+	assert_int_equal(s->above, 9);
+	assert_int_equal(s->below, 15);
+	assert_int_equal(s->rejected, 0);
+	s = &cpu_of(&c, 1)->state[3];
+	assert_string_equal(s->default_status, "");
+	assert_true(s->above == NA_U64 && s->below == NA_U64 && s->rejected == NA_U64);
+	/* offline CPUs: no cpuidle/, but their PM QoS file */
+	assert_int_equal(cpu_of(&c, 77)->nstates, 0);
+	assert_int_equal(cpu_of(&c, 77)->resume_latency_us, 0);
+	for (unsigned cpu = 4; cpu <= 7; cpu++)
+		assert_int_equal(cpu_of(&c, cpu)->resume_latency_us, PMQOS_NA);
+	assert_int_equal(cpu_of(&c, 8)->resume_latency_us, 20);
+	assert_int_equal(cpu_of(&c, 9)->resume_latency_us, PMQOS_NO_CONSTRAINT);
+	assert_int_equal(cpu_of(&c, 3)->resume_latency_us, PMQOS_NO_CONSTRAINT);
+	assert_null(cpuidle_cpu(&c, 80));
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void acpi_4cpu(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_FIXTURE(&h, "acpi-cpufreq-4cpu");
+	read_present(&h, &c);
+	assert_true(c.available);
+	assert_string_equal(c.driver, "acpi_idle");
+	assert_string_equal(c.governor, "menu"); /* current_governor_ro */
+	assert_string_equal(c.available_governors, "");
+	assert_int_equal(c.cpu_dma_latency_us, 100); /* decimal text */
+	assert_int_equal(c.n, 4);
+	const struct cpuidle_cpu *c0 = cpu_of(&c, 0), *c3 = cpu_of(&c, 3);
+	assert_int_equal(c0->nstates, 4);
+	assert_string_equal(c0->state[1].name, "C1");
+	assert_int_equal(c0->state[1].latency_us, 1);
+	assert_int_equal(c0->state[1].residency_us, 2);
+	assert_int_equal(c0->state[2].latency_us, 100);
+	assert_int_equal(c0->state[3].latency_us, 1000);
+	assert_int_equal(c0->state[3].residency_us, 2000);
+	assert_int_equal(c0->state[3].disabled, 0);
+	assert_string_equal(c0->state[3].desc, "ACPI IOPORT 0x815");
+	/* old-style: no residency, no disable */
+	assert_int_equal(c3->nstates, 4);
+	assert_string_equal(c3->state[3].name, "C3");
+	assert_int_equal(c3->state[3].latency_us, 1000);
+	assert_true(c3->state[3].residency_us == NA_U64);
+	assert_int_equal(c3->state[3].disabled, -1);
+	assert_int_equal(c3->state[3].usage, 303);
+	assert_int_equal(c3->state[3].time_us, 30003);
+	assert_int_equal(c3->resume_latency_us, 0);
+	cpuidle_free(&c);
+
+	/* NULL: every cpuN directory */
+	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
+	assert_int_equal(c.n, 4);
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+/* A CPU in the mask without a directory still gets an (empty) entry. */
+static void cpus_mask(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	struct cpumask m;
+	cpumask_init(&m);
+	OPEN_FIXTURE(&h, "acpi-cpufreq-4cpu");
+	assert_int_equal(cpulist_parse("1,3,9", &m), 0);
+	assert_int_equal(cpuidle_read(&h, &m, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.cpu[0].cpu, 1);
+	assert_int_equal(c.cpu[1].cpu, 3);
+	assert_int_equal(cpu_of(&c, 9)->nstates, 0);
+	assert_true(cpu_of(&c, 9)->resume_latency_us == NA_S64);
+	assert_null(cpuidle_cpu(&c, 0));
+	cpuidle_free(&c);
+	cpumask_free(&m);
+	host_close(&h);
+}
+
+static void shared_all(void **state)
+{
+	struct host probe;
+	struct strlist names;
+	if (!shared_available())
+		skip();
+	assert_int_equal(shared_hosts(&probe, &names), 0);
+	size_t with_states = 0;
+	for (size_t i = 0; i < names.n; i++) {
+		struct host h;
+		struct cpuidle c;
+		char root[1024], p[512];
+		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
+		assert_int_equal(host_open(&h, root), 0);
+		read_present(&h, &c);
+		/* no capture has /dev */
+		assert_true(c.cpu_dma_latency_us == NA_S64);
+		assert_true(c.cpu_dma_latency_why[0] != '\0');
+		if (!c.available)
+			assert_true(c.why[0] != '\0');
+		bool states = false;
+		for (size_t k = 0; k < c.n; k++) {
+			const struct cpuidle_cpu *cc = &c.cpu[k];
+			if (k)
+				assert_true(cc->cpu > c.cpu[k - 1].cpu);
+			snprintf(p, sizeof(p),
+				 "/sys/devices/system/cpu/cpu%u/power/pm_qos_resume_latency_us",
+				 cc->cpu);
+			assert_int_equal(host_exists(&h, p), cc->resume_latency_us != NA_S64);
+			for (size_t j = 0; j < cc->nstates; j++) {
+				const struct idle_state *s = &cc->state[j];
+				states = true;
+				if (j)
+					assert_true(s->index > cc->state[j - 1].index);
+				assert_true(s->name[0] != '\0');
+				size_t len = strlen(s->desc);
+				assert_true(len == 0 || s->desc[len - 1] != ' ');
+				assert_true(strcmp(s->desc, "<null>") != 0);
+				assert_true(s->disabled >= -1 && s->disabled <= 1);
+				snprintf(p, sizeof(p),
+					 "/sys/devices/system/cpu/cpu%u/cpuidle/state%u/latency",
+					 cc->cpu, s->index);
+				assert_int_equal(host_exists(&h, p), s->latency_us != NA_U64);
+				snprintf(p, sizeof(p),
+					 "/sys/devices/system/cpu/cpu%u/cpuidle/state%u/residency",
+					 cc->cpu, s->index);
+				assert_int_equal(host_exists(&h, p), s->residency_us != NA_U64);
+				if (s->residency_us != NA_U64 && j + 1 < cc->nstates &&
+				    cc->state[j + 1].residency_us != NA_U64)
+					assert_true(s->residency_us <= cc->state[j + 1].residency_us);
+			}
+		}
+		if (states) {
+			with_states++;
+			assert_true(c.available);
+		}
+		cpuidle_free(&c);
+		host_close(&h);
+	}
+	assert_true(with_states >= 9);
+	strlist_free(&names);
+}
+
+static void crm_intel_idle(void **state)
+{
+	static const uint64_t lat[] = { 0, 2, 10, 133 }, res[] = { 0, 2, 20, 600 };
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "crm-xeon-server-112cpu-isolated");
+	read_present(&h, &c);
+	assert_true(c.available);
+	assert_string_equal(c.driver, "intel_idle");
+	assert_string_equal(c.governor, "menu"); /* current_governor_ro */
+	assert_int_equal(c.n, 112);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_int_equal(c.cpu[i].nstates, 4);
+		assert_int_equal(c.cpu[i].resume_latency_us, 0);
+		for (size_t k = 0; k < 4; k++) {
+			assert_int_equal(c.cpu[i].state[k].latency_us, lat[k]);
+			assert_int_equal(c.cpu[i].state[k].residency_us, res[k]);
+		}
+	}
+	const struct idle_state *s = &cpu_of(&c, 0)->state[3];
+	assert_string_equal(s->name, "C6");
+	assert_string_equal(s->default_status, "enabled");
+	assert_int_equal(s->time_us, 18075336307ull);
+	assert_int_equal(s->usage, 492588);
+	assert_string_equal(cpu_of(&c, 0)->state[0].name, "POLL");
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void epyc_null_desc(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "ul-amd-epyc-7451-2s-96cpu");
+	read_present(&h, &c);
+	assert_string_equal(c.driver, "acpi_idle");
+	assert_int_equal(c.n, 96);
+	const struct cpuidle_cpu *c0 = cpu_of(&c, 0);
+	assert_int_equal(c0->nstates, 3);
+	assert_string_equal(c0->state[1].desc, "ACPI HLT");
+	assert_string_equal(c0->state[2].name, "C2");
+	assert_string_equal(c0->state[2].desc, ""); /* "<null>" */
+	assert_int_equal(c0->state[2].latency_us, 100);
+	assert_int_equal(c0->state[2].residency_us, 200);
+	assert_int_equal(c0->state[2].time_us, 649512255968ull);
+	assert_int_equal(cpu_of(&c, 7)->state[2].usage, 1412560846);
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void qcom_clusters(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "ul-arm-qcom-A510-A710-A715-X3");
+	read_present(&h, &c);
+	assert_true(c.available);
+	assert_string_equal(c.driver, "psci_idle");
+	assert_string_equal(c.governor, "qcom-cpu-lpm");
+	assert_string_equal(c.available_governors, "menu teo qcom-cpu-lpm");
+	assert_string_equal(cpu_of(&c, 0)->state[0].name, "WFI");
+	assert_string_equal(cpu_of(&c, 0)->state[1].name, "silver-c4");
+	assert_int_equal(cpu_of(&c, 0)->state[1].latency_us, 1300);
+	assert_string_equal(cpu_of(&c, 3)->state[1].name, "gold-c4");
+	assert_int_equal(cpu_of(&c, 3)->state[1].residency_us, 8136);
+	assert_string_equal(cpu_of(&c, 7)->state[1].name, "gold-plus-c4");
+	assert_int_equal(cpu_of(&c, 7)->state[1].latency_us, 1850);
+	assert_int_equal(cpu_of(&c, 7)->state[1].residency_us, 7480);
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void u8500_padded(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "hwloc-arm-u8500-2cpu");
+	read_present(&h, &c);
+	assert_string_equal(c.driver, "cpuidle_driver");
+	const struct cpuidle_cpu *c0 = cpu_of(&c, 0);
+	assert_int_equal(c0->nstates, 7);
+	assert_string_equal(c0->state[0].name, "C0");
+	assert_string_equal(c0->state[0].desc, "Running");
+	assert_string_equal(c0->state[3].desc, "ApIdle, ARM PLL off");
+	assert_string_equal(c0->state[6].desc, "ApDeepsleep, UL PLL off");
+	assert_int_equal(c0->state[5].latency_us, 8800);
+	assert_true(c0->state[5].residency_us == NA_U64);
+	assert_int_equal(c0->state[5].disabled, -1);
+	assert_true(c0->resume_latency_us == NA_S64); /* no power/ on that kernel */
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void knc_no_residency(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "hwloc-xeon-e5-2680-2s-knc");
+	read_present(&h, &c);
+	assert_int_equal(c.n, 16);
+	const struct cpuidle_cpu *c7 = cpu_of(&c, 7);
+	assert_int_equal(c7->nstates, 4);
+	assert_string_equal(c7->state[0].name, "C0");
+	assert_int_equal(c7->state[1].latency_us, 3);
+	assert_int_equal(c7->state[3].latency_us, 93);
+	assert_true(c7->state[3].residency_us == NA_U64);
+	assert_int_equal(c7->state[1].time_us, 133103819332ull);
+	cpuidle_free(&c);
+	host_close(&h);
+
+	OPEN_SHARED(&h, "hwloc-xeon-e7-4870-4s-40cpu");
+	read_present(&h, &c);
+	assert_string_equal(cpu_of(&c, 0)->state[1].name, "NHM-C1");
+	assert_int_equal(cpu_of(&c, 0)->state[1].latency_us, 3);
+	assert_int_equal(cpu_of(&c, 0)->state[2].latency_us, 20);
+	assert_int_equal(cpu_of(&c, 0)->state[3].latency_us, 200);
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void driver_none(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "ghw-kvm-skylake-offline-cpus");
+	read_present(&h, &c);
+	assert_false(c.available);
+	assert_non_null(strstr(c.why, "none"));
+	assert_string_equal(c.driver, "none");
+	assert_string_equal(c.governor, "menu");
+	assert_string_equal(c.available_governors, "menu haltpoll");
+	/* the resume latency is read anyway */
+	assert_int_equal(c.n, 4);
+	for (unsigned cpu = 0; cpu < 4; cpu++) {
+		assert_int_equal(cpu_of(&c, cpu)->resume_latency_us, 0);
+		assert_int_equal(cpu_of(&c, cpu)->nstates, 0);
+	}
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+static void no_cpuidle_dir(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	OPEN_SHARED(&h, "hwloc-power9-sparse-cpus-gpu");
+	read_present(&h, &c);
+	assert_false(c.available);
+	assert_non_null(strstr(c.why, "/sys/devices/system/cpu/cpuidle"));
+	assert_int_equal(c.n, 32);
+	assert_string_equal(c.driver, "");
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
+/* A temporary tree with only /dev/cpu_dma_latency. */
+static void dma_latency_case(const void *data, size_t len, int64_t want, const char *why)
+{
+	char dir[] = "/tmp/agentune-idle-XXXXXX", p[256];
+	struct host h;
+	struct cpuidle c;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/dev", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/dev/cpu_dma_latency", dir);
+	if (data) {
+		FILE *fp = fopen(p, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(data, 1, len, fp), len);
+		fclose(fp);
+	}
+	assert_int_equal(host_open(&h, dir), 0);
+	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
+	assert_int_equal(c.cpu_dma_latency_us, want);
+	if (why)
+		assert_non_null(strstr(c.cpu_dma_latency_why, why));
+	else
+		assert_string_equal(c.cpu_dma_latency_why, "");
+	/* no /sys at all */
+	assert_false(c.available);
+	assert_int_equal(c.n, 0);
+	cpuidle_free(&c);
+	host_close(&h);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/dev", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
+static void dma_latency_forms(void **state)
+{
+	const unsigned char twenty[4] = { 20, 0, 0, 0 }, zero[4] = { 0, 0, 0, 0 };
+	const unsigned char def[4] = { 0x00, 0x94, 0x35, 0x77 };
+	dma_latency_case(twenty, 4, 20, NULL);
+	dma_latency_case(zero, 4, 0, NULL);
+	dma_latency_case(def, 4, CPU_DMA_LATENCY_DEFAULT, NULL);
+	dma_latency_case("55\n", 3, 55, NULL);
+	dma_latency_case("2000000000", 10, CPU_DMA_LATENCY_DEFAULT, NULL);
+	dma_latency_case("\x01\x02\x03", 3, NA_S64, "unexpected");
+	dma_latency_case("", 0, NA_S64, "unexpected");
+	dma_latency_case("99999999999\n", 12, NA_S64, "unexpected");
+	dma_latency_case(NULL, 0, NA_S64, "absent");
+}
+
+static void live_host(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	struct topology t;
+	assert_int_equal(host_open(&h, "/"), 0);
+	assert_int_equal(topology_read(&h, &t), 0);
+	assert_int_equal(cpuidle_read(&h, &t.present, &c), 0);
+	assert_int_equal(c.n, cpumask_weight(&t.present));
+	if (c.available) {
+		const struct cpuidle_cpu *cc = cpu_of(&c, (unsigned)cpumask_next(&t.online, -1));
+		assert_true(cc->nstates >= 1);
+		assert_true(cc->state[0].latency_us != NA_U64);
+		assert_true(c.driver[0] != '\0');
+	} else {
+		assert_true(c.why[0] != '\0');
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		char p[128];
+		snprintf(p, sizeof(p),
+			 "/sys/devices/system/cpu/cpu%u/power/pm_qos_resume_latency_us",
+			 c.cpu[i].cpu);
+		if (host_exists(&h, p))
+			assert_true(c.cpu[i].resume_latency_us != NA_S64);
+	}
+	if (c.cpu_dma_latency_us == NA_S64)
+		assert_true(c.cpu_dma_latency_why[0] != '\0'); /* not root */
+	else
+		assert_true(c.cpu_dma_latency_us >= 0);
+	cpuidle_free(&c);
+	topology_free(&t);
+	host_close(&h);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(pmqos_values),
+	cmocka_unit_test(intel_80cpu),
+	cmocka_unit_test(acpi_4cpu),
+	cmocka_unit_test(cpus_mask),
+	cmocka_unit_test(shared_all),
+	cmocka_unit_test(crm_intel_idle),
+	cmocka_unit_test(epyc_null_desc),
+	cmocka_unit_test(qcom_clusters),
+	cmocka_unit_test(u8500_padded),
+	cmocka_unit_test(knc_no_residency),
+	cmocka_unit_test(driver_none),
+	cmocka_unit_test(no_cpuidle_dir),
+	cmocka_unit_test(dma_latency_forms),
+	cmocka_unit_test(live_host),
+};
+
+RUN_TESTS(tests)
