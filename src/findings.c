@@ -79,6 +79,7 @@ static void rule_deep_idle(const struct model *m, const struct cpumask *online,
 {
 	struct cpumask hit;
 	const struct idle_state *worst = NULL;
+	int64_t worst_tol = -1;
 	cpumask_init(&hit);
 	for (size_t i = 0; i < m->idle.n; i++) {
 		const struct cpuidle_cpu *c = &m->idle.cpu[i];
@@ -88,24 +89,30 @@ static void rule_deep_idle(const struct model *m, const struct cpumask *online,
 		if (!s)
 			continue;
 		cpumask_set(&hit, c->cpu);
-		if (!worst || s->latency_us > worst->latency_us)
+		if (!worst || s->latency_us > worst->latency_us) {
 			worst = s;
+			worst_tol = idle_tolerance(&m->idle, c);
+		}
 	}
 	if (worst) {
 		char *cpus = cpulist_str(&hit);
 		struct finding *x = add(f, SEV_WARN, "deep-idle-unconstrained",
 					"[pmqos] resume_latency_us (mode = static or window)");
 		if (x && cpus) {
-			SAY(x->title, "Deep idle states allowed with no PM QoS constraint on %u CPU%s",
-			    cpumask_weight(&hit), cpumask_weight(&hit) == 1 ? "" : "s");
+			char qos[64] = "no PM QoS constraint";
+			if (worst_tol >= 0)
+				SAY(qos, "a PM QoS constraint of %lld us that allows it",
+				    (long long)worst_tol);
+			SAY(x->title, "Idle states with exit latency >= %d us allowed on %u CPU%s",
+			    FIND_IDLE_EXIT_US, cpumask_weight(&hit), cpumask_weight(&hit) == 1 ? "" : "s");
 			char res[48] = "";
 			if (worst->residency_us != NA_U64)
 				SAY(res, ", target residency %llu us",
 				    (unsigned long long)worst->residency_us);
 			SAY(x->evidence,
-			    "CPUs %s may enter %s (exit latency %llu us%s); each wakeup from it "
-			    "pays that exit before the agent runs", cpus, worst->name,
-			    (unsigned long long)worst->latency_us, res);
+			    "CPUs %s may enter %s (exit latency %llu us%s) with %s; each wakeup "
+			    "from it pays that exit before the agent runs", cpus, worst->name,
+			    (unsigned long long)worst->latency_us, res, qos);
 		}
 		free(cpus);
 	}

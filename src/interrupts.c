@@ -95,7 +95,8 @@ static const char *long_tail(const char *p, const char *e, uint64_t *v, bool *ov
 /* One count at *pp.  1 with *pp past it; 0 when the token is not a number
  * (the row's text starts there); -ERANGE when it is digits past u64.
  * This is the hot loop of a 1024-CPU file: keep it tight. */
-static int parse_count(const char **pp, const char *e, uint64_t *out)
+static inline __attribute__((always_inline)) int parse_count(const char **pp, const char *e,
+								uint64_t *out)
 {
 	const char *p = *pp;
 	unsigned d;

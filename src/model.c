@@ -55,8 +55,10 @@ static int vector_from_hwirq(const struct irq_line *l)
 	uint64_t hw;
 	if (!parse_u64(l->hwirq, &hw))
 		return -1;
-	if (!strncmp(l->chip, "PCI-MSIX-", 9) || !strncmp(l->chip, "PCI-MSI-", 8))
-		return (int)hw;
+	char bdf[32];
+	if ((strstr(l->chip, "PCI-MSIX-") || strstr(l->chip, "PCI-MSI-")) &&
+	    find_bdf(l->chip, bdf, sizeof(bdf)))
+		return (int)hw; /* "IR-PCI-MSIX-0000:af:00.0 15-edge" */
 	if (strstr(l->chip, "PCI-MSI"))
 		return (int)(hw & 0x7ff);
 	return -1;
@@ -97,6 +99,32 @@ static const char *kind_from_name(const char *name)
 	return "";
 }
 
+/* The rx queue an IRQ serves, from its name: "virtio2-input.0", "eth0-rx-3",
+ * "ens1f0-TxRx-5", "mlx5_comp2@pci:...".  -1 when the name does not say. */
+static int rx_queue_of(const char *name)
+{
+	static const char *const marks[] = { "input.", "-rx-", "TxRx-", "rxtx-", "mlx5_comp" };
+	int queue = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
+		const char *hit = strstr(name, marks[i]);
+		if (!hit)
+			continue;
+		hit += strlen(marks[i]);
+		if (!isdigit((unsigned char)*hit))
+			continue;
+		queue = (int)strtol(hit, NULL, 10);
+	}
+	return queue;
+}
+
+static const struct napi_inst *napi_by_queue(const struct net *n, const char *ifname, int queue)
+{
+	for (size_t i = 0; queue >= 0 && i < n->nnapi; i++)
+		if (n->napi[i].rx_queue == queue && !strcmp(n->napi[i].ifname, ifname))
+			return &n->napi[i];
+	return NULL;
+}
+
 static void join_irq(struct model *m, const struct irq_line *l, struct irq_device *d)
 {
 	const struct pci_vec *vec = NULL;
@@ -114,7 +142,7 @@ static void join_irq(struct model *m, const struct irq_line *l, struct irq_devic
 	int hw = vector_from_hwirq(l);
 	if (hw >= 0)
 		d->vector = hw;
-	if (!d->mode[0] && !strncmp(l->chip, "PCI-MSIX", 8))
+	if (!d->mode[0] && strstr(l->chip, "PCI-MSIX"))
 		copy_str(d->mode, sizeof(d->mode), "msix");
 
 	const char *ifname = ifname_in(&m->net, l->name);
@@ -125,8 +153,13 @@ static void join_irq(struct model *m, const struct irq_line *l, struct irq_devic
 		copy_str(d->ifname, sizeof(d->ifname), ifname);
 	}
 	d->napi = net_napi_by_irq(&m->net, l->irq);
+	d->napi_via = d->napi ? "irq" : NULL;
 	if (d->napi && !d->ifname[0])
 		copy_str(d->ifname, sizeof(d->ifname), d->napi->ifname);
+	if (!d->napi && d->ifname[0]) {
+		d->napi = napi_by_queue(&m->net, d->ifname, rx_queue_of(l->name));
+		d->napi_via = d->napi ? "rx-queue" : NULL;
+	}
 
 	d->kind = d->pci ? pci_class_kind(d->pci->class_code) : kind_from_name(l->name);
 	if (d->ifname[0] && (!strcmp(d->kind, "") || !strcmp(d->kind, "other")))

@@ -23,6 +23,8 @@ struct irq_device {
 	char mode[8];                 /* "msix", "msi", "" */
 	char ifname[32];              /* network interface, "" */
 	const struct napi_inst *napi;
+	const char *napi_via;         /* "irq" (the kernel says so) or "rx-queue"
+	                               * (the IRQ's queue is the one the NAPI serves) */
 	const char *kind;             /* "net", "nvme", "storage", "gpu", "other", "" */
 };
 

@@ -27,8 +27,18 @@
  * PAGE_POOL_STATS_GET, QUEUE_GET, NAPI_GET (11), QSTATS_GET, BIND_RX,
  * NAPI_SET, BIND_TX } */
 #ifndef NETDEV_CMD_NAPI_GET
+#define NETDEV_CMD_QUEUE_GET 10
 #define NETDEV_CMD_NAPI_GET 11
 #endif
+/* enum netdev_a_queue; queue type 0 is rx (enum netdev_queue_type) */
+#ifndef NETDEV_A_QUEUE_ID
+#define NETDEV_A_QUEUE_ID 1                /* u32 */
+#define NETDEV_A_QUEUE_IFINDEX 2           /* u32 */
+#define NETDEV_A_QUEUE_TYPE 3              /* u32 */
+#define NETDEV_A_QUEUE_NAPI_ID 4           /* u32 */
+#define NETDEV_QUEUE_TYPE_RX 0
+#endif
+#define QUEUE_ATTR_MAX NETDEV_A_QUEUE_NAPI_ID
 /* enum netdev_a_napi */
 #ifndef NETDEV_A_NAPI_IFINDEX
 #define NETDEV_A_NAPI_IFINDEX 1            /* u32 */
@@ -104,6 +114,7 @@ static int on_napi(struct nl_msg *msg, void *arg)
 	ni->ifindex = -1;
 	ni->irq = -1;
 	ni->pid = -1;
+	ni->rx_queue = -1;
 	if (get_u32(tb[NETDEV_A_NAPI_ID], &v))
 		ni->id = v;
 	if (get_u32(tb[NETDEV_A_NAPI_IFINDEX], &v) && v <= INT32_MAX)
@@ -119,6 +130,27 @@ static int on_napi(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* A queue answer: remember which rx queue each NAPI instance serves, so an
+ * IRQ named after its queue ("virtio2-input.0") finds its NAPI even where the
+ * driver does not report the NAPI's IRQ. */
+static int on_queue(struct nl_msg *msg, void *arg)
+{
+	struct dump_ctx *c = arg;
+	struct nlattr *tb[QUEUE_ATTR_MAX + 1];
+	uint32_t id, type, napi;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, QUEUE_ATTR_MAX, NULL) < 0)
+		return NL_SKIP;
+	if (!get_u32(tb[NETDEV_A_QUEUE_ID], &id) || !get_u32(tb[NETDEV_A_QUEUE_TYPE], &type) ||
+	    !get_u32(tb[NETDEV_A_QUEUE_NAPI_ID], &napi) || type != NETDEV_QUEUE_TYPE_RX ||
+	    id > INT32_MAX)
+		return NL_SKIP;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].id == napi && c->v[i].rx_queue < 0)
+			c->v[i].rx_queue = (int)id;
+	return NL_OK;
+}
+
 static int fail(char *why, size_t whysz, int rc, const char *fmt, const char *detail)
 {
 	snprintf(why, whysz, fmt, detail);
@@ -126,14 +158,14 @@ static int fail(char *why, size_t whysz, int rc, const char *fmt, const char *de
 }
 
 /* Sends the dump request and collects the answers into c. */
-static int do_dump(struct nl_sock *sk, int family, struct dump_ctx *c, char *why,
+static int do_dump(struct nl_sock *sk, int family, int cmd, struct dump_ctx *c, char *why,
 		   size_t whysz)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	if (!msg)
 		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
-			 NETDEV_CMD_NAPI_GET, NETDEV_FAMILY_VERSION)) {
+			 cmd, NETDEV_FAMILY_VERSION)) {
 		nlmsg_free(msg);
 		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
 	}
@@ -182,7 +214,14 @@ int napi_netlink_dump(struct net *n, char *why, size_t whysz)
 		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
 		goto out;
 	}
-	rc = do_dump(sk, family, &c, why, whysz);
+	rc = do_dump(sk, family, NETDEV_CMD_NAPI_GET, &c, why, whysz);
+	if (rc == 0) {
+		/* Queues are optional (6.8+): without them rx_queue stays -1. */
+		char qwhy[128];
+		if (nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_queue, &c) >= 0)
+			do_dump(sk, family, NETDEV_CMD_QUEUE_GET, &c, qwhy, sizeof(qwhy));
+		c.err = 0;
+	}
 	if (rc == 0) {
 		free(n->napi);
 		n->napi = c.v;

@@ -6,7 +6,7 @@
  *
  * The JSON shape, stable for snapshots:
  *   {"napi": [ {"id": 8193, "ifindex": 2, "ifname": "ens1f0", "irq": 121,
- *               "pid": null, "defer_hard_irqs": 2,
+ *               "pid": null, "rx_queue": 0, "defer_hard_irqs": 2,
  *               "gro_flush_timeout_ns": 200000,
  *               "irq_suspend_timeout_ns": 0}, ... ]}
  * null stands for "the kernel did not say" (no IRQ, not threaded, a kernel
@@ -288,6 +288,7 @@ char *napi_to_json(const struct net *n)
 					       p->ifname[0] ? json_object_new_string(p->ifname) : NULL);
 			json_object_object_add(o, "irq", j_int_or_null(p->irq, -1));
 			json_object_object_add(o, "pid", j_int_or_null(p->pid, -1));
+			json_object_object_add(o, "rx_queue", j_int_or_null(p->rx_queue, -1));
 			json_object_object_add(o, "defer_hard_irqs",
 					       j_int_or_null(p->defer_hard_irqs, NA_S64));
 			json_object_object_add(o, "gro_flush_timeout_ns",
@@ -327,12 +328,13 @@ static bool j_int(struct json_object *o, const char *key, int64_t lo, int64_t hi
 static int napi_entry(struct json_object *o, size_t idx, struct napi_inst *p,
 		      struct parse_error *err)
 {
-	int64_t v[7];
+	int64_t v[8];
 	static const char *const keys[] = { "id", "ifindex", "irq", "pid", "defer_hard_irqs",
-					     "gro_flush_timeout_ns", "irq_suspend_timeout_ns" };
+					     "gro_flush_timeout_ns", "irq_suspend_timeout_ns",
+					     "rx_queue" };
 	static const int64_t hi[] = { UINT32_MAX, INT_MAX, INT_MAX, INT_MAX, UINT32_MAX,
-				      INT64_MAX, INT64_MAX };
-	static const int64_t na[] = { -1, -1, -1, -1, NA_S64, NA_S64, NA_S64 };
+				      INT64_MAX, INT64_MAX, INT_MAX };
+	static const int64_t na[] = { -1, -1, -1, -1, NA_S64, NA_S64, NA_S64, -1 };
 
 	if (!json_object_is_type(o, json_type_object)) {
 		perr_set(err, NAPI_SNAPSHOT_PATH, 0, "napi[%zu]: not an object", idx);
@@ -358,6 +360,7 @@ static int napi_entry(struct json_object *o, size_t idx, struct napi_inst *p,
 	p->defer_hard_irqs = v[4];
 	p->gro_flush_timeout_ns = v[5];
 	p->irq_suspend_timeout_ns = v[6];
+	p->rx_queue = (int)v[7];
 
 	struct json_object *s;
 	if (json_object_object_get_ex(o, "ifname", &s) && s) {

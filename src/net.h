@@ -28,6 +28,7 @@ struct napi_inst {
 	char ifname[32];           /* from ifindex; "" unknown */
 	int irq;                   /* -1 when none */
 	int pid;                   /* threaded NAPI kthread, -1 when none */
+	int rx_queue;              /* rx queue it serves (netdev queue-get), -1 unknown */
 	int64_t defer_hard_irqs;   /* NA_S64 when the kernel does not report it */
 	int64_t gro_flush_timeout_ns;
 	int64_t irq_suspend_timeout_ns;

@@ -208,6 +208,7 @@ static jo *j_irq_device(const struct irq_device *d)
 	put(x, "mode", j_str(d->mode));
 	put(x, "interface", j_str(d->ifname));
 	put(x, "napi_id", d->napi ? json_object_new_int64(d->napi->id) : NULL);
+	put(x, "napi_via", d->napi ? json_object_new_string(d->napi_via) : NULL);
 	return x;
 }
 
@@ -346,6 +347,7 @@ static jo *j_napi(const struct net *n)
 		put(x, "interface", j_str(p->ifname));
 		put(x, "irq", j_int_or_null(p->irq));
 		put(x, "pid", j_int_or_null(p->pid));
+		put(x, "rx_queue", j_int_or_null(p->rx_queue));
 		put(x, "defer_hard_irqs", j_s64(p->defer_hard_irqs));
 		put(x, "gro_flush_timeout_ns", j_s64(p->gro_flush_timeout_ns));
 		put(x, "irq_suspend_timeout_ns", j_s64(p->irq_suspend_timeout_ns));

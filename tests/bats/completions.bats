@@ -10,7 +10,7 @@ complete_words() {
 
 @test "bash completion offers every command that help lists" {
 	got=$(complete_words agentune "")
-	for c in $("$AGENTUNE" help | awk '/^Commands:/ {on=1; next} on && NF {print $1}'); do
+	for c in $("$AGENTUNE" help | awk '/^Commands:/ {on=1; next} on && !NF {exit} on {print $1}'); do
 		grep -qx "$c" <<<"$got" || { echo "missing command $c"; return 1; }
 	done
 }
@@ -25,7 +25,7 @@ complete_words() {
 }
 
 @test "zsh completion names every command and option" {
-	for c in $("$AGENTUNE" help | awk '/^Commands:/ {on=1; next} on && NF {print $1}'); do
+	for c in $("$AGENTUNE" help | awk '/^Commands:/ {on=1; next} on && !NF {exit} on {print $1}'); do
 		grep -q "'$c:" "$REPO/completions/_agentune" || { echo "zsh: missing $c"; return 1; }
 	done
 	for o in $("$AGENTUNE" inspect --help | grep -oE -- '--[a-z-]+' | sort -u); do

@@ -639,7 +639,14 @@ static void xeon_96cpu(void **state)
 		if (!l->numbered || l->irq == 27)
 			continue;
 		assert_true(l->has_affinity && l->has_effective);
-		assert_true(cpumask_subset(&l->effective, &l->affinity));
+		/* IRQ 350: affinity just rewritten to node 0, the vector not moved
+		 * yet (x86 moves it when it next fires): effective stays on 33. */
+		if (l->irq == 350) {
+			assert_true(cpumask_test(&l->effective, 33));
+			assert_false(cpumask_intersects(&l->effective, &l->affinity));
+		} else {
+			assert_true(cpumask_subset(&l->effective, &l->affinity));
+		}
 		/* The list and the hex mask beside it say the same. */
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity", l->irq);
