@@ -81,6 +81,51 @@ static void text_topology(FILE *out, const struct topology *t)
 
 /* ---------- cpufreq ---------- */
 
+/* Policies print as one row when everything but the current frequency agrees
+ * (a 1024-CPU host has 1024 identical policies). */
+static bool same_policy(const struct cpufreq_policy *a, const struct cpufreq_policy *b)
+{
+	return !strcmp(a->driver, b->driver) && !strcmp(a->governor, b->governor) &&
+	       !strcmp(a->epp, b->epp) && a->min_khz == b->min_khz && a->max_khz == b->max_khz &&
+	       a->cpuinfo_max_khz == b->cpuinfo_max_khz;
+}
+
+static void text_policy_group(FILE *out, const struct cpufreq *f, size_t first, bool *done)
+{
+	const struct cpufreq_policy *p = &f->policy[first];
+	struct cpumask cpus;
+	uint64_t lo = NA_U64, hi = 0;
+	cpumask_init(&cpus);
+	for (size_t j = first; j < f->n; j++) {
+		const struct cpufreq_policy *q = &f->policy[j];
+		if (done[j] || !same_policy(p, q))
+			continue;
+		done[j] = true;
+		for (int c = cpumask_next(&q->cpus, -1); c >= 0; c = cpumask_next(&q->cpus, c))
+			cpumask_set(&cpus, (unsigned)c);
+		if (q->cur_khz != NA_U64) {
+			lo = q->cur_khz < lo ? q->cur_khz : lo;
+			hi = q->cur_khz > hi ? q->cur_khz : hi;
+		}
+	}
+	char *list = cpulist_str(&cpus);
+	char cur[48], min[24], max[24], hw[24];
+	if (lo == NA_U64)
+		snprintf(cur, sizeof(cur), "-");
+	else if (lo == hi)
+		snprintf(cur, sizeof(cur), "%llu", (unsigned long long)lo);
+	else
+		snprintf(cur, sizeof(cur), "%llu-%llu", (unsigned long long)lo, (unsigned long long)hi);
+	fmt_u64(min, sizeof(min), p->min_khz);
+	fmt_u64(max, sizeof(max), p->max_khz);
+	fmt_u64(hw, sizeof(hw), p->cpuinfo_max_khz);
+	fprintf(out, "  CPUs %s: %s/%s, min %s max %s (hw max %s) kHz, now %s kHz%s%s\n",
+		s_or(list, "?"), s_or(p->driver, "-"), s_or(p->governor, "-"), min, max, hw, cur,
+		p->epp[0] ? ", EPP " : "", p->epp);
+	free(list);
+	cpumask_free(&cpus);
+}
+
 static void text_cpufreq(FILE *out, const struct cpufreq *f)
 {
 	heading(out, "cpufreq");
@@ -88,23 +133,14 @@ static void text_cpufreq(FILE *out, const struct cpufreq *f)
 		fprintf(out, "  %s: %s\n", NA, f->why);
 		return;
 	}
-	fprintf(out, "  boost %s%s%s\n", f->boost < 0 ? NA : (f->boost ? "on" : "off"),
+	fprintf(out, "  %zu policies, boost %s%s%s\n", f->n,
+		f->boost < 0 ? NA : (f->boost ? "on" : "off"),
 		f->pstate_status[0] ? ", intel_pstate " : "", f->pstate_status);
-	fprintf(out, "  %-10s %-12s %-14s %-10s %9s %9s %9s %9s  %s\n", "policy", "cpus", "driver",
-		"governor", "cur kHz", "min kHz", "max kHz", "hw max", "EPP");
-	for (size_t i = 0; i < f->n; i++) {
-		const struct cpufreq_policy *p = &f->policy[i];
-		char *cpus = cpulist_str(&p->cpus);
-		char cur[24], min[24], max[24], hw[24];
-		fmt_u64(cur, sizeof(cur), p->cur_khz);
-		fmt_u64(min, sizeof(min), p->min_khz);
-		fmt_u64(max, sizeof(max), p->max_khz);
-		fmt_u64(hw, sizeof(hw), p->cpuinfo_max_khz);
-		fprintf(out, "  %-10s %-12s %-14s %-10s %9s %9s %9s %9s  %s\n", p->name,
-			s_or(cpus, "?"), s_or(p->driver, "-"), s_or(p->governor, "-"), cur, min,
-			max, hw, s_or(p->epp, "-"));
-		free(cpus);
-	}
+	bool *done = calloc(f->n ? f->n : 1, sizeof(*done));
+	for (size_t i = 0; done && i < f->n; i++)
+		if (!done[i])
+			text_policy_group(out, f, i, done);
+	free(done);
 }
 
 /* ---------- cpuidle and PM QoS ---------- */
@@ -343,9 +379,14 @@ static void text_net(FILE *out, const struct net *n)
 		fmt_s64(defer, sizeof(defer), p->defer_hard_irqs);
 		fmt_s64(gro, sizeof(gro), p->gro_flush_timeout_ns);
 		fmt_s64(sus, sizeof(sus), p->irq_suspend_timeout_ns);
-		fprintf(out, "    napi %u on %s: irq %d, %s, defer-hard-irqs %s, gro-flush-timeout %s, "
-			"irq-suspend-timeout %s\n", p->id, s_or(p->ifname, "?"), p->irq,
-			p->pid > 0 ? "threaded" : "softirq", defer, gro, sus);
+		char irq[16] = "-", queue[16] = "-";
+		if (p->irq >= 0)
+			snprintf(irq, sizeof(irq), "%d", p->irq);
+		if (p->rx_queue >= 0)
+			snprintf(queue, sizeof(queue), "%d", p->rx_queue);
+		fprintf(out, "    napi %u on %s: rx queue %s, irq %s, %s, defer-hard-irqs %s, "
+			"gro-flush-timeout %s, irq-suspend-timeout %s\n", p->id, s_or(p->ifname, "?"),
+			queue, irq, p->pid > 0 ? "threaded" : "softirq", defer, gro, sus);
 	}
 }
 

@@ -99,6 +99,11 @@ inspect_cmd() {
 	"$AGENTUNE" inspect --root "$1" --json
 }
 
+# The text report, for comparison (it summarises per-CPU columns).
+inspect_text_cmd() {
+	"$AGENTUNE" inspect --root "$1"
+}
+
 cat_cmd() {
 	xargs -0 cat <"$1"
 }
@@ -107,7 +112,7 @@ cat_cmd() {
 # INSPECT_ROWS.
 bench_inspect_size() {
 	local cpus=$1 irqs=$2 dir tree list out files bytes rc=0 t i
-	local -a ti=() tc=()
+	local -a ti=() tc=() tt=()
 
 	dir=$WORK/inspect-$cpus-$irqs
 	mkdir -p "$dir"
@@ -140,9 +145,11 @@ bench_inspect_size() {
 		ti+=("$t")
 		t=$(time_ns cat_cmd "$list")
 		tc+=("$t")
+		t=$(time_ns inspect_text_cmd "$tree" 2>/dev/null) || true
+		tt+=("$t")
 	done
 	INSPECT_ROWS+=("$cpus $irqs $files $bytes $(printf '%s\n' "${ti[@]}" | median) \
-$(printf '%s\n' "${tc[@]}" | median) $status")
+$(printf '%s\n' "${tc[@]}" | median) $status $(printf '%s\n' "${tt[@]}" | median)")
 	rm -rf -- "$dir"
 }
 
@@ -161,16 +168,17 @@ bench_inspect() {
 		bench_inspect_size "$cpus" "$irqs"
 	done
 
-	echo "| cpus | irqs | files | bytes | inspect ms | cat ms | ratio | inspect µs/file | status |"
-	echo "|-----:|-----:|------:|------:|-----------:|-------:|------:|----------------:|--------|"
-	local ratio_ok=1 f b ti tc st
+	echo "| cpus | irqs | files | bytes | inspect --json ms | cat ms | ratio | inspect (text) ms | text ratio | inspect µs/file | status |"
+	echo "|-----:|-----:|------:|------:|------------------:|-------:|------:|------------------:|-----------:|----------------:|--------|"
+	local ratio_ok=1 f b ti tc st tt1
 	local g_from="" g_to=""
 	for row in "${INSPECT_ROWS[@]}"; do
-		read -r cpus irqs f b ti tc st <<<"$row"
+		read -r cpus irqs f b ti tc st tt1 <<<"$row"
 		calc '"| " c " | " i " | " f " | " b " | " sprintf("%.2f", ti / 1e6) " | " \
 			sprintf("%.2f", tc / 1e6) " | " sprintf("%.2f", tc > 0 ? ti / tc : 0) " | " \
+			sprintf("%.2f", tt / 1e6) " | " sprintf("%.2f", tc > 0 ? tt / tc : 0) " | " \
 			sprintf("%.1f", f > 0 ? ti / 1e3 / f : 0) " | " st " |"' \
-			-v c="$cpus" -v i="$irqs" -v f="$f" -v b="$b" -v ti="$ti" -v tc="$tc" -v st="$st"
+			-v c="$cpus" -v i="$irqs" -v f="$f" -v b="$b" -v ti="$ti" -v tc="$tc" -v st="$st" -v tt="$tt1"
 		if [[ $st != ok ]] || [[ $(calc 'ti <= 3 * tc' -v ti="$ti" -v tc="$tc") != 1 ]]; then
 			ratio_ok=0
 		fi
@@ -190,8 +198,8 @@ bench_inspect() {
 		return 0
 	fi
 	local f1 b1 t1 c1 s1 f2 b2 t2 c2 s2 per_byte per_file per_cat growth
-	read -r _ _ f1 b1 t1 c1 s1 <<<"$g_from"
-	read -r _ _ f2 b2 t2 c2 s2 <<<"$g_to"
+	read -r _ _ f1 b1 t1 c1 s1 _ <<<"$g_from"
+	read -r _ _ f2 b2 t2 c2 s2 _ <<<"$g_to"
 	if [[ $s1 != ok || $s2 != ok ]]; then
 		echo "FAIL growth check: inspect did not run cleanly at 64 or 1024 CPUs ($s1, $s2)"
 		return 0
