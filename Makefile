@@ -24,11 +24,17 @@ PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Ibpf $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LDLIBS) -lm
 
+# The BPF loader needs the generated skeleton (bpf/bpf.mk); without that
+# file the tree builds without it.
+ifneq ($(wildcard bpf/bpf.mk),)
 SRC_C   := $(sort $(wildcard src/*.c))
+else
+SRC_C   := $(filter-out src/probe.c,$(sort $(wildcard src/*.c)))
+endif
 CLI_C   := $(sort $(wildcard cli/*.c))
 UNIT_C  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_C  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -67,7 +73,7 @@ asan:
 # libFuzzer harnesses for the parsers (clang).
 $(B)/fuzz/%: tests/fuzz/%.c $(SRC_C)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf $(PKG_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined $< $(SRC_C) -o $@ $(PKG_LDLIBS) -lm
 
 fuzz: $(FUZZ_BIN)

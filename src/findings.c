@@ -135,63 +135,60 @@ static bool low_floor(const struct cpufreq_policy *p)
 	return (double)p->min_khz <= (double)p->cpuinfo_min_khz + FIND_LOW_FLOOR * range;
 }
 
-/* Why this policy ramps slowly, or NULL. */
-static const char *slow_ramp(const struct cpufreq_policy *p, enum severity *sev)
+enum ramp { RAMP_OK, RAMP_PINNED_MIN, RAMP_LAZY_EPP, RAMP_LOW_FLOOR, RAMP_KINDS };
+
+static const struct {
+	enum severity sev;
+	const char *why;
+} ramp_text[RAMP_KINDS] = {
+	[RAMP_PINNED_MIN] = { SEV_CRIT, "powersave governor holds the minimum frequency" },
+	[RAMP_LAZY_EPP] = { SEV_WARN, "powersave with an energy-saving EPP ramps slowly" },
+	[RAMP_LOW_FLOOR] = { SEV_WARN, "demand-driven governor with its floor at the minimum frequency" },
+};
+
+static enum ramp slow_ramp(const struct cpufreq_policy *p)
 {
-	*sev = SEV_WARN;
 	if (!strcmp(p->governor, "powersave")) {
-		if (!is_pstate_driver(p->driver)) {
-			*sev = SEV_CRIT;
-			return "powersave governor holds the minimum frequency";
-		}
+		if (!is_pstate_driver(p->driver))
+			return RAMP_PINNED_MIN;
 		if (!strcmp(p->epp, "power") || !strcmp(p->epp, "balance_power"))
-			return "powersave with an energy-saving EPP ramps slowly";
-		return NULL;
+			return RAMP_LAZY_EPP;
+		return RAMP_OK;
 	}
 	if ((!strcmp(p->governor, "schedutil") || !strcmp(p->governor, "ondemand") ||
 	     !strcmp(p->governor, "conservative")) && low_floor(p))
-		return "demand-driven governor with its floor at the minimum frequency";
-	return NULL;
+		return RAMP_LOW_FLOOR;
+	return RAMP_OK;
 }
 
+/* One finding per kind of slow ramp, listing every CPU it covers. */
 static void rule_cpufreq(const struct model *m, struct findings *f)
 {
 	if (!m->freq.available)
 		return;
-	for (size_t i = 0; i < m->freq.n; i++) {
-		const struct cpufreq_policy *p = &m->freq.policy[i];
-		enum severity sev;
-		const char *why = slow_ramp(p, &sev);
-		if (!why)
-			continue;
-		/* One finding per distinct reason, listing every policy it covers. */
+	for (enum ramp r = RAMP_OK + 1; r < RAMP_KINDS; r++) {
+		const struct cpufreq_policy *first = NULL;
 		struct cpumask cpus;
 		cpumask_init(&cpus);
-		size_t first = i;
-		for (size_t j = i; j < m->freq.n; j++) {
-			enum severity s2;
-			if (slow_ramp(&m->freq.policy[j], &s2) != why)
+		for (size_t i = 0; i < m->freq.n; i++) {
+			const struct cpufreq_policy *p = &m->freq.policy[i];
+			if (slow_ramp(p) != r)
 				continue;
-			for (int c = cpumask_next(&m->freq.policy[j].cpus, -1); c >= 0;
-			     c = cpumask_next(&m->freq.policy[j].cpus, c))
+			first = first ? first : p;
+			for (int c = cpumask_next(&p->cpus, -1); c >= 0; c = cpumask_next(&p->cpus, c))
 				cpumask_set(&cpus, (unsigned)c);
 		}
-		bool seen = false;
-		for (size_t j = 0; j < first; j++) {
-			enum severity s2;
-			seen |= slow_ramp(&m->freq.policy[j], &s2) == why;
-		}
-		char *list = cpulist_str(&cpus);
-		struct finding *x = seen ? NULL : add(f, sev, "cpufreq-slow-ramp",
-						      "[pmqos] min_freq (a floor held while the agent is active)");
-		if (x && list) {
-			SAY(x->title, "CPU frequency ramps slowly: %s", why);
+		char *list = first ? cpulist_str(&cpus) : NULL;
+		struct finding *x = list ? add(f, ramp_text[r].sev, "cpufreq-slow-ramp",
+					       "[pmqos] min_freq (a floor held while the agent is active)") : NULL;
+		if (x) {
+			SAY(x->title, "CPU frequency ramps slowly: %s", ramp_text[r].why);
 			SAY(x->evidence, "CPUs %s: driver %s, governor %s%s%s, min %llu kHz of %llu-%llu kHz",
-			    list, p->driver[0] ? p->driver : "?", p->governor,
-			    p->epp[0] ? ", EPP " : "", p->epp,
-			    (unsigned long long)(p->min_khz == NA_U64 ? 0 : p->min_khz),
-			    (unsigned long long)(p->cpuinfo_min_khz == NA_U64 ? 0 : p->cpuinfo_min_khz),
-			    (unsigned long long)(p->cpuinfo_max_khz == NA_U64 ? 0 : p->cpuinfo_max_khz));
+			    list, first->driver[0] ? first->driver : "?", first->governor,
+			    first->epp[0] ? ", EPP " : "", first->epp,
+			    (unsigned long long)(first->min_khz == NA_U64 ? 0 : first->min_khz),
+			    (unsigned long long)(first->cpuinfo_min_khz == NA_U64 ? 0 : first->cpuinfo_min_khz),
+			    (unsigned long long)(first->cpuinfo_max_khz == NA_U64 ? 0 : first->cpuinfo_max_khz));
 		}
 		free(list);
 		cpumask_free(&cpus);

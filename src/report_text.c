@@ -171,8 +171,7 @@ static bool same_idle(const struct cpuidle_cpu *a, const struct cpuidle_cpu *b)
 	return true;
 }
 
-static void text_idle_group(FILE *out, const struct cpuidle *c, size_t first,
-			    const bool *done, bool *mark)
+static void text_idle_group(FILE *out, const struct cpuidle *c, size_t first, bool *done)
 {
 	const struct cpuidle_cpu *a = &c->cpu[first];
 	struct cpumask group;
@@ -180,7 +179,7 @@ static void text_idle_group(FILE *out, const struct cpuidle *c, size_t first,
 	for (size_t j = first; j < c->n; j++) {
 		if (!done[j] && same_idle(a, &c->cpu[j])) {
 			cpumask_set(&group, c->cpu[j].cpu);
-			mark[j] = true;
+			done[j] = true;
 		}
 	}
 	char *cpus = cpulist_str(&group), res[48];
@@ -212,15 +211,10 @@ static void text_cpuidle(FILE *out, const struct cpuidle *c)
 	else
 		fprintf(out, "  driver %s, governor %s\n", s_or(c->driver, "-"), s_or(c->governor, "-"));
 	bool *done = calloc(c->n ? c->n : 1, sizeof(*done));
-	bool *mark = calloc(c->n ? c->n : 1, sizeof(*mark));
-	for (size_t i = 0; done && mark && i < c->n; i++) {
-		if (done[i])
-			continue;
-		text_idle_group(out, c, i, done, mark);
-		memcpy(done, mark, c->n * sizeof(*done));
-	}
+	for (size_t i = 0; done && i < c->n; i++)
+		if (!done[i])
+			text_idle_group(out, c, i, done);
 	free(done);
-	free(mark);
 }
 
 /* ---------- interrupts ---------- */
