@@ -78,7 +78,12 @@ $(B)/fuzz/%: tests/fuzz/%.c $(SRC_C)
 
 fuzz: $(FUZZ_BIN)
 
-tools: $(B)/tests/genhost
+tools: $(B)/tests/genhost $(B)/agentloop
+
+# The bundled agent-loop workload (tests/workload/README.md).
+$(B)/agentloop: tests/workload/agentloop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread $< -o $@
 
 $(B)/tests/genhost: tests/tools/genhost.c
 	@mkdir -p $(dir $@)
