@@ -16,7 +16,7 @@ B       ?= build
 DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids \
 	libnl-3-dev libnl-genl-3-dev libcgroup-dev libncurses-dev libelf-dev zlib1g-dev \
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
-	rt-tests sockperf linux-perf bpftrace
+	rt-tests sockperf linux-perf bpftrace stress-ng
 
 PKG_LIBS := libpci libnl-genl-3.0 json-c inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
@@ -28,13 +28,7 @@ CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Ibpf $(PKG_CFLAGS) $(EXTRA_CF
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LDLIBS) -lm
 
-# The BPF loader needs the generated skeleton (bpf/bpf.mk); without that
-# file the tree builds without it.
-ifneq ($(wildcard bpf/bpf.mk),)
 SRC_C   := $(sort $(wildcard src/*.c))
-else
-SRC_C   := $(filter-out src/probe.c,$(sort $(wildcard src/*.c)))
-endif
 CLI_C   := $(sort $(wildcard cli/*.c))
 UNIT_C  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_C  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -47,6 +41,10 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 .PHONY: all check demo bench install uninstall clean deps unit asan fuzz tools
 all: $(B)/agentune tools
+
+# The diagnose BPF programs: vmlinux.h, the BPF object, the skeleton.
+include bpf/bpf.mk
+$(B)/src/probe.o: $(BPF_SKEL)
 
 $(B)/%.o: %.c $(wildcard src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
@@ -71,10 +69,10 @@ asan:
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit
 
 # libFuzzer harnesses for the parsers (clang).
-$(B)/fuzz/%: tests/fuzz/%.c $(SRC_C)
+$(B)/fuzz/%: tests/fuzz/%.c $(SRC_C) $(BPF_SKEL)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined $< $(SRC_C) -o $@ $(PKG_LDLIBS) -lm
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(BPF_B) $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined $< $(SRC_C) -o $@ $(PKG_LDLIBS) $(BPF_LDLIBS) -lm
 
 fuzz: $(FUZZ_BIN)
 

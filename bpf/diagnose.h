@@ -130,6 +130,7 @@ enum diag_counter {
 	CNT_SENT,                    /* slow steps sent */
 	CNT_TRACK_FULL,              /* threads not followed: tracked map full */
 	CNT_FORKS,                   /* threads/children followed from sched_process_fork */
+	CNT_MIGRATED,                /* steps that ran on another CPU than the one before */
 	CNT_WAKE,                    /* + enum wake_kind: steps by wake source */
 	CNT_MAX = CNT_WAKE + WAKE_KINDS,
 };
@@ -138,6 +139,11 @@ struct diag_counters {
 	__u64 v[CNT_MAX];
 };
 
+/* One stage's histogram (a per-CPU array element, key = enum diag_stage).
+ * Every step adds one value to WAKE_RUN, IDLE_EXIT, QUEUE, RUN, IRQ and
+ * SOFTIRQ (zeros included, so their counts equal the steps); WAIT only when
+ * the block before the step was seen; BLOCK_IO only for steps after a wait
+ * on a block request the thread issued.  A disabled stage counts nothing. */
 struct diag_hist {
 	__u64 b[HIST_BUCKETS];
 };
@@ -165,7 +171,7 @@ struct diag_thread {
 	__s32 last_cpu;              /* CPU of the previous step, -1 none */
 	__u32 wakeup_switches;       /* target CPU's switch count at sched_wakeup */
 	__s32 wakeup_cpu;            /* CPU sched_wakeup queued it on, -1 none */
-	__s32 block_syscall;         /* cur_syscall when it last blocked */
+	__s32 block_syscall;         /* syscall it last blocked in (saved registers, or cur_syscall) */
 	__u32 wait_known;            /* block_ts was seen before this step's waking */
 	__u32 pad_;
 	__u64 waking_ts;

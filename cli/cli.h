@@ -26,5 +26,7 @@ int cmd_inspect(int argc, char **argv);
 void usage_inspect(FILE *out);
 int cmd_snapshot(int argc, char **argv);
 void usage_snapshot(FILE *out);
+int cmd_diagnose(int argc, char **argv);
+void usage_diagnose(FILE *out);
 
 #endif

@@ -19,6 +19,7 @@ static void usage_help(FILE *out);
 static const struct command commands[] = {
 	{ "inspect", "report IRQ, network, power and cgroup state, with findings", cmd_inspect, usage_inspect },
 	{ "snapshot", "copy every file inspect reads into a directory", cmd_snapshot, usage_snapshot },
+	{ "diagnose", "attribute each wakeup of a process to the kernel stage that delayed it", cmd_diagnose, usage_diagnose },
 	{ "help", "show help for a command", cmd_help, usage_help },
 };
 

@@ -4,7 +4,7 @@ _agentune()
 	local cur prev cmd
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="inspect snapshot help"
+	local commands="inspect snapshot diagnose help"
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --version --help" -- "$cur"))
@@ -18,6 +18,14 @@ _agentune()
 	--sample)
 		COMPREPLY=($(compgen -W "100 500 1000" -- "$cur"))
 		return ;;
+	--pid)
+		COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
+		return ;;
+	--tid|--duration|--slowest)
+		return ;;
+	--disable-stage)
+		COMPREPLY=($(compgen -W "wake_run idle_exit queue run irq softirq wait block_io" -- "$cur"))
+		return ;;
 	esac
 	case "$cmd" in
 	inspect)
@@ -28,6 +36,8 @@ _agentune()
 		else
 			COMPREPLY=($(compgen -d -- "$cur"))
 		fi ;;
+	diagnose)
+		COMPREPLY=($(compgen -W "--pid --tid --duration --slowest --children --json --raw-tp --disable-stage --help" -- "$cur")) ;;
 	help)
 		COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	esac

@@ -108,14 +108,10 @@ static struct cgroup_ctrl *add_ctrl(struct cgroup_info *c, const char *name, siz
 	struct cgroup_ctrl *x = find_ctrl(c, name);
 	if (x)
 		return x;
-	if (c->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct cgroup_ctrl *v = realloc(c->ctrl, ncap * sizeof(*v));
-		if (!v)
-			return NULL;
-		c->ctrl = v;
-		*cap = ncap;
-	}
+	struct cgroup_ctrl *v = grow(c->ctrl, c->n, cap, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	c->ctrl = v;
 	x = &c->ctrl[c->n++];
 	memset(x, 0, sizeof(*x));
 	copy_str(x->name, sizeof(x->name), name);

@@ -3,7 +3,6 @@
 #include "cpufreq.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,48 +13,6 @@
 /* What cpuinfo_transition_latency holds when the driver does not know it
  * (CPUFREQ_ETERNAL). */
 #define LATENCY_UNKNOWN 4294967295ull
-
-static bool numbered(const char *name, const char *prefix, unsigned *out)
-{
-	size_t n = strlen(prefix);
-	uint64_t v;
-	if (strncmp(name, prefix, n) || !name[n] ||
-	    strspn(name + n, "0123456789") != strlen(name + n))
-		return false;
-	if (!parse_u64(name + n, &v) || v >= CPUMASK_MAX_CPUS)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-/* Builds a path; false when it does not fit (then treated as absent). */
-static bool __attribute__((format(printf, 3, 4)))
-pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	return n >= 0 && (size_t)n < sz;
-}
-
-static uint64_t read_u64(const struct host *h, const char *dir, const char *name)
-{
-	char p[512];
-	uint64_t v;
-	/* 0-byte files (a driver that cannot tell) read as -EINVAL: unavailable. */
-	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_u64(h, p, &v))
-		return NA_U64;
-	return v;
-}
-
-static void read_str(const struct host *h, const char *dir, const char *name, char *buf,
-		     size_t sz)
-{
-	char p[512];
-	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_line(h, p, buf, sz))
-		buf[0] = '\0';
-}
 
 /* affected_cpus / related_cpus ("0 1 2 3 " with a trailing space). */
 static void read_mask(const struct host *h, const char *dir, const char *name,
@@ -93,36 +50,33 @@ static int read_policy(const struct host *h, const char *name, const char *dir, 
 	copy_str(p->path, sizeof(p->path), dir);
 	read_mask(h, dir, "affected_cpus", &p->cpus);
 	read_mask(h, dir, "related_cpus", &p->related);
-	read_str(h, dir, "scaling_driver", p->driver, sizeof(p->driver));
-	read_str(h, dir, "scaling_governor", p->governor, sizeof(p->governor));
-	read_str(h, dir, "scaling_available_governors", p->available_governors,
-		 sizeof(p->available_governors));
-	p->cur_khz = read_u64(h, dir, "scaling_cur_freq");
+	host_attr_str(h, dir, "scaling_driver", p->driver, sizeof(p->driver));
+	host_attr_str(h, dir, "scaling_governor", p->governor, sizeof(p->governor));
+	host_attr_str(h, dir, "scaling_available_governors", p->available_governors,
+		      sizeof(p->available_governors));
+	/* 0-byte files (a driver that cannot tell) read as unavailable. */
+	p->cur_khz = host_attr_u64(h, dir, "scaling_cur_freq");
 	if (p->cur_khz == NA_U64) /* old intel_pstate and per-CPU directories */
-		p->cur_khz = read_u64(h, dir, "cpuinfo_cur_freq");
-	p->min_khz = read_u64(h, dir, "scaling_min_freq");
-	p->max_khz = read_u64(h, dir, "scaling_max_freq");
-	p->cpuinfo_min_khz = read_u64(h, dir, "cpuinfo_min_freq");
-	p->cpuinfo_max_khz = read_u64(h, dir, "cpuinfo_max_freq");
-	p->base_khz = read_u64(h, dir, "base_frequency");
-	p->transition_latency_ns = read_u64(h, dir, "cpuinfo_transition_latency");
+		p->cur_khz = host_attr_u64(h, dir, "cpuinfo_cur_freq");
+	p->min_khz = host_attr_u64(h, dir, "scaling_min_freq");
+	p->max_khz = host_attr_u64(h, dir, "scaling_max_freq");
+	p->cpuinfo_min_khz = host_attr_u64(h, dir, "cpuinfo_min_freq");
+	p->cpuinfo_max_khz = host_attr_u64(h, dir, "cpuinfo_max_freq");
+	p->base_khz = host_attr_u64(h, dir, "base_frequency");
+	p->transition_latency_ns = host_attr_u64(h, dir, "cpuinfo_transition_latency");
 	if (p->transition_latency_ns == LATENCY_UNKNOWN)
 		p->transition_latency_ns = NA_U64;
-	read_str(h, dir, "energy_performance_preference", p->epp, sizeof(p->epp));
+	host_attr_str(h, dir, "energy_performance_preference", p->epp, sizeof(p->epp));
 	return policy_cpus(p, own_cpu);
 }
 
 static int add_policy(const struct host *h, struct cpufreq *f, size_t *cap, const char *name,
 		      const char *dir, int own_cpu)
 {
-	if (f->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct cpufreq_policy *v = realloc(f->policy, ncap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		f->policy = v;
-		*cap = ncap;
-	}
+	struct cpufreq_policy *v = grow(f->policy, f->n, cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	f->policy = v;
 	int rc = read_policy(h, name, dir, own_cpu, &f->policy[f->n]);
 	f->n++; /* freed by cpufreq_free even when incomplete */
 	return rc;
@@ -154,7 +108,7 @@ static int read_policies(const struct host *h, struct cpufreq *f, size_t *cap)
 	for (size_t i = 0; i < names.n && !rc; i++) {
 		unsigned id;
 		char dir[256];
-		if (!numbered(names.v[i], "policy", &id))
+		if (!name_number(names.v[i], "policy", &id))
 			continue;
 		if (pathf(dir, sizeof(dir), FREQ_DIR "/%s", names.v[i]) && host_is_dir(h, dir))
 			rc = add_policy(h, f, cap, names.v[i], dir, (int)id);
@@ -186,11 +140,11 @@ static int read_cpu_dir(const struct host *h, struct cpufreq *f, size_t *cap, un
 			*strrchr(parent, '/') = '\0';
 			const char *pb = strrchr(parent, '/');
 			copy_str(name, sizeof(name), pb ? pb + 1 : parent);
-			if (numbered(name, "cpu", &id))
+			if (name_number(name, "cpu", &id))
 				own = (int)id;
 		} else {
 			copy_str(name, sizeof(name), base);
-			if (numbered(name, "policy", &id))
+			if (name_number(name, "policy", &id))
 				own = (int)id;
 		}
 		return add_policy(h, f, cap, name, target, own);
@@ -211,7 +165,7 @@ static int read_cpu_dirs(const struct host *h, const struct cpumask *cpus, struc
 	int rc = 0;
 	for (size_t i = 0; i < names.n && !rc; i++) {
 		unsigned cpu;
-		if (!numbered(names.v[i], "cpu", &cpu))
+		if (!name_number(names.v[i], "cpu", &cpu))
 			continue;
 		if (cpus && !cpumask_test(cpus, cpu))
 			continue;

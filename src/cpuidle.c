@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,50 +11,6 @@
 #define CPU_DIR "/sys/devices/system/cpu"
 #define IDLE_DIR CPU_DIR "/cpuidle"
 #define DMA_LATENCY "/dev/cpu_dma_latency"
-
-static bool numbered(const char *name, const char *prefix, unsigned *out)
-{
-	size_t n = strlen(prefix);
-	uint64_t v;
-	if (strncmp(name, prefix, n) || !name[n] ||
-	    strspn(name + n, "0123456789") != strlen(name + n))
-		return false;
-	if (!parse_u64(name + n, &v) || v >= CPUMASK_MAX_CPUS)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-/* Builds a path; false when it does not fit (then treated as absent). */
-static bool __attribute__((format(printf, 3, 4)))
-pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	return n >= 0 && (size_t)n < sz;
-}
-
-static uint64_t read_u64(const struct host *h, const char *dir, const char *name)
-{
-	char p[512];
-	uint64_t v;
-	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_u64(h, p, &v))
-		return NA_U64;
-	return v;
-}
-
-static bool read_str(const struct host *h, const char *dir, const char *name, char *buf,
-		     size_t sz)
-{
-	char p[512];
-	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_line(h, p, buf, sz)) {
-		buf[0] = '\0';
-		return false;
-	}
-	return true;
-}
 
 bool pmqos_parse(const char *s, int64_t *out)
 {
@@ -91,22 +46,22 @@ static void read_state(const struct host *h, const char *dir, unsigned index,
 
 	memset(st, 0, sizeof(*st));
 	st->index = index;
-	read_str(h, dir, "name", st->name, sizeof(st->name));
+	host_attr_str(h, dir, "name", st->name, sizeof(st->name));
 	/* host_read_line trims the padding some drivers put after desc. */
-	read_str(h, dir, "desc", st->desc, sizeof(st->desc));
+	host_attr_str(h, dir, "desc", st->desc, sizeof(st->desc));
 	if (!strcmp(st->desc, "<null>"))
 		st->desc[0] = '\0';
-	st->latency_us = read_u64(h, dir, "latency");
-	st->residency_us = read_u64(h, dir, "residency");
+	st->latency_us = host_attr_u64(h, dir, "latency");
+	st->residency_us = host_attr_u64(h, dir, "residency");
 	st->disabled = -1;
 	if (pathf(p, sizeof(p), "%s/disable", dir) && !host_read_s64(h, p, &v))
 		st->disabled = v != 0;
-	read_str(h, dir, "default_status", st->default_status, sizeof(st->default_status));
-	st->usage = read_u64(h, dir, "usage");
-	st->time_us = read_u64(h, dir, "time");
-	st->above = read_u64(h, dir, "above");
-	st->below = read_u64(h, dir, "below");
-	st->rejected = read_u64(h, dir, "rejected");
+	host_attr_str(h, dir, "default_status", st->default_status, sizeof(st->default_status));
+	st->usage = host_attr_u64(h, dir, "usage");
+	st->time_us = host_attr_u64(h, dir, "time");
+	st->above = host_attr_u64(h, dir, "above");
+	st->below = host_attr_u64(h, dir, "below");
+	st->rejected = host_attr_u64(h, dir, "rejected");
 }
 
 static int read_states(const struct host *h, struct cpuidle_cpu *c)
@@ -123,7 +78,7 @@ static int read_states(const struct host *h, struct cpuidle_cpu *c)
 		rc = -ENOMEM;
 	for (size_t i = 0; i < names.n && !rc; i++) {
 		unsigned k;
-		if (!numbered(names.v[i], "state", &k))
+		if (!name_number(names.v[i], "state", &k))
 			continue;
 		if (!pathf(sdir, sizeof(sdir), "%s/%s", dir, names.v[i]) || !host_is_dir(h, sdir))
 			continue;
@@ -190,7 +145,7 @@ static int cpu_list(const struct host *h, const struct cpumask *cpus, struct cpu
 	int rc = 0;
 	for (size_t i = 0; i < names.n && !rc; i++) {
 		unsigned cpu;
-		if (numbered(names.v[i], "cpu", &cpu))
+		if (name_number(names.v[i], "cpu", &cpu))
 			rc = cpumask_set(m, cpu);
 	}
 	strlist_free(&names);
@@ -227,12 +182,12 @@ int cpuidle_read(const struct host *h, const struct cpumask *cpus, struct cpuidl
 		return 0;
 	}
 	bool dir = host_is_dir(h, IDLE_DIR);
-	read_str(h, IDLE_DIR, "current_driver", out->driver, sizeof(out->driver));
-	if (!read_str(h, IDLE_DIR, "current_governor", out->governor, sizeof(out->governor)))
-		read_str(h, IDLE_DIR, "current_governor_ro", out->governor,
-			 sizeof(out->governor));
-	read_str(h, IDLE_DIR, "available_governors", out->available_governors,
-		 sizeof(out->available_governors));
+	host_attr_str(h, IDLE_DIR, "current_driver", out->driver, sizeof(out->driver));
+	if (!host_attr_str(h, IDLE_DIR, "current_governor", out->governor, sizeof(out->governor)))
+		host_attr_str(h, IDLE_DIR, "current_governor_ro", out->governor,
+			      sizeof(out->governor));
+	host_attr_str(h, IDLE_DIR, "available_governors", out->available_governors,
+		      sizeof(out->available_governors));
 
 	/* The resume latency exists without cpuidle: read the CPUs anyway. */
 	int rc = read_cpus(h, cpus, out);
@@ -261,17 +216,15 @@ void cpuidle_free(struct cpuidle *c)
 	c->cpu_dma_latency_us = NA_S64;
 }
 
+static int cmp_cpu(const void *a, const void *b)
+{
+	const struct cpuidle_cpu *x = a, *y = b;
+	return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
+}
+
+/* c->cpu is in CPU order: read_cpus walks a mask. */
 const struct cpuidle_cpu *cpuidle_cpu(const struct cpuidle *c, unsigned cpu)
 {
-	size_t lo = 0, hi = c->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->cpu[mid].cpu == cpu)
-			return &c->cpu[mid];
-		if (c->cpu[mid].cpu < cpu)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	const struct cpuidle_cpu key = { .cpu = cpu };
+	return c->n ? bsearch(&key, c->cpu, c->n, sizeof(*c->cpu), cmp_cpu) : NULL;
 }

@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define MAX_LINKS 40
 #define MAX_FILE (64u << 20) /* a 1152-CPU /proc/interrupts is 13 MB */
 
@@ -40,14 +42,10 @@ void strlist_init(struct strlist *l)
 
 int strlist_add(struct strlist *l, const char *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	char **v = grow(l->v, l->n, &l->cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
 	l->v[l->n] = strdup(s);
 	if (!l->v[l->n])
 		return -ENOMEM;
@@ -112,14 +110,10 @@ static void record(const struct host *h, enum rec_kind kind, const char *path,
 	struct host_record *r = h->rec;
 	if (!r)
 		return;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct rec_entry *v = realloc(r->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		r->v = v;
-		r->cap = cap;
-	}
+	struct rec_entry *v = grow(r->v, r->n, &r->cap, sizeof(*v), 256);
+	if (!v)
+		return;
+	r->v = v;
 	struct rec_entry *e = &r->v[r->n];
 	e->kind = kind;
 	e->path = strdup(path);
@@ -459,34 +453,45 @@ int host_read_line(const struct host *h, const char *path, char *buf, size_t sz)
 
 int host_read_u64(const struct host *h, const char *path, uint64_t *out)
 {
-	char buf[64], *end;
+	char buf[64];
 	int rc = host_read_line(h, path, buf, sizeof(buf));
 	if (rc)
 		return rc;
-	if (!isdigit((unsigned char)buf[0]))
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 0);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	/* Decimal, or hex with 0x; never octal ("010" is ten). */
+	return parse_u64(buf, out) ? 0 : -EINVAL;
 }
 
 int host_read_s64(const struct host *h, const char *path, int64_t *out)
 {
-	char buf[64], *end;
+	char buf[64];
 	int rc = host_read_line(h, path, buf, sizeof(buf));
 	if (rc)
 		return rc;
-	if (!buf[0])
-		return -EINVAL;
-	errno = 0;
-	long long v = strtoll(buf, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return parse_s64(buf, out) ? 0 : -EINVAL;
+}
+
+uint64_t host_attr_u64(const struct host *h, const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	uint64_t v;
+	return pathf(p, sizeof(p), "%s/%s", dir, name) && !host_read_u64(h, p, &v) ? v : NA_U64;
+}
+
+int64_t host_attr_s64(const struct host *h, const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	int64_t v;
+	return pathf(p, sizeof(p), "%s/%s", dir, name) && !host_read_s64(h, p, &v) ? v : NA_S64;
+}
+
+bool host_attr_str(const struct host *h, const char *dir, const char *name, char *buf,
+		   size_t sz)
+{
+	char p[PATH_MAX];
+	if (pathf(p, sizeof(p), "%s/%s", dir, name) && !host_read_line(h, p, buf, sz))
+		return true;
+	buf[0] = '\0';
+	return false;
 }
 
 static enum rec_kind child_kind(int dfd, const char *name, char *target, size_t sz,

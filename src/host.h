@@ -48,6 +48,16 @@ int host_read_line(const struct host *h, const char *path, char *buf, size_t sz)
 int host_read_u64(const struct host *h, const char *path, uint64_t *out);
 int host_read_s64(const struct host *h, const char *path, int64_t *out);
 
+/* One attribute file dir/name (a sysfs or sysctl value), where missing,
+ * unreadable or not a number all mean "unavailable": NA_U64 / NA_S64.  An
+ * empty file (a driver that cannot tell) is not a number either. */
+uint64_t host_attr_u64(const struct host *h, const char *dir, const char *name);
+int64_t host_attr_s64(const struct host *h, const char *dir, const char *name);
+/* The first line of dir/name as host_read_line gives it; false with buf ""
+ * when the file is missing or unreadable. */
+bool host_attr_str(const struct host *h, const char *dir, const char *name, char *buf,
+		   size_t sz);
+
 /* Directory entries (without . and ..), sorted naturally (cpu2 < cpu10). */
 int host_list(const struct host *h, const char *dir, struct strlist *out);
 

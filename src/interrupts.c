@@ -11,153 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "procfs_text.h"
+
 #define IRQ_FILE "/proc/interrupts"
-#define MAX_COLUMNS 65536
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static bool is_digit(char c)
-{
-	return (unsigned char)(c - '0') < 10;
-}
-
-static const char *skip_space(const char *p, const char *e)
-{
-	while (p < e && is_space(*p))
-		p++;
-	return p;
-}
-
-/* Counts sit in space-padded columns ("%10u "): most of a wide file is
- * runs of spaces, so skip them eight at a time. */
-static const char *skip_pad(const char *p, const char *e)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (e - p >= 8) {
-		uint64_t w;
-		memcpy(&w, p, sizeof(w));
-		w ^= 0x2020202020202020ull;
-		if (w) {
-			p += __builtin_ctzll(w) / 8;
-			break;
-		}
-		p += 8;
-	}
-#endif
-	return skip_space(p, e);
-}
-
-static const char *tok_end(const char *p, const char *e)
-{
-	while (p < e && !is_space(*p))
-		p++;
-	return p;
-}
 
 /* Drops trailing white space (and the NULs a damaged file may hold). */
 static const char *trim_end(const char *p, const char *e)
 {
-	while (e > p && (is_space(e[-1]) || e[-1] == '\0'))
+	while (e > p && (pt_is_space(e[-1]) || e[-1] == '\0'))
 		e--;
 	return e;
-}
-
-static const char *line_end(const char *p, const char *e)
-{
-	const char *nl = memchr(p, '\n', (size_t)(e - p));
-	return nl ? nl : e;
-}
-
-static bool all_digits(const char *p, const char *e)
-{
-	if (p == e)
-		return false;
-	for (; p < e; p++)
-		if (!is_digit(*p))
-			return false;
-	return true;
-}
-
-/* Digits past 19, with overflow checks: only huge or zero-padded counts. */
-static const char *long_tail(const char *p, const char *e, uint64_t *v, bool *over)
-{
-	for (; p < e && is_digit(*p); p++) {
-		if (__builtin_mul_overflow(*v, 10, v) ||
-		    __builtin_add_overflow(*v, (unsigned)(*p - '0'), v))
-			*over = true;
-	}
-	return p;
-}
-
-/* One count at *pp.  1 with *pp past it; 0 when the token is not a number
- * (the row's text starts there); -ERANGE when it is digits past u64.
- * This is the hot loop of a 1024-CPU file: keep it tight. */
-static inline __attribute__((always_inline)) int parse_count(const char **pp, const char *e,
-								uint64_t *out)
-{
-	const char *p = *pp;
-	unsigned d;
-
-	if (p == e || (d = (unsigned char)*p - '0') > 9)
-		return 0;
-	uint64_t v = d;
-	bool over = false;
-	/* 19 digits always fit in u64. */
-	const char *lim = e - p > 19 ? p + 19 : e;
-	for (p++; p < lim && (d = (unsigned char)*p - '0') <= 9; p++)
-		v = v * 10 + d;
-	if (p == lim)
-		p = long_tail(p, e, &v, &over);
-	if (p < e && !is_space(*p))
-		return 0;
-	if (over)
-		return -ERANGE;
-	*out = v;
-	*pp = p;
-	return 1;
-}
-
-/* "CPU0 CPU1 CPU7 ...": the CPU number of each column. */
-static int parse_header(const char *p, const char *e, struct interrupts *out,
-			struct parse_error *err, int line)
-{
-	size_t cap = 0;
-
-	for (p = skip_space(p, e); p < e; p = skip_space(p, e)) {
-		const char *t = tok_end(p, e);
-		uint64_t cpu;
-		if (t - p < 4 || memcmp(p, "CPU", 3) || !all_digits(p + 3, t) || t - p > 12) {
-			perr_set(err, IRQ_FILE, line, "no CPU header (\"%.*s\")",
-				 (int)(t - p > 32 ? 32 : t - p), p);
-			return -EINVAL;
-		}
-		if (out->ncpus == MAX_COLUMNS) {
-			perr_set(err, IRQ_FILE, line, "more than %d CPU columns", MAX_COLUMNS);
-			return -EINVAL;
-		}
-		const char *d = p + 3;
-		if (parse_count(&d, t, &cpu) != 1 || cpu >= CPUMASK_MAX_CPUS) {
-			perr_set(err, IRQ_FILE, line, "CPU number out of range");
-			return -EINVAL;
-		}
-		if (out->ncpus == cap) {
-			cap = cap ? cap * 2 : 64;
-			unsigned *c = realloc(out->cpu, cap * sizeof(*c));
-			if (!c)
-				return -ENOMEM;
-			out->cpu = c;
-		}
-		out->cpu[out->ncpus++] = (unsigned)cpu;
-		p = t;
-	}
-	if (!out->ncpus) {
-		perr_set(err, IRQ_FILE, line, "no CPU header");
-		return -EINVAL;
-	}
-	return 0;
 }
 
 static void copy_lower(char *dst, size_t sz, const char *p, size_t n)
@@ -187,13 +50,13 @@ static bool known_trigger(const char *p, size_t n)
  * The chip is always the first token; what follows it decides the rest. */
 static void parse_chip(const char *p, const char *e, struct irq_line *l)
 {
-	const char *c = p, *ce = tok_end(p, e);
-	const char *t2 = skip_space(ce, e), *t2e = tok_end(t2, e);
+	const char *c = p, *ce = pt_tok_end(p, e);
+	const char *t2 = pt_skip_space(ce, e), *t2e = pt_tok_end(t2, e);
 	const char *rest = ce;
 
 	if (t2 < t2e) {
 		const char *d = t2;
-		while (d < t2e && is_digit(*d))
+		while (d < t2e && pt_is_digit(*d))
 			d++;
 		if (d < t2e && *d == '-' && d + 1 < t2e) {
 			/* "2-edge", or "-edge" when the chip has no domain */
@@ -204,7 +67,7 @@ static void parse_chip(const char *p, const char *e, struct irq_line *l)
 			/* "27 Level" or a bare hwirq */
 			copy_strn(l->hwirq, sizeof(l->hwirq), t2, (size_t)(t2e - t2));
 			rest = t2e;
-			const char *t3 = skip_space(t2e, e), *t3e = tok_end(t3, e);
+			const char *t3 = pt_skip_space(t2e, e), *t3e = pt_tok_end(t3, e);
 			if (t3 < t3e && known_trigger(t3, (size_t)(t3e - t3))) {
 				copy_lower(l->trigger, sizeof(l->trigger), t3, (size_t)(t3e - t3));
 				rest = t3e;
@@ -222,7 +85,7 @@ static void parse_chip(const char *p, const char *e, struct irq_line *l)
 		}
 	}
 	copy_strn(l->chip, sizeof(l->chip), c, (size_t)(ce - c));
-	rest = skip_space(rest, e);
+	rest = pt_skip_space(rest, e);
 	copy_strn(l->name, sizeof(l->name), rest, (size_t)(e - rest));
 }
 
@@ -230,11 +93,9 @@ static void parse_chip(const char *p, const char *e, struct irq_line *l)
 static int parse_row(const char *p, const char *e, struct interrupts *out,
 		     struct irq_line *l, struct parse_error *err, int line)
 {
-	p = skip_space(p, e);
-	const char *lab = p;
-	while (p < e && *p != ':' && !is_space(*p))
-		p++;
-	if (p == e || *p != ':' || p == lab) {
+	const char *lab;
+	p = pt_label(p, e, &lab);
+	if (!p) {
 		perr_set(err, IRQ_FILE, line, "no \"LABEL:\" at the start of the line");
 		return -EINVAL;
 	}
@@ -245,10 +106,9 @@ static int parse_row(const char *p, const char *e, struct interrupts *out,
 		return -EINVAL;
 	}
 	copy_strn(l->label, sizeof(l->label), lab, llen);
-	if (all_digits(lab, p)) {
-		const char *d = lab;
+	if (pt_all_digits(lab, p)) {
 		uint64_t irq;
-		if (parse_count(&d, p, &irq) != 1 || irq > UINT32_MAX) {
+		if (pt_count_at(lab, p, &irq) != 1 || irq > UINT32_MAX) {
 			perr_set(err, IRQ_FILE, line, "IRQ number out of range");
 			return -EINVAL;
 		}
@@ -260,23 +120,14 @@ static int parse_row(const char *p, const char *e, struct interrupts *out,
 	l->counts = calloc(out->ncpus, sizeof(*l->counts));
 	if (!l->counts)
 		return -ENOMEM;
-	uint64_t total = 0;
-	unsigned n = 0;
-	for (p = skip_pad(p, e); p < e && n < out->ncpus; p = skip_pad(p, e)) {
-		int rc = parse_count(&p, e, &l->counts[n]);
-		if (rc < 0) {
-			perr_set(err, IRQ_FILE, line, "count out of range (column %u)", n + 1);
-			return -EINVAL;
-		}
-		if (rc == 0)
-			break;
-		/* Saturates: a total past u64 reads as unavailable. */
-		if (__builtin_add_overflow(total, l->counts[n], &total))
-			total = NA_U64;
-		n++;
+	/* The counts end at the first token that is not one: the text. */
+	uint64_t c;
+	unsigned n = pt_counts(&p, e, l->counts, out->ncpus, &l->total);
+	if (n < out->ncpus && pt_count_at(p, e, &c) < 0) {
+		perr_set(err, IRQ_FILE, line, "count out of range (column %u)", n + 1);
+		return -EINVAL;
 	}
 	l->ncounts = n;
-	l->total = total;
 
 	e = trim_end(p, e);
 	if (l->numbered && n > 0)
@@ -288,14 +139,10 @@ static int parse_row(const char *p, const char *e, struct interrupts *out,
 
 static struct irq_line *new_line(struct interrupts *out, size_t *cap)
 {
-	if (out->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct irq_line *v = realloc(out->lines, nc * sizeof(*v));
-		if (!v)
-			return NULL;
-		out->lines = v;
-		*cap = nc;
-	}
+	struct irq_line *v = grow(out->lines, out->n, cap, sizeof(*v), 64);
+	if (!v)
+		return NULL;
+	out->lines = v;
 	struct irq_line *l = &out->lines[out->n++];
 	memset(l, 0, sizeof(*l));
 	cpumask_init(&l->affinity);
@@ -304,45 +151,20 @@ static struct irq_line *new_line(struct interrupts *out, size_t *cap)
 	return l;
 }
 
-static bool blank(const char *p, const char *e)
-{
-	return skip_space(p, e) == e;
-}
-
 int interrupts_parse(const char *buf, size_t len, struct interrupts *out,
 		     struct parse_error *err)
 {
-	const char *p = buf, *end = buf + len;
-	int line = 1, rc = 0;
+	struct pt_lines it = PT_LINES(buf, len);
 	size_t cap = 0;
 
 	memset(out, 0, sizeof(*out));
-	/* The header is the first line that is not blank. */
-	for (;;) {
-		const char *le = line_end(p, end);
-		if (p == end || !blank(p, le)) {
-			if (p == end) {
-				perr_set(err, IRQ_FILE, 1, "empty file, no CPU header");
-				return -EINVAL;
-			}
-			rc = parse_header(p, le, out, err, line);
-			p = le < end ? le + 1 : end;
-			break;
-		}
-		p = le < end ? le + 1 : end;
-		line++;
-	}
-	while (!rc && p < end) {
-		line++;
-		const char *le = line_end(p, end);
-		if (!blank(p, le)) {
-			struct irq_line *l = new_line(out, &cap);
-			rc = l ? parse_row(p, le, out, l, err, line) : -ENOMEM;
-		}
-		p = le < end ? le + 1 : end;
+	int rc = pt_header(&it, &out->cpu, &out->ncpus, IRQ_FILE, err);
+	while (!rc && pt_next_line(&it)) {
+		struct irq_line *l = new_line(out, &cap);
+		rc = l ? parse_row(it.s, it.e, out, l, err, it.line) : -ENOMEM;
 	}
 	if (rc == -ENOMEM)
-		perr_set(err, IRQ_FILE, line, "out of memory");
+		perr_set(err, IRQ_FILE, it.line, "out of memory");
 	if (rc)
 		interrupts_free(out);
 	return rc;
@@ -389,16 +211,14 @@ static void read_irq_files(const struct host *h, struct irq_line *l)
 
 int interrupts_read(const struct host *h, struct interrupts *out, struct parse_error *err)
 {
+	char *buf;
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	char *buf = host_read(h, IRQ_FILE, &len);
-	if (!buf) {
-		int e = errno ? errno : EIO;
-		perr_set(err, IRQ_FILE, 0, "%s", strerror(e));
-		return -e;
-	}
-	int rc = interrupts_parse(buf, len, out, err);
+	int rc = pt_read(h, IRQ_FILE, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = interrupts_parse(buf, len, out, err);
 	free(buf);
 	if (rc)
 		return rc;

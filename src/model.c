@@ -10,10 +10,8 @@
 
 static void read_identity(const struct host *h, struct model *m)
 {
-	if (host_read_line(h, "/proc/sys/kernel/hostname", m->hostname, sizeof(m->hostname)))
-		m->hostname[0] = '\0';
-	if (host_read_line(h, "/proc/sys/kernel/osrelease", m->kernel, sizeof(m->kernel)))
-		m->kernel[0] = '\0';
+	host_attr_str(h, "/proc/sys/kernel", "hostname", m->hostname, sizeof(m->hostname));
+	host_attr_str(h, "/proc/sys/kernel", "osrelease", m->kernel, sizeof(m->kernel));
 }
 
 static void section_from(struct section *s, int rc, const struct parse_error *e,

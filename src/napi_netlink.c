@@ -99,16 +99,12 @@ static int on_napi(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	if (!tb[NETDEV_A_NAPI_ID])
 		return NL_SKIP;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct napi_inst *nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv) {
-			c->err = -ENOMEM;
-			return NL_STOP;
-		}
-		c->v = nv;
-		c->cap = cap;
+	struct napi_inst *nv = grow(c->v, c->n, &c->cap, sizeof(*nv), 16);
+	if (!nv) {
+		c->err = -ENOMEM;
+		return NL_STOP;
 	}
+	c->v = nv;
 	struct napi_inst *ni = &c->v[c->n];
 	memset(ni, 0, sizeof(*ni));
 	ni->ifindex = -1;

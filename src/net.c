@@ -29,16 +29,9 @@
 
 #define CLASS_NET "/sys/class/net"
 #define VIRTUAL_DIR "/sys/devices/virtual/"
+#define NET_CORE "/proc/sys/net/core"
 
 /* ---------- interfaces ---------- */
-
-static int64_t read_s64(const struct host *h, const char *dir, const char *name)
-{
-	char p[PATH_MAX + 64];
-	int64_t v;
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return host_read_s64(h, p, &v) == 0 ? v : NA_S64;
-}
 
 static void count_queues(const struct host *h, const char *dir, struct net_if *f)
 {
@@ -114,17 +107,14 @@ static int read_if(const struct host *h, const char *name, struct net_if *f)
 	}
 	f->is_virtual = !strncmp(dir, VIRTUAL_DIR, strlen(VIRTUAL_DIR));
 
-	int64_t v = read_s64(h, dir, "ifindex");
+	int64_t v = host_attr_s64(h, dir, "ifindex");
 	if (v >= 0 && v <= INT_MAX)
 		f->ifindex = (int)v;
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/operstate", dir);
-	if (host_read_line(h, p, f->operstate, sizeof(f->operstate)))
-		f->operstate[0] = '\0';
+	host_attr_str(h, dir, "operstate", f->operstate, sizeof(f->operstate));
 	count_queues(h, dir, f);
-	f->napi_defer_hard_irqs = read_s64(h, dir, "napi_defer_hard_irqs");
-	f->gro_flush_timeout_ns = read_s64(h, dir, "gro_flush_timeout");
-	v = read_s64(h, dir, "threaded");
+	f->napi_defer_hard_irqs = host_attr_s64(h, dir, "napi_defer_hard_irqs");
+	f->gro_flush_timeout_ns = host_attr_s64(h, dir, "gro_flush_timeout");
+	v = host_attr_s64(h, dir, "threaded");
 	f->threaded = v >= 0 && v <= INT_MAX ? (int)v : -1;
 
 	char dev[PATH_MAX];
@@ -229,10 +219,10 @@ int net_read(const struct host *h, struct net *out)
 		copy_str(out->why, sizeof(out->why), "out of memory");
 		return rc;
 	}
-	out->netdev_budget = read_s64(h, "/proc/sys/net/core", "netdev_budget");
-	out->netdev_budget_usecs = read_s64(h, "/proc/sys/net/core", "netdev_budget_usecs");
-	out->busy_poll = read_s64(h, "/proc/sys/net/core", "busy_poll");
-	out->busy_read = read_s64(h, "/proc/sys/net/core", "busy_read");
+	out->netdev_budget = host_attr_s64(h, NET_CORE, "netdev_budget");
+	out->netdev_budget_usecs = host_attr_s64(h, NET_CORE, "netdev_budget_usecs");
+	out->busy_poll = host_attr_s64(h, NET_CORE, "busy_poll");
+	out->busy_read = host_attr_s64(h, NET_CORE, "busy_read");
 	read_napi(h, out);
 	return 0;
 }

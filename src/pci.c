@@ -238,10 +238,8 @@ static bool names_fill(struct pci_access *a, struct pci_func *f)
 
 static bool read_hex(const struct host *h, const char *dir, const char *name, unsigned *out)
 {
-	char p[PATH_MAX + 64];
-	uint64_t v;
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (host_read_u64(h, p, &v) || v > UINT32_MAX)
+	uint64_t v = host_attr_u64(h, dir, name);
+	if (v > UINT32_MAX) /* and NA_U64 */
 		return false;
 	*out = (unsigned)v;
 	return true;
@@ -388,15 +386,11 @@ static int read_func(const struct host *h, const char *name, struct pci_func *f)
 	read_hex(h, dir, "class", &f->class_code);
 	f->class_code &= 0xffffff;
 
-	char p[PATH_MAX + 64];
-	int64_t node;
-	snprintf(p, sizeof(p), "%s/numa_node", dir);
-	f->numa_node = host_read_s64(h, p, &node) == 0 && node >= 0 && node < INT_MAX
-			       ? (int)node : -1;
+	int64_t node = host_attr_s64(h, dir, "numa_node");
+	f->numa_node = node >= 0 && node < INT_MAX ? (int)node : -1;
 	read_local_cpus(h, f);
-	uint64_t irq;
-	snprintf(p, sizeof(p), "%s/irq", dir);
-	if (host_read_u64(h, p, &irq) == 0 && irq <= UINT32_MAX)
+	uint64_t irq = host_attr_u64(h, dir, "irq");
+	if (irq <= UINT32_MAX)
 		f->legacy_irq = (unsigned)irq;
 	pci_driver_name(h, dir, f->driver, sizeof(f->driver));
 	read_netdevs(h, f);

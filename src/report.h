@@ -7,6 +7,8 @@
 
 #include "findings.h"
 #include "model.h"
+#include "probe.h"
+#include "verdict.h"
 
 #define INSPECT_SCHEMA "agentune.inspect/1"
 
@@ -17,5 +19,22 @@ int report_print_json(FILE *out, struct json_object *obj);
 
 /* The inspect report for people.  width: terminal columns for per-CPU tables. */
 void report_inspect_text(FILE *out, const struct model *m, const struct findings *f);
+
+#define DIAGNOSE_SCHEMA "agentune.diagnose/1"
+
+/* Everything a diagnosis report shows. */
+struct diag_report {
+	int pid;
+	char comm[DIAG_COMM_LEN];
+	double duration_s;
+	bool target_exited;        /* the process exited during the run */
+	unsigned slowest;          /* slow steps to list */
+	const struct probe_result *r;
+	const struct verdict *v;
+	const struct model *m;     /* host model with the run's interrupt rates; may be NULL */
+};
+
+struct json_object *report_diag_json(const struct diag_report *d);
+void report_diag_text(FILE *out, const struct diag_report *d);
 
 #endif

@@ -15,15 +15,11 @@
 #include <string.h>
 
 #include "cpumask.h"
+#include "procfs_text.h"
 
 #define SOFTNET_FILE "/proc/net/softnet_stat"
 #define MIN_COLUMNS 9
 #define KEEP_COLUMNS 13
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
 
 static int hex_digit(char c)
 {
@@ -34,12 +30,6 @@ static int hex_digit(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-static const char *line_end(const char *p, const char *e)
-{
-	const char *nl = memchr(p, '\n', (size_t)(e - p));
-	return nl ? nl : e;
 }
 
 /* A whole token of hex digits: 0, or -EINVAL (garbage) / -ERANGE (past u64). */
@@ -56,7 +46,7 @@ static int parse_hex(const char **pp, const char *e, uint64_t *out)
 		v = v << 4 | (uint64_t)d;
 		n++;
 	}
-	if (!n || (p < e && !is_space(*p)))
+	if (!n || (p < e && !pt_is_space(*p)))
 		return -EINVAL;
 	*out = v;
 	*pp = p;
@@ -69,11 +59,7 @@ static int parse_row(const char *p, const char *e, size_t index, struct softnet_
 	uint64_t col[KEEP_COLUMNS] = { 0 };
 	unsigned n = 0;
 
-	for (;;) {
-		while (p < e && is_space(*p))
-			p++;
-		if (p == e)
-			break;
+	for (p = pt_skip_space(p, e); p < e; p = pt_skip_space(p, e)) {
 		uint64_t v;
 		int rc = parse_hex(&p, e, &v);
 		if (rc) {
@@ -115,35 +101,24 @@ static int parse_row(const char *p, const char *e, size_t index, struct softnet_
 
 int softnet_parse(const char *buf, size_t len, struct softnet *out, struct parse_error *err)
 {
-	const char *p = buf, *end = buf + len;
+	struct pt_lines it = PT_LINES(buf, len);
 	size_t cap = 0;
-	int line = 0, rc = 0;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	while (!rc && p < end) {
-		line++;
-		const char *le = line_end(p, end), *q = p;
-		while (q < le && is_space(*q))
-			q++;
-		if (q < le) {
-			if (out->n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				struct softnet_cpu *v = realloc(out->cpu, nc * sizeof(*v));
-				if (!v) {
-					perr_set(err, SOFTNET_FILE, line, "out of memory");
-					rc = -ENOMEM;
-					break;
-				}
-				out->cpu = v;
-				cap = nc;
-			}
-			struct softnet_cpu *c = &out->cpu[out->n];
-			memset(c, 0, sizeof(*c));
-			rc = parse_row(q, le, out->n, c, err, line);
-			if (!rc)
-				out->n++;
+	while (!rc && pt_next_line(&it)) {
+		struct softnet_cpu *v = grow(out->cpu, out->n, &cap, sizeof(*v), 64);
+		if (!v) {
+			perr_set(err, SOFTNET_FILE, it.line, "out of memory");
+			rc = -ENOMEM;
+			break;
 		}
-		p = le < end ? le + 1 : end;
+		out->cpu = v;
+		struct softnet_cpu *c = &out->cpu[out->n];
+		memset(c, 0, sizeof(*c));
+		rc = parse_row(it.s, it.e, out->n, c, err, it.line);
+		if (!rc)
+			out->n++;
 	}
 	if (!rc && !out->n) {
 		perr_set(err, SOFTNET_FILE, 1, "empty file");
@@ -156,16 +131,14 @@ int softnet_parse(const char *buf, size_t len, struct softnet *out, struct parse
 
 int softnet_read(const struct host *h, struct softnet *out, struct parse_error *err)
 {
+	char *buf;
 	size_t len;
 
 	memset(out, 0, sizeof(*out));
-	char *buf = host_read(h, SOFTNET_FILE, &len);
-	if (!buf) {
-		int e = errno ? errno : EIO;
-		perr_set(err, SOFTNET_FILE, 0, "%s", strerror(e));
-		return -e;
-	}
-	int rc = softnet_parse(buf, len, out, err);
+	int rc = pt_read(h, SOFTNET_FILE, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = softnet_parse(buf, len, out, err);
 	free(buf);
 	return rc;
 }

@@ -3,40 +3,12 @@
 #include "topology.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CPU_DIR "/sys/devices/system/cpu"
 #define NODE_DIR "/sys/devices/system/node"
-
-/* Builds a path; false when it does not fit (then treated as absent). */
-static bool __attribute__((format(printf, 3, 4)))
-pathf(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-	return n >= 0 && (size_t)n < sz;
-}
-
-/* "cpu12" -> 12; false for "cpufreq", "cpu", "cpu1a". */
-static bool numbered(const char *name, const char *prefix, unsigned *out)
-{
-	size_t n = strlen(prefix);
-	uint64_t v;
-	if (strncmp(name, prefix, n) || name[n] < '0' || name[n] > '9')
-		return false;
-	if (!parse_u64(name + n, &v) || v >= CPUMASK_MAX_CPUS)
-		return false;
-	/* parse_u64 takes "0x..": sysfs names are decimal only. */
-	if (strspn(name + n, "0123456789") != strlen(name + n))
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
 
 /* A CPU list file into m.  false (m empty) when missing or malformed: a
  * garbled list says nothing we can trust. */
@@ -80,11 +52,8 @@ static bool read_list_or_hex(const struct host *h, const char *dir, const char *
  * for "unknown", e.g. POWER physical_package_id, ARM die_id). */
 static int read_id(const struct host *h, const char *dir, const char *name)
 {
-	char p[512];
-	int64_t v;
-	if (!pathf(p, sizeof(p), "%s/%s", dir, name) || host_read_s64(h, p, &v) || v < -1 || v > INT32_MAX)
-		return -1;
-	return (int)v;
+	int64_t v = host_attr_s64(h, dir, name);
+	return v < -1 || v > INT32_MAX ? -1 : (int)v;
 }
 
 static void read_cpu_topology(const struct host *h, const char *cpudir, struct topo_cpu *c)
@@ -119,7 +88,7 @@ static int read_cpu_llc(const struct host *h, const char *cpudir, struct topo_cp
 	for (size_t i = 0; i < idx.n; i++) {
 		unsigned k;
 		uint64_t level;
-		if (!numbered(idx.v[i], "index", &k))
+		if (!name_number(idx.v[i], "index", &k))
 			continue;
 		if (!pathf(p, sizeof(p), "%s/%s/level", dir, idx.v[i]) ||
 		    host_read_u64(h, p, &level) || level > 16)
@@ -146,13 +115,9 @@ static int read_cpu_llc(const struct host *h, const char *cpudir, struct topo_cp
 static bool cpu_online(const struct host *h, const struct topology *t, const char *cpudir,
 		       unsigned cpu)
 {
-	char p[256];
-	uint64_t v;
 	if (t->has_online)
 		return cpumask_test(&t->online, cpu);
-	if (!pathf(p, sizeof(p), "%s/online", cpudir) || host_read_u64(h, p, &v))
-		return true;
-	return v != 0;
+	return host_attr_u64(h, cpudir, "online") != 0;
 }
 
 static int cmp_cpu(const void *a, const void *b)
@@ -175,7 +140,7 @@ static int read_cpus(const struct host *h, struct topology *t)
 	for (size_t i = 0; i < names.n && !rc; i++) {
 		unsigned cpu;
 		char dir[256];
-		if (!numbered(names.v[i], "cpu", &cpu))
+		if (!name_number(names.v[i], "cpu", &cpu))
 			continue;
 		if (!pathf(dir, sizeof(dir), CPU_DIR "/%s", names.v[i]) || !host_is_dir(h, dir))
 			continue;
@@ -213,7 +178,7 @@ static int read_nodes(const struct host *h, struct topology *t)
 	for (size_t i = 0; i < names.n; i++) {
 		unsigned id;
 		char dir[256];
-		if (!numbered(names.v[i], "node", &id) || id > INT32_MAX)
+		if (!name_number(names.v[i], "node", &id) || id > INT32_MAX)
 			continue;
 		if (!pathf(dir, sizeof(dir), NODE_DIR "/%s", names.v[i]) || !host_is_dir(h, dir))
 			continue;
@@ -355,15 +320,6 @@ void topology_free(struct topology *t)
 
 const struct topo_cpu *topology_cpu(const struct topology *t, unsigned cpu)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->cpu[mid].cpu == cpu)
-			return &t->cpu[mid];
-		if (t->cpu[mid].cpu < cpu)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	const struct topo_cpu key = { .cpu = cpu };
+	return t->n ? bsearch(&key, t->cpu, t->n, sizeof(*t->cpu), cmp_cpu) : NULL;
 }

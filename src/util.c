@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpumask.h"
+
 void perr_set(struct parse_error *e, const char *file, int line, const char *fmt, ...)
 {
 	if (!e)
@@ -68,4 +70,39 @@ bool parse_s64(const char *s, int64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+bool name_number(const char *name, const char *prefix, unsigned *out)
+{
+	size_t n = strlen(prefix);
+	uint64_t v;
+	if (strncmp(name, prefix, n) || !name[n] ||
+	    strspn(name + n, "0123456789") != strlen(name + n))
+		return false;
+	if (!parse_u64(name + n, &v) || v >= CPUMASK_MAX_CPUS)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+bool pathf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < sz;
+}
+
+void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap < n + 1 || ncap > SIZE_MAX / size)
+		return NULL;
+	void *nv = realloc(v, ncap * size);
+	if (nv)
+		*cap = ncap;
+	return nv;
 }

@@ -32,6 +32,25 @@ void copy_strn(char *dst, size_t sz, const char *src, size_t n);
 bool parse_u64(const char *s, uint64_t *out);
 bool parse_s64(const char *s, int64_t *out);
 
+/* "cpu12" with prefix "cpu" -> 12.  false for "cpufreq", "cpu", "cpu1a",
+ * "cpu0x1f" (sysfs names are decimal) and numbers at or past
+ * CPUMASK_MAX_CPUS: no CPU, node, policy, idle state or cache index is
+ * numbered that high. */
+bool name_number(const char *name, const char *prefix, unsigned *out);
+
+/* snprintf into buf; false when the result does not fit (callers treat the
+ * path as absent rather than read a truncated one). */
+bool pathf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Room for element n of array v (*cap elements of size bytes allocated),
+ * growing it twofold from first: the array, moved or not, or NULL when out
+ * of memory (then v and *cap still stand).  Usage:
+ *	struct x *nv = grow(a->v, a->n, &cap, sizeof(*nv), 16);
+ *	if (!nv)
+ *		return -ENOMEM;
+ *	a->v = nv; */
+void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

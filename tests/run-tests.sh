@@ -19,14 +19,15 @@ trap 'rm -rf "$log"' EXIT
 count_tap() {
 	local suite=$1 out=$2 status=$3
 	local p f s
-	s=$(grep -Eic '^ok .*# skip' "$out")
-	p=$(grep -Ec '^ok ' "$out"); p=$((p - s))
-	f=$(grep -Ec '^not ok ' "$out")
+	# cmocka prints a skipped test as "not ok N # SKIP", bats as "ok N # skip".
+	s=$(grep -Eic '^(not )?ok .*# skip' "$out")
+	p=$(grep -Ec '^ok ' "$out"); p=$((p - $(grep -Eic '^ok .*# skip' "$out")))
+	f=$(grep -Ec '^not ok ' "$out"); f=$((f - $(grep -Eic '^not ok .*# skip' "$out")))
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		failures+=("$suite: exited with status $status")
 	fi
-	while IFS= read -r line; do failures+=("$suite: $line"); done < <(grep -E '^not ok ' "$out")
+	while IFS= read -r line; do failures+=("$suite: $line"); done < <(grep -E '^not ok ' "$out" | grep -vi '# skip')
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	printf '%-40s %4d passed %3d failed %3d skipped\n' "$suite" "$p" "$f" "$s"
 }

@@ -1,9 +1,6 @@
 /* Unit tests: cgroup mode and controllers (cgroup.c). */
 #include "testutil.h"
 
-#include <ftw.h>
-#include <unistd.h>
-
 #include "cgroup.h"
 
 static const struct cgroup_ctrl *must_ctrl(const struct cgroup_info *c, const char *name)
@@ -27,32 +24,6 @@ static void read_tree(const char *root, struct host *h, struct cgroup_info *c)
 {
 	assert_int_equal(host_open(h, root), 0);
 	assert_int_equal(cgroup_read(h, c), 0);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static void rm_tree(const char *root)
-{
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void mode_names(void **state)
@@ -118,20 +89,19 @@ static void fixture_pure_v2(void **state)
 
 static void scratch_v1_and_none(void **state)
 {
-	char root[] = "/tmp/agentune-cg-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = tree_new("cg");
 	struct host h;
 	struct cgroup_info c;
 
 	/* pure v1, co-mounted cpu,cpuacct, a mount point with an escaped space,
 	 * a disabled controller, and no /proc/cgroups header games */
-	put(root, "proc/mounts",
+	tree_put(root, "proc/mounts",
 	    "tmpfs /sys/fs/cgroup tmpfs ro,mode=755 0 0\n"
 	    "cgroup /sys/fs/cgroup/cpu,cpuacct cgroup rw,nosuid,cpu,cpuacct 0 0\n"
 	    "cgroup /sys/fs/cgroup/my\\040cpuset cgroup rw,cpuset,clone_children 0 0\n"
 	    "cgroup /sys/fs/cgroup/systemd cgroup rw,xattr,name=systemd 0 0\n"
 	    "short line\n");
-	put(root, "proc/cgroups",
+	tree_put(root, "proc/cgroups",
 	    "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
 	    "cpuset\t2\t1\t1\ncpu\t3\t5\t1\ncpuacct\t3\t5\t1\nmemory\t0\t1\t0\n"
 	    "garbage row\n");
@@ -159,7 +129,7 @@ static void scratch_v1_and_none(void **state)
 	host_close(&h);
 
 	/* no cgroup filesystem at all */
-	put(root, "proc/mounts", "proc /proc proc rw 0 0\n");
+	tree_put(root, "proc/mounts", "proc /proc proc rw 0 0\n");
 	read_tree(root, &h, &c);
 	assert_true(c.available);
 	assert_int_equal(c.mode, CGROUP_NONE);
@@ -168,9 +138,9 @@ static void scratch_v1_and_none(void **state)
 	host_close(&h);
 
 	/* two cgroup2 mounts: the conventional one wins; no /proc/cgroups */
-	put(root, "proc/mounts",
+	tree_put(root, "proc/mounts",
 	    "cgroup2 /run/ctr/cg cgroup2 rw 0 0\ncgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n");
-	put(root, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
+	tree_put(root, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
 	read_tree(root, &h, &c);
 	assert_int_equal(c.mode, CGROUP_V2);
 	assert_string_equal(c.v2_mount, "/sys/fs/cgroup");
@@ -178,30 +148,22 @@ static void scratch_v1_and_none(void **state)
 	assert_true(must_ctrl(&c, "memory")->on_v2);
 	cgroup_free(&c);
 	host_close(&h);
-	rm_tree(root);
+	tree_free(root);
 }
 
 static void shared_unavailable(void **state)
 {
-	if (!shared_available())
-		skip();
-	struct strlist names;
-	assert_int_equal(shared_hosts(NULL, &names), 0);
-	for (size_t i = 0; i < names.n; i++) {
-		char root[4096];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		struct host h;
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
 		struct cgroup_info c;
-		read_tree(root, &h, &c);
+		assert_int_equal(cgroup_read(&it.h, &c), 0);
 		/* no capture kept /proc/mounts */
 		assert_false(c.available);
 		assert_non_null(strstr(c.why, "/proc/mounts"));
 		assert_int_equal(c.mode, CGROUP_NONE);
 		assert_int_equal(c.n, 0);
 		cgroup_free(&c);
-		host_close(&h);
 	}
-	strlist_free(&names);
 }
 
 static void live_machine(void **state)

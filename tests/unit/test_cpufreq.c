@@ -4,8 +4,6 @@
 #include "cpufreq.h"
 #include "topology.h"
 
-#include <unistd.h>
-
 static void assert_list(const struct cpumask *m, const char *want)
 {
 	char buf[4096];
@@ -130,19 +128,11 @@ static void cpus_filter(void **state)
 
 static void shared_all(void **state)
 {
-	struct host probe;
-	struct strlist names;
-	if (!shared_available())
-		skip();
-	assert_int_equal(shared_hosts(&probe, &names), 0);
 	size_t with_freq = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		struct host h;
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
 		struct cpufreq f;
-		char root[1024];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		assert_int_equal(host_open(&h, root), 0);
-		read_present(&h, &f);
+		read_present(&it.h, &f);
 		if (!f.available) {
 			assert_true(f.why[0] != '\0');
 			assert_int_equal(f.n, 0);
@@ -171,10 +161,8 @@ static void shared_all(void **state)
 		}
 next:
 		cpufreq_free(&f);
-		host_close(&h);
 	}
 	assert_true(with_freq >= 14);
-	strlist_free(&names);
 }
 
 static void qcom_clusters(void **state)
@@ -380,8 +368,7 @@ static void missing_cpu_dir(void **state)
 {
 	struct host h;
 	struct cpufreq f;
-	char dir[] = "/tmp/agentune-freq-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = tree_new("freq");
 	assert_int_equal(host_open(&h, dir), 0);
 	assert_int_equal(cpufreq_read(&h, NULL, &f), 0);
 	assert_false(f.available);
@@ -390,7 +377,7 @@ static void missing_cpu_dir(void **state)
 	assert_null(cpufreq_policy_of(&f, 0));
 	cpufreq_free(&f);
 	host_close(&h);
-	rmdir(dir);
+	tree_free(dir);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -4,8 +4,6 @@
 #include "cpuidle.h"
 #include "topology.h"
 
-#include <unistd.h>
-
 static void read_present(struct host *h, struct cpuidle *c)
 {
 	struct topology t;
@@ -168,19 +166,12 @@ static void cpus_mask(void **state)
 
 static void shared_all(void **state)
 {
-	struct host probe;
-	struct strlist names;
-	if (!shared_available())
-		skip();
-	assert_int_equal(shared_hosts(&probe, &names), 0);
 	size_t with_states = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		struct host h;
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
 		struct cpuidle c;
-		char root[1024], p[512];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		assert_int_equal(host_open(&h, root), 0);
-		read_present(&h, &c);
+		char p[512];
+		read_present(&it.h, &c);
 		/* no capture has /dev */
 		assert_true(c.cpu_dma_latency_us == NA_S64);
 		assert_true(c.cpu_dma_latency_why[0] != '\0');
@@ -194,7 +185,7 @@ static void shared_all(void **state)
 			snprintf(p, sizeof(p),
 				 "/sys/devices/system/cpu/cpu%u/power/pm_qos_resume_latency_us",
 				 cc->cpu);
-			assert_int_equal(host_exists(&h, p), cc->resume_latency_us != NA_S64);
+			assert_int_equal(host_exists(&it.h, p), cc->resume_latency_us != NA_S64);
 			for (size_t j = 0; j < cc->nstates; j++) {
 				const struct idle_state *s = &cc->state[j];
 				states = true;
@@ -208,11 +199,11 @@ static void shared_all(void **state)
 				snprintf(p, sizeof(p),
 					 "/sys/devices/system/cpu/cpu%u/cpuidle/state%u/latency",
 					 cc->cpu, s->index);
-				assert_int_equal(host_exists(&h, p), s->latency_us != NA_U64);
+				assert_int_equal(host_exists(&it.h, p), s->latency_us != NA_U64);
 				snprintf(p, sizeof(p),
 					 "/sys/devices/system/cpu/cpu%u/cpuidle/state%u/residency",
 					 cc->cpu, s->index);
-				assert_int_equal(host_exists(&h, p), s->residency_us != NA_U64);
+				assert_int_equal(host_exists(&it.h, p), s->residency_us != NA_U64);
 				if (s->residency_us != NA_U64 && j + 1 < cc->nstates &&
 				    cc->state[j + 1].residency_us != NA_U64)
 					assert_true(s->residency_us <= cc->state[j + 1].residency_us);
@@ -223,10 +214,8 @@ static void shared_all(void **state)
 			assert_true(c.available);
 		}
 		cpuidle_free(&c);
-		host_close(&h);
 	}
 	assert_true(with_states >= 9);
-	strlist_free(&names);
 }
 
 static void crm_intel_idle(void **state)
@@ -387,19 +376,12 @@ static void no_cpuidle_dir(void **state)
 /* A temporary tree with only /dev/cpu_dma_latency. */
 static void dma_latency_case(const void *data, size_t len, int64_t want, const char *why)
 {
-	char dir[] = "/tmp/agentune-idle-XXXXXX", p[256];
+	char *dir = tree_new("idle");
 	struct host h;
 	struct cpuidle c;
-	assert_non_null(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/dev", dir);
-	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/dev/cpu_dma_latency", dir);
-	if (data) {
-		FILE *fp = fopen(p, "wb");
-		assert_non_null(fp);
-		assert_int_equal(fwrite(data, 1, len, fp), len);
-		fclose(fp);
-	}
+	tree_dir(dir, "dev");
+	if (data)
+		tree_put_n(dir, "dev/cpu_dma_latency", data, len);
 	assert_int_equal(host_open(&h, dir), 0);
 	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
 	assert_int_equal(c.cpu_dma_latency_us, want);
@@ -412,10 +394,7 @@ static void dma_latency_case(const void *data, size_t len, int64_t want, const c
 	assert_int_equal(c.n, 0);
 	cpuidle_free(&c);
 	host_close(&h);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/dev", dir);
-	rmdir(p);
-	rmdir(dir);
+	tree_free(dir);
 }
 
 static void dma_latency_forms(void **state)

@@ -2,52 +2,29 @@
 #include "testutil.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 
-static char tmpl[64];
-
-static void put_file(const char *root, const char *rel, const char *content)
-{
-	char path[1024], dir[1100];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "mkdir -p \"$(dirname '%s')\"", path);
-	assert_int_equal(system(dir), 0);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void put_link(const char *root, const char *rel, const char *target)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
+static char *tmpl;
 
 /* A small tree: a real link, a link-file, an escaping link, an absolute link. */
 static int make_tree(void **state)
 {
-	snprintf(tmpl, sizeof(tmpl), "/tmp/agentune-host-XXXXXX");
-	assert_non_null(mkdtemp(tmpl));
-	put_file(tmpl, "sys/devices/pci0000:00/0000:00:03.0/numa_node", "1\n");
-	put_file(tmpl, "sys/devices/pci0000:00/0000:00:03.0/net/eth0/mtu", "1500\n");
-	put_file(tmpl, "sys/bus/pci/devices/.keep", "");
-	put_link(tmpl, "sys/bus/pci/devices/0000:00:03.0", "../../../devices/pci0000:00/0000:00:03.0");
-	put_file(tmpl, "sys/class/net/eth0", "../../devices/pci0000:00/0000:00:03.0/net/eth0\n");
-	put_link(tmpl, "sys/class/net/evil", "../../../../../../etc");
-	put_link(tmpl, "sys/class/net/abs", "/sys/devices/pci0000:00/0000:00:03.0/net/eth0");
-	put_file(tmpl, "proc/sys/net/core/netdev_budget", "300\n");
-	put_file(tmpl, "proc/cpu10", "x");
-	put_file(tmpl, "proc/cpu2", "x");
+	tmpl = tree_new("host");
+	tree_put(tmpl, "sys/devices/pci0000:00/0000:00:03.0/numa_node", "1\n");
+	tree_put(tmpl, "sys/devices/pci0000:00/0000:00:03.0/net/eth0/mtu", "1500\n");
+	tree_put(tmpl, "sys/bus/pci/devices/.keep", "");
+	tree_link(tmpl, "sys/bus/pci/devices/0000:00:03.0", "../../../devices/pci0000:00/0000:00:03.0");
+	tree_put(tmpl, "sys/class/net/eth0", "../../devices/pci0000:00/0000:00:03.0/net/eth0\n");
+	tree_link(tmpl, "sys/class/net/evil", "../../../../../../etc");
+	tree_link(tmpl, "sys/class/net/abs", "/sys/devices/pci0000:00/0000:00:03.0/net/eth0");
+	tree_put(tmpl, "proc/sys/net/core/netdev_budget", "300\n");
+	tree_put(tmpl, "proc/cpu10", "x");
+	tree_put(tmpl, "proc/cpu2", "x");
 	return 0;
 }
 
 static int remove_tree(void **state)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
-	return system(cmd);
+	return tree_free(tmpl);
 }
 
 static void reads_through_links_and_link_files(void **state)
@@ -107,12 +84,10 @@ static void list_is_natural_order(void **state)
 
 static void read_helpers_reject_garbage(void **state)
 {
-	char root[64];
-	snprintf(root, sizeof(root), "/tmp/agentune-host2-XXXXXX");
-	assert_non_null(mkdtemp(root));
-	put_file(root, "a", "12abc\n");
-	put_file(root, "b", "");
-	put_file(root, "c", "  -5 \n");
+	char *root = tree_new("host2");
+	tree_put(root, "a", "12abc\n");
+	tree_put(root, "b", "");
+	tree_put(root, "c", "  -5 \n");
 	struct host h;
 	assert_int_equal(host_open(&h, root), 0);
 	uint64_t u;
@@ -123,9 +98,7 @@ static void read_helpers_reject_garbage(void **state)
 	assert_int_equal(s, -5);
 	assert_int_equal(host_read_u64(&h, "/missing", &u), -ENOENT);
 	host_close(&h);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tree_free(root), 0);
 }
 
 static void recording_saves_what_was_read(void **state)
@@ -156,9 +129,7 @@ static void recording_saves_what_was_read(void **state)
 	/* What was not read is not copied. */
 	assert_false(host_exists(&h, "/sys/class/net/eth0/mtu"));
 	host_close(&h);
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", out);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tree_rm(out), 0);
 }
 
 static void natural_cmp_orders_numbers(void **state)

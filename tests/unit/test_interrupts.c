@@ -2,8 +2,6 @@
 #include "testutil.h"
 #include "interrupts.h"
 
-#include <unistd.h>
-
 /* The sum every reader must agree with: saturating, like the parser. */
 static uint64_t sum_counts(const struct irq_line *l, unsigned ncpus)
 {
@@ -41,11 +39,8 @@ static const struct irq_line *by_label(const struct interrupts *irqs, const char
 
 static int parse_str(const char *s, struct interrupts *out, struct parse_error *err)
 {
-	/* An exact-size copy without a NUL: ASan catches any read past len. */
-	size_t len = strlen(s);
-	char *buf = malloc(len ? len : 1);
-	assert_non_null(buf);
-	memcpy(buf, s, len);
+	size_t len;
+	char *buf = unterminated(s, &len);
 	int rc = interrupts_parse(buf, len, out, err);
 	free(buf);
 	return rc;
@@ -227,10 +222,7 @@ static void expect_error(const char *text, int line, const char *what)
 	struct interrupts irqs;
 	struct parse_error err;
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(parse_str(text, &irqs, &err), -EINVAL);
-	assert_string_equal(err.file, "/proc/interrupts");
-	assert_int_equal(err.line, line);
-	assert_non_null(strstr(err.msg, what));
+	assert_parse_error(parse_str(text, &irqs, &err), &err, "/proc/interrupts", line, what);
 	/* A failed parse leaves nothing to free. */
 	assert_int_equal(irqs.n, 0);
 	assert_null(irqs.lines);
@@ -311,27 +303,19 @@ static void stops_at_len(void **state)
 
 static void all_shared_trees(void **state)
 {
-	if (!shared_available())
-		skip();
-	struct strlist names;
-	strlist_init(&names);
-	assert_int_equal(shared_hosts(NULL, &names), 0);
 	int seen = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		char root[1024];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		struct host h;
-		assert_int_equal(host_open(&h, root), 0);
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
 		struct interrupts irqs;
 		struct parse_error err;
-		int rc = interrupts_read(&h, &irqs, &err);
-		if (!host_exists(&h, "/proc/interrupts")) {
+		int rc = interrupts_read(&it.h, &irqs, &err);
+		if (!host_exists(&it.h, "/proc/interrupts")) {
 			assert_int_equal(rc, -ENOENT);
 			assert_string_equal(err.file, "/proc/interrupts");
 			assert_int_equal(err.line, 0);
 		} else {
 			if (rc)
-				fprintf(stderr, "%s: %s line %d: %s\n", names.v[i], err.file,
+				fprintf(stderr, "%s: %s line %d: %s\n", it.name, err.file,
 					err.line, err.msg);
 			assert_int_equal(rc, 0);
 			check_invariants(&irqs);
@@ -344,10 +328,8 @@ static void all_shared_trees(void **state)
 			seen++;
 		}
 		interrupts_free(&irqs);
-		host_close(&h);
 	}
 	assert_int_equal(seen, 7);
-	strlist_free(&names);
 }
 
 static void graviton_arm64(void **state)
@@ -515,13 +497,11 @@ static void big_1152cpu(void **state)
 {
 	if (!shared_available())
 		skip();
-	char dir[] = "/tmp/agentune-irq-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char cmd[2048], proc[64];
-	snprintf(proc, sizeof(proc), "%s/proc", dir);
-	assert_int_equal(mkdir(proc, 0755), 0);
-	snprintf(cmd, sizeof(cmd), "bzip2 -dc '%s/pcp-1152cpu-x86_64-i40e-lpfc/proc/interrupts.bz2' > '%s/interrupts'",
-		 SHARED_HOSTS, proc);
+	char *dir = tree_new("irq");
+	char cmd[2048];
+	tree_dir(dir, "proc");
+	snprintf(cmd, sizeof(cmd), "bzip2 -dc '%s/pcp-1152cpu-x86_64-i40e-lpfc/proc/interrupts.bz2' > '%s/proc/interrupts'",
+		 SHARED_HOSTS, dir);
 	int sys = system(cmd);
 
 	struct host h;
@@ -532,10 +512,7 @@ static void big_1152cpu(void **state)
 		rc = interrupts_read(&h, &irqs, &err);
 		host_close(&h);
 	}
-	snprintf(cmd, sizeof(cmd), "%s/interrupts", proc);
-	unlink(cmd);
-	rmdir(proc);
-	rmdir(dir);
+	tree_free(dir);
 	assert_int_equal(sys, 0);
 	assert_int_equal(rc, 0);
 
@@ -669,11 +646,17 @@ static void xeon_96cpu(void **state)
 	host_close(&h);
 }
 
-struct bad_case {
-	const char *tree;
-	int rc;
-	int line;
-};
+static int read_bad(const struct host *h, struct parse_error *err)
+{
+	struct interrupts irqs;
+	int rc = interrupts_read(h, &irqs, err);
+	if (rc)
+		assert_true(err->msg[0] != '\0');
+	else
+		check_invariants(&irqs);
+	interrupts_free(&irqs);
+	return rc;
+}
 
 static void bad_trees(void **state)
 {
@@ -686,28 +669,7 @@ static void bad_trees(void **state)
 		{ "missing-dirs", -ENOENT, 0 },
 		{ "binary-junk", -EINVAL, 2 },
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char root[512];
-		snprintf(root, sizeof(root), "%s/bad/%s", FIXTURES, cases[i].tree);
-		struct host h;
-		assert_int_equal(host_open(&h, root), 0);
-		struct interrupts irqs;
-		struct parse_error err;
-		memset(&err, 0, sizeof(err));
-		int rc = interrupts_read(&h, &irqs, &err);
-		if (rc != cases[i].rc)
-			fprintf(stderr, "%s: rc %d\n", cases[i].tree, rc);
-		assert_int_equal(rc, cases[i].rc);
-		if (rc) {
-			assert_string_equal(err.file, "/proc/interrupts");
-			assert_int_equal(err.line, cases[i].line);
-			assert_true(err.msg[0] != '\0');
-		} else {
-			check_invariants(&irqs);
-		}
-		interrupts_free(&irqs);
-		host_close(&h);
-	}
+	check_bad_trees(cases, ARRAY_SIZE(cases), "/proc/interrupts", read_bad);
 }
 
 static void bad_tree_details(void **state)

@@ -1,9 +1,6 @@
 /* Unit tests: interfaces, net.core sysctls, NAPI (net.c, napi_netlink.c). */
 #include "testutil.h"
 
-#include <ftw.h>
-#include <unistd.h>
-
 #include "net.h"
 
 /* ---------- helpers ---------- */
@@ -20,32 +17,6 @@ static void read_tree(const char *root, struct host *h, struct net *n)
 {
 	assert_int_equal(host_open(h, root), 0);
 	assert_int_equal(net_read(h, n), 0);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static void rm_tree(const char *root)
-{
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---------- project trees ---------- */
@@ -232,20 +203,15 @@ static void shared_silver_and_qemu(void **state)
 
 static void shared_all_invariants(void **state)
 {
-	if (!shared_available())
-		skip();
-	struct strlist names;
-	assert_int_equal(shared_hosts(NULL, &names), 0);
 	size_t with_net = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		char root[4096], cls[4200];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		snprintf(cls, sizeof(cls), "%s/sys/class/net", root);
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
+		char cls[4200];
+		snprintf(cls, sizeof(cls), "%s/sys/class/net", it.root);
 		struct stat st;
 		bool has = stat(cls, &st) == 0;
-		struct host h;
 		struct net n;
-		read_tree(root, &h, &n);
+		assert_int_equal(net_read(&it.h, &n), 0);
 		assert_int_equal(n.available, has);
 		if (!has)
 			assert_non_null(strstr(n.why, "/sys/class/net"));
@@ -262,10 +228,8 @@ static void shared_all_invariants(void **state)
 			assert_ptr_equal(net_if_by_name(&n, f->name), f);
 		}
 		net_free(&n);
-		host_close(&h);
 	}
 	assert_int_equal(with_net, 6);
-	strlist_free(&names);
 }
 
 /* ---------- JSON ---------- */
@@ -448,11 +412,10 @@ static void json_fuzz(void **state)
 
 static void snapshot_bad_napi_file(void **state)
 {
-	char root[] = "/tmp/agentune-net-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	put(root, "agentune/napi.json", "{\"napi\":[{\"id\":\"x\"}]}\n");
-	put(root, "proc/sys/net/core/netdev_budget", "600\n");
-	put(root, "proc/sys/net/core/busy_poll", "garbage\n");
+	char *root = tree_new("net");
+	tree_put(root, "agentune/napi.json", "{\"napi\":[{\"id\":\"x\"}]}\n");
+	tree_put(root, "proc/sys/net/core/netdev_budget", "600\n");
+	tree_put(root, "proc/sys/net/core/busy_poll", "garbage\n");
 	struct host h;
 	struct net n;
 	read_tree(root, &h, &n);
@@ -465,7 +428,7 @@ static void snapshot_bad_napi_file(void **state)
 	assert_non_null(strstr(n.napi_why, "napi[0].id"));
 	net_free(&n);
 	host_close(&h);
-	rm_tree(root);
+	tree_free(root);
 }
 
 /* A recorded read of a tree, saved with its NAPI dump, reads back the same. */
@@ -478,8 +441,7 @@ static void snapshot_round_trip(void **state)
 	assert_int_equal(net_read(&h, &a), 0);
 	char *text = napi_to_json(&a);
 	assert_non_null(text);
-	char dir[] = "/tmp/agentune-netsnap-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = tree_new("netsnap");
 	assert_int_equal(host_record_add(&h, NAPI_SNAPSHOT_PATH, text, strlen(text)), 0);
 	free(text);
 	const char *failed = NULL;
@@ -504,7 +466,7 @@ static void snapshot_round_trip(void **state)
 	net_free(&a);
 	net_free(&b);
 	host_close(&h);
-	rm_tree(dir);
+	tree_free(dir);
 }
 
 /* ---------- this machine ---------- */

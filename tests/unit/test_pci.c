@@ -1,9 +1,6 @@
 /* Unit tests: PCI functions from sysfs (pci.c). */
 #include "testutil.h"
 
-#include <ftw.h>
-#include <unistd.h>
-
 #include "pci.h"
 
 /* ---------- helpers ---------- */
@@ -39,33 +36,6 @@ static void read_tree(const char *root, struct host *h, struct pci *p)
 {
 	assert_int_equal(host_open(h, root), 0);
 	assert_int_equal(pci_read(h, p), 0);
-}
-
-/* A scratch tree for layouts no capture has. */
-static void put(const char *root, const char *rel, const char *content)
-{
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static void rm_tree(const char *root)
-{
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---------- pure functions ---------- */
@@ -185,11 +155,8 @@ static void fixture_e810(void **state)
  * no ids, an unknown vendor, garbage values. */
 static void scratch_layouts(void **state)
 {
-	char root[] = "/tmp/agentune-pci-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	const char *d = "sys/bus/pci/devices/0000:00:1f.0";
-	char p[512];
-#define PUT(rel, s) do { snprintf(p, sizeof(p), "%s/%s", d, rel); put(root, p, s); } while (0)
+	char *root = tree_new("pci");
+#define PUT(rel, s) tree_put(root, "sys/bus/pci/devices/0000:00:1f.0/" rel, s)
 	PUT("vendor", "0x1234\n");
 	PUT("device", "0x5678\n");
 	PUT("class", "0x0c0330\n");
@@ -200,8 +167,8 @@ static void scratch_layouts(void **state)
 	PUT("msi_irqs/99/mode", "msix\n");
 	PUT("msi_irqs/bogus", "msix\n");
 	PUT("net/usb0/ifindex", "3\n");
-	put(root, "sys/bus/pci/devices/0000:00:1f.1/class", "zz\n");
-	put(root, "sys/bus/pci/devices/not-a-link", "hello\n");
+	tree_put(root, "sys/bus/pci/devices/0000:00:1f.1/class", "zz\n");
+	tree_put(root, "sys/bus/pci/devices/not-a-link", "hello\n");
 #undef PUT
 	struct host h;
 	struct pci pc;
@@ -230,13 +197,12 @@ static void scratch_layouts(void **state)
 	assert_string_equal(f->vendor_name, "");
 	pci_free(&pc);
 	host_close(&h);
-	rm_tree(root);
+	tree_free(root);
 }
 
 static void no_pci_bus(void **state)
 {
-	char root[] = "/tmp/agentune-pci-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = tree_new("pci");
 	struct host h;
 	struct pci p;
 	read_tree(root, &h, &p);
@@ -246,7 +212,7 @@ static void no_pci_bus(void **state)
 	assert_null(pci_find(&p, "0000:00:00.0"));
 	pci_free(&p);
 	host_close(&h);
-	rm_tree(root);
+	tree_free(root);
 }
 
 /* What pci_read reads, saved as a snapshot, reads back the same. */
@@ -260,8 +226,7 @@ static void snapshot_round_trip(void **state)
 		assert_int_equal(host_open(&h, trees[t]), 0);
 		assert_int_equal(host_record_start(&h), 0);
 		assert_int_equal(pci_read(&h, &a), 0);
-		char dir[] = "/tmp/agentune-pcisnap-XXXXXX";
-		assert_non_null(mkdtemp(dir));
+		char *dir = tree_new("pcisnap");
 		const char *failed = NULL;
 		assert_int_equal(host_record_save(&h, dir, &failed), 0);
 		host_close(&h);
@@ -287,7 +252,7 @@ static void snapshot_round_trip(void **state)
 		pci_free(&a);
 		pci_free(&b);
 		host_close(&h);
-		rm_tree(dir);
+		tree_free(dir);
 	}
 }
 
@@ -472,21 +437,17 @@ static void shared_qemu_domain32(void **state)
 /* Every capture: no crash, and what is there is consistent. */
 static void shared_all_invariants(void **state)
 {
-	if (!shared_available())
-		skip();
-	struct strlist names;
-	assert_int_equal(shared_hosts(NULL, &names), 0);
-	assert_true(names.n >= 20);
+	struct shared_iter it;
+	shared_first(&it);
+	assert_true(it.names.n >= 20);
 	size_t with_pci = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		char root[4096], bus[4200];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		snprintf(bus, sizeof(bus), "%s/sys/bus/pci/devices", root);
+	while (shared_next(&it)) {
+		char bus[4200];
+		snprintf(bus, sizeof(bus), "%s/sys/bus/pci/devices", it.root);
 		struct stat st;
 		bool has_bus = stat(bus, &st) == 0;
-		struct host h;
 		struct pci p;
-		read_tree(root, &h, &p);
+		assert_int_equal(pci_read(&it.h, &p), 0);
 		assert_int_equal(p.available, has_bus);
 		if (!has_bus)
 			assert_true(p.why[0] != '\0');
@@ -509,10 +470,8 @@ static void shared_all_invariants(void **state)
 			assert_ptr_equal(pci_find(&p, f->bdf), f);
 		}
 		pci_free(&p);
-		host_close(&h);
 	}
 	assert_int_equal(with_pci, 7);
-	strlist_free(&names);
 }
 
 /* ---------- this machine ---------- */

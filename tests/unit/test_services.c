@@ -1,9 +1,6 @@
 /* Unit tests: irqbalance / tuned detection (services.c). */
 #include "testutil.h"
 
-#include <ftw.h>
-#include <unistd.h>
-
 #include "services.h"
 
 static void read_tree(const char *root, struct host *h, struct services *s)
@@ -11,40 +8,6 @@ static void read_tree(const char *root, struct host *h, struct services *s)
 	assert_int_equal(host_open(h, root), 0);
 	assert_int_equal(services_read(h, s), 0);
 }
-
-static void put_n(const char *root, const char *rel, const char *content, size_t len)
-{
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fwrite(content, 1, len, f);
-	fclose(f);
-}
-
-static void put(const char *root, const char *rel, const char *content)
-{
-	put_n(root, rel, content, strlen(content));
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static void rm_tree(const char *root)
-{
-	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A string literal with its embedded NULs, without the final one. */
-#define PUT_BYTES(root, rel, lit) put_n(root, rel, lit, sizeof(lit) - 1)
 
 static void fixture_both_running(void **state)
 {
@@ -70,20 +33,19 @@ static void fixture_none_running(void **state)
 
 static void scratch_cases(void **state)
 {
-	char root[] = "/tmp/agentune-svc-XXXXXX";
-	assert_non_null(mkdtemp(root));
-	put(root, "proc/10/comm", "systemd\n");
-	put(root, "proc/900/comm", "irqbalance\n");
-	put(root, "proc/95/comm", "irqbalance\n");    /* lowest PID wins */
-	put(root, "proc/96/status", "Name: gone\n");  /* exited: no comm */
-	put(root, "proc/self/comm", "irqbalance\n");  /* not a PID */
-	put(root, "proc/sys/kernel/comm", "tuned\n");
-	put(root, "proc/300/comm", "python3\n");
-	PUT_BYTES(root, "proc/300/cmdline", "/usr/bin/python3\0/opt/untuned\0-x tuned\0");
-	put(root, "proc/301/comm", "python3.11\n");
-	PUT_BYTES(root, "proc/301/cmdline", "/usr/bin/python3.11\0");
-	put(root, "proc/302/comm", "python3\n");       /* cmdline vanished */
-	put(root, "proc/400/comm", "tuned-adm\n");
+	char *root = tree_new("svc");
+	tree_put(root, "proc/10/comm", "systemd\n");
+	tree_put(root, "proc/900/comm", "irqbalance\n");
+	tree_put(root, "proc/95/comm", "irqbalance\n");    /* lowest PID wins */
+	tree_put(root, "proc/96/status", "Name: gone\n");  /* exited: no comm */
+	tree_put(root, "proc/self/comm", "irqbalance\n");  /* not a PID */
+	tree_put(root, "proc/sys/kernel/comm", "tuned\n");
+	tree_put(root, "proc/300/comm", "python3\n");
+	TREE_PUT_BYTES(root, "proc/300/cmdline", "/usr/bin/python3\0/opt/untuned\0-x tuned\0");
+	tree_put(root, "proc/301/comm", "python3.11\n");
+	TREE_PUT_BYTES(root, "proc/301/cmdline", "/usr/bin/python3.11\0");
+	tree_put(root, "proc/302/comm", "python3\n");       /* cmdline vanished */
+	tree_put(root, "proc/400/comm", "tuned-adm\n");
 	struct host h;
 	struct services s;
 	read_tree(root, &h, &s);
@@ -93,9 +55,9 @@ static void scratch_cases(void **state)
 	host_close(&h);
 
 	/* tuned started through its shebang: comm is "tuned" */
-	put(root, "proc/500/comm", "tuned\n");
-	put(root, "proc/450/comm", "python3\n");
-	PUT_BYTES(root, "proc/450/cmdline", "python3\0-Es\0tuned"); /* no final NUL */
+	tree_put(root, "proc/500/comm", "tuned\n");
+	tree_put(root, "proc/450/comm", "python3\n");
+	TREE_PUT_BYTES(root, "proc/450/cmdline", "python3\0-Es\0tuned"); /* no final NUL */
 	read_tree(root, &h, &s);
 	assert_int_equal(s.tuned_pid, 450);
 	host_close(&h);
@@ -105,29 +67,21 @@ static void scratch_cases(void **state)
 	read_tree(root, &h, &s);
 	assert_int_equal(s.tuned_pid, 500);
 	host_close(&h);
-	rm_tree(root);
+	tree_free(root);
 }
 
 static void shared_not_captured(void **state)
 {
-	if (!shared_available())
-		skip();
-	struct strlist names;
-	assert_int_equal(shared_hosts(NULL, &names), 0);
-	for (size_t i = 0; i < names.n; i++) {
-		char root[4096];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		struct host h;
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
 		struct services s;
-		read_tree(root, &h, &s);
+		assert_int_equal(services_read(&it.h, &s), 0);
 		/* some keep /proc/interrupts, none keeps processes */
 		assert_false(s.available);
 		assert_true(s.why[0] != '\0');
 		assert_int_equal(s.irqbalance_pid, 0);
 		assert_int_equal(s.tuned_pid, 0);
-		host_close(&h);
 	}
-	strlist_free(&names);
 }
 
 static void check_comm(const struct host *h, int pid, const char *want)

@@ -2,8 +2,6 @@
 #include "testutil.h"
 #include "softirqs.h"
 
-#include <unistd.h>
-
 static void check_invariants(const struct softirqs *s)
 {
 	assert_true(s->ncpus > 0);
@@ -20,10 +18,8 @@ static void check_invariants(const struct softirqs *s)
 
 static int parse_str(const char *text, struct softirqs *out, struct parse_error *err)
 {
-	size_t len = strlen(text);
-	char *buf = malloc(len ? len : 1); /* no NUL: ASan sees any overread */
-	assert_non_null(buf);
-	memcpy(buf, text, len);
+	size_t len;
+	char *buf = unterminated(text, &len);
 	int rc = softirqs_parse(buf, len, out, err);
 	free(buf);
 	return rc;
@@ -70,10 +66,7 @@ static void expect_error(const char *text, int line, const char *what)
 	struct softirqs s;
 	struct parse_error err;
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(parse_str(text, &s, &err), -EINVAL);
-	assert_string_equal(err.file, "/proc/softirqs");
-	assert_int_equal(err.line, line);
-	assert_non_null(strstr(err.msg, what));
+	assert_parse_error(parse_str(text, &s, &err), &err, "/proc/softirqs", line, what);
 	assert_int_equal(s.n, 0);
 	assert_null(s.vec);
 	softirqs_free(&s);
@@ -93,21 +86,13 @@ static void errors(void **state)
 
 static void all_shared_trees(void **state)
 {
-	if (!shared_available())
-		skip();
-	struct strlist names;
-	strlist_init(&names);
-	assert_int_equal(shared_hosts(NULL, &names), 0);
 	int seen = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		char root[1024];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		struct host h;
-		assert_int_equal(host_open(&h, root), 0);
+	struct shared_iter it;
+	for (shared_first(&it); shared_next(&it);) {
 		struct softirqs s;
 		struct parse_error err;
-		int rc = softirqs_read(&h, &s, &err);
-		if (!host_exists(&h, "/proc/softirqs")) {
+		int rc = softirqs_read(&it.h, &s, &err);
+		if (!host_exists(&it.h, "/proc/softirqs")) {
 			assert_int_equal(rc, -ENOENT);
 			assert_string_equal(err.file, "/proc/softirqs");
 		} else {
@@ -120,10 +105,8 @@ static void all_shared_trees(void **state)
 			seen++;
 		}
 		softirqs_free(&s);
-		host_close(&h);
 	}
 	assert_int_equal(seen, 5);
-	strlist_free(&names);
 }
 
 static void named_trees(void **state)
@@ -188,11 +171,15 @@ static void xeon_96cpu(void **state)
 	host_close(&h);
 }
 
-struct bad_case {
-	const char *tree;
-	int rc;
-	int line;
-};
+static int read_bad(const struct host *h, struct parse_error *err)
+{
+	struct softirqs s;
+	int rc = softirqs_read(h, &s, err);
+	if (!rc)
+		check_invariants(&s);
+	softirqs_free(&s);
+	return rc;
+}
 
 static void bad_trees(void **state)
 {
@@ -205,27 +192,7 @@ static void bad_trees(void **state)
 		{ "missing-dirs", -ENOENT, 0 },
 		{ "binary-junk", -EINVAL, 1 },
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char root[512];
-		snprintf(root, sizeof(root), "%s/bad/%s", FIXTURES, cases[i].tree);
-		struct host h;
-		assert_int_equal(host_open(&h, root), 0);
-		struct softirqs s;
-		struct parse_error err;
-		memset(&err, 0, sizeof(err));
-		int rc = softirqs_read(&h, &s, &err);
-		if (rc != cases[i].rc)
-			fprintf(stderr, "%s: rc %d\n", cases[i].tree, rc);
-		assert_int_equal(rc, cases[i].rc);
-		if (rc) {
-			assert_string_equal(err.file, "/proc/softirqs");
-			assert_int_equal(err.line, cases[i].line);
-		} else {
-			check_invariants(&s);
-		}
-		softirqs_free(&s);
-		host_close(&h);
-	}
+	check_bad_trees(cases, ARRAY_SIZE(cases), "/proc/softirqs", read_bad);
 
 	struct host h;
 	struct softirqs s;

@@ -3,8 +3,6 @@
 #include "testutil.h"
 #include "topology.h"
 
-#include <unistd.h>
-
 static void assert_list(const struct cpumask *m, const char *want)
 {
 	char buf[4096];
@@ -131,21 +129,14 @@ static void acpi_4cpu(void **state)
 /* Invariants on every shared capture. */
 static void shared_all(void **state)
 {
-	struct host probe;
-	struct strlist names;
-	if (!shared_available())
-		skip();
-	assert_int_equal(shared_hosts(&probe, &names), 0);
-	assert_true(names.n > 20);
+	struct shared_iter it;
+	shared_first(&it);
+	assert_true(it.names.n > 20);
 	size_t with_cpu = 0;
-	for (size_t i = 0; i < names.n; i++) {
-		struct host h;
+	while (shared_next(&it)) {
 		struct topology t;
-		char root[1024];
-		snprintf(root, sizeof(root), "%s/%s", SHARED_HOSTS, names.v[i]);
-		assert_int_equal(host_open(&h, root), 0);
-		assert_int_equal(topology_read(&h, &t), 0);
-		if (!host_is_dir(&h, "/sys/devices/system/cpu")) {
+		assert_int_equal(topology_read(&it.h, &t), 0);
+		if (!host_is_dir(&it.h, "/sys/devices/system/cpu")) {
 			assert_false(t.available);
 			assert_true(t.why[0] != '\0');
 			assert_int_equal(t.n, 0);
@@ -182,10 +173,8 @@ static void shared_all(void **state)
 		assert_true(t.cores <= t.n);
 next:
 		topology_free(&t);
-		host_close(&h);
 	}
 	assert_true(with_cpu >= 20);
-	strlist_free(&names);
 }
 
 static void crm_112cpu(void **state)
@@ -408,8 +397,7 @@ static void missing_cpu_dir(void **state)
 {
 	struct host h;
 	struct topology t;
-	char dir[] = "/tmp/agentune-topo-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = tree_new("topo");
 	assert_int_equal(host_open(&h, dir), 0);
 	assert_int_equal(topology_read(&h, &t), 0);
 	assert_false(t.available);
@@ -417,7 +405,7 @@ static void missing_cpu_dir(void **state)
 	assert_int_equal(t.kernel_max, -1);
 	topology_free(&t);
 	host_close(&h);
-	rmdir(dir);
+	tree_free(dir);
 }
 
 static const struct CMUnitTest tests[] = {

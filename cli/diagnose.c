@@ -1,0 +1,217 @@
+/* agentune diagnose: per-wakeup stage attribution for a running process. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "model.h"
+#include "probe.h"
+#include "report.h"
+#include "verdict.h"
+
+void usage_diagnose(FILE *out)
+{
+	fprintf(out,
+		"Usage: agentune diagnose --pid PID [--tid TID] [--duration S] [--slowest N]\n"
+		"                         [--children] [--json]\n\n"
+		"Measures every step of the process's threads (woken -> runs -> blocks again)\n"
+		"with built-in BPF programs and says which kernel stage delayed it: wake\n"
+		"source, idle exit, runqueue wait, IRQ and softirq interference, migration.\n"
+		"Ends with a verdict: causes ranked by their share of the slowest steps'\n"
+		"delay, with evidence and the profile knob that addresses each.  Ctrl-C ends\n"
+		"early and still reports.  Needs root (CAP_BPF and CAP_PERFMON).\n\n"
+		"  --pid PID       the process to diagnose\n"
+		"  --tid TID       only this thread of it\n"
+		"  --duration S    seconds to measure (default 10, 1-86400)\n"
+		"  --slowest N     slow steps to break down (default 10, 1-10000)\n"
+		"  --children      also follow child processes started during the run\n"
+		"  --json          JSON output (schema agentune.diagnose/1)\n"
+		"  --raw-tp        use raw tracepoints even where BTF ones work\n"
+		"  --disable-stage NAME  measure without that stage (testing the fallbacks)\n");
+}
+
+struct diag_opts {
+	struct probe_opts probe;
+	unsigned long duration;
+	bool json;
+};
+
+static int stage_by_name(const char *name)
+{
+	for (unsigned s = 0; s < STAGE_MAX; s++)
+		if (!strcmp(probe_stage_name(s), name))
+			return (int)s;
+	return -1;
+}
+
+static int parse_opts(int argc, char **argv, struct diag_opts *o)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "tid", required_argument, NULL, 't' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "slowest", required_argument, NULL, 'n' },
+		{ "children", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "raw-tp", no_argument, NULL, 'r' },
+		{ "disable-stage", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	int c, stage;
+	memset(o, 0, sizeof(*o));
+	o->duration = 10;
+	o->probe.slowest = PROBE_DEFAULT_SLOWEST;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:t:d:n:cj", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+		case 't':
+			if (!parse_uint_opt(optarg, 1, 4194304, &v))
+				return usage_error("diagnose", "--%s: '%s' is not a process id",
+						   c == 'p' ? "pid" : "tid", optarg);
+			*(c == 'p' ? &o->probe.pid : &o->probe.tid) = (int)v;
+			break;
+		case 'd':
+			if (!parse_uint_opt(optarg, 1, 86400, &o->duration))
+				return usage_error("diagnose", "--duration: '%s' is not a number of seconds (1-86400)", optarg);
+			break;
+		case 'n':
+			if (!parse_uint_opt(optarg, 1, PROBE_MAX_SLOWEST, &v))
+				return usage_error("diagnose", "--slowest: '%s' is not a count (1-%d)", optarg, PROBE_MAX_SLOWEST);
+			o->probe.slowest = (unsigned)v;
+			break;
+		case 'c': o->probe.children = true; break;
+		case 'j': o->json = true; break;
+		case 'r': o->probe.force_raw_tp = true; break;
+		case 'x':
+			if ((stage = stage_by_name(optarg)) < 0)
+				return usage_error("diagnose", "--disable-stage: no stage '%s'", optarg);
+			o->probe.disable_stages |= 1u << stage;
+			break;
+		case ':': return usage_error("diagnose", "option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("diagnose", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("diagnose", "unexpected argument '%s'", argv[optind]);
+	if (!o->probe.pid)
+		return usage_error("diagnose", "--pid is required");
+	return EXIT_OK;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Polls until the duration ends, Ctrl-C/SIGTERM, or the target exits. */
+static double run(struct probe *p, unsigned long duration, bool *exited)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	double start = now_s(), end = start + (double)duration;
+	while (now_s() < end) {
+		if (!probe_target_alive(p)) {
+			*exited = true;
+			break;
+		}
+		struct signalfd_siginfo si;
+		if (sfd >= 0 && read(sfd, &si, sizeof(si)) == sizeof(si))
+			break;
+		probe_poll(p, 100);
+	}
+	probe_poll(p, 0);
+	if (sfd >= 0)
+		close(sfd);
+	return now_s() - start;
+}
+
+static void read_comm(int pid, char *out, size_t sz)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	FILE *f = fopen(path, "r");
+	out[0] = '\0';
+	if (f) {
+		if (fgets(out, (int)sz, f))
+			out[strcspn(out, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static int report(const struct diag_opts *o, struct diag_report *d)
+{
+	if (o->json) {
+		struct json_object *j = report_diag_json(d);
+		int rc = report_print_json(stdout, j);
+		json_object_put(j);
+		return rc ? EXIT_FAIL : EXIT_OK;
+	}
+	report_diag_text(stdout, d);
+	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	struct diag_opts o;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (kill(o.probe.pid, 0) < 0 && errno == ESRCH)
+		return usage_error("diagnose", "no process with pid %d", o.probe.pid);
+
+	struct diag_report d = { .pid = o.probe.pid, .slowest = o.probe.slowest };
+	read_comm(o.probe.pid, d.comm, sizeof(d.comm));
+
+	/* The host model gives topology, idle state names and, sampled over the
+	 * run, the interrupt rates that name what interfered. */
+	struct host h;
+	struct model m;
+	bool have_model = host_open(&h, "/") == 0 && model_read(&h, &m) == 0;
+
+	char err[512];
+	struct probe *p = probe_open(&o.probe, err, sizeof(err));
+	if (!p) {
+		int e = errno;
+		if (have_model) {
+			model_free(&m);
+			host_close(&h);
+		}
+		return e == ESRCH ? usage_error("diagnose", "%s", err) : fail("diagnose", "%s", err);
+	}
+	d.duration_s = run(p, o.duration, &d.target_exited);
+	if (have_model)
+		model_sample(&h, &m, 0);
+
+	struct probe_result *r = probe_result_new();
+	struct verdict v;
+	rc = r ? probe_read(p, r) : -ENOMEM;
+	if (rc) {
+		rc = fail("diagnose", "reading the BPF maps: %s", strerror(-rc));
+	} else {
+		verdict_eval(r, have_model ? &m : NULL, &v);
+		d.r = r;
+		d.v = &v;
+		d.m = have_model ? &m : NULL;
+		rc = report(&o, &d);
+	}
+	probe_result_free(r);
+	probe_close(p);
+	if (have_model) {
+		model_free(&m);
+		host_close(&h);
+	}
+	return rc;
+}

@@ -1,0 +1,173 @@
+/* probe: the diagnose BPF programs, loaded, attached and read.
+ *
+ * Opens the skeleton built from bpf/diagnose.bpf.c for one target process,
+ * loads the tp_btf programs (the raw_tp ones when forced or when tp_btf does
+ * not load or attach), attaches every tracepoint it can, and degrades per
+ * stage: a tracepoint that is missing or fails to attach disables only the
+ * stages and features that need it, with the reason.  The kernel aggregates
+ * (histograms, counters, per-thread totals); only the slowest steps come
+ * through the ring buffer, and probe_poll() raises the kernel's threshold so
+ * that about `slowest` of them keep coming.
+ *
+ *	struct probe *p = probe_open(&opts, err, sizeof(err));
+ *	while (running && probe_target_alive(p))
+ *		probe_poll(p, 100);
+ *	struct probe_result *r = probe_result_new();
+ *	probe_read(p, r);  ... report ...
+ *	probe_result_free(r);
+ *	probe_close(p);
+ */
+#ifndef AGENTUNE_PROBE_H
+#define AGENTUNE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diagnose.h"
+
+struct host;
+
+#define PROBE_DEFAULT_SLOWEST 10
+#define PROBE_MAX_SLOWEST 10000
+
+struct probe_opts {
+	int pid;                   /* target process (tgid), > 0 */
+	int tid;                   /* one thread of it only; 0 = all (and new ones) */
+	bool children;             /* also follow child processes forked during the run */
+	bool force_raw_tp;         /* use raw_tp programs even where tp_btf works */
+	unsigned disable_stages;   /* 1 << enum diag_stage: forced unavailable (tests) */
+	unsigned slowest;          /* slow steps kept; 0 = PROBE_DEFAULT_SLOWEST */
+	uint64_t slow_floor_ns;    /* steps shorter than this are never kept */
+	bool no_stats;             /* leave the kernel's BPF run-time statistics off:
+				    * they cost two clock reads per program run,
+				    * and without them the cost is not reported */
+	const struct host *host;   /* /proc and /sys of the live host; NULL = "/" */
+};
+
+/* Whether a stage or a feature is measured, and why not. */
+struct probe_avail {
+	bool available;
+	char why[192];             /* "" when available */
+};
+
+/* Parts of the breakdown that are not stages of their own. */
+enum probe_feature {
+	FEAT_WAKE_HARDIRQ,         /* wake source: which hardirq (irq_handler_*) */
+	FEAT_WAKE_VECTORS,         /* wake source: local timer / IPIs (irq_vectors) */
+	FEAT_WAKE_SOFTIRQ,         /* wake source: which softirq */
+	FEAT_NAPI_DEVICE,          /* NET_RX wakeups: the NAPI device (napi_poll) */
+	FEAT_WORK_FUNC,            /* kworker wakers: the work function */
+	FEAT_WAKEUP_TARGET,        /* idle state at wakeup, switches queued behind */
+	FEAT_MIGRATION,            /* migrations counted in a step */
+	FEAT_FREQUENCY,            /* CPU frequency while the step ran */
+	FEAT_SYSCALL,              /* the syscall a wait blocked in */
+	FEAT_PAGE_FAULTS,          /* page faults in a step */
+	FEAT_FOLLOW,               /* threads (and children) created during the run */
+	FEAT_MAX,
+};
+
+/* One tracepoint: attached or why not. */
+struct probe_tracepoint {
+	char name[40];             /* "irq_vectors:local_timer_entry" */
+	bool attached;
+	char why[160];
+};
+
+struct probe_thread {
+	uint32_t tid, tgid;
+	char comm[DIAG_COMM_LEN];
+	uint64_t steps;
+	uint64_t wake_run_sum_ns;
+	uint64_t run_sum_ns;
+	bool exited;
+};
+
+struct probe_prog_stat {
+	char name[48];             /* program name ("btf_sched_switch") */
+	uint64_t run_time_ns;
+	uint64_t run_cnt;
+};
+
+struct probe_result {
+	/* Summed over CPUs; which steps each stage counts: struct diag_hist
+	 * in diagnose.h.  Buckets: hist_bucket(). */
+	uint64_t hist[STAGE_MAX][HIST_BUCKETS];
+	uint64_t steps;
+	uint64_t wake_kinds[WAKE_KINDS];
+	uint64_t lost;             /* slow steps dropped: ring buffer full */
+	uint64_t sent;             /* slow steps the kernel sent */
+	uint64_t track_full;       /* threads not followed: map full */
+	uint64_t forks;            /* threads/children followed after the start */
+	uint64_t migrated;         /* steps on another CPU than the thread's step before */
+
+	struct probe_thread *threads;  /* living first, then exited; by tid */
+	size_t nthreads;           /* == threads followed */
+
+	struct step_event *slow;   /* slowest first, at most opts.slowest */
+	size_t nslow;
+
+	struct probe_avail stages[STAGE_MAX];
+	struct probe_avail features[FEAT_MAX];
+	struct probe_tracepoint *tps;
+	size_t ntps;
+
+	char mode[8];              /* "tp_btf" or "raw_tp" */
+	char mode_why[192];        /* why raw_tp when tp_btf was wanted, else "" */
+
+	bool bpf_stats;            /* run times below are valid */
+	char bpf_stats_why[128];
+	uint64_t bpf_run_ns;       /* total over every program */
+	uint64_t bpf_run_cnt;
+	struct probe_prog_stat *progs;
+	size_t nprogs;
+
+	unsigned ncpus;            /* possible CPUs the maps cover */
+	bool target_alive;
+};
+
+struct probe;
+
+/* NULL on error with errno set and a message in err:
+ *   ESRCH   no such process / thread
+ *   EPERM   not allowed to load BPF (the message names CAP_BPF, CAP_PERFMON)
+ *   EINVAL  bad options
+ *   ENOTSUP the kernel lacks BTF or a tracepoint every step needs
+ *   other   libbpf's error while loading (the verifier's last words in err) */
+struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz);
+
+/* Waits up to timeout_ms, then takes in the slow steps the kernel sent and
+ * raises its threshold; returns how many came or -errno (-EINTR when a
+ * signal interrupted it).  The kernel wakes the caller early only when its
+ * ring buffer is a quarter full, so that the tool's own wakeups do not land
+ * on the measured CPUs: call it every 100 ms or so. */
+int probe_poll(struct probe *p, int timeout_ms);
+
+/* Descriptor that becomes readable when the ring buffer fills up (for
+ * callers with their own poll loop, who call probe_poll(p, 0) when it is
+ * readable and on their own timer). */
+int probe_fd(const struct probe *p);
+
+/* Fills r (from probe_result_new) with everything measured so far; can be
+ * called more than once.  0 or -errno. */
+int probe_read(struct probe *p, struct probe_result *r);
+
+/* False once the target process has exited (or is a zombie). */
+bool probe_target_alive(struct probe *p);
+
+/* "tp_btf" or "raw_tp". */
+const char *probe_mode(const struct probe *p);
+
+void probe_close(struct probe *p);
+
+struct probe_result *probe_result_new(void);
+void probe_result_free(struct probe_result *r);
+
+/* Names for reports: "wake_run", "hardirq", "NET_RX", "idle_exit"... */
+const char *probe_stage_name(unsigned stage);
+const char *probe_wake_kind_name(unsigned kind);
+const char *probe_feature_name(unsigned feature);
+const char *probe_softirq_name(unsigned vec);   /* "?" when out of range */
+const char *probe_vector_name(unsigned vec);    /* DIAG_VEC_*: "LOC", "RES", "CAL" */
+
+#endif

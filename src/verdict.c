@@ -1,0 +1,271 @@
+/* verdict: causes of the slow steps, ranked by their share (verdict.h). */
+#include "verdict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *id;
+	const char *knob;
+} cause_info[CAUSE_MAX] = {
+	[CAUSE_QUEUE] = { "queueing", "[cgroup] cpu_weight, or [agent] cpus + [irq]/[cgroup] cpuset to keep other work off the agent CPUs (agent-isolated)" },
+	[CAUSE_IDLE_EXIT] = { "idle-exit", "[pmqos] resume_latency_us (mode = static or window)" },
+	[CAUSE_IRQ] = { "irq-interference", "[irq] move device IRQs to housekeeping CPUs; nohz_full for the timer tick" },
+	[CAUSE_SOFTIRQ] = { "softirq-interference", "[irq] net = housekeeping, [napi] budgets / threaded NAPI" },
+	[CAUSE_PREEMPT] = { "preemption", "[cgroup] cpu_weight or cpuset for the agent" },
+	[CAUSE_UNATTRIBUTED] = { "unattributed", "see the stages unavailable in the header" },
+};
+
+const char *cause_name(enum cause c)
+{
+	return c < CAUSE_MAX ? cause_info[c].id : "?";
+}
+
+static uint64_t sat_sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+uint64_t verdict_step_delay(const struct step_event *e)
+{
+	return e->stage_ns[STAGE_WAKE_RUN] + e->stage_ns[STAGE_IRQ] +
+	       e->stage_ns[STAGE_SOFTIRQ] + e->preempted_ns;
+}
+
+/* How much of one step's delay each cause explains. */
+static void step_parts(const struct step_event *e, uint64_t part[CAUSE_MAX])
+{
+	uint64_t wr = e->stage_ns[STAGE_WAKE_RUN];
+	uint64_t idle = e->stage_ns[STAGE_IDLE_EXIT], queue = e->stage_ns[STAGE_QUEUE];
+	if (idle > wr)
+		idle = wr;
+	if (queue > wr - idle)
+		queue = wr - idle;
+	part[CAUSE_IDLE_EXIT] = idle;
+	part[CAUSE_QUEUE] = queue;
+	part[CAUSE_UNATTRIBUTED] = sat_sub(wr, idle + queue);
+	part[CAUSE_IRQ] = e->stage_ns[STAGE_IRQ];
+	part[CAUSE_SOFTIRQ] = e->stage_ns[STAGE_SOFTIRQ];
+	part[CAUSE_PREEMPT] = e->preempted_ns;
+}
+
+/* The name that occurs most often among the slow steps where a cause is
+ * present, with its count. */
+static const char *most_common(const struct probe_result *r, enum cause c,
+			       const char *(*name_of)(const struct step_event *), unsigned *count)
+{
+	const char *best = NULL;
+	*count = 0;
+	for (size_t i = 0; i < r->nslow; i++) {
+		uint64_t part[CAUSE_MAX];
+		step_parts(&r->slow[i], part);
+		const char *n = name_of(&r->slow[i]);
+		if (!part[c] || !n || !n[0])
+			continue;
+		unsigned k = 0;
+		for (size_t j = 0; j < r->nslow; j++) {
+			uint64_t pj[CAUSE_MAX];
+			step_parts(&r->slow[j], pj);
+			const char *nj = name_of(&r->slow[j]);
+			k += pj[c] && nj && !strcmp(nj, n);
+		}
+		if (k > *count) {
+			*count = k;
+			best = n;
+		}
+	}
+	return best;
+}
+
+static const char *preempt_comm(const struct step_event *e)
+{
+	return e->preempt_comm;
+}
+
+static void evidence_queue(const struct probe_result *r, struct verdict_cause *c)
+{
+	unsigned k;
+	const char *who = most_common(r, CAUSE_QUEUE, preempt_comm, &k);
+	if (who)
+		snprintf(c->evidence, sizeof(c->evidence),
+			 "in %u of %zu slow steps the agent waited on a runqueue while other tasks ran; "
+			 "most often '%s' (%u steps); %.1f us queued per affected step",
+			 c->steps, r->nslow, who, k, c->steps ? c->ns / 1e3 / c->steps : 0);
+	else
+		snprintf(c->evidence, sizeof(c->evidence),
+			 "in %u of %zu slow steps the agent waited on a runqueue; %.1f us per affected step",
+			 c->steps, r->nslow, c->steps ? c->ns / 1e3 / c->steps : 0);
+}
+
+static const char *idle_state_name(const struct model *m, unsigned cpu, int state)
+{
+	const struct cpuidle_cpu *c = m ? cpuidle_cpu(&m->idle, cpu) : NULL;
+	for (size_t i = 0; c && state >= 0 && i < c->nstates; i++)
+		if ((int)c->state[i].index == state)
+			return c->state[i].name;
+	return NULL;
+}
+
+static void evidence_idle(const struct probe_result *r, const struct model *m,
+			  struct verdict_cause *c)
+{
+	/* The deepest state seen and the CPU it was on. */
+	int state = -1;
+	unsigned cpu = 0;
+	for (size_t i = 0; i < r->nslow; i++) {
+		const struct step_event *e = &r->slow[i];
+		if (e->stage_ns[STAGE_IDLE_EXIT] && e->idle_state > state) {
+			state = e->idle_state;
+			cpu = e->cpu;
+		}
+	}
+	const char *name = idle_state_name(m, cpu, state);
+	char st[64];
+	if (name)
+		snprintf(st, sizeof(st), "state%d (%s)", state, name);
+	else
+		snprintf(st, sizeof(st), "state%d", state);
+	snprintf(c->evidence, sizeof(c->evidence),
+		 "in %u of %zu slow steps the agent's CPU was idle at the wakeup (deepest: %s on CPU %u); "
+		 "leaving idle took %.1f us per affected step",
+		 c->steps, r->nslow, st, cpu, c->steps ? c->ns / 1e3 / c->steps : 0);
+}
+
+/* Busiest interrupt lines (or softirq vectors) on cpu during the sample. */
+static void busiest_on_cpu(const struct model *m, unsigned cpu, bool softirq, char *buf, size_t sz)
+{
+	buf[0] = '\0';
+	if (!m || !m->sample.taken)
+		return;
+	const unsigned *cols = softirq ? m->softirqs.cpu : m->irqs.cpu;
+	unsigned ncols = softirq ? m->softirqs.ncpus : m->irqs.ncpus;
+	double **rate = softirq ? m->sample.softirq_rate : m->sample.irq_rate;
+	size_t rows = softirq ? m->softirqs.n : m->irqs.n;
+	int col = -1;
+	for (unsigned i = 0; i < ncols; i++)
+		if (cols[i] == cpu)
+			col = (int)i;
+	if (col < 0 || !rate)
+		return;
+	bool *used = calloc(rows ? rows : 1, sizeof(*used));
+	for (int k = 0; used && k < 3; k++) {
+		int best = -1;
+		for (size_t i = 0; i < rows; i++)
+			if (!used[i] && rate[i] && rate[i][col] >= 1.0 &&
+			    (best < 0 || rate[i][col] > rate[best][col]))
+				best = (int)i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		const char *label = softirq ? m->softirqs.vec[best].name : m->irqs.lines[best].label;
+		const char *name = softirq ? "" : m->irqs.lines[best].name;
+		size_t len = strlen(buf);
+		snprintf(buf + len, sz - len, "%s%s%s%s %.0f/s", len ? ", " : "", label,
+			 name[0] ? " " : "", name, rate[best][col]);
+	}
+	free(used);
+}
+
+/* The CPU the slow steps ran on most. */
+static unsigned main_cpu(const struct probe_result *r)
+{
+	unsigned best = 0, best_n = 0;
+	for (size_t i = 0; i < r->nslow; i++) {
+		unsigned n = 0;
+		for (size_t j = 0; j < r->nslow; j++)
+			n += r->slow[j].cpu == r->slow[i].cpu;
+		if (n > best_n) {
+			best_n = n;
+			best = r->slow[i].cpu;
+		}
+	}
+	return best;
+}
+
+static void evidence_interference(const struct probe_result *r, const struct model *m,
+				  struct verdict_cause *c, bool softirq)
+{
+	unsigned cpu = main_cpu(r);
+	uint64_t events = 0;
+	for (size_t i = 0; i < r->nslow; i++)
+		events += softirq ? r->slow[i].softirq_count : r->slow[i].irq_count;
+	char busiest[200];
+	busiest_on_cpu(m, cpu, softirq, busiest, sizeof(busiest));
+	int len = snprintf(c->evidence, sizeof(c->evidence),
+			   "%s ran on the agent's CPU during %u of %zu slow steps (%llu events, "
+			   "%.1f us per affected step)", softirq ? "softirqs" : "hardirqs", c->steps,
+			   r->nslow, (unsigned long long)events, c->steps ? c->ns / 1e3 / c->steps : 0);
+	if (busiest[0] && len > 0 && (size_t)len < sizeof(c->evidence))
+		snprintf(c->evidence + len, sizeof(c->evidence) - (size_t)len,
+			 "; busiest on CPU %u during the run: %s", cpu, busiest);
+}
+
+static void evidence_other(const struct probe_result *r, struct verdict_cause *c)
+{
+	if (c->cause == CAUSE_PREEMPT)
+		snprintf(c->evidence, sizeof(c->evidence),
+			 "in %u of %zu slow steps the agent was preempted after it started: %.1f us "
+			 "runnable but off CPU per affected step", c->steps, r->nslow,
+			 c->steps ? c->ns / 1e3 / c->steps : 0);
+	else
+		snprintf(c->evidence, sizeof(c->evidence),
+			 "wake->run time no measured stage explains, in %u of %zu slow steps", c->steps,
+			 r->nslow);
+}
+
+static int by_share(const void *a, const void *b)
+{
+	const struct verdict_cause *x = a, *y = b;
+	return x->ns < y->ns ? 1 : (x->ns > y->ns ? -1 : 0);
+}
+
+static void count_migrations(const struct probe_result *r, const struct model *m, struct verdict *v)
+{
+	for (size_t i = 0; i < r->nslow; i++) {
+		const struct step_event *e = &r->slow[i];
+		if (e->prev_cpu == e->cpu || e->prev_cpu == (uint32_t)-1)
+			continue;
+		v->migrated++;
+		const struct topo_cpu *a = m ? topology_cpu(&m->topo, e->cpu) : NULL;
+		if (a && !cpumask_empty(&a->llc) && !cpumask_test(&a->llc, e->prev_cpu))
+			v->migrated_llc++;
+	}
+}
+
+void verdict_eval(const struct probe_result *r, const struct model *m, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->nsteps = r->nslow;
+	for (int c = 0; c < CAUSE_MAX; c++) {
+		v->cause[c].cause = (enum cause)c;
+		v->cause[c].id = cause_info[c].id;
+		snprintf(v->cause[c].knob, sizeof(v->cause[c].knob), "%s", cause_info[c].knob);
+	}
+	for (size_t i = 0; i < r->nslow; i++) {
+		uint64_t part[CAUSE_MAX];
+		step_parts(&r->slow[i], part);
+		for (int c = 0; c < CAUSE_MAX; c++) {
+			v->cause[c].ns += part[c];
+			v->cause[c].steps += part[c] > 0;
+			v->total_ns += part[c];
+		}
+	}
+	count_migrations(r, m, v);
+	for (int c = 0; c < CAUSE_MAX; c++) {
+		struct verdict_cause *x = &v->cause[c];
+		x->share = v->total_ns ? (double)x->ns / (double)v->total_ns : 0;
+		switch (c) {
+		case CAUSE_QUEUE: evidence_queue(r, x); break;
+		case CAUSE_IDLE_EXIT: evidence_idle(r, m, x); break;
+		case CAUSE_IRQ: evidence_interference(r, m, x, false); break;
+		case CAUSE_SOFTIRQ: evidence_interference(r, m, x, true); break;
+		default: evidence_other(r, x); break;
+		}
+	}
+	qsort(v->cause, CAUSE_MAX, sizeof(v->cause[0]), by_share);
+	/* Causes that explain nothing are not listed. */
+	v->n = 0;
+	while (v->n < CAUSE_MAX && v->cause[v->n].ns)
+		v->n++;
+}
