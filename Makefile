@@ -105,7 +105,7 @@ check: deps
 
 demo: deps
 	$(MAKE) all
-	./$(B)/agentune inspect --sample 500
+	tests/demo.sh
 
 bench: deps
 	$(MAKE) all

@@ -212,6 +212,7 @@ static jo *j_stages(const struct diag_report *d)
 		stage_pct(d->r, s, h, &p);
 		jo *x = j_avail(&d->r->stages[s]);
 		put(x, "count", json_object_new_uint64(h->count));
+		put(x, "mean_us", json_object_new_double(hist_mean(h) / 1e3));
 		put(x, "p50_us", json_object_new_double(p.p50 / 1e3));
 		put(x, "p90_us", json_object_new_double(p.p90 / 1e3));
 		put(x, "p99_us", json_object_new_double(p.p99 / 1e3));

@@ -78,24 +78,31 @@ static const char *most_common(const struct probe_result *r, enum cause c,
 	return best;
 }
 
+/* The idle task is not a task the agent queued behind. */
 static const char *preempt_comm(const struct step_event *e)
 {
-	return e->preempt_comm;
+	return strncmp(e->preempt_comm, "swapper", 7) ? e->preempt_comm : NULL;
 }
 
 static void evidence_queue(const struct probe_result *r, struct verdict_cause *c)
 {
-	unsigned k;
+	unsigned k, behind = 0;
+	for (size_t i = 0; i < r->nslow; i++)
+		behind += r->slow[i].stage_ns[STAGE_QUEUE] && preempt_comm(&r->slow[i]);
 	const char *who = most_common(r, CAUSE_QUEUE, preempt_comm, &k);
+	int len = snprintf(c->evidence, sizeof(c->evidence),
+			   "in %u of %zu slow steps the agent was runnable but not yet running, "
+			   "%.1f us per affected step", c->steps, r->nslow,
+			   c->steps ? c->ns / 1e3 / c->steps : 0);
+	if (len < 0 || (size_t)len >= sizeof(c->evidence))
+		return;
 	if (who)
-		snprintf(c->evidence, sizeof(c->evidence),
-			 "in %u of %zu slow steps the agent waited on a runqueue while other tasks ran; "
-			 "most often '%s' (%u steps); %.1f us queued per affected step",
-			 c->steps, r->nslow, who, k, c->steps ? c->ns / 1e3 / c->steps : 0);
+		snprintf(c->evidence + len, sizeof(c->evidence) - (size_t)len,
+			 "; in %u of them other tasks ran first, most often '%s' (%u steps)",
+			 behind, who, k);
 	else
-		snprintf(c->evidence, sizeof(c->evidence),
-			 "in %u of %zu slow steps the agent waited on a runqueue; %.1f us per affected step",
-			 c->steps, r->nslow, c->steps ? c->ns / 1e3 / c->steps : 0);
+		snprintf(c->evidence + len, sizeof(c->evidence) - (size_t)len,
+			 "; no other task ran meanwhile (the context switch itself)");
 }
 
 static const char *idle_state_name(const struct model *m, unsigned cpu, int state)

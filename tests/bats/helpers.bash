@@ -23,3 +23,42 @@ strip_counters() {
 	    else . end)
 	  | .findings |= map({id, severity})'
 }
+
+AGENTLOOP="$REPO/${B:-build}/agentloop"
+
+need_bpf() {
+	need_root
+	[ -r /sys/kernel/btf/vmlinux ] || skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+}
+
+# Starts the bundled workload in the background with the given options and
+# waits until it says it is ready; sets WL_PID and WL_TID (first consumer).
+# Its JSON stats go to $BATS_TEST_TMPDIR/wl.json.
+start_workload() {
+	"$AGENTLOOP" "$@" --json >"$BATS_TEST_TMPDIR/wl.json" 2>"$BATS_TEST_TMPDIR/wl.err" &
+	WL_PID=$!
+	for _ in $(seq 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/wl.err" && break
+		sleep 0.05
+	done
+	WL_TID=$(sed -n 's/.*consumer tids \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/wl.err")
+	[ -n "$WL_TID" ]
+}
+
+stop_workload() {
+	[ -n "${WL_PID:-}" ] && kill "$WL_PID" 2>/dev/null
+	wait "${WL_PID:-}" 2>/dev/null || true
+}
+
+# A CPU hog with a recognisable name, pinned to a CPU; sets HOG_PID.
+start_hog() {
+	cp /usr/bin/yes "$BATS_TEST_TMPDIR/agenthog"
+	taskset -c "$1" "$BATS_TEST_TMPDIR/agenthog" >/dev/null &
+	HOG_PID=$!
+}
+
+# Within 20% or 10 us, whichever is larger.
+close_enough() {
+	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d;
+		t = 0.2 * (b > 0 ? b : -b); if (t < 10) t = 10; exit !(d <= t) }'
+}

@@ -223,8 +223,97 @@ bench_inspect() {
 }
 
 # ---------------------------------------------------------------------------
+# diagnose: the throughput `perf bench sched pipe` loses with agentune
+# diagnose on it, against no tracing and against a bpftrace script that
+# measures only wakeup->run latency.  Each run starts perf through a shell
+# that waits on a FIFO and then execs perf (same pid), so the tracer is
+# attached before the first message.  Rounds are interleaved; medians.
 
-ALL_BENCHES=(inspect)
+BENCH_PIPE_LOOPS=${BENCH_PIPE_LOOPS:-300000}
+BENCH_PIPE_ROUNDS=${BENCH_PIPE_ROUNDS:-3}
+
+# The one-stage bpftrace equivalent: wakeup -> switch-in of the benchmark's
+# threads (filtered by the wakee's comm, in the kernel), as a histogram.
+BPFTRACE_WAKE_RUN='tracepoint:sched:sched_wakeup /args->comm == "sched-pipe"/ { @ts[args->pid] = nsecs; }
+tracepoint:sched:sched_switch /@ts[args->next_pid]/ { @wake_run = hist(nsecs - @ts[args->next_pid]); delete(@ts[args->next_pid]); }'
+
+# Runs the pipe benchmark with the given tracer ("none", "agentune",
+# "bpftrace"); prints usecs/op.
+pipe_round() {
+	local tracer=$1 fifo=$WORK/go out=$WORK/pipe.out tpid=""
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	taskset -c 1 bash -c 'read -r _ <"$1"; exec perf bench sched pipe -T -l "$2"' _ \
+		"$fifo" "$BENCH_PIPE_LOOPS" >"$out" 2>&1 &
+	local bpid=$!
+	case $tracer in
+	agentune)
+		"$AGENTUNE" diagnose --pid "$bpid" --duration 600 >"$WORK/diag.out" 2>&1 &
+		tpid=$! ;;
+	bpftrace)
+		bpftrace -e "$BPFTRACE_WAKE_RUN" >"$WORK/bt.out" 2>&1 &
+		tpid=$! ;;
+	esac
+	[[ -n $tpid ]] && sleep 3    # let the tracer load and attach
+	echo go >"$fifo"
+	wait "$bpid"
+	if [[ $tracer == bpftrace ]]; then kill -INT "$tpid" 2>/dev/null || true; fi
+	[[ -n $tpid ]] && { wait "$tpid" || true; }
+	awk '/usecs\/op/ { print $1 }' "$out"
+}
+
+bench_diagnose() {
+	echo "## diagnose overhead: perf bench sched pipe -T -l $BENCH_PIPE_LOOPS, pinned to CPU 1"
+	echo
+	if [[ $(id -u) -ne 0 ]] || ! command -v perf >/dev/null; then
+		echo "SKIP needs root and perf (linux-perf)"
+		return 0
+	fi
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	local have_bt=1 r t
+	command -v bpftrace >/dev/null || have_bt=0
+	local -a none=() ag=() bt=()
+	for ((r = 0; r < BENCH_PIPE_ROUNDS; r++)); do
+		echo "  round $((r + 1)) of $BENCH_PIPE_ROUNDS ..." >&2
+		none+=("$(pipe_round none)")
+		ag+=("$(pipe_round agentune)")
+		((have_bt)) && bt+=("$(pipe_round bpftrace)")
+	done
+	local mn ma mb
+	mn=$(printf '%s\n' "${none[@]}" | median)
+	ma=$(printf '%s\n' "${ag[@]}" | median)
+	echo "| tracing | usecs/op (median) | runs | throughput vs none |"
+	echo "|---|---:|---|---:|"
+	echo "| none | $mn | ${none[*]} | 1.000 |"
+	echo "| agentune diagnose (all stages) | $ma | ${ag[*]} | $(calc 'sprintf("%.3f", n / a)' -v n="$mn" -v a="$ma") |"
+	if ((have_bt)); then
+		mb=$(printf '%s\n' "${bt[@]}" | median)
+		echo "| bpftrace, wakeup->run only | $mb | ${bt[*]} | $(calc 'sprintf("%.3f", n / b)' -v n="$mn" -v b="$mb") |"
+	fi
+	echo
+	local loss
+	loss=$(calc 'sprintf("%.1f", 100 * (1 - n / a))' -v n="$mn" -v a="$ma")
+	echo "agentune costs ${loss}% of the benchmark's throughput"
+	if ((have_bt)); then
+		if [[ $(calc 'a <= b' -v a="$ma" -v b="$mb") == 1 ]]; then
+			echo "PASS agentune's full attribution costs no more than the one-stage bpftrace script"
+		else
+			echo "FAIL agentune's full attribution costs more than the one-stage bpftrace script"
+		fi
+	fi
+	if [[ $(calc 'l < 5' -v l="$loss") == 1 ]]; then
+		echo "PASS under 5% against no tracing"
+	else
+		echo "FAIL under 5% against no tracing (${loss}%)"
+	fi
+	echo
+	echo "BPF run time per event during the last agentune round:"
+	grep -E '^cost:' "$WORK/diag.out" || true
+}
+
+# ---------------------------------------------------------------------------
+
+ALL_BENCHES=(inspect diagnose)
 
 main() {
 	local benches=("$@") b

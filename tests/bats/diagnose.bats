@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# agentune diagnose on the bundled workload, with planted causes.  Needs root
+# and BPF; says SKIP otherwise.
+load helpers
+
+CPU=1
+PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
+
+setup() {
+	[ "$(nproc)" -ge 2 ] || CPU=0
+	WL_PID="" HOG_PID="" PMQOS_SAVED=""
+}
+
+# Runs even when a test fails: nothing a test planted outlives it.
+teardown() {
+	[ -n "$HOG_PID" ] && kill "$HOG_PID" 2>/dev/null
+	stop_workload
+	if [ -n "$PMQOS_SAVED" ]; then echo "$PMQOS_SAVED" >"$PMQOS"; fi
+	true
+}
+
+diag() {
+	"$AGENTUNE" diagnose "$@" --json >"$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: an unknown pid is exit 2 with the message" {
+	run "$AGENTUNE" diagnose --pid 4194000 --duration 1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no process with pid 4194000"* ]]
+}
+
+@test "diagnose: bad options are exit 2 naming the option" {
+	run "$AGENTUNE" diagnose --pid 1 --duration abc
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--duration: 'abc'"* ]]
+	run "$AGENTUNE" diagnose --pid 1 --disable-stage nosuch
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no stage 'nosuch'"* ]]
+}
+
+@test "diagnose: without the rights to load BPF it says which capability, exit 1" {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$AGENTUNE" diagnose --pid 1 --duration 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"CAP_BPF"* ]]
+}
+
+@test "diagnose: planted CPU hog -> queueing first, the hog named" {
+	need_bpf
+	start_hog "$CPU"
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 4
+	jq -e '.steps > 1000 and .verdict.causes[0].cause == "queueing"
+	       and (.verdict.causes[0].evidence | contains("agenthog"))' "$BATS_TEST_TMPDIR/dg.json"
+	# The text form says the same.
+	run "$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1. queueing"* ]]
+}
+
+@test "diagnose: wake sources: udp -> NET_RX softirq, eventfd -> the producer, timerfd -> timer" {
+	need_bpf
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --wake udp
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
+	stop_workload
+	jq -e '.wake_sources.softirq > 0.9 * .steps
+	       and ([.slowest[].wake.softirq] | all(. == "NET_RX"))' "$BATS_TEST_TMPDIR/dg.json"
+
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --wake eventfd
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
+	stop_workload
+	jq -e '.wake_sources.task > 0.9 * .steps
+	       and ([.slowest[].wake.waker_comm] | all(. == "agent-p0"))' "$BATS_TEST_TMPDIR/dg.json"
+
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --wake timerfd
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
+	jq -e '.wake_sources.timer > 0.9 * .steps' "$BATS_TEST_TMPDIR/dg.json"
+}
+
+idle_share() {
+	jq '.stages.idle_exit.mean_us / .stages.wake_run.mean_us' "$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: PM QoS n/a vs 0 on the agent CPU -> idle-exit share larger with 0" {
+	need_bpf
+	[ -w "$PMQOS" ] || skip "$PMQOS not writable"
+	PMQOS_SAVED=$(cat "$PMQOS")
+	echo n/a >"$PMQOS"
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
+	stop_workload
+	poll=$(idle_share)
+	echo 0 >"$PMQOS"
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
+	deep=$(idle_share)
+	echo "idle-exit share of wake->run: n/a $poll, 0 $deep"
+	awk -v a="$poll" -v b="$deep" 'BEGIN { exit !(b > a + 0.05) }'
+}
+
+@test "diagnose: timer interrupt load on the agent CPU -> IRQ interference, local timer named" {
+	need_bpf
+	command -v stress-ng >/dev/null || skip "stress-ng not installed"
+	stress-ng --timer 1 --timer-freq 50000 --taskset "$CPU" -t 8 >/dev/null 2>&1 &
+	HOG_PID=$!
+	sleep 0.5
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 5
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 3
+	jq -e '[.verdict.causes[] | select(.cause == "irq-interference")
+	        | .evidence | contains("LOC Local timer")] | any' "$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: wake->run p50 and p99 agree with the workload's own measurement" {
+	need_bpf
+	# The workload starts stepping after diagnose is attached and stops
+	# before it ends, so both measure the same steps.
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --start-delay-ms 1000 --warmup 0
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 10
+	wait "$WL_PID"
+	for p in p50 p99; do
+		ours=$(jq ".stages.wake_run.${p}_us" "$BATS_TEST_TMPDIR/dg.json")
+		truth=$(jq ".wake_latency_us.$p" "$BATS_TEST_TMPDIR/wl.json")
+		echo "$p: diagnose $ours us, workload $truth us"
+		close_enough "$ours" "$truth"
+	done
+}
+
+@test "diagnose: a multi-threaded target: every consumer thread is followed" {
+	need_bpf
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --threads 2
+	diag --pid "$WL_PID" --duration 2
+	jq -e '([.target.threads[] | select(.comm | startswith("agent-c")) | .steps > 100] | length) == 2
+	       and ([.target.threads[] | select(.comm | startswith("agent-c")) | .steps > 100] | all)' \
+		"$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: a target that exits mid-run still gets its report, saying so" {
+	need_bpf
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 1
+	run "$AGENTUNE" diagnose --pid "$WL_PID" --duration 10 --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.target.exited and .steps > 100 and .duration_s < 9'
+}
+
+@test "diagnose: the raw_tp fallback, forced, measures the same steps" {
+	need_bpf
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2 --raw-tp
+	jq -e '.mode == "raw_tp" and .steps > 1000 and .wake_sources.task > 0.9 * .steps' \
+		"$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: a stage forced unavailable is reported with its reason, the rest still works" {
+	need_bpf
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2 --disable-stage idle_exit
+	jq -e '.stages.idle_exit.available == false and (.stages.idle_exit.why | length) > 0
+	       and .stages.wake_run.available and .steps > 1000' "$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: reports its own cost from the kernel's BPF statistics" {
+	need_bpf
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	diag --pid "$WL_PID" --duration 2
+	jq -e '.cost.available and .cost.bpf_run_count > 0 and .cost.ns_per_event > 0
+	       and .lost_events == 0' "$BATS_TEST_TMPDIR/dg.json"
+}
