@@ -138,17 +138,23 @@ static double run(struct probe *p, unsigned long duration, bool *exited)
 	return now_s() - start;
 }
 
-static void read_comm(int pid, char *out, size_t sz)
+/* The process's name and CPU affinity, for the report's header. */
+static void read_target(const struct host *h, struct diag_report *d)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	FILE *f = fopen(path, "r");
-	out[0] = '\0';
-	if (f) {
-		if (fgets(out, (int)sz, f))
-			out[strcspn(out, "\n")] = '\0';
-		fclose(f);
+	char path[64], *status;
+	snprintf(path, sizeof(path), "/proc/%d/comm", d->pid);
+	if (host_read_line(h, path, d->comm, sizeof(d->comm)))
+		d->comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", d->pid);
+	if (!(status = host_read(h, path, NULL)))
+		return;
+	const char *line = strstr(status, "Cpus_allowed_list:");
+	if (line) {
+		line += strlen("Cpus_allowed_list:");
+		line += strspn(line, " \t");
+		copy_strn(d->cpus_allowed, sizeof(d->cpus_allowed), line, strcspn(line, "\n"));
 	}
+	free(status);
 }
 
 static int report(const struct diag_opts *o, struct diag_report *d)
@@ -173,22 +179,28 @@ int cmd_diagnose(int argc, char **argv)
 		return usage_error("diagnose", "no process with pid %d", o.probe.pid);
 
 	struct diag_report d = { .pid = o.probe.pid, .slowest = o.probe.slowest };
-	read_comm(o.probe.pid, d.comm, sizeof(d.comm));
 
 	/* The host model gives topology, idle state names and, sampled over the
 	 * run, the interrupt rates that name what interfered. */
 	struct host h;
 	struct model m;
-	bool have_model = host_open(&h, "/") == 0 && model_read(&h, &m) == 0;
+	struct ksyms ks;
+	if (host_open(&h, "/"))
+		return fail("diagnose", "cannot open /: %s", strerror(errno));
+	read_target(&h, &d);
+	bool have_model = model_read(&h, &m) == 0;
+	bool have_ksyms = ksyms_read(&h, &ks) == 0;
+	d.ksyms = have_ksyms ? &ks : NULL;
 
 	char err[512];
 	struct probe *p = probe_open(&o.probe, err, sizeof(err));
 	if (!p) {
 		int e = errno;
-		if (have_model) {
+		if (have_model)
 			model_free(&m);
-			host_close(&h);
-		}
+		if (have_ksyms)
+			ksyms_free(&ks);
+		host_close(&h);
 		return e == ESRCH ? usage_error("diagnose", "%s", err) : fail("diagnose", "%s", err);
 	}
 	d.duration_s = run(p, o.duration, &d.target_exited);
@@ -209,9 +221,10 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	probe_result_free(r);
 	probe_close(p);
-	if (have_model) {
+	if (have_model)
 		model_free(&m);
-		host_close(&h);
-	}
+	if (have_ksyms)
+		ksyms_free(&ks);
+	host_close(&h);
 	return rc;
 }

@@ -202,14 +202,14 @@ static void rule_cpufreq(const struct model *m, struct findings *f)
 static double line_events(const struct model *m, size_t line, unsigned col)
 {
 	if (m->sample.taken && m->sample.irq_rate && m->sample.irq_rate[line])
-		return m->sample.irq_rate[line][col] * m->sample.interval_ms / 1000.0;
+		return m->sample.irq_rate[line][col] * m->sample.elapsed_s;
 	return (double)m->irqs.lines[line].counts[col];
 }
 
 static double vec_events(const struct model *m, size_t vec, unsigned col)
 {
 	if (m->sample.taken && m->sample.softirq_rate && m->sample.softirq_rate[vec])
-		return m->sample.softirq_rate[vec][col] * m->sample.interval_ms / 1000.0;
+		return m->sample.softirq_rate[vec][col] * m->sample.elapsed_s;
 	return (double)m->softirqs.vec[vec].counts[col];
 }
 

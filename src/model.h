@@ -37,7 +37,8 @@ struct section {
 
 struct sample {
 	bool taken;
-	unsigned interval_ms;
+	unsigned interval_ms;         /* what was asked for */
+	double elapsed_s;             /* between the two reads of the counters */
 	double **irq_rate;            /* [line][column] per second; NULL rows for
 	                               * lines absent in the second read */
 	double **softirq_rate;        /* [vector][column] */
@@ -60,12 +61,14 @@ struct model {
 	struct cgroup_info cgroup;
 	struct services svc;
 	struct sample sample;
+	double read_at;               /* CLOCK_MONOTONIC seconds of model_read */
 };
 
 /* Reads every section; a section that cannot be read is marked unavailable.
  * Returns 0, or -ENOMEM. */
 int model_read(const struct host *h, struct model *m);
-/* Reads the counters again after ms milliseconds and computes rates. */
+/* Reads the counters again after ms milliseconds and computes rates over
+ * the time since model_read (ms = 0: rates over whatever ran meanwhile). */
 int model_sample(const struct host *h, struct model *m, unsigned ms);
 void model_free(struct model *m);
 

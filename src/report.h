@@ -7,6 +7,7 @@
 
 #include "findings.h"
 #include "model.h"
+#include "ksyms.h"
 #include "probe.h"
 #include "verdict.h"
 
@@ -32,6 +33,8 @@ struct diag_report {
 	const struct probe_result *r;
 	const struct verdict *v;
 	const struct model *m;     /* host model with the run's interrupt rates; may be NULL */
+	const struct ksyms *ksyms; /* names kworkers' work functions; may be NULL */
+	char cpus_allowed[128];    /* the process's CPU affinity ("0-1"), "" unknown */
 };
 
 struct json_object *report_diag_json(const struct diag_report *d);

@@ -26,9 +26,17 @@ static void stage_pct(const struct probe_result *r, unsigned stage, struct hist 
 	hist_summary(h, p);
 }
 
-/* "NET_RX (virtio_net)", "IRQ 41 virtio3-rx", "task agent-p0 (pid 12)". */
-static void wake_source(const struct step_event *e, char *buf, size_t sz)
+static const char *work_function(const struct diag_report *d, const struct step_event *e)
 {
+	return e->work_func ? ksyms_name(d->ksyms, e->work_func) : NULL;
+}
+
+/* "NET_RX (virtio_net)", "IRQ 41 virtio3-rx", "task agent-p0 (pid 12)",
+ * "task kworker/1:1 (pid 80) running blk_mq_run_work_fn". */
+static void wake_source(const struct diag_report *d, const struct step_event *e, char *buf,
+			size_t sz)
+{
+	const char *work = work_function(d, e);
 	switch (e->wake_kind) {
 	case WAKE_HARDIRQ:
 		snprintf(buf, sz, "hardirq %u %s", e->wake_arg, e->irq_name);
@@ -44,7 +52,8 @@ static void wake_source(const struct step_event *e, char *buf, size_t sz)
 		snprintf(buf, sz, "IPI %s", probe_vector_name(e->wake_arg));
 		break;
 	case WAKE_TASK:
-		snprintf(buf, sz, "task %s (pid %u)", e->waker_comm, e->waker_pid);
+		snprintf(buf, sz, "task %s (pid %u)%s%s", e->waker_comm, e->waker_pid,
+			 work ? " running " : "", work ? work : "");
 		break;
 	default:
 		snprintf(buf, sz, "unknown");
@@ -82,9 +91,12 @@ static void text_header(FILE *out, const struct diag_report *d)
 		d->pid, d->comm, r->nthreads, r->nthreads == 1 ? "" : "s", d->duration_s,
 		(unsigned long long)r->steps,
 		d->target_exited ? "; the process exited during the run (report of what was seen)" : "");
-	fprintf(out, "programs: %s%s%s\n", r->mode, r->mode_why[0] ? " (" : "", r->mode_why);
-	if (r->mode_why[0])
-		fputs(")\n", out);
+	size_t attached = 0;
+	for (size_t i = 0; i < r->ntps; i++)
+		attached += r->tps[i].attached;
+	fprintf(out, "CPUs allowed %s; programs %s, %zu of %zu tracepoints attached%s%s%s\n",
+		d->cpus_allowed[0] ? d->cpus_allowed : "unknown", r->mode, attached, r->ntps,
+		r->mode_why[0] ? " (" : "", r->mode_why, r->mode_why[0] ? ")" : "");
 	for (unsigned s = 0; s < STAGE_MAX; s++)
 		if (!r->stages[s].available)
 			fprintf(out, "stage %s unavailable: %s\n", probe_stage_name(s), r->stages[s].why);
@@ -131,7 +143,7 @@ static void text_wakes(FILE *out, const struct diag_report *d)
 static void text_step(FILE *out, const struct diag_report *d, const struct step_event *e, size_t i)
 {
 	char src[96], mig[48];
-	wake_source(e, src, sizeof(src));
+	wake_source(d, e, src, sizeof(src));
 	migration(d, e, mig, sizeof(mig));
 	uint64_t delay = verdict_step_delay(e);
 	uint64_t wr = e->stage_ns[STAGE_WAKE_RUN];
@@ -227,7 +239,7 @@ static jo *j_stages(const struct diag_report *d)
 static jo *j_step(const struct diag_report *d, const struct step_event *e)
 {
 	char src[96], mig[48];
-	wake_source(e, src, sizeof(src));
+	wake_source(d, e, src, sizeof(src));
 	migration(d, e, mig, sizeof(mig));
 	jo *x = json_object_new_object();
 	put(x, "tid", json_object_new_int((int)e->tid));
@@ -253,6 +265,8 @@ static jo *j_step(const struct diag_report *d, const struct step_event *e)
 	put(w, "softirq", e->wake_kind == WAKE_SOFTIRQ ?
 		json_object_new_string(probe_softirq_name(e->wake_arg)) : NULL);
 	put(w, "napi_device", e->napi_dev[0] ? json_object_new_string(e->napi_dev) : NULL);
+	const char *work = work_function(d, e);
+	put(w, "work_function", work ? json_object_new_string(work) : NULL);
 	put(x, "wake", w);
 	put(x, "idle_state", e->idle_state >= 0 ? json_object_new_int(e->idle_state) : NULL);
 	put(x, "queued_behind", json_object_new_int((int)e->queued_behind));
@@ -294,6 +308,7 @@ jo *report_diag_json(const struct diag_report *d)
 	put(t, "pid", json_object_new_int(d->pid));
 	put(t, "comm", json_object_new_string(d->comm));
 	put(t, "exited", json_object_new_boolean(d->target_exited));
+	put(t, "cpus_allowed", d->cpus_allowed[0] ? json_object_new_string(d->cpus_allowed) : NULL);
 	jo *th = json_object_new_array();
 	for (size_t i = 0; i < r->nthreads; i++) {
 		jo *x = json_object_new_object();
@@ -308,6 +323,15 @@ jo *report_diag_json(const struct diag_report *d)
 	put(o, "duration_s", json_object_new_double(d->duration_s));
 	put(o, "steps", json_object_new_uint64(r->steps));
 	put(o, "mode", json_object_new_string(r->mode));
+	jo *tps = json_object_new_array();
+	for (size_t i = 0; i < r->ntps; i++) {
+		jo *x = json_object_new_object();
+		put(x, "name", json_object_new_string(r->tps[i].name));
+		put(x, "attached", json_object_new_boolean(r->tps[i].attached));
+		put(x, "why", r->tps[i].attached ? NULL : json_object_new_string(r->tps[i].why));
+		json_object_array_add(tps, x);
+	}
+	put(o, "tracepoints", tps);
 	put(o, "lost_events", json_object_new_uint64(r->lost));
 	put(o, "stages", j_stages(d));
 	jo *feat = json_object_new_object();

@@ -421,6 +421,7 @@ static jo *j_sample(const struct model *m)
 		return NULL;
 	jo *o = json_object_new_object();
 	put(o, "interval_ms", json_object_new_int((int)m->sample.interval_ms));
+	put(o, "elapsed_s", json_object_new_double(m->sample.elapsed_s));
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < m->sample.delta.n; i++)
 		json_object_array_add(a, j_softnet_cpu(&m->sample.delta.cpu[i]));

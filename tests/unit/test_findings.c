@@ -192,6 +192,7 @@ static void softnet_since_boot_and_sampled(void **state)
 	/* A sample in which squeeze grew is a warning. */
 	c.m.sample.taken = true;
 	c.m.sample.interval_ms = 1000;
+	c.m.sample.elapsed_s = 1.0;
 	c.m.sample.delta.n = 1;
 	c.m.sample.delta.cpu = calloc(1, sizeof(struct softnet_cpu));
 	c.m.sample.delta.cpu[0].cpu = 3;
