@@ -23,25 +23,30 @@ static const struct command commands[] = {
 	{ "help", "show help for a command", cmd_help, usage_help },
 };
 
+/* "agentune CMD: message" on stderr. */
+static void vsay(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "agentune %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "agentune %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'agentune %s --help'.\n", cmd);
+	fprintf(stderr, "Try 'agentune %s --help'.\n", cmd);
 	return EXIT_USAGE;
 }
 
 int fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "agentune %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_FAIL;
 }
 
