@@ -13,6 +13,13 @@
  * space loads one set.  The body gets `btf` as a constant: tp_btf arguments
  * are trusted BTF pointers and are read directly, raw_tp ones through
  * BPF_CORE_READ (a probe read per field, slower).
+ *
+ * sched_waking and sched_switch run for every wakeup and context switch of
+ * the machine, so what they do for a thread that is not followed is kept to
+ * a few loads (no map lookup when the target process is known, no clock
+ * read); for followed threads, one hash lookup each and one clock read per
+ * program run.  There is no sched_wakeup program: sched_waking and
+ * sched_migrate_task together know where a wakeup queues a thread.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,20 +43,28 @@ const volatile bool syscall_from_regs = false;
 /* Written by user space after load (mmapped .bss). */
 __u64 slow_ns = 0;                         /* raised to keep about the slowest N */
 __u32 stage_off = 0;                       /* stages whose tracepoints did not attach */
+/* sched_migrate_task did not attach: the CPU a wakeup queues a thread on is
+ * not known (see wake_target()). */
+bool wake_target_off = false;
 
 #define PF_EXITING 0x4
 #define ENOSYS 38
 #define PWR_EVENT_EXIT ((__u32)-1)
 
 /* What this CPU is doing, written only by the CPU itself (except the idle and
- * switch fields, which sched_wakeup reads for a remote target CPU).  128
- * bytes so two CPUs never share a cache line. */
+ * switch fields, which sched_waking and sched_migrate_task read for a remote
+ * target CPU).  128 bytes so two CPUs never share a cache line.
+ *
+ * "In a hardirq / softirq" (hi_kind, si_in) is kept on every CPU, for the
+ * wake source; the time spent in them (hi_start, si_start and the totals)
+ * only while a followed thread runs here (`tracked`), since only its
+ * segments read the totals: elsewhere an interrupt costs no clock read. */
 struct cpu_state {
-	__u64 hi_start;        /* hardirq entry, 0 outside one */
+	__u64 hi_start;        /* hardirq entry while tracked, else 0 */
 	__u64 hi_action;       /* struct irqaction * of a device IRQ */
 	__u32 hi_irq;          /* IRQ number or DIAG_VEC_* */
-	__u32 hi_kind;         /* enum wake_kind of the hardirq */
-	__u64 si_start;        /* softirq entry, 0 outside one */
+	__u32 hi_kind;         /* enum wake_kind of the hardirq, 0 outside one */
+	__u64 si_start;        /* softirq entry while tracked, else 0 */
 	__u64 si_hard_ns;      /* hardirq time nested in the current softirq */
 	__u32 si_vec;
 	__u32 idle1;           /* idle state + 1, 0 when not idle */
@@ -60,8 +75,9 @@ struct cpu_state {
 	__u64 napi_dev;        /* struct net_device * of the last NAPI polled */
 	__u64 wq_func;         /* work function the kworker wq_pid runs */
 	__u32 wq_pid;
+	__u32 tracked;         /* a followed thread is running here */
+	__u32 si_in;           /* inside a softirq */
 	__u32 pad;
-	__u64 pad2;
 };
 
 struct rq_issue {
@@ -128,6 +144,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct diag_thread);
 } scratch SEC(".maps");
+
+/* Runs of each program (key: enum diag_tp).  The kernel's BPF statistics
+ * count them too, but cost two clock reads a run, so user space turns them
+ * on only in sample windows (for the time a run takes); the count itself
+ * is kept here, exactly, for an increment. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} runs SEC(".maps");
 
 #define RINGBUF_BYTES (1 << 20)
 /* The reader is woken only once a quarter of the ring is used; otherwise it
@@ -279,10 +306,11 @@ static __always_inline void hardirq_enter(__u32 irq, __u32 kind, __u64 action)
 
 	if (!cs)
 		return;
-	cs->hi_start = bpf_ktime_get_ns();
 	cs->hi_irq = irq;
 	cs->hi_kind = kind;
 	cs->hi_action = action;
+	if (cs->tracked)
+		cs->hi_start = bpf_ktime_get_ns();
 }
 
 static __always_inline void hardirq_exit(void)
@@ -290,7 +318,10 @@ static __always_inline void hardirq_exit(void)
 	struct cpu_state *cs = this_cpu_state();
 	__u64 d;
 
-	if (!cs || !cs->hi_start)
+	if (!cs)
+		return;
+	cs->hi_kind = 0;
+	if (!cs->hi_start)
 		return;
 	d = bpf_ktime_get_ns() - cs->hi_start;
 	cs->hardirq_ns += d;
@@ -298,7 +329,6 @@ static __always_inline void hardirq_exit(void)
 	if (cs->si_start)
 		cs->si_hard_ns += d;
 	cs->hi_start = 0;
-	cs->hi_kind = 0;
 }
 
 static __always_inline void softirq_enter(__u32 vec)
@@ -307,9 +337,12 @@ static __always_inline void softirq_enter(__u32 vec)
 
 	if (!cs)
 		return;
-	cs->si_start = bpf_ktime_get_ns();
 	cs->si_vec = vec;
-	cs->si_hard_ns = 0;
+	cs->si_in = 1;
+	if (cs->tracked) {
+		cs->si_start = bpf_ktime_get_ns();
+		cs->si_hard_ns = 0;
+	}
 }
 
 static __always_inline void softirq_exit(void)
@@ -317,7 +350,10 @@ static __always_inline void softirq_exit(void)
 	struct cpu_state *cs = this_cpu_state();
 	__u64 d;
 
-	if (!cs || !cs->si_start)
+	if (!cs)
+		return;
+	cs->si_in = 0;
+	if (!cs->si_start)
 		return;
 	d = bpf_ktime_get_ns() - cs->si_start;
 	/* A hardirq that interrupted the softirq is hardirq time, not softirq. */
@@ -346,17 +382,26 @@ static __always_inline void on_cpu_idle(__u32 state)
 
 /* ---- wakeup ----------------------------------------------------------- */
 
+/* The 16 bytes of a trusted task's name, as bpf_get_current_comm() would
+ * copy them (the kernel keeps comm NUL-padded) but without a helper call. */
+static __always_inline void copy_comm(char *dst, struct task_struct *task)
+{
+	__u64 *d = (void *)dst, *s = (void *)task->comm;
+
+	d[0] = s[0];
+	d[1] = s[1];
+}
+
 /* Who woke the thread: the innermost interrupt on the waker's CPU, else the
  * running task.  Runs on the waker's CPU. */
-static __always_inline void wake_source(struct step_event *ev)
+static __always_inline void wake_source(bool btf, struct step_event *ev)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
 	__u64 id = bpf_get_current_pid_tgid();
-	bool hard = cs && cs->hi_start && cs->hi_kind, soft = cs && cs->si_start;
 
 	ev->wake_cpu = cpu;
-	if (cs && hard) {
+	if (cs && cs->hi_kind) {
 		ev->wake_kind = cs->hi_kind;
 		ev->wake_arg = cs->hi_irq;
 		if (cs->hi_action) {
@@ -367,7 +412,7 @@ static __always_inline void wake_source(struct step_event *ev)
 		}
 		return;
 	}
-	if (cs && soft) {
+	if (cs && cs->si_in) {
 		__u32 vec = cs->si_vec;
 
 		ev->wake_arg = vec;
@@ -386,9 +431,29 @@ static __always_inline void wake_source(struct step_event *ev)
 	ev->wake_kind = WAKE_TASK;
 	ev->waker_pid = (__u32)id;
 	ev->waker_tgid = id >> 32;
-	bpf_get_current_comm(ev->waker_comm, sizeof(ev->waker_comm));
+	if (btf)
+		copy_comm(ev->waker_comm, bpf_get_current_task_btf());
+	else
+		bpf_get_current_comm(ev->waker_comm, sizeof(ev->waker_comm));
 	if (cs && cs->wq_pid == (__u32)id)
 		ev->work_func = cs->wq_func;
+}
+
+/* The CPU the wakeup queues the thread on: its idle state and switch count
+ * now, for the idle state at wakeup and the switches it queued behind.  At
+ * sched_waking that is the CPU the thread last ran on; when the wakeup
+ * picks another one, sched_migrate_task says so before it is queued.  (A
+ * sched_wakeup program would know it directly, at the cost of one more
+ * program run on every wakeup of the system.) */
+static __always_inline void wake_target(struct diag_thread *t, __u32 cpu)
+{
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
+
+	if (!cs || wake_target_off)
+		return;
+	t->ev.idle_state = (__s32)cs->idle1 - 1;
+	t->wakeup_cpu = cpu;
+	t->wakeup_switches = cs->switches;
 }
 
 static __always_inline void on_waking(bool btf, struct task_struct *p)
@@ -412,7 +477,7 @@ static __always_inline void on_waking(bool btf, struct task_struct *p)
 	ev->tid = tid;
 	ev->idle_state = -1;
 	ev->syscall_nr = (__u32)-1;
-	wake_source(ev);
+	wake_source(btf, ev);
 	t->wait_known = t->block_ts != 0;
 	if (t->block_ts) {
 		ev->stage_ns[STAGE_WAIT] = now - t->block_ts;
@@ -422,27 +487,8 @@ static __always_inline void on_waking(bool btf, struct task_struct *p)
 	t->pending_bio_ns = 0;
 	t->waking_ts = now;
 	t->wakeup_cpu = -1;
+	wake_target(t, task_cpu(btf, p));
 	t->flags |= TS_WOKEN;
-}
-
-/* Remember the target CPU's idle state and switch count when the thread
- * is queued there. */
-static __always_inline void on_wakeup(bool btf, struct task_struct *p)
-{
-	__u32 tid = TREAD(btf, p, pid), tgid = TREAD(btf, p, tgid);
-	struct diag_thread *t = task_thread(btf, tid, tgid, NULL);
-	struct cpu_state *cs;
-	__u32 cpu;
-
-	if (!t || !(t->flags & TS_WOKEN))
-		return;
-	cpu = task_cpu(btf, p);
-	cs = bpf_map_lookup_elem(&cpus, &cpu);
-	if (!cs)
-		return;
-	t->ev.idle_state = (__s32)cs->idle1 - 1;
-	t->wakeup_cpu = cpu;
-	t->wakeup_switches = cs->switches;
 }
 
 /* ---- the step --------------------------------------------------------- */
@@ -451,11 +497,17 @@ static __always_inline void finish_step(struct diag_thread *t)
 {
 	struct step_event *ev = &t->ev;
 	__u64 thresh = slow_ns > slow_floor_ns ? slow_ns : slow_floor_ns;
+	__u32 zero = 0;
+	struct diag_counters *c = bpf_map_lookup_elem(&counters, &zero);
 
+	if (!c)
+		return;         /* never: a per-CPU array element */
+	if (stage_disable | stage_off) {
 #pragma unroll
-	for (int s = 0; s < STAGE_MAX; s++)
-		if (!stage_on(s))
-			ev->stage_ns[s] = 0;
+		for (int s = 0; s < STAGE_MAX; s++)
+			if (!stage_on(s))
+				ev->stage_ns[s] = 0;
+	}
 	ev->step_ns = ev->stage_ns[STAGE_WAKE_RUN] + ev->stage_ns[STAGE_RUN];
 
 	hist_add(STAGE_WAKE_RUN, ev->stage_ns[STAGE_WAKE_RUN]);
@@ -469,15 +521,10 @@ static __always_inline void finish_step(struct diag_thread *t)
 	if (ev->stage_ns[STAGE_BLOCK_IO])
 		hist_add(STAGE_BLOCK_IO, ev->stage_ns[STAGE_BLOCK_IO]);
 
-	__u32 zero = 0;
-	struct diag_counters *c = bpf_map_lookup_elem(&counters, &zero);
-
-	if (c) {
-		c->v[CNT_STEPS]++;
-		if (ev->prev_cpu != (__u32)-1 && ev->prev_cpu != ev->cpu)
-			c->v[CNT_MIGRATED]++;
-		c->v[CNT_WAKE + (ev->wake_kind < WAKE_KINDS ? ev->wake_kind : WAKE_UNKNOWN)]++;
-	}
+	c->v[CNT_STEPS]++;
+	if (ev->prev_cpu != (__u32)-1 && ev->prev_cpu != ev->cpu)
+		c->v[CNT_MIGRATED]++;
+	c->v[CNT_WAKE + (ev->wake_kind < WAKE_KINDS ? ev->wake_kind : WAKE_UNKNOWN)]++;
 	t->st.steps++;
 	t->st.wake_run_sum_ns += ev->stage_ns[STAGE_WAKE_RUN];
 	t->st.run_sum_ns += ev->stage_ns[STAGE_RUN];
@@ -491,12 +538,10 @@ static __always_inline void finish_step(struct diag_thread *t)
 		__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= RINGBUF_WAKE_BYTES ?
 			     BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
-		if (bpf_ringbuf_output(&events, ev, sizeof(*ev), wake)) {
-			if (c)
-				c->v[CNT_LOST]++;
-		} else if (c) {
+		if (bpf_ringbuf_output(&events, ev, sizeof(*ev), wake))
+			c->v[CNT_LOST]++;
+		else
 			c->v[CNT_SENT]++;
-		}
 	}
 }
 
@@ -506,12 +551,12 @@ static __always_inline void finish_step(struct diag_thread *t)
 static __always_inline __s32 current_syscall(void)
 {
 #if defined(__TARGET_ARCH_x86)
+	/* A trusted pointer: plain loads, no probe-read helper calls. */
 	struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	long ax = BPF_CORE_READ(regs, ax);
 
-	if (ax != -ENOSYS)
+	if ((long)regs->ax != -ENOSYS)
 		return -1;
-	return (__s32)BPF_CORE_READ(regs, orig_ax);
+	return (__s32)regs->orig_ax;
 #else
 	return -1;
 #endif
@@ -548,7 +593,7 @@ static __always_inline void switch_out(bool btf, struct diag_thread *t, struct c
 	t->block_syscall = syscall_from_regs ? current_syscall() : t->cur_syscall;
 }
 
-static __always_inline void switch_in(struct diag_thread *t, struct cpu_state *cs,
+static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cpu_state *cs,
 				      struct task_struct *prev, __u32 cpu, __u64 now)
 {
 	struct step_event *ev = &t->ev;
@@ -590,8 +635,13 @@ static __always_inline void switch_in(struct diag_thread *t, struct cpu_state *c
 	if ((__u32)t->wakeup_cpu == cpu && cs->switches > t->wakeup_switches)
 		ev->queued_behind = cs->switches - t->wakeup_switches - 1;
 	/* prev is current here: the task that ran last before this one. */
-	ev->preempt_pid = (__u32)bpf_get_current_pid_tgid();
-	bpf_get_current_comm(ev->preempt_comm, sizeof(ev->preempt_comm));
+	if (btf) {
+		ev->preempt_pid = prev->pid;
+		copy_comm(ev->preempt_comm, prev);
+	} else {
+		ev->preempt_pid = (__u32)bpf_get_current_pid_tgid();
+		bpf_get_current_comm(ev->preempt_comm, sizeof(ev->preempt_comm));
+	}
 
 	__u32 *f = bpf_map_lookup_elem(&cpu_freq, &cpu);
 
@@ -603,8 +653,8 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
-	__u64 id = bpf_get_current_pid_tgid();
 	struct diag_thread *t;
+	__u32 tid, tgid;
 	__u64 now = 0;
 
 	if (!cs)
@@ -612,34 +662,52 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 	cs->switches++;
 	/* No switch happens inside an interrupt: a context left set means an
 	 * exit event was missed. */
-	if (cs->hi_start)
+	if (cs->hi_kind | cs->si_in) {
+		cs->hi_kind = 0;
 		cs->hi_start = 0;
-	if (cs->si_start)
+		cs->si_in = 0;
 		cs->si_start = 0;
+	}
 
-	t = task_thread(btf, (__u32)id, id >> 32, NULL);
+	/* prev is current: a tp_btf program reads it directly. */
+	if (btf) {
+		tid = prev->pid;
+		tgid = prev->tgid;
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		tid = (__u32)id;
+		tgid = id >> 32;
+	}
+	t = task_thread(btf, tid, tgid, NULL);
 	if (t) {
 		now = bpf_ktime_get_ns();
 		switch_out(btf, t, cs, prev, preempt, now);
 	}
-	__u32 tid = TREAD(btf, next, pid);
-
-	if (!tid)
-		return;         /* idle */
-	t = task_thread(btf, tid, TREAD(btf, next, tgid), next);
+	tid = TREAD(btf, next, pid);
+	t = tid ? task_thread(btf, tid, TREAD(btf, next, tgid), next) : NULL;  /* 0: idle */
+	/* Interrupt time is counted only while a followed thread runs. */
+	if (cs->tracked != (t != NULL))
+		cs->tracked = t != NULL;
 	if (t) {
 		if (!now)
 			now = bpf_ktime_get_ns();
-		switch_in(t, cs, prev, cpu, now);
+		switch_in(btf, t, cs, prev, cpu, now);
 	}
 }
 
-static __always_inline void on_migrate(bool btf, struct task_struct *p)
+static __always_inline void on_migrate(bool btf, struct task_struct *p, __u32 dest_cpu)
 {
 	struct diag_thread *t = task_thread(btf, TREAD(btf, p, pid), TREAD(btf, p, tgid), NULL);
 
-	if (t && (t->flags & (TS_WOKEN | TS_IN_STEP)))
-		t->ev.migrations++;
+	if (!t || !(t->flags & (TS_WOKEN | TS_IN_STEP)))
+		return;
+	t->ev.migrations++;
+	/* Moved by the wakeup itself (not yet queued anywhere, unlike a
+	 * queued thread the load balancer moves): that is where it is
+	 * queued. */
+	if ((t->flags & TS_WOKEN) && !TREAD(btf, p, on_rq))
+		wake_target(t, dest_cpu);
 }
 
 /* ---- threads come and go ------------------------------------------------ */
@@ -768,12 +836,21 @@ static __always_inline void on_cpu_frequency(__u32 freq, __u32 cpu)
 
 /* ---- the programs: one tp_btf and one raw_tp per tracepoint ------------- */
 
+static __always_inline void count_run(__u32 tp)
+{
+	__u64 *n = bpf_map_lookup_elem(&runs, &tp);
+
+	if (n)
+		(*n)++;
+}
+
 #define ARG(i) ((void *)ctx[i])
-#define BOTH(tp, body)                                                          \
+#define BOTH(idx, tp, body)                                                     \
 	SEC("tp_btf/" #tp)                                                      \
 	int btf_##tp(unsigned long long *ctx)                                   \
 	{                                                                       \
 		const bool btf __attribute__((unused)) = true;                  \
+		count_run(idx);                                                 \
 		body;                                                           \
 		return 0;                                                       \
 	}                                                                       \
@@ -781,35 +858,36 @@ static __always_inline void on_cpu_frequency(__u32 freq, __u32 cpu)
 	int raw_##tp(unsigned long long *ctx)                                   \
 	{                                                                       \
 		const bool btf __attribute__((unused)) = false;                 \
+		count_run(idx);                                                 \
 		body;                                                           \
 		return 0;                                                       \
 	}
 
-BOTH(sched_waking, on_waking(btf, ARG(0)))
-BOTH(sched_wakeup, on_wakeup(btf, ARG(0)))
-BOTH(sched_wakeup_new, on_waking(btf, ARG(0)); on_wakeup(btf, ARG(0)))
-BOTH(sched_switch, on_switch(btf, (bool)ctx[0], ARG(1), ARG(2)))
-BOTH(sched_migrate_task, on_migrate(btf, ARG(0)))
-BOTH(sched_process_fork, on_fork(btf, ARG(0), ARG(1)))
-BOTH(sched_process_exit, on_exit())
-BOTH(irq_handler_entry, hardirq_enter((__u32)ctx[0], WAKE_HARDIRQ, ctx[1]))
-BOTH(irq_handler_exit, hardirq_exit())
-BOTH(local_timer_entry, hardirq_enter(DIAG_VEC_LOCAL_TIMER, WAKE_TIMER, 0))
-BOTH(local_timer_exit, hardirq_exit())
-BOTH(reschedule_entry, hardirq_enter(DIAG_VEC_RESCHEDULE, WAKE_IPI, 0))
-BOTH(reschedule_exit, hardirq_exit())
-BOTH(call_function_entry, hardirq_enter(DIAG_VEC_CALL_FUNC, WAKE_IPI, 0))
-BOTH(call_function_exit, hardirq_exit())
-BOTH(call_function_single_entry, hardirq_enter(DIAG_VEC_CALL_FUNC1, WAKE_IPI, 0))
-BOTH(call_function_single_exit, hardirq_exit())
-BOTH(softirq_entry, softirq_enter((__u32)ctx[0]))
-BOTH(softirq_exit, softirq_exit())
-BOTH(napi_poll, on_napi_poll(btf, ARG(0)))
-BOTH(cpu_idle, on_cpu_idle((__u32)ctx[0]))
-BOTH(cpu_frequency, on_cpu_frequency((__u32)ctx[0], (__u32)ctx[1]))
-BOTH(sys_enter, on_sys_enter((long)ctx[1]))
-BOTH(sys_exit, on_sys_exit())
-BOTH(page_fault_user, on_page_fault())
-BOTH(block_rq_issue, on_rq_issue(ARG(0)))
-BOTH(block_rq_complete, on_rq_complete(ARG(0)))
-BOTH(workqueue_execute_start, on_work_start(btf, ARG(0)))
+BOTH(TP_SCHED_WAKING, sched_waking, on_waking(btf, ARG(0)))
+/* The new task is already on the CPU it is queued on. */
+BOTH(TP_SCHED_WAKEUP_NEW, sched_wakeup_new, on_waking(btf, ARG(0)))
+BOTH(TP_SCHED_SWITCH, sched_switch, on_switch(btf, (bool)ctx[0], ARG(1), ARG(2)))
+BOTH(TP_SCHED_MIGRATE, sched_migrate_task, on_migrate(btf, ARG(0), (__u32)ctx[1]))
+BOTH(TP_FORK, sched_process_fork, on_fork(btf, ARG(0), ARG(1)))
+BOTH(TP_EXIT, sched_process_exit, on_exit())
+BOTH(TP_IRQ_ENTRY, irq_handler_entry, hardirq_enter((__u32)ctx[0], WAKE_HARDIRQ, ctx[1]))
+BOTH(TP_IRQ_EXIT, irq_handler_exit, hardirq_exit())
+BOTH(TP_LOC_ENTRY, local_timer_entry, hardirq_enter(DIAG_VEC_LOCAL_TIMER, WAKE_TIMER, 0))
+BOTH(TP_LOC_EXIT, local_timer_exit, hardirq_exit())
+BOTH(TP_RES_ENTRY, reschedule_entry, hardirq_enter(DIAG_VEC_RESCHEDULE, WAKE_IPI, 0))
+BOTH(TP_RES_EXIT, reschedule_exit, hardirq_exit())
+BOTH(TP_CAL_ENTRY, call_function_entry, hardirq_enter(DIAG_VEC_CALL_FUNC, WAKE_IPI, 0))
+BOTH(TP_CAL_EXIT, call_function_exit, hardirq_exit())
+BOTH(TP_CAL1_ENTRY, call_function_single_entry, hardirq_enter(DIAG_VEC_CALL_FUNC1, WAKE_IPI, 0))
+BOTH(TP_CAL1_EXIT, call_function_single_exit, hardirq_exit())
+BOTH(TP_SOFTIRQ_ENTRY, softirq_entry, softirq_enter((__u32)ctx[0]))
+BOTH(TP_SOFTIRQ_EXIT, softirq_exit, softirq_exit())
+BOTH(TP_NAPI_POLL, napi_poll, on_napi_poll(btf, ARG(0)))
+BOTH(TP_CPU_IDLE, cpu_idle, on_cpu_idle((__u32)ctx[0]))
+BOTH(TP_CPU_FREQ, cpu_frequency, on_cpu_frequency((__u32)ctx[0], (__u32)ctx[1]))
+BOTH(TP_SYS_ENTER, sys_enter, on_sys_enter((long)ctx[1]))
+BOTH(TP_SYS_EXIT, sys_exit, on_sys_exit())
+BOTH(TP_PAGE_FAULT, page_fault_user, on_page_fault())
+BOTH(TP_RQ_ISSUE, block_rq_issue, on_rq_issue(ARG(0)))
+BOTH(TP_RQ_COMPLETE, block_rq_complete, on_rq_complete(ARG(0)))
+BOTH(TP_WQ_START, workqueue_execute_start, on_work_start(btf, ARG(0)))

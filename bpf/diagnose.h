@@ -135,6 +135,19 @@ enum diag_counter {
 	CNT_MAX = CNT_WAKE + WAKE_KINDS,
 };
 
+/* The tracepoints the programs attach to: the index of each one's run
+ * counter (the `runs` map), and of its entry in src/probe.c.  Pairs of
+ * entry and exit are next to each other, entry first. */
+enum diag_tp {
+	TP_SCHED_WAKING, TP_SCHED_SWITCH, TP_SCHED_WAKEUP_NEW,
+	TP_SCHED_MIGRATE, TP_FORK, TP_EXIT,
+	TP_IRQ_ENTRY, TP_IRQ_EXIT, TP_LOC_ENTRY, TP_LOC_EXIT, TP_RES_ENTRY, TP_RES_EXIT,
+	TP_CAL_ENTRY, TP_CAL_EXIT, TP_CAL1_ENTRY, TP_CAL1_EXIT,
+	TP_SOFTIRQ_ENTRY, TP_SOFTIRQ_EXIT, TP_NAPI_POLL, TP_CPU_IDLE, TP_CPU_FREQ,
+	TP_SYS_ENTER, TP_SYS_EXIT, TP_PAGE_FAULT, TP_RQ_ISSUE, TP_RQ_COMPLETE, TP_WQ_START,
+	TP_MAX,
+};
+
 struct diag_counters {
 	__u64 v[CNT_MAX];
 };
@@ -169,8 +182,8 @@ struct diag_thread {
 	__u32 flags;
 	__s32 cur_syscall;           /* last sys_enter nr, -1 after a user page fault */
 	__s32 last_cpu;              /* CPU of the previous step, -1 none */
-	__u32 wakeup_switches;       /* target CPU's switch count at sched_wakeup */
-	__s32 wakeup_cpu;            /* CPU sched_wakeup queued it on, -1 none */
+	__u32 wakeup_switches;       /* that CPU's switch count when it was queued there */
+	__s32 wakeup_cpu;            /* CPU the wakeup queued it on, -1 none */
 	__s32 block_syscall;         /* syscall it last blocked in (saved registers, or cur_syscall) */
 	__u32 wait_known;            /* block_ts was seen before this step's waking */
 	__u32 pad_;

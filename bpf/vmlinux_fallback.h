@@ -82,6 +82,7 @@ struct task_struct {
 	struct thread_info thread_info;
 	unsigned int __state;
 	unsigned int flags;
+	int on_rq;
 	pid_t pid;
 	pid_t tgid;
 	char comm[16];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -29,7 +30,21 @@
 #define S(x) (1u << (x))
 #define ALL_STAGES (S(STAGE_MAX) - 1)
 
-/* The tracepoints, in the order the programs are declared.  `pair` is the
+/* The kernel's BPF run-time statistics cost two clock reads around every
+ * run of every BPF program on the machine (about 30 ns a run in a VM, as
+ * much as our programs themselves): they are on in windows of
+ * STATS_WINDOW_NS, one every STATS_PERIOD_NS on average, the first from the
+ * start, and give each program's time per run.  How many times each ran is
+ * counted by the programs themselves (the `runs` map), so the run's cost is
+ * exact counts times sampled times per run.  The gaps between windows are
+ * random (half to one and a half times the mean) so that a periodic
+ * workload is not always sampled in the same phase.  Each switch patches
+ * the kernel's text (a few IPIs): about twice a second costs nothing
+ * measurable. */
+#define STATS_PERIOD_NS 1000000000ull
+#define STATS_WINDOW_NS 100000000ull
+
+/* The tracepoints (enum diag_tp in diagnose.h).  `pair` is the
  * offset of the other half of an entry/exit pair: one half alone would
  * leave the CPU "in an interrupt" forever, so both go or neither. */
 struct tp_def {
@@ -41,22 +56,14 @@ struct tp_def {
 	bool core;                 /* without it there are no steps at all */
 };
 
-enum {
-	TP_SCHED_WAKING, TP_SCHED_SWITCH, TP_SCHED_WAKEUP, TP_SCHED_WAKEUP_NEW,
-	TP_SCHED_MIGRATE, TP_FORK, TP_EXIT,
-	TP_IRQ_ENTRY, TP_IRQ_EXIT, TP_LOC_ENTRY, TP_LOC_EXIT, TP_RES_ENTRY, TP_RES_EXIT,
-	TP_CAL_ENTRY, TP_CAL_EXIT, TP_CAL1_ENTRY, TP_CAL1_EXIT,
-	TP_SOFTIRQ_ENTRY, TP_SOFTIRQ_EXIT, TP_NAPI_POLL, TP_CPU_IDLE, TP_CPU_FREQ,
-	TP_SYS_ENTER, TP_SYS_EXIT, TP_PAGE_FAULT, TP_RQ_ISSUE, TP_RQ_COMPLETE, TP_WQ_START,
-	TP_MAX,
-};
-
 static const struct tp_def tp_defs[TP_MAX] = {
 	[TP_SCHED_WAKING] = { "sched_waking", "sched", ALL_STAGES, 0, 0, true },
 	[TP_SCHED_SWITCH] = { "sched_switch", "sched", ALL_STAGES, 0, 0, true },
-	[TP_SCHED_WAKEUP] = { "sched_wakeup", "sched", 0, S(FEAT_WAKEUP_TARGET), 0, false },
 	[TP_SCHED_WAKEUP_NEW] = { "sched_wakeup_new", "sched", 0, S(FEAT_FOLLOW), 0, false },
-	[TP_SCHED_MIGRATE] = { "sched_migrate_task", "sched", 0, S(FEAT_MIGRATION), 0, false },
+	/* Also where a wakeup queues a thread: no sched_wakeup program (it
+	 * would run on every wakeup of the system for that alone). */
+	[TP_SCHED_MIGRATE] = { "sched_migrate_task", "sched", 0,
+			       S(FEAT_MIGRATION) | S(FEAT_WAKEUP_TARGET), 0, false },
 	[TP_FORK] = { "sched_process_fork", "sched", 0, S(FEAT_FOLLOW), 0, false },
 	[TP_EXIT] = { "sched_process_exit", "sched", 0, 0, 0, false },
 	[TP_IRQ_ENTRY] = { "irq_handler_entry", "irq", S(STAGE_IRQ), S(FEAT_WAKE_HARDIRQ), 1, false },
@@ -89,6 +96,13 @@ struct tp_state {
 	struct bpf_link *link;
 };
 
+/* A loaded program's run time and count summed over the statistics
+ * windows, and the kernel's cumulative values when they were last taken. */
+struct prog_acc {
+	uint64_t base_ns, base_cnt;
+	uint64_t ns, cnt;
+};
+
 struct probe {
 	struct probe_opts opts;
 	struct host own_host;
@@ -99,8 +113,15 @@ struct probe {
 	struct tp_state tp[TP_MAX];
 	bool raw;
 	char mode_why[192];
-	int stats_fd;
+	int stats_fd;              /* >= 0 while a statistics window is open */
 	char stats_why[128];
+	bool stats_ok;             /* statistics could be enabled */
+	uint64_t stats_t0;         /* when the first window opened (CLOCK_MONOTONIC ns) */
+	uint64_t stats_since;      /* the open window's time already accounted up to */
+	uint64_t stats_next;       /* when the next window opens or the open one closes */
+	uint64_t stats_on_ns;      /* window time accounted */
+	uint64_t stats_rng;        /* xorshift state for the gaps */
+	struct prog_acc acc[TP_MAX];
 	unsigned ncpus;
 	bool cpufreq;
 	char cpufreq_why[128];
@@ -629,6 +650,124 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* ---- BPF statistics windows ----------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool prog_info(const struct bpf_program *prog, uint64_t *ns, uint64_t *cnt)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = prog ? bpf_program__fd(prog) : -1;
+
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	*ns = info.run_time_ns;
+	*cnt = info.run_cnt;
+	return true;
+}
+
+/* Takes the kernel's counters: with `add`, what they gained since the last
+ * time is added to the window sums (they only move while statistics are on,
+ * ours or someone else's, hence the explicit windows). */
+static void stats_take(struct probe *p, bool add)
+{
+	for (int i = 0; i < TP_MAX; i++) {
+		struct prog_acc *a = &p->acc[i];
+		uint64_t ns, cnt;
+
+		if (!p->tp[i].want || !prog_info(tp_prog(p->skel, i, p->raw), &ns, &cnt))
+			continue;
+		if (add && ns >= a->base_ns && cnt >= a->base_cnt) {
+			a->ns += ns - a->base_ns;
+			a->cnt += cnt - a->base_cnt;
+		}
+		a->base_ns = ns;
+		a->base_cnt = cnt;
+	}
+}
+
+/* The open window's time and runs so far go into the sums. */
+static void stats_account(struct probe *p, uint64_t now)
+{
+	if (p->stats_fd < 0)
+		return;
+	stats_take(p, true);
+	p->stats_on_ns += now - p->stats_since;
+	p->stats_since = now;
+}
+
+/* After attaching: the first window starts now (statistics were enabled
+ * before loading, to say early when they cannot be). */
+static void stats_start(struct probe *p)
+{
+	if (p->stats_fd < 0)
+		return;
+	p->stats_ok = true;
+	stats_take(p, false);
+	p->stats_t0 = p->stats_since = mono_ns();
+	p->stats_rng = (p->stats_t0 ^ ((uint64_t)getpid() << 32)) | 1;
+	p->stats_next = p->stats_t0 + STATS_WINDOW_NS;
+}
+
+/* A gap between two windows: uniform in [0.5, 1.5] times the mean gap. */
+static uint64_t stats_gap(struct probe *p)
+{
+	const uint64_t mean = STATS_PERIOD_NS - STATS_WINDOW_NS;
+	uint64_t x = p->stats_rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	p->stats_rng = x;
+	return mean / 2 + x % (mean + 1);
+}
+
+/* Opens or closes the window when its time has come. */
+static void stats_tick(struct probe *p)
+{
+	uint64_t now;
+
+	if (!p->stats_ok || p->opts.stats_always || (now = mono_ns()) < p->stats_next)
+		return;
+	if (p->stats_fd >= 0) {
+		stats_account(p, now);
+		close(p->stats_fd);
+		p->stats_fd = -1;
+		p->stats_next = now + stats_gap(p);
+		return;
+	}
+	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (p->stats_fd < 0) {
+		p->stats_next = now + stats_gap(p);        /* try again later */
+		return;
+	}
+	stats_take(p, false);
+	p->stats_since = mono_ns();
+	p->stats_next = p->stats_since + STATS_WINDOW_NS;
+}
+
+/* Milliseconds until stats_tick() has something to do, capped at max. */
+static int stats_wait_ms(const struct probe *p, int max)
+{
+	uint64_t now, left;
+
+	if (!p->stats_ok || p->opts.stats_always)
+		return max;
+	now = mono_ns();
+	left = p->stats_next > now ? (p->stats_next - now + 999999) / 1000000 : 0;
+	return max < 0 || left < (uint64_t)max ? (int)left : max;
+}
+
 /* ---- open / close --------------------------------------------------------- */
 
 struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
@@ -721,7 +860,8 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	}
 	detect_cpufreq(p);
 
-	/* Statistics first, so the programs' cost is counted from the start. */
+	/* Statistics first, so that a kernel without them is known before
+	 * loading; the windows start once attached (stats_start). */
 	if (opts->no_stats) {
 		copy_str(p->stats_why, sizeof(p->stats_why), "statistics not requested");
 	} else {
@@ -759,6 +899,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 		if (!p->tp[i].attached)
 			off |= tp_defs[i].stages;
 	p->skel->bss->stage_off = off;
+	p->skel->bss->wake_target_off = !p->tp[TP_SCHED_MIGRATE].attached;
 	p->skel->bss->slow_ns = 0;
 
 	/* After attaching: a thread created from now on is caught by
@@ -773,6 +914,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 		seterr(err, errsz, "creating the ring buffer reader: %s", strerror(e));
 		goto fail;
 	}
+	stats_start(p);
 	return p;
 fail:
 	probe_close(p);
@@ -800,9 +942,10 @@ int probe_poll(struct probe *p, int timeout_ms)
 {
 	/* The kernel wakes the reader only when the ring fills up (see
 	 * RINGBUF_WAKE_BYTES): after the wait, take what is there anyway. */
-	int n = ring_buffer__poll(p->rb, timeout_ms);
+	int n = ring_buffer__poll(p->rb, stats_wait_ms(p, timeout_ms));
 	int m;
 
+	stats_tick(p);
 	if (n < 0)
 		return n;
 	m = ring_buffer__consume(p->rb);
@@ -971,35 +1114,46 @@ static void availability(struct probe *p, struct probe_result *r)
 			 "partial: a wait in a page fault is shown as the last syscall");
 }
 
+/* Each program's runs (counted exactly, in the `runs` map) and run time
+ * (those runs times its time per run in the statistics windows). */
 static int read_prog_stats(struct probe *p, struct probe_result *r)
 {
-	struct bpf_program *prog;
-	size_t n = 0;
+	uint64_t now = mono_ns(), win_ns = 0, win_cnt = 0;
+	int fd = bpf_map__fd(p->skel->maps.runs), e;
 
-	r->bpf_stats = p->stats_fd >= 0;
-	copy_str(r->bpf_stats_why, sizeof(r->bpf_stats_why), p->stats_why);
-	bpf_object__for_each_program(prog, p->skel->obj)
-		n++;
-	r->progs = calloc(n ? n : 1, sizeof(*r->progs));
+	stats_account(p, now);
+	for (int i = 0; i < TP_MAX; i++) {
+		win_ns += p->acc[i].ns;
+		win_cnt += p->acc[i].cnt;
+	}
+	r->bpf_stats = p->stats_ok && win_cnt > 0;
+	copy_str(r->bpf_stats_why, sizeof(r->bpf_stats_why),
+		 p->stats_ok && !r->bpf_stats ? "no program ran in a statistics window yet" :
+		 p->stats_why);
+	r->bpf_stats_sampled_ns = p->stats_on_ns;
+	r->bpf_stats_elapsed_ns = p->stats_ok ? now - p->stats_t0 : 0;
+	r->progs = calloc(TP_MAX, sizeof(*r->progs));
 	if (!r->progs)
 		return -ENOMEM;
-	bpf_object__for_each_program(prog, p->skel->obj) {
-		struct bpf_prog_info info;
-		uint32_t len = sizeof(info);
-		int fd = bpf_program__fd(prog);
+	for (int i = 0; i < TP_MAX; i++) {
+		const struct bpf_program *prog = tp_prog(p->skel, i, p->raw);
+		const struct prog_acc *a = &p->acc[i];
+		uint64_t cnt = 0;
 
-		if (fd < 0)
+		if (!p->tp[i].want || !prog || bpf_program__fd(prog) < 0)
 			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		struct probe_prog_stat *s = &r->progs[r->nprogs++];
+		if ((e = read_percpu(fd, (uint32_t)i, &cnt, 1, p->ncpus)))
+			return e;
+		struct probe_prog_stat *st = &r->progs[r->nprogs++];
 
-		copy_str(s->name, sizeof(s->name), bpf_program__name(prog));
-		s->run_time_ns = info.run_time_ns;
-		s->run_cnt = info.run_cnt;
-		r->bpf_run_ns += info.run_time_ns;
-		r->bpf_run_cnt += info.run_cnt;
+		copy_str(st->name, sizeof(st->name), bpf_program__name(prog));
+		st->run_cnt = cnt;
+		/* A program that never ran in a window: the mean of the rest. */
+		if (r->bpf_stats)
+			st->run_time_ns = (uint64_t)((double)cnt * (a->cnt ? (double)a->ns / (double)a->cnt :
+						      (double)win_ns / (double)win_cnt) + 0.5);
+		r->bpf_run_ns += st->run_time_ns;
+		r->bpf_run_cnt += cnt;
 	}
 	return 0;
 }

@@ -42,6 +42,8 @@ struct probe_opts {
 	bool no_stats;             /* leave the kernel's BPF run-time statistics off:
 				    * they cost two clock reads per program run,
 				    * and without them the cost is not reported */
+	bool stats_always;         /* keep them on for the whole run (exact totals)
+				    * instead of sampling windows of it */
 	const struct host *host;   /* /proc and /sys of the live host; NULL = "/" */
 };
 
@@ -115,8 +117,15 @@ struct probe_result {
 	char mode[8];              /* "tp_btf" or "raw_tp" */
 	char mode_why[192];        /* why raw_tp when tp_btf was wanted, else "" */
 
+	/* The programs' cost.  The runs are counted exactly; the time a run
+	 * takes comes from the kernel's statistics, which are on only in
+	 * windows (about 10% of the time, advanced by probe_poll()) unless
+	 * opts.stats_always: run times are runs times the windows' time per
+	 * run, program by program. */
 	bool bpf_stats;            /* run times below are valid */
 	char bpf_stats_why[128];
+	uint64_t bpf_stats_sampled_ns; /* time the statistics were on */
+	uint64_t bpf_stats_elapsed_ns; /* since they were first on */
 	uint64_t bpf_run_ns;       /* total over every program */
 	uint64_t bpf_run_cnt;
 	struct probe_prog_stat *progs;

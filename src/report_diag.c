@@ -185,11 +185,15 @@ static void text_cost(FILE *out, const struct diag_report *d)
 		fprintf(out, "\ncost: unavailable (%s)\n", r->bpf_stats_why);
 		return;
 	}
-	fprintf(out, "\ncost: BPF ran %llu times, %.0f ns per event, %.1f ms in all (%.3f%% of one CPU)\n",
+	char sampled[80] = "";
+	if (r->bpf_stats_elapsed_ns && r->bpf_stats_sampled_ns < r->bpf_stats_elapsed_ns)
+		snprintf(sampled, sizeof(sampled), "; time per event sampled over %.0f%% of the run",
+			 100.0 * (double)r->bpf_stats_sampled_ns / (double)r->bpf_stats_elapsed_ns);
+	fprintf(out, "\ncost: BPF ran %llu times, %.0f ns per event, %.1f ms in all (%.3f%% of one CPU)%s\n",
 		(unsigned long long)r->bpf_run_cnt,
 		r->bpf_run_cnt ? (double)r->bpf_run_ns / (double)r->bpf_run_cnt : 0,
 		(double)r->bpf_run_ns / 1e6,
-		d->duration_s > 0 ? 100.0 * (double)r->bpf_run_ns / 1e9 / d->duration_s : 0);
+		d->duration_s > 0 ? 100.0 * (double)r->bpf_run_ns / 1e9 / d->duration_s : 0, sampled);
 }
 
 void report_diag_text(FILE *out, const struct diag_report *d)

@@ -1005,6 +1005,64 @@ static void names(void **state)
 	assert_string_equal(probe_feature_name(FEAT_MAX), "?");
 }
 
+/* The programs' cost: runs counted exactly, the time a run takes from the
+ * kernel's statistics, on in windows by default and throughout with
+ * stats_always.  Every step of the timer loop is at least three program
+ * runs (waking, switch in, switch out). */
+static void stats_case(bool always)
+{
+	require_bpf();
+	struct probe_opts o = { .slowest = 10, .stats_always = always };
+	struct probe_result *r = probe_result_new();
+	pid_t pid = timer_loop(-1, 500);
+	uint64_t cnt = 0, ns = 0;
+
+	usleep(20000);
+	o.pid = pid;
+	struct probe *p = open_or_fail(&o);
+
+	poll_for(p, 1500);
+	kill(pid, SIGSTOP);
+	usleep(20000);
+	assert_int_equal(probe_read(p, r), 0);
+	assert_true(r->bpf_stats);
+	assert_string_equal(r->bpf_stats_why, "");
+	assert_true(r->steps >= 1000);
+	assert_true(r->bpf_stats_elapsed_ns >= 1500000000ull);
+	if (always) {
+		assert_int_equal(r->bpf_stats_sampled_ns, r->bpf_stats_elapsed_ns);
+	} else {
+		/* The first window and at most one more in 1.5 s. */
+		assert_true(r->bpf_stats_sampled_ns >= 100000000ull);
+		assert_true(r->bpf_stats_sampled_ns * 3 <= r->bpf_stats_elapsed_ns);
+	}
+	assert_true(r->bpf_run_cnt >= 3 * r->steps);
+	assert_true(r->bpf_run_ns > 5 * r->bpf_run_cnt);        /* > 5 ns a run */
+	assert_true(r->bpf_run_ns < 100000 * r->bpf_run_cnt);   /* < 100 us a run */
+	/* The totals are the programs' sums; the scheduler ones ran. */
+	for (size_t i = 0; i < r->nprogs; i++) {
+		cnt += r->progs[i].run_cnt;
+		ns += r->progs[i].run_time_ns;
+		if (strstr(r->progs[i].name, "sched_switch") || strstr(r->progs[i].name, "sched_waking"))
+			assert_true(r->progs[i].run_cnt >= r->steps && r->progs[i].run_time_ns > 0);
+	}
+	assert_int_equal(cnt, r->bpf_run_cnt);
+	assert_int_equal(ns, r->bpf_run_ns);
+	probe_result_free(r);
+	probe_close(p);
+	reap_all(NULL);
+}
+
+static void live_stats_sampled(void **state)
+{
+	stats_case(false);
+}
+
+static void live_stats_always(void **state)
+{
+	stats_case(true);
+}
+
 #define LIVE(f) cmocka_unit_test_teardown(f, reap_all)
 
 static const struct CMUnitTest tests[] = {
@@ -1023,6 +1081,8 @@ static const struct CMUnitTest tests[] = {
 	LIVE(live_wake_netrx),
 	LIVE(live_queue_behind_hog),
 	LIVE(live_block_io),
+	LIVE(live_stats_sampled),
+	LIVE(live_stats_always),
 };
 
 RUN_TESTS(tests)
