@@ -851,16 +851,23 @@ static void live_block_io(void **state)
 
 	check_result(r, 10);
 	assert_true(r->stages[STAGE_BLOCK_IO].available);
-	/* Nearly every step waited for a request (some for the CPU only). */
-	assert_true(hist_count(r, STAGE_BLOCK_IO) * 2 >= r->steps);
+	/* Most steps waited for a request (some for the CPU only; on a busy
+	 * machine more of them). */
+	if (hist_count(r, STAGE_BLOCK_IO) * 4 < r->steps)
+		fail_msg("only %llu of %llu steps waited on block I/O",
+			 (unsigned long long)hist_count(r, STAGE_BLOCK_IO), (unsigned long long)r->steps);
 	for (size_t i = 0; i < r->nslow; i++) {
 		const struct step_event *e = &r->slow[i];
 
 		if (!e->stage_ns[STAGE_BLOCK_IO])
 			continue;
 		/* Issued while the thread ran, before it blocked: issue->complete
-		 * can be a little longer than the wait, not much. */
-		assert_true(e->stage_ns[STAGE_BLOCK_IO] <= e->stage_ns[STAGE_WAIT] + 100000);
+		 * can be longer than the wait by the time from issue to block
+		 * (longer when the thread is preempted there), not by much more. */
+		if (e->stage_ns[STAGE_BLOCK_IO] > e->stage_ns[STAGE_WAIT] + 1000000)
+			fail_msg("block I/O %llu ns > wait %llu ns + 1 ms",
+				 (unsigned long long)e->stage_ns[STAGE_BLOCK_IO],
+				 (unsigned long long)e->stage_ns[STAGE_WAIT]);
 		if (e->prev_cpu != (uint32_t)-1)      /* not the first step */
 			assert_int_equal(e->syscall_nr, SYS_pread64);
 	}
