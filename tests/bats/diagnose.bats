@@ -50,31 +50,34 @@ diag() {
 @test "diagnose: planted CPU hog -> queueing first, the hog named" {
 	need_bpf
 	start_hog "$CPU"
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
+	# Long enough for both diagnoses, loading the programs included.
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 20
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 4
+	jq -c '[.steps, [.verdict.causes[] | [.cause, .share, .evidence]]]' "$BATS_TEST_TMPDIR/dg.json"
 	jq -e '.steps > 1000 and .verdict.causes[0].cause == "queueing"
 	       and (.verdict.causes[0].evidence | contains("agenthog"))' "$BATS_TEST_TMPDIR/dg.json"
 	# The text form says the same.
-	run "$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 1
+	run "$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 2
+	echo "$output" | tail -8
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"1. queueing"* ]]
 }
 
 @test "diagnose: wake sources: udp -> NET_RX softirq, eventfd -> the producer, timerfd -> timer" {
 	need_bpf
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --wake udp
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6 --wake udp
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	stop_workload
 	jq -e '.wake_sources.softirq > 0.9 * .steps
 	       and ([.slowest[].wake.softirq] | all(. == "NET_RX"))' "$BATS_TEST_TMPDIR/dg.json"
 
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --wake eventfd
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6 --wake eventfd
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	stop_workload
 	jq -e '.wake_sources.task > 0.9 * .steps
 	       and ([.slowest[].wake.waker_comm] | all(. == "agent-p0"))' "$BATS_TEST_TMPDIR/dg.json"
 
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --wake timerfd
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6 --wake timerfd
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	jq -e '.wake_sources.timer > 0.9 * .steps' "$BATS_TEST_TMPDIR/dg.json"
 }
@@ -88,12 +91,12 @@ idle_share() {
 	[ -w "$PMQOS" ] || skip "$PMQOS not writable"
 	PMQOS_SAVED=$(cat "$PMQOS")
 	echo n/a >"$PMQOS"
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	stop_workload
 	poll=$(idle_share)
 	echo 0 >"$PMQOS"
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	deep=$(idle_share)
 	echo "idle-exit share of wake->run: n/a $poll, 0 $deep"
@@ -129,7 +132,7 @@ idle_share() {
 
 @test "diagnose: a multi-threaded target: every consumer thread is followed" {
 	need_bpf
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --threads 2
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6 --threads 2
 	diag --pid "$WL_PID" --duration 2
 	jq -e '([.target.threads[] | select(.comm | startswith("agent-c")) | .steps > 100] | length) == 2
 	       and ([.target.threads[] | select(.comm | startswith("agent-c")) | .steps > 100] | all)' \
@@ -146,7 +149,7 @@ idle_share() {
 
 @test "diagnose: the raw_tp fallback, forced, measures the same steps" {
 	need_bpf
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2 --raw-tp
 	jq -e '.mode == "raw_tp" and .steps > 1000 and .wake_sources.task > 0.9 * .steps' \
 		"$BATS_TEST_TMPDIR/dg.json"
@@ -154,7 +157,7 @@ idle_share() {
 
 @test "diagnose: a stage forced unavailable is reported with its reason, the rest still works" {
 	need_bpf
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2 --disable-stage idle_exit
 	jq -e '.stages.idle_exit.available == false and (.stages.idle_exit.why | length) > 0
 	       and .stages.wake_run.available and .steps > 1000' "$BATS_TEST_TMPDIR/dg.json"
@@ -162,7 +165,7 @@ idle_share() {
 
 @test "diagnose: reports its own cost from the kernel's BPF statistics" {
 	need_bpf
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
 	diag --pid "$WL_PID" --duration 2
 	jq -e '.cost.available and .cost.bpf_run_count > 0 and .cost.ns_per_event > 0
 	       and .lost_events == 0' "$BATS_TEST_TMPDIR/dg.json"
