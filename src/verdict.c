@@ -50,38 +50,43 @@ static void step_parts(const struct step_event *e, uint64_t part[CAUSE_MAX])
 	part[CAUSE_PREEMPT] = e->preempted_ns;
 }
 
-/* The name that occurs most often among the slow steps where a cause is
- * present, with its count. */
-static const char *most_common(const struct probe_result *r, enum cause c,
-			       const char *(*name_of)(const struct step_event *), unsigned *count)
-{
-	const char *best = NULL;
-	*count = 0;
-	for (size_t i = 0; i < r->nslow; i++) {
-		uint64_t part[CAUSE_MAX];
-		step_parts(&r->slow[i], part);
-		const char *n = name_of(&r->slow[i]);
-		if (!part[c] || !n || !n[0])
-			continue;
-		unsigned k = 0;
-		for (size_t j = 0; j < r->nslow; j++) {
-			uint64_t pj[CAUSE_MAX];
-			step_parts(&r->slow[j], pj);
-			const char *nj = name_of(&r->slow[j]);
-			k += pj[c] && nj && !strcmp(nj, n);
-		}
-		if (k > *count) {
-			*count = k;
-			best = n;
-		}
-	}
-	return best;
-}
-
 /* The idle task is not a task the agent queued behind. */
 static const char *preempt_comm(const struct step_event *e)
 {
 	return strncmp(e->preempt_comm, "swapper", 7) ? e->preempt_comm : NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The task that most often ran before the agent in slow steps that queued,
+ * with its count: sorted once, so --slowest 10000 stays cheap. */
+static const char *most_queued_behind(const struct probe_result *r, unsigned *count)
+{
+	const char **names = calloc(r->nslow ? r->nslow : 1, sizeof(*names));
+	size_t n = 0;
+	const char *best = NULL;
+	*count = 0;
+	for (size_t i = 0; names && i < r->nslow; i++) {
+		const char *who = preempt_comm(&r->slow[i]);
+		if (r->slow[i].stage_ns[STAGE_QUEUE] && who && who[0])
+			names[n++] = who;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0, run = 1; i < n; i++, run++) {
+		if (i + 1 < n && !strcmp(names[i], names[i + 1]))
+			continue;
+		if (run > *count) {
+			*count = (unsigned)run;
+			best = names[i];
+		}
+		run = 0;
+	}
+	free(names);
+	return best;
 }
 
 static void evidence_queue(const struct probe_result *r, struct verdict_cause *c)
@@ -89,7 +94,7 @@ static void evidence_queue(const struct probe_result *r, struct verdict_cause *c
 	unsigned k, behind = 0;
 	for (size_t i = 0; i < r->nslow; i++)
 		behind += r->slow[i].stage_ns[STAGE_QUEUE] && preempt_comm(&r->slow[i]);
-	const char *who = most_common(r, CAUSE_QUEUE, preempt_comm, &k);
+	const char *who = most_queued_behind(r, &k);
 	int len = snprintf(c->evidence, sizeof(c->evidence),
 			   "in %u of %zu slow steps the agent was runnable but not yet running, "
 			   "%.1f us per affected step", c->steps, r->nslow,
@@ -174,19 +179,31 @@ static void busiest_on_cpu(const struct model *m, unsigned cpu, bool softirq, ch
 	free(used);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* The CPU the slow steps ran on most. */
 static unsigned main_cpu(const struct probe_result *r)
 {
+	uint32_t *cpus = calloc(r->nslow ? r->nslow : 1, sizeof(*cpus));
 	unsigned best = 0, best_n = 0;
-	for (size_t i = 0; i < r->nslow; i++) {
-		unsigned n = 0;
-		for (size_t j = 0; j < r->nslow; j++)
-			n += r->slow[j].cpu == r->slow[i].cpu;
-		if (n > best_n) {
-			best_n = n;
-			best = r->slow[i].cpu;
+	for (size_t i = 0; cpus && i < r->nslow; i++)
+		cpus[i] = r->slow[i].cpu;
+	if (cpus && r->nslow)
+		qsort(cpus, r->nslow, sizeof(*cpus), cmp_u32);
+	for (size_t i = 0, run = 1; cpus && i < r->nslow; i++, run++) {
+		if (i + 1 < r->nslow && cpus[i] == cpus[i + 1])
+			continue;
+		if (run > best_n) {
+			best_n = (unsigned)run;
+			best = cpus[i];
 		}
+		run = 0;
 	}
+	free(cpus);
 	return best;
 }
 
