@@ -18,7 +18,7 @@ DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
 	rt-tests sockperf linux-perf bpftrace stress-ng
 
-PKG_LIBS := libpci libnl-genl-3.0 json-c inih
+PKG_LIBS := libpci libnl-genl-3.0 json-c inih libcgroup
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 
@@ -48,7 +48,7 @@ $(B)/src/probe.o: $(BPF_SKEL)
 
 $(B)/%.o: %.c $(wildcard src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DAGENTUNE_VERSION='"$(VERSION)"' -c $< -o $@
+	$(CC) $(CFLAGS) -DAGENTUNE_VERSION='"$(VERSION)"' -DAGENTUNE_DATADIR='"$(PREFIX)/share/agentune"' -c $< -o $@
 
 $(B)/libagentune.a: $(SRC_O)
 	ar rcs $@ $^

@@ -29,4 +29,32 @@ void usage_snapshot(FILE *out);
 int cmd_diagnose(int argc, char **argv);
 void usage_diagnose(FILE *out);
 
+int cmd_apply(int argc, char **argv);
+void usage_apply(FILE *out);
+int cmd_revert(int argc, char **argv);
+void usage_revert(FILE *out);
+int cmd_status(int argc, char **argv);
+void usage_status(FILE *out);
+int cmd_profile(int argc, char **argv);
+void usage_profile(FILE *out);
+
+/* Where profiles are looked up, in order: $AGENTUNE_PROFILE_PATH (colon-
+ * separated), /etc/agentune/profiles, the installed share directory, and
+ * profiles/ beside the build directory of the running binary. */
+#define PROFILE_DIRS_MAX 16
+struct profile_dirs {
+	char buf[8192];
+	const char *dir[PROFILE_DIRS_MAX];
+	size_t n;
+};
+void profile_dirs_init(struct profile_dirs *d);
+
+struct journal;
+struct host;
+/* Opens the journal (locked when lock) and loads it: 0 when it holds
+ * changes, 1 when there is none, -1 on error (*ret set to the exit code). */
+int open_existing_journal(const char *cmd, struct journal *j, bool lock, int *ret);
+/* Opens the host root the journal's changes were made under. */
+int open_journal_host(const char *cmd, const struct journal *j, struct host *h);
+
 #endif

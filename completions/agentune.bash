@@ -4,7 +4,7 @@ _agentune()
 	local cur prev cmd
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="inspect snapshot diagnose help"
+	local commands="inspect snapshot diagnose apply revert status profile help"
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --version --help" -- "$cur"))
@@ -21,8 +21,19 @@ _agentune()
 	--pid)
 		COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
 		return ;;
-	--tid|--duration|--slowest)
+	--tid|--duration|--slowest|--cpus)
 		return ;;
+	profile)
+		if [ "$cmd" = apply ]; then
+			COMPREPLY=($(compgen -W "$(agentune profile list --json 2>/dev/null | sed -n 's/.*"name": *"\([^"]*\)".*/\1/p')" -- "$cur"))
+			COMPREPLY+=($(compgen -f -X '!*.profile' -- "$cur"))
+			return
+		fi ;;
+	show)
+		if [ "$cmd" = profile ]; then
+			COMPREPLY=($(compgen -W "$(agentune profile list --json 2>/dev/null | sed -n 's/.*"name": *"\([^"]*\)".*/\1/p')" -- "$cur"))
+			return
+		fi ;;
 	--disable-stage)
 		COMPREPLY=($(compgen -W "wake_run idle_exit queue run irq softirq wait block_io" -- "$cur"))
 		return ;;
@@ -38,6 +49,14 @@ _agentune()
 		fi ;;
 	diagnose)
 		COMPREPLY=($(compgen -W "--pid --tid --duration --slowest --children --json --raw-tp --disable-stage --help" -- "$cur")) ;;
+	apply)
+		COMPREPLY=($(compgen -W "profile --pid --cpus --dry-run --json --allow-unsafe-profile --root --help" -- "$cur")) ;;
+	revert)
+		COMPREPLY=($(compgen -W "--dry-run --force --json --help" -- "$cur")) ;;
+	status)
+		COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+	profile)
+		COMPREPLY=($(compgen -W "list show --json --help" -- "$cur")) ;;
 	help)
 		COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	esac

@@ -224,13 +224,13 @@ int cgroup_read(const struct host *h, struct cgroup_info *out)
 	}
 	free(sc.v1);
 	if (rc) {
-		cgroup_free(out);
+		cgroup_info_free(out);
 		copy_str(out->why, sizeof(out->why), "out of memory");
 	}
 	return rc;
 }
 
-void cgroup_free(struct cgroup_info *c)
+void cgroup_info_free(struct cgroup_info *c)
 {
 	free(c->ctrl);
 	memset(c, 0, sizeof(*c));

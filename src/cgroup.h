@@ -24,7 +24,7 @@ struct cgroup_info {
 };
 
 int cgroup_read(const struct host *h, struct cgroup_info *out);
-void cgroup_free(struct cgroup_info *c);
+void cgroup_info_free(struct cgroup_info *c);
 const char *cgroup_mode_name(enum cgroup_mode m);
 
 #endif

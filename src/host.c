@@ -586,6 +586,48 @@ int host_write(const struct host *h, const char *path, const char *data)
 	return rc;
 }
 
+/* The parent of path resolved inside the root, and the last component. */
+static int split_parent(const struct host *h, const char *path, char *parent, size_t psz,
+			const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1] || !strcmp(slash + 1, ".") || !strcmp(slash + 1, ".."))
+		return -EINVAL;
+	*name = slash + 1;
+	char dir[PATH_MAX];
+	copy_strn(dir, sizeof(dir), path, slash == path ? 1 : (size_t)(slash - path));
+	return h->live ? (copy_str(parent, psz, dir), 0) : resolve(h, dir, true, parent, psz);
+}
+
+/* mkdir/rmdir go through the resolved parent so that a tree's links never
+ * take them out of the root. */
+static int dir_op(const struct host *h, const char *path, bool make)
+{
+	char parent[PATH_MAX], full[PATH_MAX * 2];
+	const char *name;
+	int rc = split_parent(h, path, parent, sizeof(parent), &name);
+	if (rc)
+		return rc;
+	if (h->live) {
+		snprintf(full, sizeof(full), "%s/%s", strcmp(parent, "/") ? parent : "", name);
+		rc = make ? mkdir(full, 0755) : rmdir(full);
+	} else {
+		snprintf(full, sizeof(full), "%s/%s", rel(parent), name);
+		rc = make ? mkdirat(h->rootfd, full, 0755) : unlinkat(h->rootfd, full, AT_REMOVEDIR);
+	}
+	return rc < 0 ? -errno : 0;
+}
+
+int host_mkdir(const struct host *h, const char *path)
+{
+	return dir_op(h, path, true);
+}
+
+int host_rmdir(const struct host *h, const char *path)
+{
+	return dir_op(h, path, false);
+}
+
 /* ---------- saving a recording ---------- */
 
 /* mkdir -p for a canonical path (no links in it by construction). */

@@ -75,6 +75,10 @@ bool host_is_dir(const struct host *h, const char *path);
 /* Writes data to an existing file (no O_CREAT).  0 or -errno. */
 int host_write(const struct host *h, const char *path, const char *data);
 
+/* Creates (0755) or removes an empty directory: cgroups.  0 or -errno. */
+int host_mkdir(const struct host *h, const char *path);
+int host_rmdir(const struct host *h, const char *path);
+
 /* Snapshot support: write everything recorded under dir.  0 or -errno;
  * on error *failed names the path that could not be written. */
 int host_record_save(const struct host *h, const char *dir, const char **failed);

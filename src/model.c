@@ -366,6 +366,6 @@ void model_free(struct model *m)
 	softnet_free(&m->softnet);
 	pci_free(&m->pci);
 	net_free(&m->net);
-	cgroup_free(&m->cgroup);
+	cgroup_info_free(&m->cgroup);
 	memset(m, 0, sizeof(*m));
 }

@@ -30,6 +30,9 @@
 #define NETDEV_CMD_QUEUE_GET 10
 #define NETDEV_CMD_NAPI_GET 11
 #endif
+#ifndef NETDEV_CMD_NAPI_SET
+#define NETDEV_CMD_NAPI_SET 14             /* Linux 6.13+ */
+#endif
 /* enum netdev_a_queue; queue type 0 is rx (enum netdev_queue_type) */
 #ifndef NETDEV_A_QUEUE_ID
 #define NETDEV_A_QUEUE_ID 1                /* u32 */
@@ -46,12 +49,8 @@
 #define NETDEV_A_NAPI_IRQ 3                /* u32, absent without an IRQ */
 #define NETDEV_A_NAPI_PID 4                /* u32, threaded NAPI only */
 #endif
-#ifndef NETDEV_A_NAPI_DEFER_HARD_IRQS
-#define NETDEV_A_NAPI_DEFER_HARD_IRQS 5    /* u32, Linux 6.13+ */
-#endif
-#ifndef NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT
-#define NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT 6  /* uint (4 or 8 bytes), 6.13+ */
-#endif
+/* NETDEV_A_NAPI_DEFER_HARD_IRQS (5) and NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT (6),
+ * Linux 6.13+, are in napi_netlink.h for the napi knob. */
 #ifndef NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT
 #define NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT 7 /* uint, 6.13+ */
 #endif
@@ -183,26 +182,39 @@ static int do_dump(struct nl_sock *sk, int family, int cmd, struct dump_ctx *c, 
 	return 0;
 }
 
-int napi_netlink_dump(struct net *n, char *why, size_t whysz)
+/* A generic netlink socket connected, with the netdev family resolved. */
+static int open_family(struct nl_sock **skp, int *family, char *why, size_t whysz)
 {
-	struct dump_ctx c = { 0 };
-	int rc;
-
 	struct nl_sock *sk = nl_socket_alloc();
 	if (!sk)
 		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
-	rc = genl_connect(sk);
+	int rc = genl_connect(sk);
 	if (rc < 0) {
 		rc = fail(why, whysz, -EIO, "generic netlink unavailable: %s", nl_geterror(rc));
-		goto out;
+		nl_socket_free(sk);
+		return rc;
 	}
-	int family = genl_ctrl_resolve(sk, NETDEV_FAMILY_NAME);
-	if (family < 0) {
+	*family = genl_ctrl_resolve(sk, NETDEV_FAMILY_NAME);
+	if (*family < 0) {
 		rc = fail(why, whysz, -ENOENT,
 			  "netdev netlink family not found (kernel older than 6.3?): %s",
-			  nl_geterror(family));
-		goto out;
+			  nl_geterror(*family));
+		nl_socket_free(sk);
+		return rc;
 	}
+	*skp = sk;
+	return 0;
+}
+
+int napi_netlink_dump(struct net *n, char *why, size_t whysz)
+{
+	struct dump_ctx c = { 0 };
+	struct nl_sock *sk;
+	int family;
+
+	int rc = open_family(&sk, &family, why, whysz);
+	if (rc)
+		return rc;
 	/* Answers are sized by peeking, so big dumps are not truncated. */
 	nl_socket_enable_msg_peek(sk);
 	rc = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_napi, &c);
@@ -226,6 +238,125 @@ int napi_netlink_dump(struct net *n, char *why, size_t whysz)
 	}
 out:
 	free(c.v);
+	nl_socket_free(sk);
+	return rc;
+}
+
+/* A libnl error code (negative NLE_*) as a negative errno with a reason. */
+static int nl_fail(int nlerr, unsigned id, const char *what, char *why, size_t whysz)
+{
+	int rc;
+	switch (-nlerr) {
+	case NLE_OBJ_NOTFOUND:
+		snprintf(why, whysz, "NAPI %u does not exist (any more)", id);
+		return -ENOENT;
+	case NLE_OPNOTSUPP:
+		snprintf(why, whysz, "netdev netlink %s is not supported by this kernel (%s)", what,
+			 nl_geterror(nlerr));
+		return -EOPNOTSUPP;
+	case NLE_PERM:
+	case NLE_NOACCESS:
+		rc = -EPERM;
+		break;
+	case NLE_INVAL:
+	case NLE_RANGE:
+		rc = -EINVAL;
+		break;
+	case NLE_NOMEM:
+		rc = -ENOMEM;
+		break;
+	default:
+		rc = -EIO;
+		break;
+	}
+	snprintf(why, whysz, "netdev netlink %s for NAPI %u failed: %s", what, id,
+		 nl_geterror(nlerr));
+	return rc;
+}
+
+/* A netdev request for one NAPI id; the caller adds the other attributes. */
+static struct nl_msg *napi_msg(int family, int cmd, unsigned id)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0, cmd,
+			 NETDEV_FAMILY_VERSION) ||
+	    nla_put_u32(msg, NETDEV_A_NAPI_ID, id) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int napi_netlink_get(unsigned id, struct napi_inst *out, char *why, size_t whysz)
+{
+	struct dump_ctx c = { 0 };
+	struct nl_sock *sk;
+	int family;
+
+	int rc = open_family(&sk, &family, why, whysz);
+	if (rc)
+		return rc;
+	/* One answer or one error: no ACK to wait for after the answer. */
+	nl_socket_disable_auto_ack(sk);
+	struct nl_msg *msg = napi_msg(family, NETDEV_CMD_NAPI_GET, id);
+	if (!msg || nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_napi, &c) < 0) {
+		nlmsg_free(msg);
+		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		goto out;
+	}
+	rc = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (rc < 0) {
+		rc = fail(why, whysz, -EIO, "netdev netlink: send failed: %s", nl_geterror(rc));
+		goto out;
+	}
+	rc = nl_recvmsgs_default(sk);
+	if (c.err) {
+		rc = fail(why, whysz, c.err, "%s", "out of memory");
+	} else if (rc < 0) {
+		rc = nl_fail(rc, id, "NAPI_GET", why, whysz);
+	} else if (c.n != 1 || c.v[0].id != id) {
+		rc = -EIO;
+		snprintf(why, whysz, "netdev netlink NAPI_GET %u: %zu answers", id, c.n);
+	} else {
+		*out = c.v[0];
+		rc = 0;
+	}
+out:
+	free(c.v);
+	nl_socket_free(sk);
+	return rc;
+}
+
+int napi_netlink_set(unsigned id, int attr, uint64_t value, char *why, size_t whysz)
+{
+	struct nl_sock *sk;
+	int family;
+
+	if (attr != NETDEV_A_NAPI_DEFER_HARD_IRQS && attr != NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT)
+		return fail(why, whysz, -EINVAL, "%s", "NAPI attribute not settable here");
+	/* The kernel's policy: defer-hard-irqs is a u32 in 0..S32_MAX. */
+	if (attr == NETDEV_A_NAPI_DEFER_HARD_IRQS && value > INT32_MAX)
+		return fail(why, whysz, -ERANGE, "%s", "defer-hard-irqs above 2147483647");
+	int rc = open_family(&sk, &family, why, whysz);
+	if (rc)
+		return rc;
+	struct nl_msg *msg = napi_msg(family, NETDEV_CMD_NAPI_SET, id);
+	/* gro-flush-timeout is an NLA_UINT: 8 bytes are always accepted. */
+	if (!msg || (attr == NETDEV_A_NAPI_DEFER_HARD_IRQS
+			     ? nla_put_u32(msg, attr, (uint32_t)value)
+			     : nla_put_u64(msg, attr, value)) < 0) {
+		nlmsg_free(msg);
+		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		goto out;
+	}
+	/* Sends, frees msg and waits for the kernel's ACK or error. */
+	rc = nl_send_sync(sk, msg);
+	if (rc < 0)
+		rc = nl_fail(rc, id, "NAPI_SET", why, whysz);
+out:
 	nl_socket_free(sk);
 	return rc;
 }

@@ -62,3 +62,22 @@ close_enough() {
 	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d;
 		t = 0.2 * (b > 0 ? b : -b); if (t < 10) t = 10; exit !(d <= t) }'
 }
+
+# Two `agentune snapshot` trees hold the same settings: every file and link
+# equal, except counters and what names running processes.
+SNAP_COUNTERS='^\./proc/([0-9]+|self|thread-self|interrupts|softirqs|stat|uptime|loadavg|meminfo|vmstat|net/softnet_stat)(/|$)|/cpuidle/state[0-9]+/(usage|time|above|below|rejected)$|/statistics/'
+snap_same() {
+	local a=$1 b=$2 f
+	diff <(cd "$a" && find . \( -type f -o -type l \) | grep -Ev "$SNAP_COUNTERS" | sort) \
+	     <(cd "$b" && find . \( -type f -o -type l \) | grep -Ev "$SNAP_COUNTERS" | sort) || return 1
+	while read -r f; do
+		if [ -L "$a/$f" ]; then
+			[ "$(readlink "$a/$f")" = "$(readlink "$b/$f")" ] || { echo "link $f differs"; return 1; }
+		elif [ "$f" = ./proc/cgroups ]; then
+			# num_cgroups counts removed cgroups until the kernel frees them
+			diff <(awk '{ print $1, $2, $4 }' "$a/$f") <(awk '{ print $1, $2, $4 }' "$b/$f") || return 1
+		else
+			cmp -s "$a/$f" "$b/$f" || { echo "$f differs:"; diff "$a/$f" "$b/$f" | head -5; return 1; }
+		fi
+	done < <(cd "$a" && find . \( -type f -o -type l \) | grep -Ev "$SNAP_COUNTERS")
+}

@@ -4,7 +4,7 @@
 # machine.  The script is a report: it prints PASS/FAIL per target and exits 0
 # whatever the figures; it exits non-zero only when it cannot run at all.
 #
-#   tests/bench/run.sh [BENCH...]          BENCH: inspect (default: all)
+#   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose profile (default: all)
 #
 # Environment:
 #   AGENTUNE=path       binary under test (default build/agentune)
@@ -28,7 +28,12 @@ BENCH_GROWTH_UNIT=${BENCH_GROWTH_UNIT:-byte}
 
 WORK=""
 cleanup() {
-	[[ -z $WORK ]] || rm -rf -- "$WORK"
+	[[ -z $WORK ]] && return
+	# a benchmark stopped while a profile was applied puts the host back
+	if [[ -e $WORK/run/journal ]]; then
+		AGENTUNE_RUN_DIR=$WORK/run "$AGENTUNE" revert --force >/dev/null 2>&1 || true
+	fi
+	rm -rf -- "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -312,8 +317,71 @@ bench_diagnose() {
 }
 
 # ---------------------------------------------------------------------------
+# profile: what agent-latency does to a request/response workload.  sockperf
+# ping-pong over loopback at a fixed message rate, the server (the "agent")
+# pinned to CPU 1 and the client to CPU 0.  Rounds interleave baseline and
+# profile (apply to the server's pid, measure, revert), so both see the same
+# machine; medians over the rounds.
 
-ALL_BENCHES=(inspect diagnose)
+BENCH_SOCKPERF_MPS=${BENCH_SOCKPERF_MPS:-2000}
+BENCH_SOCKPERF_SECONDS=${BENCH_SOCKPERF_SECONDS:-10}
+BENCH_SOCKPERF_ROUNDS=${BENCH_SOCKPERF_ROUNDS:-3}
+BENCH_PROFILE=${BENCH_PROFILE:-agent-latency}
+
+# One client run; prints "avg p50 p99 p99.9" in microseconds.
+sockperf_round() {
+	taskset -c 0 sockperf ping-pong -i 127.0.0.1 -p "$1" --mps "$BENCH_SOCKPERF_MPS" \
+		-t "$BENCH_SOCKPERF_SECONDS" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | awk '
+		/avg-latency=/ { sub(/.*avg-latency=/, ""); avg = $1 + 0 }
+		/percentile 50.000 =/ { p50 = $NF }
+		/percentile 99.000 =/ { p99 = $NF }
+		/percentile 99.900 =/ { p999 = $NF }
+		END { if (avg == "" || p999 == "") exit 1; print avg, p50, p99, p999 }'
+}
+
+bench_profile() {
+	echo "## profile: sockperf ping-pong, loopback, ${BENCH_SOCKPERF_MPS} msg/s, ${BENCH_SOCKPERF_SECONDS} s x ${BENCH_SOCKPERF_ROUNDS} rounds, baseline vs ${BENCH_PROFILE}"
+	echo
+	if [[ $(id -u) -ne 0 ]] || ! command -v sockperf >/dev/null || (($(nproc) < 2)); then
+		echo "SKIP needs root, sockperf and 2 CPUs"
+		return 0
+	fi
+	export AGENTUNE_RUN_DIR=$WORK/run
+	local unsafe="" port=11311 r spid
+	"$AGENTUNE" apply profile "$BENCH_PROFILE" --cpus 1 --dry-run >/dev/null 2>&1 ||
+		unsafe=--allow-unsafe-profile
+	taskset -c 1 sockperf server -i 127.0.0.1 -p "$port" >"$WORK/sockperf-server.out" 2>&1 &
+	spid=$!
+	sleep 1
+	local -a base=() prof=()
+	for ((r = 0; r < BENCH_SOCKPERF_ROUNDS; r++)); do
+		echo "  round $((r + 1)) of $BENCH_SOCKPERF_ROUNDS ..." >&2
+		base+=("$(sockperf_round "$port")") || { kill "$spid"; die "sockperf failed"; }
+		"$AGENTUNE" apply $unsafe profile "$BENCH_PROFILE" --pid "$spid" >"$WORK/apply.out" 2>&1 ||
+			{ cat "$WORK/apply.out"; kill "$spid"; die "apply failed"; }
+		prof+=("$(sockperf_round "$port")") || true
+		"$AGENTUNE" revert >/dev/null || { kill "$spid"; die "revert failed"; }
+	done
+	kill "$spid"; wait "$spid" 2>/dev/null || true
+	echo "| us (median of rounds) | avg | p50 | p99 | p99.9 |"
+	echo "|---|---:|---:|---:|---:|"
+	local -a mb=() mp=() k
+	for k in 1 2 3 4; do
+		mb+=("$(printf '%s\n' "${base[@]}" | awk -v k=$k '{ print $k }' | median)")
+		mp+=("$(printf '%s\n' "${prof[@]}" | awk -v k=$k '{ print $k }' | median)")
+	done
+	echo "| baseline | ${mb[0]} | ${mb[1]} | ${mb[2]} | ${mb[3]} |"
+	echo "| $BENCH_PROFILE | ${mp[0]} | ${mp[1]} | ${mp[2]} | ${mp[3]} |"
+	printf '| %s / baseline |' "$BENCH_PROFILE"
+	for k in 0 1 2 3; do printf ' %s |' "$(calc 'sprintf("%.2f", p / b)' -v p="${mp[$k]}" -v b="${mb[$k]}")"; done
+	echo
+	echo
+	echo "rounds (avg p50 p99 p99.9): baseline: ${base[*]/%/;} profile: ${prof[*]/%/;}"
+}
+
+# ---------------------------------------------------------------------------
+
+ALL_BENCHES=(inspect diagnose profile)
 
 main() {
 	local benches=("$@") b

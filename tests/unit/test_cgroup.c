@@ -59,7 +59,7 @@ static void fixture_hybrid(void **state)
 	assert_false(x->on_v2);
 	assert_string_equal(x->mount, "");
 	assert_false(has_ctrl(&c, "systemd")); /* name=systemd is not a controller */
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 }
 
@@ -83,7 +83,7 @@ static void fixture_pure_v2(void **state)
 	const struct cgroup_ctrl *x = must_ctrl(&c, "cpuacct");
 	assert_false(x->on_v2);
 	assert_string_equal(x->mount, "");
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 }
 
@@ -114,7 +114,7 @@ static void scratch_v1_and_none(void **state)
 	assert_string_equal(must_ctrl(&c, "cpuset")->mount, "/sys/fs/cgroup/my cpuset");
 	assert_false(must_ctrl(&c, "memory")->enabled);
 	assert_false(must_ctrl(&c, "cpu")->on_v2);
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 
 	/* without /proc/cgroups, v1 controllers come from the mount options */
@@ -125,7 +125,7 @@ static void scratch_v1_and_none(void **state)
 	assert_int_equal(c.mode, CGROUP_V1);
 	assert_int_equal(c.n, 3);
 	assert_true(must_ctrl(&c, "cpuacct")->enabled);
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 
 	/* no cgroup filesystem at all */
@@ -134,7 +134,7 @@ static void scratch_v1_and_none(void **state)
 	assert_true(c.available);
 	assert_int_equal(c.mode, CGROUP_NONE);
 	assert_int_equal(c.n, 0);
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 
 	/* two cgroup2 mounts: the conventional one wins; no /proc/cgroups */
@@ -146,7 +146,7 @@ static void scratch_v1_and_none(void **state)
 	assert_string_equal(c.v2_mount, "/sys/fs/cgroup");
 	assert_int_equal(c.n, 2);
 	assert_true(must_ctrl(&c, "memory")->on_v2);
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 	tree_free(root);
 }
@@ -162,7 +162,7 @@ static void shared_unavailable(void **state)
 		assert_non_null(strstr(c.why, "/proc/mounts"));
 		assert_int_equal(c.mode, CGROUP_NONE);
 		assert_int_equal(c.n, 0);
-		cgroup_free(&c);
+		cgroup_info_free(&c);
 	}
 }
 
@@ -190,7 +190,7 @@ static void live_machine(void **state)
 		fprintf(stderr, "NOTE: live cgroup mode is %s, not this machine's hybrid\n",
 			cgroup_mode_name(c.mode));
 	}
-	cgroup_free(&c);
+	cgroup_info_free(&c);
 	host_close(&h);
 }
 

@@ -1,0 +1,256 @@
+/* agentune apply profile NAME|FILE: plan, journal, change, verify. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "journal.h"
+#include "model.h"
+#include "plan.h"
+#include "profile.h"
+#include "report.h"
+#include "report_tune.h"
+#include "tune.h"
+
+void usage_apply(FILE *out)
+{
+	fprintf(out,
+		"Usage: agentune apply profile NAME|FILE [--pid PID] [--cpus LIST] [--dry-run]\n"
+		"                      [--json] [--allow-unsafe-profile]\n\n"
+		"Resolves the profile against this host into a plan (knob, target,\n"
+		"current -> new, and the profile line it comes from) and prints it.  Then,\n"
+		"unless --dry-run, takes the lock in " JOURNAL_DIR ", records each change in\n"
+		"the journal (synced) before making it, makes it and reads it back.  All or\n"
+		"nothing: a failed change undoes the others and apply exits 1.  Applying a\n"
+		"second profile changes only what differs; `agentune revert` returns the\n"
+		"host to its state before the first.\n\n"
+		"  --pid PID      the agent process: its CPUs (cpus = auto) and the process\n"
+		"                 moved into the agent cgroup\n"
+		"  --cpus LIST    the agent CPUs (overrides the profile's [agent] cpus)\n"
+		"  --dry-run      print the plan and change nothing\n"
+		"  --json         JSON output (schema " APPLY_SCHEMA ")\n"
+		"  --allow-unsafe-profile  accept, as root, a profile file that a non-root\n"
+		"                 user could have written (refused by default, as sudo does)\n"
+		"  --root DIR     apply to a tree under DIR instead of the host (tests)\n\n"
+		"Environment: AGENTUNE_RUN_DIR moves the journal and lock (tests);\n"
+		"AGENTUNE_FAULT_EXIT_AFTER=N makes apply _exit right after its Nth\n"
+		"journaled write (crash-safety tests).\n");
+}
+
+struct apply_opts {
+	const char *profile;
+	const char *root;
+	int pid;
+	struct cpumask cpus;
+	bool cpus_set, dry_run, json, allow_unsafe;
+	unsigned long exit_after;
+};
+
+static int parse_opts(int argc, char **argv, struct apply_opts *o)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "allow-unsafe-profile", no_argument, NULL, 'u' },
+		{ "root", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:c:nj", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!parse_uint_opt(optarg, 1, 4194304, &v))
+				return usage_error("apply", "--pid: '%s' is not a process id", optarg);
+			o->pid = (int)v;
+			break;
+		case 'c':
+			if (cpulist_parse(optarg, &o->cpus) || cpumask_empty(&o->cpus))
+				return usage_error("apply", "--cpus: '%s' is not a CPU list (e.g. 2-3,6)", optarg);
+			o->cpus_set = true;
+			break;
+		case 'n': o->dry_run = true; break;
+		case 'j': o->json = true; break;
+		case 'u': o->allow_unsafe = true; break;
+		case 'r': o->root = optarg; break;
+		case ':': return usage_error("apply", "option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("apply", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc || strcmp(argv[optind], "profile"))
+		return usage_error("apply", "expected 'profile NAME|FILE'");
+	if (optind + 2 != argc)
+		return usage_error("apply", optind + 1 >= argc ? "profile: which one? (agentune profile list)"
+							: "unexpected argument '%s'", argv[argc - 1]);
+	o->profile = argv[optind + 1];
+	const char *fault = getenv("AGENTUNE_FAULT_EXIT_AFTER");
+	if (fault && *fault && !parse_uint_opt(fault, 1, 1000000, &o->exit_after))
+		return usage_error("apply", "AGENTUNE_FAULT_EXIT_AFTER: '%s' is not a count", fault);
+	return EXIT_OK;
+}
+
+/* Daemons that would undo the plan behind our back. */
+static void service_warnings(const struct model *m, const struct plan *pl, struct strlist *w)
+{
+	bool irqs = false;
+	for (size_t i = 0; i < pl->n; i++)
+		irqs |= pl->c[i].knob == KNOB_IRQ_AFFINITY;
+	char buf[600];
+	if (m->svc.irqbalance_pid && irqs) {
+		char *cpus = cpulist_str(&pl->agent_cpus);
+		snprintf(buf, sizeof(buf),
+			 "irqbalance (pid %d) is running and will move these IRQs back within seconds: "
+			 "stop it (systemctl stop irqbalance), or keep it off the agent CPUs with "
+			 "IRQBALANCE_BANNED_CPULIST=%s in /etc/default/irqbalance and restart it",
+			 m->svc.irqbalance_pid, cpus ? cpus : "?");
+		free(cpus);
+		strlist_add(w, buf);
+	}
+	if (m->svc.tuned_pid) {
+		snprintf(buf, sizeof(buf),
+			 "tuned (pid %d) is running: its profile may set the same IRQ, PM QoS and sysctl "
+			 "settings again; `tuned-adm off` before applying, or keep the two from "
+			 "overlapping", m->svc.tuned_pid);
+		strlist_add(w, buf);
+	}
+}
+
+/* Every record in the journal must be about the host we are changing. */
+static int same_root(const struct journal *j, const struct host *h)
+{
+	for (size_t i = 0; i < j->napplies; i++)
+		if (strcmp(j->applies[i].root, h->root))
+			return fail("apply", "the journal holds changes to root %s (apply %u of %s); "
+				    "revert them first", j->applies[i].root, j->applies[i].apply,
+				    j->applies[i].profile);
+	return EXIT_OK;
+}
+
+static int load_profile(const struct apply_opts *o, struct profile *p)
+{
+	struct profile_dirs d;
+	profile_dirs_init(&d);
+	struct profile_opts po = {
+		.dirs = d.dir, .ndirs = d.n,
+		.check_safe = geteuid() == 0 && !o->allow_unsafe,
+	};
+	struct parse_error err;
+	int rc = profile_load(o->profile, &po, p, &err);
+	if (!rc)
+		return EXIT_OK;
+	char msg[700];
+	perr_format(&err, msg, sizeof(msg));
+	if (rc == -EPERM)
+		return usage_error("apply", "%s (--allow-unsafe-profile accepts it)", msg);
+	return usage_error("apply", "%s", msg);
+}
+
+static void render(const struct apply_opts *o, const struct apply_report *a)
+{
+	if (o->json) {
+		struct json_object *obj = report_apply_json(a);
+		report_print_json(stdout, obj);
+		json_object_put(obj);
+	} else {
+		report_apply_text(stdout, a);
+	}
+}
+
+/* Takes the lock and loads the journal; EXIT_OK or the exit code. */
+static int open_journal(struct journal *j, const struct host *h)
+{
+	char why[600];
+	int rc = journal_open(j, journal_default_dir(), true, why, sizeof(why));
+	if (!rc)
+		rc = journal_lock(j, why, sizeof(why));
+	if (!rc)
+		rc = journal_load(j, why, sizeof(why));
+	if (rc)
+		return fail("apply", "%s", why);
+	return same_root(j, h);
+}
+
+static int plan_and_apply(const struct apply_opts *o, const struct host *h, struct profile *p,
+			  struct journal *j)
+{
+	struct model m;
+	if (model_read(h, &m))
+		return fail("apply", "cannot read the host: %s", strerror(ENOMEM));
+	struct plan pl;
+	struct plan_opts popts = { .pid = o->pid ? o->pid : -1, .cpus = o->cpus_set ? &o->cpus : NULL };
+	char why[600];
+	int rc = plan_build(h, &m, p, &popts, &pl, why, sizeof(why));
+	if (rc) {
+		model_free(&m);
+		return rc == -EINVAL || rc == -ESRCH ? usage_error("apply", "%s", why)
+						     : fail("apply", "%s", why);
+	}
+	struct strlist warnings;
+	strlist_init(&warnings);
+	service_warnings(&m, &pl, &warnings);
+	struct apply_report a = { .p = p, .pl = &pl, .warnings = &warnings, .dry_run = o->dry_run };
+	struct tune_result r = { 0 };
+	int ret = EXIT_OK;
+	if (!o->dry_run) {
+		char *cpus = cpulist_str(&pl.agent_cpus);
+		struct tune_apply_opts t = {
+			.profile = p->name, .profile_path = p->path, .cpus = cpus,
+			.pid = pl.pid, .exit_after = o->exit_after,
+		};
+		rc = tune_apply(h, j, &pl, &t, &r);
+		free(cpus);
+		a.r = &r;
+		ret = rc ? EXIT_FAIL : EXIT_OK;
+	}
+	render(o, &a);
+	if (rc == -EIO && !r.n)
+		fail("apply", "cannot write the journal in %s: nothing was changed", j->dir);
+	tune_result_free(&r);
+	strlist_free(&warnings);
+	plan_free(&pl);
+	model_free(&m);
+	return ret;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct apply_opts o = { .root = "/" };
+	cpumask_init(&o.cpus);
+	int ret = parse_opts(argc, argv, &o);
+	struct host h = { .rootfd = -1 };
+	struct profile p;
+	bool loaded = false;
+	struct journal j = { .dirfd = -1, .lockfd = -1, .fd = -1 };
+	if (ret)
+		goto out;
+	int rc = host_open(&h, o.root);
+	if (rc) {
+		ret = usage_error("apply", "--root %s: %s", o.root, strerror(-rc));
+		goto out;
+	}
+	if (h.live && !o.dry_run && geteuid() != 0) {
+		ret = fail("apply", "changing the host needs root (--dry-run shows the plan)");
+		goto out;
+	}
+	if ((ret = load_profile(&o, &p)))
+		goto out;
+	loaded = true;
+	/* The lock is taken before planning so that the plan's "current"
+	 * values cannot be changed by a concurrent apply or revert. */
+	if (!o.dry_run && (ret = open_journal(&j, &h)))
+		goto out;
+	ret = plan_and_apply(&o, &h, &p, &j);
+out:
+	journal_close(&j);
+	if (loaded)
+		profile_free(&p);
+	if (h.rootfd >= 0)
+		host_close(&h);
+	cpumask_free(&o.cpus);
+	return ret;
+}

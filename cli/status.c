@@ -1,0 +1,73 @@
+/* agentune status: what is applied, and whether each setting still holds. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "journal.h"
+#include "report.h"
+#include "report_tune.h"
+#include "tune.h"
+
+void usage_status(FILE *out)
+{
+	fprintf(out,
+		"Usage: agentune status [--json]\n\n"
+		"Shows the profiles applied (from the journal in " JOURNAL_DIR "): which, when,\n"
+		"for which pid and CPUs, and each setting with its original, applied and\n"
+		"current value: ok (holds what agentune wrote), drifted (changed by\n"
+		"someone else since) or gone (the IRQ, process or cgroup no longer exists).\n\n"
+		"  --json   JSON output (schema " STATUS_SCHEMA ")\n");
+}
+
+static void render(const struct journal *j, const struct tune_result *r, bool json)
+{
+	if (json) {
+		struct json_object *obj = report_status_json(j, r);
+		report_print_json(stdout, obj);
+		json_object_put(obj);
+	} else {
+		report_status_text(stdout, j, r);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage_error("status", "unknown option '%s'", argv[optind - 1]);
+		json = true;
+	}
+	if (optind < argc)
+		return usage_error("status", "unexpected argument '%s'", argv[optind]);
+	struct journal j = { .dirfd = -1, .lockfd = -1, .fd = -1 };
+	copy_str(j.dir, sizeof(j.dir), journal_default_dir());
+	struct tune_result r = { 0 };
+	int ret = EXIT_OK;
+	int have = open_existing_journal("status", &j, false, &ret);
+	if (have) {
+		if (have > 0)
+			render(&j, &r, json);
+		journal_close(&j);
+		return ret;
+	}
+	struct host h;
+	if ((ret = open_journal_host("status", &j, &h))) {
+		journal_close(&j);
+		return ret;
+	}
+	if (tune_status(&h, &j, &r))
+		ret = fail("status", "out of memory");
+	else
+		render(&j, &r, json);
+	tune_result_free(&r);
+	host_close(&h);
+	journal_close(&j);
+	return ret;
+}

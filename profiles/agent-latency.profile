@@ -1,0 +1,36 @@
+# agent-latency: the general profile for an agent loop whose steps wait on
+# short wakeups (tool calls, IPC, small network replies) and should not pay
+# for interrupts, deep idle exits or a cold CPU clock on the way back.
+#
+# - Every IRQ that can be moved goes to the housekeeping CPUs, so the
+#   agent's CPUs run the agent.  Kernel-managed IRQs (NVMe and some NIC
+#   queues) refuse to move; they are skipped and listed, not failures.
+# - The agent's CPUs do not enter any idle state with an exit latency
+#   (resume latency "n/a" leaves polling only), and their frequency floor
+#   is raised to the maximum.  This costs power on those CPUs, and only on those.
+# - The agent's cgroup gets ten times the default CPU weight and, where the
+#   kernel has uclamp, a full utilization clamp, so that schedutil and EAS
+#   treat it as a big task from its first instruction after a wakeup.
+#
+# Revert puts every one of these back.
+
+[main]
+summary = Low latency for an agent loop: IRQs off its CPUs, no deep idle and max frequency floor on them, a heavier cgroup; start here
+include = balanced
+
+[irq]
+move = all -> housekeeping
+
+[pmqos]
+mode = static
+# n/a: no exit latency is acceptable, so only polling idle is left.
+resume_latency_us = n/a
+# The frequency floor (cpufreq scaling_min_freq) of the agent CPUs' policies;
+# not applicable, and reported so, on hosts without cpufreq.
+min_freq = max
+
+[cgroup]
+# Ten times the default weight: the agent wins its CPUs back from
+# housekeeping work that lands there, without starving that work.
+cpu_weight = 1000
+uclamp_min = max

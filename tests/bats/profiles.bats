@@ -1,0 +1,346 @@
+#!/usr/bin/env bats
+# apply / revert / status / profile: live on this machine (root) and on
+# snapshot trees (--root).  Every test that changes the host leaves it as it
+# found it: teardown reverts whatever the test's journal still holds.
+load helpers
+
+setup() {
+	WL_PID="" MOUNTED=""
+	export AGENTUNE_RUN_DIR="$BATS_TEST_TMPDIR/run"
+	unset AGENTUNE_FAULT_EXIT_AFTER AGENTUNE_PROFILE_PATH
+	# A checkout under a world-writable directory (/tmp) holds profiles
+	# that root must refuse; the tests then say so explicitly.
+	UNSAFE=""
+	"$AGENTUNE" apply profile balanced --cpus 0 --dry-run >/dev/null 2>&1 ||
+		UNSAFE="--allow-unsafe-profile"
+}
+
+teardown() {
+	for m in $MOUNTED; do umount "$m" 2>/dev/null; done
+	if [ -e "$AGENTUNE_RUN_DIR/journal" ] && [ "$(id -u)" -eq 0 ]; then
+		"$AGENTUNE" revert --force >/dev/null 2>&1 || true
+	fi
+	stop_workload
+	true
+}
+
+apply() {
+	"$AGENTUNE" apply $UNSAFE profile "$@"
+}
+
+# The bundled workload with its consumer and main thread on CPU 1 (what
+# cpus = auto reads): the agent CPU is 1, housekeeping 0.
+start_agent() {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (agent and housekeeping)"
+	start_workload --cpu 1 --interval-us 1000 --wake eventfd --duration 0
+	taskset -p -c 1 "$WL_PID" >/dev/null
+}
+
+# Reads the file behind one planned change (knob, target) as text.
+setting_now() {
+	case "$1" in
+	irq_affinity) cat "/proc/irq/$2/smp_affinity_list" ;;
+	sysctl) cat "/proc/sys/$(echo "$2" | tr . /)" ;;
+	pm_qos) cat "/sys/devices/system/cpu/cpu$2/power/pm_qos_resume_latency_us" ;;
+	cpufreq_min) cat "/sys/devices/system/cpu/cpufreq/$2/scaling_min_freq" ;;
+	netdev_attr) cat "/sys/class/net/$2" ;;
+	cgroup_attr) cat "$2" ;;
+	cgroup_dir) if [ -d "$2" ]; then echo present; else echo absent; fi ;;
+	cgroup_procs)
+		local pid=${2%%:*} mount=${2#*:}
+		# the hierarchy's line: v2 ("0::") or the v1 controllers mounted there
+		local ctrl
+		ctrl=$(awk -v m="$mount" '$5 == m { n = split($NF, o, ","); for (i = 1; i <= n; i++)
+			if (o[i] !~ /^(rw|ro|nosuid|nodev|noexec|relatime)$/) print o[i] }' \
+			/proc/self/mountinfo | head -1)
+		if [ -z "$ctrl" ]; then grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3
+		else grep -E "^[0-9]+:([^:]*,)?$ctrl(,[^:]*)?:" "/proc/$pid/cgroup" | cut -d: -f3; fi ;;
+	napi) echo "(netlink)" ;;
+	esac
+}
+
+# Same CPU set / number / word, as agentune compares them.
+same_value() {
+	[ "$1" = "$2" ] && return 0
+	[ "$(echo "$1" | tr -s ' ')" = "$(echo "$2" | tr -s ' ')" ]
+}
+
+# Every planned change holds its new value, read back independently of
+# agentune (napi settings, netlink only, are checked through status).
+check_plan_holds() {
+	local json=$1 n i knob target new now
+	n=$(jq '.changes | length' "$json")
+	for ((i = 0; i < n; i++)); do
+		knob=$(jq -r ".changes[$i].knob" "$json")
+		target=$(jq -r ".changes[$i].target" "$json")
+		new=$(jq -r ".changes[$i].new" "$json")
+		state=$(jq -r ".changes[$i].state" "$json")
+		[ "$state" = skipped ] && continue
+		[ "$knob" = napi ] && continue
+		now=$(setting_now "$knob" "$target")
+		same_value "$now" "$new" || {
+			echo "$knob $target: expected $new, found $now"
+			return 1
+		}
+	done
+}
+
+@test "profile list: the five shipped profiles, each with a summary" {
+	run "$AGENTUNE" profile list --json
+	[ "$status" -eq 0 ]
+	for p in balanced agent-latency agent-network agent-storage agent-isolated; do
+		s=$(echo "$output" | jq -r --arg p "$p" '.profiles[] | select(.name == $p) | .summary')
+		[ -n "$s" ] && [ "$s" != null ]
+	done
+	run "$AGENTUNE" profile show agent-network
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"agent-network.profile"* ]]
+	[[ "$output" == *"agent-latency.profile"* ]]
+	[[ "$output" == *"balanced.profile"* ]]
+	run "$AGENTUNE" profile show nosuch
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"nosuch"* ]]
+}
+
+@test "apply --dry-run prints the plan with profile lines and changes nothing" {
+	need_root
+	start_agent
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/before" >/dev/null
+	run apply agent-latency --pid "$WL_PID" --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Plan, not applied (--dry-run)"* ]]
+	[[ "$output" == *"pm_qos"*"-> n/a"*"agent-latency.profile:"* ]]
+	[ ! -e "$AGENTUNE_RUN_DIR/journal" ]
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/after" >/dev/null
+	snap_same "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+# For every shipped profile: apply to the workload, every setting holds,
+# revert, and the host is as before (snapshots equal, counters aside, and
+# the workload back in its cgroups).
+@test "apply + revert of each shipped profile restores the host exactly" {
+	need_root
+	start_agent
+	cg_before=$(cat "/proc/$WL_PID/cgroup")
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/before" >/dev/null
+	for p in balanced agent-latency agent-network agent-storage agent-isolated; do
+		apply "$p" --pid "$WL_PID" --json >"$BATS_TEST_TMPDIR/$p.json" ||
+			{ cat "$BATS_TEST_TMPDIR/$p.json"; false; }
+		[ "$(jq -r .result.ok "$BATS_TEST_TMPDIR/$p.json")" = true ]
+		check_plan_holds "$BATS_TEST_TMPDIR/$p.json"
+		run "$AGENTUNE" status --json
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | jq '.summary.drifted + .summary.gone')" -eq 0 ]
+		"$AGENTUNE" revert
+		rm -rf "$BATS_TEST_TMPDIR/after"
+		"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/after" >/dev/null
+		snap_same "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+		[ "$(cat "/proc/$WL_PID/cgroup")" = "$cg_before" ]
+		[ ! -d /sys/fs/cgroup/cpu/agentune ]
+	done
+	# agent-latency really planned something on this machine
+	[ "$(jq '[.changes[] | select(.knob == "pm_qos")] | length' "$BATS_TEST_TMPDIR/agent-latency.json")" -ge 1 ]
+	[ "$(jq '[.changes[] | select(.knob == "irq_affinity")] | length' "$BATS_TEST_TMPDIR/agent-latency.json")" -ge 1 ]
+}
+
+@test "revert is idempotent: the second says nothing to revert" {
+	need_root
+	start_agent
+	apply agent-latency --pid "$WL_PID" >/dev/null
+	run "$AGENTUNE" revert
+	[ "$status" -eq 0 ]
+	[[ "$output" == *restored* ]]
+	run "$AGENTUNE" revert
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Nothing to revert"* ]]
+	run "$AGENTUNE" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Nothing applied"* ]]
+}
+
+# Crash safety: apply dies (_exit) right after its Nth journaled write, for
+# every N up to the plan's length; revert then restores the host exactly.
+@test "fault injection: killed after write N, revert restores, for every N" {
+	need_root
+	start_agent
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/before" >/dev/null
+	cg_before=$(cat "/proc/$WL_PID/cgroup")
+	apply agent-network --pid "$WL_PID" --dry-run --json >"$BATS_TEST_TMPDIR/plan.json"
+	n=$(jq '.changes | length' "$BATS_TEST_TMPDIR/plan.json")
+	[ "$n" -ge 3 ]
+	for ((i = 1; i <= n; i++)); do
+		run env AGENTUNE_FAULT_EXIT_AFTER=$i "$AGENTUNE" apply $UNSAFE profile agent-network --pid "$WL_PID"
+		[ "$status" -eq 86 ] || { echo "N=$i: exit $status"; echo "$output"; false; }
+		run "$AGENTUNE" revert
+		[ "$status" -eq 0 ] || { echo "N=$i: revert: $output"; false; }
+		rm -rf "$BATS_TEST_TMPDIR/after"
+		"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/after" >/dev/null
+		snap_same "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" || { echo "N=$i"; false; }
+		[ "$(cat "/proc/$WL_PID/cgroup")" = "$cg_before" ] || { echo "N=$i: cgroup"; false; }
+	done
+}
+
+@test "drift: status says drifted, revert leaves it, --force restores it" {
+	need_root
+	start_agent
+	f=/sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us
+	orig=$(cat $f)
+	apply agent-latency --pid "$WL_PID" >/dev/null
+	[ "$(cat $f)" = n/a ]
+	echo 7 >$f
+	run "$AGENTUNE" status --json
+	[ "$(echo "$output" | jq -r '.settings[] | select(.knob == "pm_qos" and .target == "1") | .state')" = drifted ]
+	[ "$(echo "$output" | jq '.summary.ok')" -ge 1 ]
+	run "$AGENTUNE" revert
+	[ "$status" -eq 1 ]
+	[[ "$output" == *drifted*"changed by someone else"* ]]
+	[ "$(cat $f)" = 7 ]
+	run "$AGENTUNE" status --json
+	[ "$(echo "$output" | jq '.settings | length')" -eq 1 ]
+	run "$AGENTUNE" revert --force
+	[ "$status" -eq 0 ]
+	[ "$(cat $f)" = "$orig" ]
+	run "$AGENTUNE" revert
+	[[ "$output" == *"Nothing to revert"* ]]
+}
+
+@test "a second profile over the first changes only what differs; revert returns to before the first" {
+	need_root
+	start_agent
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/before" >/dev/null
+	apply agent-latency --pid "$WL_PID" --json >"$BATS_TEST_TMPDIR/first.json"
+	apply agent-network --pid "$WL_PID" --json >"$BATS_TEST_TMPDIR/second.json"
+	# nothing agent-latency already set is planned again
+	[ "$(jq '[.changes[] | select(.knob == "pm_qos")] | length' "$BATS_TEST_TMPDIR/second.json")" -eq 0 ]
+	[ "$(jq '[.changes[] | select(.knob == "sysctl")] | length' "$BATS_TEST_TMPDIR/second.json")" -ge 1 ]
+	run "$AGENTUNE" status --json
+	[ "$(echo "$output" | jq '.applies | length')" -eq 2 ]
+	"$AGENTUNE" revert
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/after" >/dev/null
+	snap_same "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "concurrent applies: the second fails on the lock and changes nothing" {
+	need_root
+	start_agent
+	mkdir -m 0700 "$AGENTUNE_RUN_DIR"
+	touch "$AGENTUNE_RUN_DIR/lock" && chmod 0600 "$AGENTUNE_RUN_DIR/lock"
+	flock "$AGENTUNE_RUN_DIR/lock" sleep 20 &
+	holder=$!
+	sleep 0.3
+	run apply agent-latency --pid "$WL_PID"
+	kill $holder; wait $holder 2>/dev/null || true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lock"* ]]
+	[ ! -s "$AGENTUNE_RUN_DIR/journal" ]
+}
+
+@test "journal directory: a planted symlink or a corrupt journal is refused" {
+	need_root
+	mkdir -m 0700 "$BATS_TEST_TMPDIR/real"
+	ln -s "$BATS_TEST_TMPDIR/real" "$AGENTUNE_RUN_DIR"
+	run apply agent-latency --cpus 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *symlink* ]]
+	rm "$AGENTUNE_RUN_DIR"
+	mkdir -m 0700 "$AGENTUNE_RUN_DIR"
+	ln -s /etc/passwd "$AGENTUNE_RUN_DIR/journal"
+	run "$AGENTUNE" revert
+	[ "$status" -eq 1 ]
+	rm "$AGENTUNE_RUN_DIR/journal"
+	printf '{"type":"apply","apply":1\n' >"$AGENTUNE_RUN_DIR/journal"
+	chmod 0600 "$AGENTUNE_RUN_DIR/journal"
+	run "$AGENTUNE" revert
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"journal line 1"* ]]
+	run "$AGENTUNE" status
+	[ "$status" -eq 1 ]
+	run apply agent-latency --cpus 1
+	[ "$status" -eq 1 ]
+	rm "$AGENTUNE_RUN_DIR/journal"
+}
+
+@test "a profile a non-root user could have written is refused as root" {
+	need_root
+	d=$(mktemp -d /tmp/agentune-prof.XXXXXX)
+	printf '[main]\nsummary = test\n[napi]\nbusy_poll = 10us\n' >"$d/mine.profile"
+	chmod 0644 "$d/mine.profile"
+	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"writable by others"* ]]
+	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run --allow-unsafe-profile
+	[ "$status" -eq 0 ]
+	rm -rf "$d"
+}
+
+# Every kind of bad profile line: exit 2, its message with file and line,
+# and nothing changed on the tree it was applied to.
+@test "bad profiles: each gets its message and changes nothing" {
+	need_root
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/tree" >/dev/null
+	cp -a "$BATS_TEST_TMPDIR/tree" "$BATS_TEST_TMPDIR/pristine"
+	n=0
+	for f in "$FIXTURES"/profiles/bad/*.profile; do
+		run "$AGENTUNE" apply --allow-unsafe-profile --root "$BATS_TEST_TMPDIR/tree" profile "$f" --cpus 1
+		[ "$status" -eq 2 ] || { echo "$f: exit $status: $output"; false; }
+		# the message names a profile file and a line (tests/unit/test_profile.c
+		# asserts each message exactly)
+		[[ "$output" == *".profile line "[0-9]* ]] || { echo "$f: no file and line in: $output"; false; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ]
+	diff -r "$BATS_TEST_TMPDIR/pristine" "$BATS_TEST_TMPDIR/tree"
+	[ ! -e "$AGENTUNE_RUN_DIR/journal" ]
+}
+
+# A knob that fails mid-plan (an IRQ whose affinity file is on a read-only
+# mount, in a snapshot tree): apply exits 1, names it, and undoes the rest.
+@test "failure halfway: the tree is left exactly as it was" {
+	need_root
+	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/tree" >/dev/null
+	irqs=($(ls "$BATS_TEST_TMPDIR/tree/proc/irq" | sort -n))
+	[ "${#irqs[@]}" -ge 3 ]
+	# all IRQs on CPU 1 so that every one of them has to move
+	for i in "${irqs[@]}"; do echo 0-1 >"$BATS_TEST_TMPDIR/tree/proc/irq/$i/smp_affinity_list"; done
+	bad=${irqs[$(( ${#irqs[@]} / 2 ))]}
+	cp -a "$BATS_TEST_TMPDIR/tree" "$BATS_TEST_TMPDIR/pristine"
+	dir="$BATS_TEST_TMPDIR/tree/proc/irq/$bad"
+	mount --bind "$dir" "$dir" && MOUNTED="$dir" && mount -o remount,bind,ro "$dir"
+	printf '[main]\nsummary = t\n[irq]\nmove = all -> 0\n[napi]\nbusy_poll = 25\n' \
+		>"$BATS_TEST_TMPDIR/p.profile"
+	run "$AGENTUNE" apply --allow-unsafe-profile --root "$BATS_TEST_TMPDIR/tree" profile "$BATS_TEST_TMPDIR/p.profile" --cpus 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"IRQ $bad"*failed* ]]
+	[[ "$output" == *"undone"* ]]
+	umount "$dir"; MOUNTED=""
+	diff -r "$BATS_TEST_TMPDIR/pristine" "$BATS_TEST_TMPDIR/tree"
+	[ ! -s "$AGENTUNE_RUN_DIR/journal" ]
+}
+
+@test "apply as a user who is not root: refused, dry run allowed" {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AGENTUNE" apply profile agent-latency --cpus 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"needs root"* ]]
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AGENTUNE" apply profile agent-latency --cpus 1 --dry-run
+	[ "$status" -eq 0 ]
+}
+
+@test "apply: usage errors are exit 2 naming the option" {
+	run "$AGENTUNE" apply profile
+	[ "$status" -eq 2 ]
+	run "$AGENTUNE" apply agent-latency
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"expected 'profile NAME|FILE'"* ]]
+	run "$AGENTUNE" apply profile agent-latency --cpus x-y --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--cpus: 'x-y'"* ]]
+	run "$AGENTUNE" apply profile nosuch-profile --cpus 1 --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"nosuch-profile"* ]]
+	run "$AGENTUNE" revert --bogus
+	[ "$status" -eq 2 ]
+	run "$AGENTUNE" status extra
+	[ "$status" -eq 2 ]
+}

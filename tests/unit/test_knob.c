@@ -1,0 +1,1162 @@
+/* Unit tests: knob drivers (knob.c) and the NAPI netlink get/set
+ * (napi_netlink.c).  Writable scratch trees for every kind; the shared
+ * captures and the project's trees read-only; live tests (root only) on
+ * this machine's NAPI, cgroup v1 and cgroup2 hierarchies and PM QoS, each
+ * restoring what it changed in its teardown. */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "cgroup.h"
+#include "knob.h"
+#include "napi_netlink.h"
+#include "net.h"
+
+/* ---------- helpers ---------- */
+
+static char *slurp(const char *root, const char *rel)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	FILE *f = fopen(p, "r");
+	assert_non_null(f);
+	static char buf[4096];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void must_read(const struct host *h, enum knob_kind k, const char *t, const char *want)
+{
+	char v[KNOB_VAL_MAX];
+	int rc = knob_read(h, k, t, v, sizeof(v));
+	if (rc)
+		fail_msg("knob_read %s %s: %d", knob_name(k), t, rc);
+	assert_string_equal(v, want);
+}
+
+static void must_write(const struct host *h, enum knob_kind k, const char *t, const char *val)
+{
+	char why[512] = "";
+	int rc = knob_write(h, k, t, val, why, sizeof(why));
+	if (rc)
+		fail_msg("knob_write %s %s=%s: %d %s", knob_name(k), t, val, rc, why);
+}
+
+/* Write, read back, and the read-back value is the same setting.  With a
+ * tree root, the file is emptied first: a tree's regular file keeps its old
+ * tail after a shorter write, a kernel file does not. */
+static void roundtrip_in(const struct host *h, const char *root, enum knob_kind k, const char *t,
+			 const char *val, const char *canon)
+{
+	char v[KNOB_VAL_MAX];
+	if (root) {
+		char path[512], p[4096];
+		knob_path(k, t, path, sizeof(path));
+		snprintf(p, sizeof(p), "%s%s", root, path);
+		assert_int_equal(truncate(p, 0), 0);
+	}
+	must_write(h, k, t, val);
+	assert_int_equal(knob_read(h, k, t, v, sizeof(v)), 0);
+	assert_string_equal(v, canon);
+	assert_true(knob_same(k, v, val));
+}
+
+static void roundtrip(const struct host *h, enum knob_kind k, const char *t, const char *val,
+		      const char *canon)
+{
+	roundtrip_in(h, NULL, k, t, val, canon);
+}
+
+/* ---------- names, syntax ---------- */
+
+static void names(void **state)
+{
+	for (int k = 0; k < KNOB__COUNT; k++) {
+		enum knob_kind back;
+		assert_true(knob_from_name(knob_name((enum knob_kind)k), &back));
+		assert_int_equal(back, k);
+	}
+	assert_string_equal(knob_name(KNOB_IRQ_AFFINITY), "irq_affinity");
+	assert_string_equal(knob_name(KNOB_CGROUP_PROCS), "cgroup_procs");
+	enum knob_kind k;
+	assert_false(knob_from_name("irq", &k));
+	assert_false(knob_from_name("", &k));
+	assert_true(knob_cgroup_attr_allowed("cpu.weight"));
+	assert_true(knob_cgroup_attr_allowed("cpuset.cpu_exclusive"));
+	assert_false(knob_cgroup_attr_allowed("cgroup.procs"));
+	assert_false(knob_cgroup_attr_allowed("memory.max"));
+	assert_false(knob_cgroup_attr_allowed("cpu.weight.nice"));
+}
+
+struct kv {
+	enum knob_kind k;
+	const char *target, *val;
+};
+
+static const struct kv good[] = {
+	{ KNOB_IRQ_AFFINITY, "38", "0-3,8" },
+	{ KNOB_IRQ_AFFINITY, "0", "1" },
+	{ KNOB_SYSCTL, "net.core.netdev_budget", "600" },
+	{ KNOB_SYSCTL, "net.core.busy_poll", "0" },
+	{ KNOB_NETDEV_ATTR, "eth0/napi_defer_hard_irqs", "2" },
+	{ KNOB_NETDEV_ATTR, "enp0s31f6.1015/gro_flush_timeout", "200000" },
+	{ KNOB_NAPI, "257/defer-hard-irqs", "2147483647" },
+	{ KNOB_NAPI, "8193/gro-flush-timeout", "18446744073709551615" },
+	{ KNOB_PMQOS, "3", "n/a" },
+	{ KNOB_PMQOS, "3", "0" },
+	{ KNOB_PMQOS, "127", "20" },
+	{ KNOB_CPUFREQ_MIN, "policy0", "2400000" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/agentune", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/agentune.slice/x", "absent" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpu/agentune/cpu.shares", "2048" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpu.max", "max 100000" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpu.max", "50000 100000" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpu.weight", "10000" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpu.uclamp.min", "12.5" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpu.uclamp.min", "max" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpuset/agentune/cpuset.cpus", "2-3" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpuset/agentune/cpuset.mems", "" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpu/agentune/cpu.cfs_quota_us", "-1" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpuset/agentune/cpuset.cpu_exclusive", "1" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/agentune" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup", "/" },
+	{ KNOB_CGROUP_PROCS, "1:/sys/fs/cgroup/cpu,cpuacct", "/system.slice/a.service" },
+};
+
+static void valid_accepts(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		char why[256] = "";
+		if (!knob_valid(good[i].k, good[i].target, good[i].val, why, sizeof(why)))
+			fail_msg("rejected %s %s=%s: %s", knob_name(good[i].k), good[i].target,
+				 good[i].val, why);
+		assert_true(knob_valid(good[i].k, good[i].target, NULL, NULL, 0));
+	}
+}
+
+static const struct kv bad[] = {
+	/* targets */
+	{ KNOB_IRQ_AFFINITY, "38/../../x", "1" },
+	{ KNOB_IRQ_AFFINITY, "../38", "1" },
+	{ KNOB_IRQ_AFFINITY, "038", "1" },
+	{ KNOB_IRQ_AFFINITY, "", "1" },
+	{ KNOB_IRQ_AFFINITY, "-1", "1" },
+	{ KNOB_SYSCTL, "net.core.somaxconn", "1" },
+	{ KNOB_SYSCTL, "net/core/netdev_budget", "1" },
+	{ KNOB_SYSCTL, "net.core.netdev_budget/../../../etc", "1" },
+	{ KNOB_NETDEV_ATTR, "eth0/../x", "1" },
+	{ KNOB_NETDEV_ATTR, "../eth0/gro_flush_timeout", "1" },
+	{ KNOB_NETDEV_ATTR, "eth0/mtu", "1" },
+	{ KNOB_NETDEV_ATTR, "../gro_flush_timeout", "1" },
+	{ KNOB_NETDEV_ATTR, "./gro_flush_timeout", "1" },
+	{ KNOB_NETDEV_ATTR, "averyveryverylongname/gro_flush_timeout", "1" },
+	{ KNOB_NETDEV_ATTR, "eth 0/gro_flush_timeout", "1" },
+	{ KNOB_NAPI, "257/defer_hard_irqs", "1" },
+	{ KNOB_NAPI, "0/defer-hard-irqs", "1" },
+	{ KNOB_NAPI, "257", "1" },
+	{ KNOB_PMQOS, "cpu3", "0" },
+	{ KNOB_PMQOS, "3/../../../..", "0" },
+	{ KNOB_CPUFREQ_MIN, "policy0/../..", "1" },
+	{ KNOB_CPUFREQ_MIN, "policy", "1" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/../../etc/passwd", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/../../../tmp", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/..", "absent" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/./x", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu//x", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/x/", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroupx/a", "present" },
+	{ KNOB_CGROUP_DIR, "/tmp/x", "present" },
+	{ KNOB_CGROUP_DIR, "sys/fs/cgroup/cpu/x", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/a b", "present" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/cgroup.procs", "present" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpu/agentune/cgroup.procs", "1" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpu/agentune/release_agent", "/bin/sh" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/../../etc/cpu.weight", "1" },
+	{ KNOB_CGROUP_ATTR, "/etc/cpu.weight", "1" },
+	{ KNOB_CGROUP_PROCS, "1234", "/" },
+	{ KNOB_CGROUP_PROCS, "0:/sys/fs/cgroup/cpu", "/" },
+	{ KNOB_CGROUP_PROCS, "x:/sys/fs/cgroup/cpu", "/" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/../../proc", "/" },
+	{ KNOB_CGROUP_PROCS, "1234:/proc/1", "/" },
+	/* values */
+	{ KNOB_IRQ_AFFINITY, "38", "" },
+	{ KNOB_IRQ_AFFINITY, "38", "0-3\n" },
+	{ KNOB_IRQ_AFFINITY, "38", "0-3\nff" },
+	{ KNOB_IRQ_AFFINITY, "38", "ff" },
+	{ KNOB_IRQ_AFFINITY, "38", "3-1" },
+	{ KNOB_SYSCTL, "net.core.netdev_budget", "-1" },
+	{ KNOB_SYSCTL, "net.core.netdev_budget", "0300" },
+	{ KNOB_SYSCTL, "net.core.netdev_budget", "300 " },
+	{ KNOB_SYSCTL, "net.core.netdev_budget", "99999999999" },
+	{ KNOB_NETDEV_ATTR, "eth0/napi_defer_hard_irqs", "2147483648" },
+	{ KNOB_NAPI, "257/gro-flush-timeout", "18446744073709551616" },
+	{ KNOB_PMQOS, "3", "N/A" },
+	{ KNOB_PMQOS, "3", "-1" },
+	{ KNOB_CPUFREQ_MIN, "policy0", "2.4GHz" },
+	{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/x", "yes" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.max", "max" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.max", "max 100000 1" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.max", "0 100000" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.weight", "0" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.weight", "10001" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.uclamp.min", "100.01" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpu.uclamp.min", "1.234" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpuset.cpus", "0-3\n" },
+	{ KNOB_CGROUP_ATTR, "/sys/fs/cgroup/x/cpuset.cpu_exclusive", "2" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "agentune" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/../../etc" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/a/" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/a\n/b" },
+	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/a b" },
+};
+
+static void valid_rejects(void **state)
+{
+	assert_true(ARRAY_SIZE(bad) >= 20);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char why[256] = "";
+		if (knob_valid(bad[i].k, bad[i].target, bad[i].val, why, sizeof(why)))
+			fail_msg("accepted %s \"%s\" = \"%s\"", knob_name(bad[i].k), bad[i].target,
+				 bad[i].val);
+		assert_true(why[0] != '\0');
+	}
+	/* A newline in a target, an unknown kind, NULL why. */
+	assert_false(knob_valid(KNOB_IRQ_AFFINITY, "38\n", NULL, NULL, 0));
+	assert_false(knob_valid(KNOB__COUNT, "38", "1", NULL, 0));
+	char why[256];
+	assert_false(knob_valid(KNOB_CGROUP_DIR, "/sys/fs/cgroup/../../etc/passwd", "present", why,
+				sizeof(why)));
+	assert_non_null(strstr(why, "/sys/fs/cgroup/../../etc/passwd"));
+}
+
+static void paths(void **state)
+{
+	char p[512];
+	knob_path(KNOB_IRQ_AFFINITY, "38", p, sizeof(p));
+	assert_string_equal(p, "/proc/irq/38/smp_affinity_list");
+	knob_path(KNOB_SYSCTL, "net.core.netdev_budget_usecs", p, sizeof(p));
+	assert_string_equal(p, "/proc/sys/net/core/netdev_budget_usecs");
+	knob_path(KNOB_NETDEV_ATTR, "eth0/gro_flush_timeout", p, sizeof(p));
+	assert_string_equal(p, "/sys/class/net/eth0/gro_flush_timeout");
+	knob_path(KNOB_PMQOS, "3", p, sizeof(p));
+	assert_string_equal(p, "/sys/devices/system/cpu/cpu3/power/pm_qos_resume_latency_us");
+	knob_path(KNOB_CPUFREQ_MIN, "policy12", p, sizeof(p));
+	assert_string_equal(p, "/sys/devices/system/cpu/cpufreq/policy12/scaling_min_freq");
+	knob_path(KNOB_CGROUP_ATTR, "/sys/fs/cgroup/a/cpu.max", p, sizeof(p));
+	assert_string_equal(p, "/sys/fs/cgroup/a/cpu.max");
+	knob_path(KNOB_CGROUP_DIR, "/sys/fs/cgroup/a", p, sizeof(p));
+	assert_string_equal(p, "/sys/fs/cgroup/a");
+	knob_path(KNOB_NAPI, "257/defer-hard-irqs", p, sizeof(p));
+	assert_string_equal(p, "");
+	knob_path(KNOB_CGROUP_PROCS, "1:/sys/fs/cgroup", p, sizeof(p));
+	assert_string_equal(p, "");
+	knob_path(KNOB_IRQ_AFFINITY, "38/../../x", p, sizeof(p));
+	assert_string_equal(p, "");
+}
+
+static void same(void **state)
+{
+	assert_true(knob_same(KNOB_IRQ_AFFINITY, "0-3", "3,2,1,0"));
+	assert_true(knob_same(KNOB_IRQ_AFFINITY, "0-1,4\n", "0,1,4"));
+	assert_false(knob_same(KNOB_IRQ_AFFINITY, "0-3", "0-2"));
+	assert_true(knob_same(KNOB_SYSCTL, " 300\n", "300"));
+	assert_false(knob_same(KNOB_SYSCTL, "300", "3000"));
+	assert_true(knob_same(KNOB_NETDEV_ATTR, "0", "00"));
+	assert_true(knob_same(KNOB_NAPI, "200000\n", "200000"));
+	assert_true(knob_same(KNOB_CPUFREQ_MIN, "800000", " 800000 "));
+	assert_true(knob_same(KNOB_PMQOS, "n/a", "n/a\n"));
+	assert_true(knob_same(KNOB_PMQOS, "0", "0"));
+	assert_false(knob_same(KNOB_PMQOS, "n/a", "0"));
+	assert_false(knob_same(KNOB_PMQOS, "0", "n/a"));
+	assert_true(knob_same(KNOB_PMQOS, "20", "020"));
+	assert_true(knob_same(KNOB_CGROUP_ATTR, "max 100000", "max  100000\n"));
+	assert_false(knob_same(KNOB_CGROUP_ATTR, "max 100000", "max 50000"));
+	assert_false(knob_same(KNOB_CGROUP_ATTR, "50000 100000", "max 100000"));
+	assert_true(knob_same(KNOB_CGROUP_ATTR, "2048", " 2048\n"));
+	assert_true(knob_same(KNOB_CGROUP_ATTR, "0-3", "0,1,2,3"));
+	assert_true(knob_same(KNOB_CGROUP_ATTR, "12.5", "12.50"));
+	assert_true(knob_same(KNOB_CGROUP_ATTR, "max", "100.00"));
+	assert_false(knob_same(KNOB_CGROUP_ATTR, "max", "99.99"));
+	assert_true(knob_same(KNOB_CGROUP_DIR, "present", "present"));
+	assert_false(knob_same(KNOB_CGROUP_DIR, "present", "absent"));
+	assert_true(knob_same(KNOB_CGROUP_PROCS, "/agentune", "/agentune\n"));
+	assert_false(knob_same(KNOB_CGROUP_PROCS, "/agentune", "/agentune2"));
+	assert_false(knob_same(KNOB_SYSCTL, NULL, "1"));
+}
+
+static void irq_errors(void **state)
+{
+	char why[256];
+	assert_int_equal(knob_irq_error(EIO, 38, "2-3", why, sizeof(why)), -EIO);
+	assert_string_equal(why, "IRQ 38 is managed by the kernel (or its chip cannot move it): "
+				 "affinity unchanged (EIO)");
+	assert_int_equal(knob_irq_error(-ENOSPC, 38, "2-3", why, sizeof(why)), -ENOSPC);
+	assert_string_equal(why, "no free interrupt vector on the target CPUs for IRQ 38 (ENOSPC): "
+				 "choose more CPUs");
+	assert_int_equal(knob_irq_error(EINVAL, 24, "7", why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "CPU list 7 is not usable for IRQ 24 (EINVAL: offline or outside "
+				 "the allowed CPUs)");
+	assert_int_equal(knob_irq_error(-EPERM, 24, "7", why, sizeof(why)), -EPERM);
+	assert_string_equal(why, "IRQ 24 is managed by the kernel: its affinity cannot be changed "
+				 "from user space (EPERM)");
+	assert_int_equal(knob_irq_error(EBUSY, 24, "7", why, sizeof(why)), -EBUSY);
+	assert_string_equal(why, "/proc/irq/24/smp_affinity_list: Device or resource busy");
+	assert_int_equal(knob_irq_error(ENOENT, 24, "7", why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "IRQ 24 no longer exists"));
+}
+
+/* ---------- file-backed kinds on scratch trees ---------- */
+
+static void irq_tree(void **state)
+{
+	char *root = tree_new("knob-irq");
+	tree_put(root, "proc/irq/38/smp_affinity_list", "0,1,2,3\n");
+	tree_dir(root, "proc/irq/40/smp_affinity_list"); /* not writable as a file */
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_IRQ_AFFINITY, "38", "0-3");
+	roundtrip_in(&h, root, KNOB_IRQ_AFFINITY, "38", "5,4", "4-5");
+	assert_string_equal(slurp(root, "proc/irq/38/smp_affinity_list"), "5,4");
+	char v[64], why[256];
+	assert_int_equal(knob_read(&h, KNOB_IRQ_AFFINITY, "39", v, sizeof(v)), -ENOENT);
+	assert_int_equal(knob_write(&h, KNOB_IRQ_AFFINITY, "39", "1", why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "IRQ 39 no longer exists"));
+	assert_int_equal(knob_write(&h, KNOB_IRQ_AFFINITY, "40", "1", why, sizeof(why)), -EISDIR);
+	assert_string_equal(why, "/proc/irq/40/smp_affinity_list: Is a directory");
+	/* Invalid input never reaches a file. */
+	assert_int_equal(knob_write(&h, KNOB_IRQ_AFFINITY, "38", "ff", why, sizeof(why)), -EINVAL);
+	assert_int_equal(knob_read(&h, KNOB_IRQ_AFFINITY, "38/../40", v, sizeof(v)), -EINVAL);
+	assert_string_equal(slurp(root, "proc/irq/38/smp_affinity_list"), "5,4");
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* The project's tree: an mlx5 IRQ's affinity as captured. */
+static void irq_fixture(void **state)
+{
+	struct host h;
+	OPEN_FIXTURE(&h, "xeon-mlx5-nvme-96cpu");
+	must_read(&h, KNOB_IRQ_AFFINITY, "219", "78");
+	char v[64];
+	assert_int_equal(knob_read(&h, KNOB_IRQ_AFFINITY, "1", v, sizeof(v)), -ENOENT);
+	host_close(&h);
+}
+
+static void sysctl_tree(void **state)
+{
+	char *root = tree_new("knob-sysctl");
+	tree_put(root, "proc/sys/net/core/netdev_budget", "300\n");
+	tree_put(root, "proc/sys/net/core/netdev_budget_usecs", "8000\n");
+	tree_put(root, "proc/sys/net/core/busy_poll", "0\n");
+	tree_put(root, "proc/sys/net/core/busy_read", "0\n");
+	tree_put(root, "proc/sys/net/core/somaxconn", "4096\n");
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_SYSCTL, "net.core.netdev_budget", "300");
+	must_read(&h, KNOB_SYSCTL, "net.core.netdev_budget_usecs", "8000");
+	roundtrip_in(&h, root, KNOB_SYSCTL, "net.core.netdev_budget", "600", "600");
+	roundtrip_in(&h, root, KNOB_SYSCTL, "net.core.busy_poll", "50", "50");
+	roundtrip_in(&h, root, KNOB_SYSCTL, "net.core.busy_read", "50", "50");
+	char why[256];
+	assert_int_equal(knob_write(&h, KNOB_SYSCTL, "net.core.somaxconn", "1", why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(slurp(root, "proc/sys/net/core/somaxconn"), "4096\n");
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* /sys/class/net/X is a link to the device's directory, as on a real box
+ * (eth0); captures store it as a link-file (eth1). */
+static void netdev_tree(void **state)
+{
+	const char *dev0 = "sys/devices/pci0000:00/0000:00:03.0/virtio0/net/eth0";
+	const char *dev1 = "sys/devices/pci0000:00/0000:00:04.0/net/eth1";
+	char *root = tree_new("knob-netdev");
+	char p[512];
+	snprintf(p, sizeof(p), "%s/napi_defer_hard_irqs", dev0);
+	tree_put(root, p, "0\n");
+	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev0);
+	tree_put(root, p, "0\n");
+	tree_link(root, "sys/class/net/eth0", "../../devices/pci0000:00/0000:00:03.0/virtio0/net/eth0");
+	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev1);
+	tree_put(root, p, "20000\n");
+	tree_put(root, "sys/class/net/eth1", "../../devices/pci0000:00/0000:00:04.0/net/eth1");
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_NETDEV_ATTR, "eth0/napi_defer_hard_irqs", "0");
+	roundtrip_in(&h, root, KNOB_NETDEV_ATTR, "eth0/napi_defer_hard_irqs", "2", "2");
+	roundtrip_in(&h, root, KNOB_NETDEV_ATTR, "eth0/gro_flush_timeout", "200000", "200000");
+	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev0);
+	assert_string_equal(slurp(root, p), "200000");
+	must_read(&h, KNOB_NETDEV_ATTR, "eth1/gro_flush_timeout", "20000");
+	/* Through a link-file the tree's file cannot be emptied first: a
+	 * value as long as the old one. */
+	roundtrip(&h, KNOB_NETDEV_ATTR, "eth1/gro_flush_timeout", "400000", "400000");
+	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev1);
+	assert_string_equal(slurp(root, p), "400000");
+	char v[64];
+	assert_int_equal(knob_read(&h, KNOB_NETDEV_ATTR, "eth2/gro_flush_timeout", v, sizeof(v)),
+			 -ENOENT);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+static void pmqos_tree(void **state)
+{
+	char *root = tree_new("knob-pmqos");
+	tree_put(root, "sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us", "0\n");
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_PMQOS, "1", "0");
+	roundtrip_in(&h, root, KNOB_PMQOS, "1", "n/a", "n/a");
+	roundtrip_in(&h, root, KNOB_PMQOS, "1", "20", "20");
+	char v[64];
+	assert_int_equal(knob_read(&h, KNOB_PMQOS, "2", v, sizeof(v)), -ENOENT);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* A cpufreq policy with the values of a real capture (intel_cpufreq on a
+ * Haswell laptop: 800 MHz to 3.8 GHz). */
+static void cpufreq_tree(void **state)
+{
+	static const char *const files[] = { "scaling_min_freq", "scaling_max_freq",
+					     "cpuinfo_min_freq", "cpuinfo_max_freq",
+					     "scaling_driver", "related_cpus" };
+	struct host cap;
+	OPEN_SHARED(&cap, "pcp-haswell-i7-4810mq");
+	char *root = tree_new("knob-cpufreq");
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char src[256], dst[256], line[128];
+		snprintf(src, sizeof(src), "/sys/devices/system/cpu/cpufreq/policy0/%s", files[i]);
+		assert_int_equal(host_read_line(&cap, src, line, sizeof(line)), 0);
+		snprintf(dst, sizeof(dst), "sys/devices/system/cpu/cpufreq/policy0/%s", files[i]);
+		strcat(line, "\n");
+		tree_put(root, dst, line);
+	}
+	host_close(&cap);
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_CPUFREQ_MIN, "policy0", "800000");
+	roundtrip_in(&h, root, KNOB_CPUFREQ_MIN, "policy0", "2400000", "2400000");
+	char v[64];
+	assert_int_equal(knob_read(&h, KNOB_CPUFREQ_MIN, "policy1", v, sizeof(v)), -ENOENT);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* Every capture: reads never crash, give a value knob_same accepts, and
+ * named trees give their captured values. */
+static void shared_reads(void **state)
+{
+	struct shared_iter it;
+	int seen_pmqos = 0, seen_cpufreq = 0;
+	for (shared_first(&it); shared_next(&it);) {
+		static const struct kv reads[] = {
+			{ KNOB_PMQOS, "0", NULL },
+			{ KNOB_PMQOS, "1", NULL },
+			{ KNOB_CPUFREQ_MIN, "policy0", NULL },
+			{ KNOB_SYSCTL, "net.core.netdev_budget", NULL },
+			{ KNOB_IRQ_AFFINITY, "0", NULL },
+			{ KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu", NULL },
+			{ KNOB_CGROUP_PROCS, "1:/sys/fs/cgroup", NULL },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(reads); i++) {
+			char v[KNOB_VAL_MAX];
+			int rc = knob_read(&it.h, reads[i].k, reads[i].target, v, sizeof(v));
+			assert_true(rc <= 0);
+			if (rc)
+				continue;
+			assert_true(knob_same(reads[i].k, v, v));
+			assert_null(strchr(v, '\n'));
+			if (reads[i].k == KNOB_PMQOS)
+				seen_pmqos++;
+			if (reads[i].k == KNOB_CPUFREQ_MIN) {
+				seen_cpufreq++;
+				assert_true(strspn(v, "0123456789") == strlen(v));
+			}
+		}
+		if (!strcmp(it.name, "crm-xeon-server-112cpu-isolated")) {
+			must_read(&it.h, KNOB_PMQOS, "0", "0");
+			must_read(&it.h, KNOB_CPUFREQ_MIN, "policy0", "1000000");
+		}
+		if (!strcmp(it.name, "pcp-haswell-i7-4810mq"))
+			must_read(&it.h, KNOB_CPUFREQ_MIN, "policy0", "800000");
+	}
+	assert_true(seen_pmqos > 0);
+	assert_true(seen_cpufreq >= 5);
+}
+
+/* ---------- cgroups on scratch trees ---------- */
+
+/* Like this machine: v1 controllers (cpu and cpuacct sharing a hierarchy,
+ * reached through links), name=systemd, cgroup2 at .../unified. */
+static char *hybrid_tree(void)
+{
+	char *root = tree_new("knob-cg1");
+	tree_put(root, "proc/mounts",
+		 "sysfs /sys sysfs rw 0 0\n"
+		 "tmpfs /sys/fs/cgroup tmpfs ro,mode=755 0 0\n"
+		 "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nsdelegate 0 0\n"
+		 "cgroup /sys/fs/cgroup/systemd cgroup rw,xattr,name=systemd 0 0\n"
+		 "cgroup /sys/fs/cgroup/cpu,cpuacct cgroup rw,cpu,cpuacct 0 0\n"
+		 "cgroup /sys/fs/cgroup/cpuset cgroup rw,cpuset 0 0\n");
+	tree_put(root, "proc/cgroups",
+		 "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+		 "cpuset\t3\t1\t1\ncpu\t2\t5\t1\ncpuacct\t2\t5\t1\nhugetlb\t0\t1\t1\n");
+	tree_put(root, "sys/fs/cgroup/cpu,cpuacct/cgroup.procs", "1\n");
+	tree_put(root, "sys/fs/cgroup/cpu,cpuacct/cpu.shares", "1024\n");
+	tree_link(root, "sys/fs/cgroup/cpu", "cpu,cpuacct");
+	tree_link(root, "sys/fs/cgroup/cpuacct", "cpu,cpuacct");
+	tree_put(root, "sys/fs/cgroup/cpuset/cgroup.procs", "1\n");
+	tree_put(root, "sys/fs/cgroup/cpuset/cpuset.cpus", "0-7\n");
+	tree_put(root, "sys/fs/cgroup/systemd/cgroup.procs", "1\n");
+	tree_put(root, "sys/fs/cgroup/unified/cgroup.controllers", "hugetlb\n");
+	tree_put(root, "sys/fs/cgroup/unified/cgroup.procs", "1\n");
+	const char *pc = "12:name=systemd:/user.slice/user-0.slice\n"
+			 "3:cpuset:/\n"
+			 "2:cpu,cpuacct:/agentune\n"
+			 "0::/user.slice/user-0.slice/session-1.scope\n";
+	tree_put(root, "proc/1234/cgroup", pc);
+	tree_put(root, "proc/1234/task/1234/cgroup", pc);
+	return root;
+}
+
+/* A pure cgroup2 host with systemd's slices. */
+static char *v2_tree(void)
+{
+	char *root = tree_new("knob-cg2");
+	tree_put(root, "proc/mounts",
+		 "proc /proc proc rw 0 0\n"
+		 "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0\n");
+	tree_put(root, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+	tree_put(root, "sys/fs/cgroup/cgroup.subtree_control", "cpu cpuset memory\n");
+	tree_put(root, "sys/fs/cgroup/cgroup.procs", "1\n");
+	tree_put(root, "sys/fs/cgroup/system.slice/agent.service/cgroup.procs", "4321\n");
+	tree_put(root, "sys/fs/cgroup/agentune/cgroup.procs", "");
+	tree_put(root, "sys/fs/cgroup/agentune/cpu.weight", "100\n");
+	tree_put(root, "sys/fs/cgroup/agentune/cpu.max", "max   100000\n");
+	tree_put(root, "sys/fs/cgroup/agentune/cpu.uclamp.min", "0.00\n");
+	tree_put(root, "sys/fs/cgroup/agentune/cpuset.cpus", " 0,1,2,3\n");
+	tree_put(root, "sys/fs/cgroup/agentune/cpuset.mems", "\n");
+	tree_put(root, "proc/4321/cgroup", "0::/system.slice/agent.service\n");
+	tree_put(root, "proc/4321/task/4321/cgroup", "0::/system.slice/agent.service\n");
+	return root;
+}
+
+static void procs_read_v1(void **state)
+{
+	char *root = hybrid_tree();
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	/* cpu is a link to the shared cpu,cpuacct hierarchy. */
+	must_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/agentune");
+	must_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpuacct", "/agentune");
+	must_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu,cpuacct", "/agentune");
+	must_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpuset", "/");
+	must_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/unified",
+		  "/user.slice/user-0.slice/session-1.scope");
+	char v[KNOB_VAL_MAX];
+	/* Process gone; a hierarchy without controllers; not a mount point;
+	 * not a cgroup mount at all. */
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "999:/sys/fs/cgroup/cpu", v, sizeof(v)),
+			 -ENOENT);
+	assert_int_equal(
+		knob_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/systemd", v, sizeof(v)),
+		-ENODEV);
+	tree_dir(root, "sys/fs/cgroup/cpu,cpuacct/agentune");
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu/agentune", v,
+				   sizeof(v)),
+			 -EINVAL);
+	tree_dir(root, "sys/fs/cgroup/blkio");
+	assert_int_equal(
+		knob_read(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/blkio", v, sizeof(v)),
+		-ENODEV);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+static void procs_v2(void **state)
+{
+	char *root = v2_tree();
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup", "/system.slice/agent.service");
+	must_write(&h, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup", "/agentune");
+	assert_string_equal(slurp(root, "sys/fs/cgroup/agentune/cgroup.procs"), "4321");
+	/* Back to the root cgroup. */
+	must_write(&h, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup", "/");
+	assert_string_equal(slurp(root, "sys/fs/cgroup/cgroup.procs"), "4321");
+	char v[KNOB_VAL_MAX], why[256];
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup", "/nope", why,
+				    sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "cgroup /sys/fs/cgroup/nope does not exist");
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_PROCS, "999:/sys/fs/cgroup", "/agentune", why,
+				    sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "process 999 no longer exists");
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "999:/sys/fs/cgroup", v, sizeof(v)),
+			 -ENOENT);
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup/agentune", "/",
+				    why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "not the mount point"));
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+static void cgroup_dir_tree(void **state)
+{
+	char *root = hybrid_tree();
+	struct host h;
+	char why[256];
+	assert_int_equal(host_open(&h, root), 0);
+	const char *d = "/sys/fs/cgroup/cpu/agentune";
+	must_read(&h, KNOB_CGROUP_DIR, d, "absent");
+	must_write(&h, KNOB_CGROUP_DIR, d, "present");
+	must_read(&h, KNOB_CGROUP_DIR, d, "present");
+	/* Made in the hierarchy the link points to. */
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/cpu,cpuacct/agentune", root);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	must_write(&h, KNOB_CGROUP_DIR, d, "present"); /* already there: nothing to do */
+
+	/* The process goes in, then the directory is removed with it still
+	 * listed: it is moved to the parent first.  (In a tree the listing
+	 * file keeps the directory from being removed; live tests remove.) */
+	tree_put(root, "sys/fs/cgroup/cpu,cpuacct/agentune/cgroup.procs", "");
+	must_write(&h, KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/agentune");
+	assert_string_equal(slurp(root, "sys/fs/cgroup/cpu,cpuacct/agentune/cgroup.procs"), "1234");
+	tree_put(root, "sys/fs/cgroup/cpu,cpuacct/agentune/cgroup.procs", "1234\n1240\n");
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_DIR, d, "absent", why, sizeof(why)),
+			 -ENOTEMPTY);
+	assert_non_null(strstr(why, "still holds processes"));
+	/* Each pid was written to the parent's cgroup.procs (no O_TRUNC in a
+	 * tree: the last of two same-length pids is what is left). */
+	assert_string_equal(slurp(root, "sys/fs/cgroup/cpu,cpuacct/cgroup.procs"), "1240");
+	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/cpu,cpuacct/agentune/cgroup.procs", root);
+	assert_int_equal(unlink(p), 0);
+	must_write(&h, KNOB_CGROUP_DIR, d, "absent");
+	must_read(&h, KNOB_CGROUP_DIR, d, "absent");
+	assert_int_equal(stat(root, &st), 0);
+	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/cpu,cpuacct/agentune", root);
+	assert_int_not_equal(stat(p, &st), 0);
+	must_write(&h, KNOB_CGROUP_DIR, d, "absent"); /* idempotent */
+
+	/* Refused: a missing parent (no mkdir -p), a directory outside any
+	 * hierarchy (the tmpfs above them), a hierarchy's root. */
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpu/a/b", "present", why,
+				    sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "parent cgroup /sys/fs/cgroup/cpu/a does not exist");
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/agentune", "present", why,
+				    sizeof(why)),
+			 -ENODEV);
+	assert_non_null(strstr(why, "not inside a mounted cgroup hierarchy"));
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpuset", "absent", why,
+				    sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "root of a cgroup hierarchy"));
+	must_read(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/cpuset", "present");
+
+	/* cgroup2 at .../unified: an empty directory goes away. */
+	must_write(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/unified/agentune", "present");
+	must_read(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/unified/agentune", "present");
+	must_write(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/unified/agentune", "absent");
+	must_read(&h, KNOB_CGROUP_DIR, "/sys/fs/cgroup/unified/agentune", "absent");
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+static void cgroup_attr_tree(void **state)
+{
+	char *root = v2_tree();
+	struct host h;
+	assert_int_equal(host_open(&h, root), 0);
+	const char *a = "/sys/fs/cgroup/agentune/";
+	char t[256], v[KNOB_VAL_MAX], why[256];
+#define T(file) (snprintf(t, sizeof(t), "%s%s", a, file), t)
+	must_read(&h, KNOB_CGROUP_ATTR, T("cpu.max"), "max 100000");
+	roundtrip_in(&h, root, KNOB_CGROUP_ATTR, T("cpu.max"), "50000 100000", "50000 100000");
+	must_read(&h, KNOB_CGROUP_ATTR, T("cpu.weight"), "100");
+	roundtrip_in(&h, root, KNOB_CGROUP_ATTR, T("cpu.weight"), "1000", "1000");
+	must_read(&h, KNOB_CGROUP_ATTR, T("cpuset.cpus"), "0-3");
+	roundtrip_in(&h, root, KNOB_CGROUP_ATTR, T("cpuset.cpus"), "3,2", "2-3");
+	must_read(&h, KNOB_CGROUP_ATTR, T("cpuset.mems"), "");
+	must_read(&h, KNOB_CGROUP_ATTR, T("cpu.uclamp.min"), "0.00");
+	must_write(&h, KNOB_CGROUP_ATTR, T("cpu.uclamp.min"), "12.5");
+	assert_true(knob_same(KNOB_CGROUP_ATTR, "12.50", "12.5"));
+	/* A file the kernel does not have (cpu.shares is v1). */
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_ATTR, T("cpu.shares"), "2048", why,
+				    sizeof(why)),
+			 -ENOENT);
+	assert_string_equal(why, "/sys/fs/cgroup/agentune/cpu.shares: No such file or directory");
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/gone/cpu.max", v,
+				   sizeof(v)),
+			 -ENOENT);
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_ATTR, T("cpu.max"), "max\n100", why,
+				    sizeof(why)),
+			 -EINVAL);
+#undef T
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+static void napi_not_live(void **state)
+{
+	char *root = tree_new("knob-napi");
+	struct host h;
+	char v[64], why[256];
+	assert_int_equal(host_open(&h, root), 0);
+	assert_int_equal(knob_read(&h, KNOB_NAPI, "257/defer-hard-irqs", v, sizeof(v)),
+			 -EOPNOTSUPP);
+	assert_int_equal(
+		knob_write(&h, KNOB_NAPI, "257/defer-hard-irqs", "2", why, sizeof(why)),
+		-EOPNOTSUPP);
+	assert_string_equal(why, "NAPI settings through netlink need the live host");
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* ---------- live (root) ---------- */
+
+#define SKIP_UNLESS_ROOT()                                                         \
+	do {                                                                       \
+		if (geteuid() != 0) {                                              \
+			fprintf(stderr, "SKIP: live test needs root\n");           \
+			skip();                                                    \
+		}                                                                  \
+	} while (0)
+
+struct live {
+	struct host h;
+	bool open;
+	/* napi / pm_qos: the target and the value to restore */
+	enum knob_kind k;
+	char target[KNOB_TARGET_MAX];
+	char old[KNOB_VAL_MAX];
+	bool changed;
+	/* cgroups */
+	char dir[KNOB_TARGET_MAX];
+	pid_t child[2];
+	char subtree[300];         /* cgroup.subtree_control to write back */
+	char subtree_undo[80];     /* "-hugetlb" */
+};
+
+static int live_setup(void **state)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -1;
+	*state = l;
+	return 0;
+}
+
+static void kill_child(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
+static int live_teardown(void **state)
+{
+	struct live *l = *state;
+	char why[256];
+	if (l->changed && knob_write(&l->h, l->k, l->target, l->old, why, sizeof(why)))
+		fprintf(stderr, "RESTORE FAILED %s %s=%s: %s\n", knob_name(l->k), l->target, l->old,
+			why);
+	/* A dead child leaves its cgroups, which then can be removed. */
+	kill_child(&l->child[0]);
+	kill_child(&l->child[1]);
+	if (l->dir[0] && host_is_dir(&l->h, l->dir) && host_rmdir(&l->h, l->dir))
+		fprintf(stderr, "CLEANUP FAILED: rmdir %s\n", l->dir);
+	if (l->subtree_undo[0] && l->subtree[0] &&
+	    host_write(&l->h, l->subtree, l->subtree_undo))
+		fprintf(stderr, "RESTORE FAILED: %s < %s\n", l->subtree, l->subtree_undo);
+	if (l->open)
+		host_close(&l->h);
+	free(l);
+	return 0;
+}
+
+static void live_open(struct live *l)
+{
+	assert_int_equal(host_open(&l->h, "/"), 0);
+	l->open = true;
+	assert_true(l->h.live);
+}
+
+static void napi_live(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_ROOT();
+	live_open(l);
+	struct net n;
+	assert_int_equal(net_read(&l->h, &n), 0);
+	unsigned id = 0;
+	for (size_t i = 0; n.napi_available && i < n.nnapi && !id; i++)
+		if (!strcmp(n.napi[i].ifname, "eth0"))
+			id = n.napi[i].id;
+	net_free(&n);
+	if (!id) {
+		fprintf(stderr, "SKIP: no NAPI instance of eth0\n");
+		skip();
+	}
+	/* napi_netlink_get sees the instance; an unknown id is -ENOENT. */
+	struct napi_inst ni;
+	char why[256];
+	assert_int_equal(napi_netlink_get(id, &ni, why, sizeof(why)), 0);
+	assert_int_equal(ni.id, id);
+	assert_true(ni.ifindex > 0);
+	assert_int_equal(napi_netlink_get(4000000000u, &ni, why, sizeof(why)), -ENOENT);
+	assert_int_equal(napi_netlink_set(4000000000u, NETDEV_A_NAPI_DEFER_HARD_IRQS, 1, why,
+					  sizeof(why)),
+			 -ENOENT);
+
+	l->k = KNOB_NAPI;
+	snprintf(l->target, sizeof(l->target), "%u/defer-hard-irqs", id);
+	int rc = knob_read(&l->h, KNOB_NAPI, l->target, l->old, sizeof(l->old));
+	if (rc == -EOPNOTSUPP) {
+		fprintf(stderr, "SKIP: kernel does not report defer-hard-irqs per NAPI\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	char want[32];
+	snprintf(want, sizeof(want), "%lld", atoll(l->old) + 1);
+	l->changed = true;
+	roundtrip(&l->h, KNOB_NAPI, l->target, want, want);
+	/* The same instance through the dump agrees. */
+	assert_int_equal(napi_netlink_get(id, &ni, why, sizeof(why)), 0);
+	assert_int_equal(ni.defer_hard_irqs, atoll(want));
+	/* gro-flush-timeout reads as a number too. */
+	char t2[64], v[64];
+	snprintf(t2, sizeof(t2), "%u/gro-flush-timeout", id);
+	assert_int_equal(knob_read(&l->h, KNOB_NAPI, t2, v, sizeof(v)), 0);
+	assert_true(strspn(v, "0123456789") == strlen(v));
+	/* Restored here as well as in the teardown, and checked. */
+	must_write(&l->h, KNOB_NAPI, l->target, l->old);
+	l->changed = false;
+	must_read(&l->h, KNOB_NAPI, l->target, l->old);
+}
+
+static void pmqos_live(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_ROOT();
+	live_open(l);
+	l->k = KNOB_PMQOS;
+	copy_str(l->target, sizeof(l->target), "1");
+	if (knob_read(&l->h, KNOB_PMQOS, "1", l->old, sizeof(l->old))) {
+		fprintf(stderr, "SKIP: no PM QoS file for cpu1\n");
+		skip();
+	}
+	const char *want = strcmp(l->old, "20") ? "20" : "25";
+	l->changed = true;
+	roundtrip(&l->h, KNOB_PMQOS, "1", want, want);
+	must_write(&l->h, KNOB_PMQOS, "1", l->old);
+	l->changed = false;
+	must_read(&l->h, KNOB_PMQOS, "1", l->old);
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A child with a second thread, so that a move has a thread group to move. */
+static pid_t spawn(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, sleeper, NULL);
+		for (;;)
+			pause();
+	}
+	/* Wait for the second thread. */
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/task", pid);
+	for (int i = 0; i < 200; i++) {
+		struct strlist tl;
+		struct host h;
+		strlist_init(&tl);
+		assert_int_equal(host_open(&h, "/"), 0);
+		int rc = host_list(&h, p, &tl);
+		size_t n = tl.n;
+		strlist_free(&tl);
+		host_close(&h);
+		if (rc == 0 && n >= 2)
+			return pid;
+		usleep(10000);
+	}
+	fail_msg("child %d never started its thread", pid);
+	return -1;
+}
+
+/* Every thread of pid is in cgroup rel of the hierarchy of controller
+ * ctrl, or of cgroup2 when ctrl is NULL, as /proc/PID/task/TID/cgroup says. */
+static void threads_in(pid_t pid, const char *ctrl, const char *rel)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/task", pid);
+	DIR *d = opendir(p);
+	assert_non_null(d);
+	int seen = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		char f[400], line[512];
+		snprintf(f, sizeof(f), "%s/%s/cgroup", p, e->d_name);
+		FILE *fp = fopen(f, "r");
+		assert_non_null(fp);
+		bool found = false;
+		while (fgets(line, sizeof(line), fp)) {
+			char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+			assert_non_null(c2);
+			*c1 = *c2 = '\0';
+			char *path = c2 + 1;
+			path[strcspn(path, "\n")] = '\0';
+			bool match = !ctrl && !strcmp(line, "0") && c1 + 1 == c2;
+			for (char *s = NULL, *t = strtok_r(c1 + 1, ",", &s); ctrl && t && !match;
+			     t = strtok_r(NULL, ",", &s))
+				match = !strcmp(t, ctrl);
+			if (!match)
+				continue;
+			if (strcmp(path, rel))
+				fail_msg("thread %s of %d is in %s, not %s", e->d_name, pid, path, rel);
+			found = true;
+		}
+		fclose(fp);
+		assert_true(found);
+		seen++;
+	}
+	closedir(d);
+	assert_true(seen >= 2);
+}
+
+/* Create DIR under mount, set attr (when given) in it, move a two-thread
+ * child in and back out, then remove DIR with a second child still in it. */
+static void cgroup_cycle(struct live *l, const char *mount, const char *ctrl, const char *attr,
+			 const char *val)
+{
+	char rel[64], target[KNOB_TARGET_MAX], orig[KNOB_VAL_MAX], why[256];
+	snprintf(rel, sizeof(rel), "/agentune-test-%d", (int)getpid());
+	snprintf(l->dir, sizeof(l->dir), "%s%s", mount, rel);
+	must_read(&l->h, KNOB_CGROUP_DIR, l->dir, "absent");
+	must_write(&l->h, KNOB_CGROUP_DIR, l->dir, "present");
+	must_read(&l->h, KNOB_CGROUP_DIR, l->dir, "present");
+	if (attr) {
+		char t[KNOB_TARGET_MAX + 64], v[KNOB_VAL_MAX];
+		snprintf(t, sizeof(t), "%s/%s", l->dir, attr);
+		assert_int_equal(knob_read(&l->h, KNOB_CGROUP_ATTR, t, v, sizeof(v)), 0);
+		assert_false(knob_same(KNOB_CGROUP_ATTR, v, val));
+		roundtrip(&l->h, KNOB_CGROUP_ATTR, t, val, val);
+	}
+
+	l->child[0] = spawn();
+	snprintf(target, sizeof(target), "%d:%s", (int)l->child[0], mount);
+	assert_int_equal(knob_read(&l->h, KNOB_CGROUP_PROCS, target, orig, sizeof(orig)), 0);
+	assert_true(orig[0] == '/');
+	roundtrip(&l->h, KNOB_CGROUP_PROCS, target, rel, rel);
+	threads_in(l->child[0], ctrl, rel);
+	roundtrip(&l->h, KNOB_CGROUP_PROCS, target, orig, orig);
+	threads_in(l->child[0], ctrl, orig);
+
+	/* A process left in the cgroup is moved to the parent on removal. */
+	l->child[1] = spawn();
+	snprintf(target, sizeof(target), "%d:%s", (int)l->child[1], mount);
+	must_write(&l->h, KNOB_CGROUP_PROCS, target, rel);
+	must_read(&l->h, KNOB_CGROUP_PROCS, target, rel);
+	int rc = knob_write(&l->h, KNOB_CGROUP_DIR, l->dir, "absent", why, sizeof(why));
+	if (rc)
+		fail_msg("absent: %d %s", rc, why);
+	must_read(&l->h, KNOB_CGROUP_DIR, l->dir, "absent");
+	must_read(&l->h, KNOB_CGROUP_PROCS, target, "/");
+	threads_in(l->child[1], ctrl, "/");
+
+	/* A process that is gone. */
+	kill_child(&l->child[1]);
+	char v[KNOB_VAL_MAX];
+	assert_int_equal(knob_read(&l->h, KNOB_CGROUP_PROCS, target, v, sizeof(v)), -ENOENT);
+	assert_int_equal(knob_write(&l->h, KNOB_CGROUP_PROCS, target, "/", why, sizeof(why)),
+			 -ENOENT);
+}
+
+static const struct cgroup_ctrl *live_ctrl(const struct cgroup_info *ci, const char *name)
+{
+	for (size_t i = 0; i < ci->n; i++)
+		if (!strcmp(ci->ctrl[i].name, name) && ci->ctrl[i].mount[0])
+			return &ci->ctrl[i];
+	return NULL;
+}
+
+/* cgroup v1 cpu hierarchy (this machine: /sys/fs/cgroup/cpu): libcgroup. */
+static void cgroup_v1_live(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_ROOT();
+	live_open(l);
+	struct cgroup_info ci;
+	assert_int_equal(cgroup_read(&l->h, &ci), 0);
+	const struct cgroup_ctrl *cpu = live_ctrl(&ci, "cpu");
+	char mount[256];
+	if (!cpu || cpu->on_v2) {
+		cgroup_info_free(&ci);
+		fprintf(stderr, "SKIP: no cgroup v1 cpu hierarchy\n");
+		skip();
+	}
+	copy_str(mount, sizeof(mount), cpu->mount);
+	cgroup_info_free(&ci);
+	cgroup_cycle(l, mount, "cpu", "cpu.shares", "2048");
+}
+
+/* A v1 cpuset cgroup without cpuset.cpus and cpuset.mems takes no task:
+ * the move fails with a message that says why. */
+static void cpuset_v1_live(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_ROOT();
+	live_open(l);
+	struct cgroup_info ci;
+	assert_int_equal(cgroup_read(&l->h, &ci), 0);
+	const struct cgroup_ctrl *cs = live_ctrl(&ci, "cpuset");
+	char mount[128];
+	if (!cs || cs->on_v2) {
+		cgroup_info_free(&ci);
+		fprintf(stderr, "SKIP: no cgroup v1 cpuset hierarchy\n");
+		skip();
+	}
+	copy_str(mount, sizeof(mount), cs->mount);
+	cgroup_info_free(&ci);
+	char rel[64], target[KNOB_TARGET_MAX], why[256], t[300];
+	snprintf(rel, sizeof(rel), "/agentune-test-%d", (int)getpid());
+	snprintf(l->dir, sizeof(l->dir), "%s%s", mount, rel);
+	must_write(&l->h, KNOB_CGROUP_DIR, l->dir, "present");
+	snprintf(t, sizeof(t), "%s/cpuset.cpus", l->dir);
+	must_read(&l->h, KNOB_CGROUP_ATTR, t, "");
+	l->child[0] = spawn();
+	snprintf(target, sizeof(target), "%d:%s", (int)l->child[0], mount);
+	assert_int_equal(knob_write(&l->h, KNOB_CGROUP_PROCS, target, rel, why, sizeof(why)),
+			 -ENOSPC);
+	assert_non_null(strstr(why, "cpuset has no CPUs or memory nodes set (ENOSPC)"));
+	must_read(&l->h, KNOB_CGROUP_PROCS, target, "/");
+	/* With CPUs and memory nodes it does. */
+	char cpus[64], mems[64], p[300];
+	snprintf(p, sizeof(p), "%s/cpuset.cpus", mount);
+	assert_int_equal(knob_read(&l->h, KNOB_CGROUP_ATTR, p, cpus, sizeof(cpus)), 0);
+	snprintf(p, sizeof(p), "%s/cpuset.mems", mount);
+	assert_int_equal(knob_read(&l->h, KNOB_CGROUP_ATTR, p, mems, sizeof(mems)), 0);
+	roundtrip(&l->h, KNOB_CGROUP_ATTR, t, cpus, cpus);
+	snprintf(t, sizeof(t), "%s/cpuset.mems", l->dir);
+	roundtrip(&l->h, KNOB_CGROUP_ATTR, t, mems, mems);
+	roundtrip(&l->h, KNOB_CGROUP_PROCS, target, rel, rel);
+	threads_in(l->child[0], "cpuset", rel);
+	must_write(&l->h, KNOB_CGROUP_DIR, l->dir, "absent");
+	must_read(&l->h, KNOB_CGROUP_PROCS, target, "/");
+}
+
+/* The cgroup2 hierarchy (this machine: /sys/fs/cgroup/unified, no
+ * controller enabled below its root, so libcgroup cannot be used there
+ * without side effects and the knob makes the directory itself). */
+static void cgroup_v2_live(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_ROOT();
+	live_open(l);
+	struct cgroup_info ci;
+	assert_int_equal(cgroup_read(&l->h, &ci), 0);
+	char mount[256];
+	copy_str(mount, sizeof(mount), ci.v2_mount);
+	cgroup_info_free(&ci);
+	if (!mount[0]) {
+		fprintf(stderr, "SKIP: no cgroup2 mount\n");
+		skip();
+	}
+	cgroup_cycle(l, mount, NULL, NULL, NULL);
+}
+
+/* The cgroup2 hierarchy with a controller enabled at its root, so that
+ * libcgroup creates, moves and removes: its "+ctrl" writes must leave
+ * cgroup.subtree_control as it was. */
+static void cgroup_v2_libcgroup_live(void **state)
+{
+	struct live *l = *state;
+	SKIP_UNLESS_ROOT();
+	live_open(l);
+	struct cgroup_info ci;
+	assert_int_equal(cgroup_read(&l->h, &ci), 0);
+	char mount[256];
+	copy_str(mount, sizeof(mount), ci.v2_mount);
+	cgroup_info_free(&ci);
+	if (!mount[0]) {
+		fprintf(stderr, "SKIP: no cgroup2 mount\n");
+		skip();
+	}
+	char ctrls[256] = "", sub[256] = "", p[300];
+	snprintf(p, sizeof(p), "%s/cgroup.controllers", mount);
+	host_read_line(&l->h, p, ctrls, sizeof(ctrls));
+	snprintf(l->subtree, sizeof(l->subtree), "%s/cgroup.subtree_control", mount);
+	assert_int_equal(host_read_line(&l->h, l->subtree, sub, sizeof(sub)), 0);
+	if (!sub[0]) {
+		/* Enable the first controller for the test, disable it after. */
+		char first[64] = "";
+		sscanf(ctrls, "%63s", first);
+		if (!first[0]) {
+			fprintf(stderr, "SKIP: cgroup2 has no controller to enable\n");
+			skip();
+		}
+		char plus[70];
+		snprintf(plus, sizeof(plus), "+%s", first);
+		snprintf(l->subtree_undo, sizeof(l->subtree_undo), "-%s", first);
+		assert_int_equal(host_write(&l->h, l->subtree, plus), 0);
+		assert_int_equal(host_read_line(&l->h, l->subtree, sub, sizeof(sub)), 0);
+	}
+	cgroup_cycle(l, mount, NULL, NULL, NULL);
+	char after[256];
+	assert_int_equal(host_read_line(&l->h, l->subtree, after, sizeof(after)), 0);
+	assert_string_equal(after, sub);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(names),
+	cmocka_unit_test(valid_accepts),
+	cmocka_unit_test(valid_rejects),
+	cmocka_unit_test(paths),
+	cmocka_unit_test(same),
+	cmocka_unit_test(irq_errors),
+	cmocka_unit_test(irq_tree),
+	cmocka_unit_test(irq_fixture),
+	cmocka_unit_test(sysctl_tree),
+	cmocka_unit_test(netdev_tree),
+	cmocka_unit_test(pmqos_tree),
+	cmocka_unit_test(cpufreq_tree),
+	cmocka_unit_test(shared_reads),
+	cmocka_unit_test(procs_read_v1),
+	cmocka_unit_test(procs_v2),
+	cmocka_unit_test(cgroup_dir_tree),
+	cmocka_unit_test(cgroup_attr_tree),
+	cmocka_unit_test(napi_not_live),
+	cmocka_unit_test_setup_teardown(napi_live, live_setup, live_teardown),
+	cmocka_unit_test_setup_teardown(pmqos_live, live_setup, live_teardown),
+	cmocka_unit_test_setup_teardown(cgroup_v1_live, live_setup, live_teardown),
+	cmocka_unit_test_setup_teardown(cpuset_v1_live, live_setup, live_teardown),
+	cmocka_unit_test_setup_teardown(cgroup_v2_live, live_setup, live_teardown),
+	cmocka_unit_test_setup_teardown(cgroup_v2_libcgroup_live, live_setup, live_teardown),
+};
+
+RUN_TESTS(tests)
