@@ -235,11 +235,11 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 			result = -1;
 			break;
 		}
-		if (rc == 0) {
-			r->done++;
-			if (o->exit_after && ++writes == o->exit_after)
-				_exit(86);
-		}
+		r->done += rc == 0;
+		/* a journaled write is one recorded and attempted: made, or
+		 * refused by a kernel-managed IRQ and skipped */
+		if (journaled && o->exit_after && ++writes == o->exit_after)
+			_exit(86);
 	}
 	if (result) {
 		for (size_t i = r->n; i < pl->n; i++) {

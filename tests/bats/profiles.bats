@@ -289,7 +289,7 @@ check_plan_holds() {
 		n=$((n + 1))
 	done
 	[ "$n" -ge 10 ]
-	diff -r "$BATS_TEST_TMPDIR/pristine" "$BATS_TEST_TMPDIR/tree"
+	diff -r --no-dereference "$BATS_TEST_TMPDIR/pristine" "$BATS_TEST_TMPDIR/tree"
 	[ ! -e "$AGENTUNE_RUN_DIR/journal" ]
 }
 
@@ -313,7 +313,7 @@ check_plan_holds() {
 	[[ "$output" == *"IRQ $bad"*failed* ]]
 	[[ "$output" == *"undone"* ]]
 	umount "$dir"; MOUNTED=""
-	diff -r "$BATS_TEST_TMPDIR/pristine" "$BATS_TEST_TMPDIR/tree"
+	diff -r --no-dereference "$BATS_TEST_TMPDIR/pristine" "$BATS_TEST_TMPDIR/tree"
 	[ ! -s "$AGENTUNE_RUN_DIR/journal" ]
 }
 
