@@ -38,5 +38,6 @@ gro_flush_timeout = 200us
 # Twice the kernel's 300 packets per NET_RX softirq round: a round that runs
 # out of budget (time_squeeze in /proc/net/softnet_stat) leaves the rest for
 # the next round or for ksoftirqd, which is latency for those packets.
-# netdev_budget_usecs stays at the kernel's 2ms: 600 packets take far less.
+# netdev_budget_usecs stays at the kernel's default of two jiffies (2 ms at
+# HZ=1000, 8 ms at HZ=250): 600 packets take far less.
 netdev_budget = 600
