@@ -22,6 +22,10 @@ int fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Parses an unsigned number in [min, max]; false on anything else. */
 bool parse_uint_opt(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/* For commands whose only option is --json: parses it, leaves optind at
+ * the first operand.  EXIT_OK or EXIT_USAGE. */
+int parse_json_only(const char *cmd, int argc, char **argv, bool *json);
+
 int cmd_inspect(int argc, char **argv);
 void usage_inspect(FILE *out);
 int cmd_snapshot(int argc, char **argv);

@@ -67,6 +67,23 @@ bool parse_uint_opt(const char *s, unsigned long min, unsigned long max, unsigne
 	return true;
 }
 
+int parse_json_only(const char *cmd, int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	*json = false;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		*json = true;
+	}
+	return EXIT_OK;
+}
+
 static void usage_main(FILE *out)
 {
 	fprintf(out, "Usage: agentune COMMAND [OPTIONS]\n"

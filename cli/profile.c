@@ -115,18 +115,10 @@ static int show_profile(const struct profile_opts *o, const char *name)
 
 int cmd_profile(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool json = false;
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return usage_error("profile", "unknown option '%s'", argv[optind - 1]);
-		json = true;
-	}
+	bool json;
+	int ret = parse_json_only("profile", argc, argv, &json);
+	if (ret)
+		return ret;
 	struct profile_dirs d;
 	profile_dirs_init(&d);
 	struct profile_opts o = { .dirs = d.dir, .ndirs = d.n };

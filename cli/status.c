@@ -32,24 +32,15 @@ static void render(const struct journal *j, const struct tune_result *r, bool js
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool json = false;
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return usage_error("status", "unknown option '%s'", argv[optind - 1]);
-		json = true;
-	}
+	bool json;
+	int ret = parse_json_only("status", argc, argv, &json);
+	if (ret)
+		return ret;
 	if (optind < argc)
 		return usage_error("status", "unexpected argument '%s'", argv[optind]);
 	struct journal j = { .dirfd = -1, .lockfd = -1, .fd = -1 };
 	copy_str(j.dir, sizeof(j.dir), journal_default_dir());
 	struct tune_result r = { 0 };
-	int ret = EXIT_OK;
 	int have = open_existing_journal("status", &j, false, &ret);
 	if (have) {
 		if (have > 0)

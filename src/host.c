@@ -575,7 +575,7 @@ bool host_is_dir(const struct host *h, const char *path)
 int host_write(const struct host *h, const char *path, const char *data)
 {
 	char canon[PATH_MAX];
-	int fd = open_confined(h, path, O_WRONLY, canon, sizeof(canon));
+	int fd = open_confined(h, path, O_WRONLY | O_TRUNC, canon, sizeof(canon));
 	if (fd < 0)
 		return fd;
 	size_t len = strlen(data);

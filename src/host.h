@@ -72,7 +72,9 @@ int host_link(const struct host *h, const char *path, char *out, size_t sz);
 bool host_exists(const struct host *h, const char *path);
 bool host_is_dir(const struct host *h, const char *path);
 
-/* Writes data to an existing file (no O_CREAT).  0 or -errno. */
+/* Writes data to an existing file (no O_CREAT), replacing its content (a
+ * tree's regular file is truncated; procfs, sysfs and cgroupfs ignore the
+ * truncation, as they do for `echo x > file`).  0 or -errno. */
 int host_write(const struct host *h, const char *path, const char *data);
 
 /* Creates (0755) or removes an empty directory: cgroups.  0 or -errno. */

@@ -198,17 +198,50 @@ static int apply_one(const struct host *h, struct journal *j, const struct plan_
 	return 0;
 }
 
+/* The changes a failure stopped short of, listed for the report. */
+static void mark_not_run(struct tune_result *r, const struct plan *pl)
+{
+	for (size_t i = r->n; i < pl->n; i++) {
+		const struct plan_change *c = &pl->c[i];
+		struct tune_item *it = add_item(r, c->knob, c->target, c->label, c->source);
+		if (!it)
+			return;
+		copy_str(it->new, sizeof(it->new), c->new);
+		it->state = TUNE_NOT_RUN;
+	}
+}
+
+/* The journal keeps this apply's records only while they describe a change
+ * that holds (or one that could not be undone); an apply record left
+ * without changes goes too. */
+static void settle_journal(struct journal *j, size_t first_entry, bool *keep,
+			   const long *entry_of, const struct tune_result *r, bool failed)
+{
+	char why[320];
+	for (size_t i = 0; !failed && i < r->n; i++)
+		if (r->it[i].state == TUNE_DONE)
+			keep[(size_t)entry_of[i] - first_entry] = true;
+	bool rewrite = failed || j->n == first_entry;
+	for (size_t i = first_entry; i < j->n; i++)
+		rewrite |= !keep[i - first_entry];
+	if (rewrite)
+		drop_apply_records(j, first_entry, keep, why, sizeof(why));
+}
+
 int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 	       const struct tune_apply_opts *o, struct tune_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->ok = true;
+	if (!pl->n)
+		return 0;
 	char why[320];
 	struct journal_apply a = apply_record(j, o, h);
 	if (journal_add_apply(j, &a, why, sizeof(why)))
 		return -EIO;
 	size_t first_entry = j->n;
-	long *entry_of = malloc((pl->n ? pl->n : 1) * sizeof(*entry_of));
-	bool *keep = calloc(pl->n ? pl->n : 1, sizeof(*keep));
+	long *entry_of = malloc(pl->n * sizeof(*entry_of));
+	bool *keep = calloc(pl->n, sizeof(*keep));
 	if (!entry_of || !keep) {
 		free(entry_of);
 		free(keep);
@@ -218,7 +251,7 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 		entry_of[i] = -1;
 	unsigned long writes = 0;
 	int result = 0;
-	for (size_t i = 0; i < pl->n; i++) {
+	for (size_t i = 0; i < pl->n && !result; i++) {
 		const struct plan_change *c = &pl->c[i];
 		struct tune_item *it = add_item(r, c->knob, c->target, c->label, c->source);
 		if (!it) {
@@ -233,7 +266,6 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 		if (rc < 0) {
 			it->state = TUNE_FAILED;
 			result = -1;
-			break;
 		}
 		r->done += rc == 0;
 		/* a journaled write is one recorded and attempted: made, or
@@ -242,29 +274,11 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 			_exit(86);
 	}
 	if (result) {
-		for (size_t i = r->n; i < pl->n; i++) {
-			const struct plan_change *c = &pl->c[i];
-			struct tune_item *it = add_item(r, c->knob, c->target, c->label, c->source);
-			if (!it)
-				break;
-			copy_str(it->new, sizeof(it->new), c->new);
-			it->state = TUNE_NOT_RUN;
-		}
+		mark_not_run(r, pl);
 		r->undo_failed = undo(h, j, r, keep, entry_of, first_entry);
 		r->done = 0;
 	}
-	/* The journal keeps this apply's records only while they describe a
-	 * change that holds (or one that could not be undone). */
-	if (!result) {
-		for (size_t i = 0; i < r->n; i++)
-			if (r->it[i].state == TUNE_DONE)
-				keep[(size_t)entry_of[i] - first_entry] = true;
-	}
-	bool any_dropped = false;
-	for (size_t i = first_entry; i < j->n; i++)
-		any_dropped |= !keep[i - first_entry];
-	if (any_dropped || result)
-		drop_apply_records(j, first_entry, keep, why, sizeof(why));
+	settle_journal(j, first_entry, keep, entry_of, r, result != 0);
 	free(entry_of);
 	free(keep);
 	r->ok = !result;
