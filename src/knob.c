@@ -1139,7 +1139,11 @@ int knob_write(const struct host *h, enum knob_kind k, const char *target, const
 		break;
 	}
 	knob_path(k, target, path, sizeof(path));
-	int rc = host_write(h, path, val);
+	/* With a newline, as `echo` writes it: the kernel's parsers accept
+	 * it, and a tree's file then reads back byte for byte as it was. */
+	char line[KNOB_VAL_MAX + 2];
+	snprintf(line, sizeof(line), "%s\n", val);
+	int rc = host_write(h, path, line);
 	if (!rc)
 		return 0;
 	if (k == KNOB_IRQ_AFFINITY)

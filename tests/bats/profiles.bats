@@ -327,6 +327,18 @@ check_plan_holds() {
 	[ "$status" -eq 0 ]
 }
 
+@test "apply warns when irqbalance runs and says what to do" {
+	need_root
+	cp /bin/sleep "$BATS_TEST_TMPDIR/irqbalance"
+	"$BATS_TEST_TMPDIR/irqbalance" 30 &
+	fake=$!
+	run apply agent-latency --cpus 1 --dry-run
+	kill $fake
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"irqbalance (pid $fake) is running and will move these IRQs back"* ]]
+	[[ "$output" == *"IRQBALANCE_BANNED_CPULIST=1"* ]]
+}
+
 @test "apply: usage errors are exit 2 naming the option" {
 	run "$AGENTUNE" apply profile
 	[ "$status" -eq 2 ]
