@@ -89,6 +89,7 @@ jo *report_apply_json(const struct apply_report *a)
 		put(res, "ok", json_object_new_boolean(a->r->ok));
 		put(res, "changed", json_object_new_int64((int64_t)a->r->done));
 		put(res, "undo_failed", json_object_new_int64((int64_t)a->r->undo_failed));
+		put(res, "why", a->r->why[0] ? jstr(a->r->why) : NULL);
 		put(o, "result", res);
 	}
 	return o;
@@ -146,7 +147,10 @@ void report_apply_text(FILE *out, const struct apply_report *a)
 	size_t skipped = 0;
 	for (size_t i = 0; i < a->r->n; i++)
 		skipped += a->r->it[i].state == TUNE_SKIPPED;
-	if (a->r->ok)
+	if (!a->r->ok && a->r->why[0])
+		fprintf(out, "\nApply FAILED before any change: %s. Nothing was changed.\n",
+			a->r->why);
+	else if (a->r->ok)
 		fprintf(out, "\nApplied: %zu setting%s changed%s; `agentune revert` restores them.\n",
 			a->r->done, a->r->done == 1 ? "" : "s",
 			skipped ? " (and the IRQs marked skipped refused by the kernel)" : "");

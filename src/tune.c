@@ -235,16 +235,22 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 	r->ok = true;
 	if (!pl->n)
 		return 0;
-	char why[320];
 	struct journal_apply a = apply_record(j, o, h);
-	if (journal_add_apply(j, &a, why, sizeof(why)))
+	if (journal_add_apply(j, &a, r->why, sizeof(r->why))) {
+		r->ok = false;
 		return -EIO;
+	}
 	size_t first_entry = j->n;
 	long *entry_of = malloc(pl->n * sizeof(*entry_of));
 	bool *keep = calloc(pl->n, sizeof(*keep));
 	if (!entry_of || !keep) {
 		free(entry_of);
 		free(keep);
+		char scratch[320];
+		r->ok = false;
+		copy_str(r->why, sizeof(r->why), "out of memory");
+		/* nothing was journaled yet but the apply record: it goes */
+		drop_apply_records(j, first_entry, NULL, scratch, sizeof(scratch));
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < pl->n; i++)

@@ -57,6 +57,7 @@ struct tune_result {
 	struct tune_item *it;
 	size_t n, cap;
 	bool ok;                      /* apply: all done; revert: nothing failed */
+	char why[320];                /* apply: why it could not start (journal) */
 	size_t done, undo_failed;     /* counts for the summary line */
 };
 
