@@ -986,12 +986,20 @@ static void cgroup_cycle(struct live *l, const char *mount, const char *ctrl, co
 			 -ENOENT);
 }
 
-static const struct cgroup_ctrl *live_ctrl(const struct cgroup_info *ci, const char *name)
+/* Where this machine mounts the v1 hierarchy of ctrl (or, with ctrl NULL,
+ * cgroup2); false when it has none. */
+static bool live_mount(struct live *l, const char *ctrl, char *mount, size_t sz)
 {
-	for (size_t i = 0; i < ci->n; i++)
-		if (!strcmp(ci->ctrl[i].name, name) && ci->ctrl[i].mount[0])
-			return &ci->ctrl[i];
-	return NULL;
+	struct cgroup_info ci;
+	assert_int_equal(cgroup_read(&l->h, &ci), 0);
+	mount[0] = '\0';
+	if (!ctrl)
+		copy_str(mount, sz, ci.v2_mount);
+	for (size_t i = 0; ctrl && i < ci.n; i++)
+		if (!strcmp(ci.ctrl[i].name, ctrl) && ci.ctrl[i].mount[0] && !ci.ctrl[i].on_v2)
+			copy_str(mount, sz, ci.ctrl[i].mount);
+	cgroup_info_free(&ci);
+	return mount[0] != '\0';
 }
 
 /* cgroup v1 cpu hierarchy (this machine: /sys/fs/cgroup/cpu): libcgroup. */
@@ -1000,17 +1008,11 @@ static void cgroup_v1_live(void **state)
 	struct live *l = *state;
 	SKIP_UNLESS_ROOT();
 	live_open(l);
-	struct cgroup_info ci;
-	assert_int_equal(cgroup_read(&l->h, &ci), 0);
-	const struct cgroup_ctrl *cpu = live_ctrl(&ci, "cpu");
 	char mount[256];
-	if (!cpu || cpu->on_v2) {
-		cgroup_info_free(&ci);
+	if (!live_mount(l, "cpu", mount, sizeof(mount))) {
 		fprintf(stderr, "SKIP: no cgroup v1 cpu hierarchy\n");
 		skip();
 	}
-	copy_str(mount, sizeof(mount), cpu->mount);
-	cgroup_info_free(&ci);
 	cgroup_cycle(l, mount, "cpu", "cpu.shares", "2048");
 }
 
@@ -1021,17 +1023,11 @@ static void cpuset_v1_live(void **state)
 	struct live *l = *state;
 	SKIP_UNLESS_ROOT();
 	live_open(l);
-	struct cgroup_info ci;
-	assert_int_equal(cgroup_read(&l->h, &ci), 0);
-	const struct cgroup_ctrl *cs = live_ctrl(&ci, "cpuset");
 	char mount[128];
-	if (!cs || cs->on_v2) {
-		cgroup_info_free(&ci);
+	if (!live_mount(l, "cpuset", mount, sizeof(mount))) {
 		fprintf(stderr, "SKIP: no cgroup v1 cpuset hierarchy\n");
 		skip();
 	}
-	copy_str(mount, sizeof(mount), cs->mount);
-	cgroup_info_free(&ci);
 	char rel[64], target[KNOB_TARGET_MAX], why[256], t[300];
 	snprintf(rel, sizeof(rel), "/agentune-test-%d", (int)getpid());
 	snprintf(l->dir, sizeof(l->dir), "%s%s", mount, rel);
@@ -1067,12 +1063,8 @@ static void cgroup_v2_live(void **state)
 	struct live *l = *state;
 	SKIP_UNLESS_ROOT();
 	live_open(l);
-	struct cgroup_info ci;
-	assert_int_equal(cgroup_read(&l->h, &ci), 0);
 	char mount[256];
-	copy_str(mount, sizeof(mount), ci.v2_mount);
-	cgroup_info_free(&ci);
-	if (!mount[0]) {
+	if (!live_mount(l, NULL, mount, sizeof(mount))) {
 		fprintf(stderr, "SKIP: no cgroup2 mount\n");
 		skip();
 	}
@@ -1087,12 +1079,8 @@ static void cgroup_v2_libcgroup_live(void **state)
 	struct live *l = *state;
 	SKIP_UNLESS_ROOT();
 	live_open(l);
-	struct cgroup_info ci;
-	assert_int_equal(cgroup_read(&l->h, &ci), 0);
 	char mount[256];
-	copy_str(mount, sizeof(mount), ci.v2_mount);
-	cgroup_info_free(&ci);
-	if (!mount[0]) {
+	if (!live_mount(l, NULL, mount, sizeof(mount))) {
 		fprintf(stderr, "SKIP: no cgroup2 mount\n");
 		skip();
 	}
