@@ -97,7 +97,7 @@ static void rule_deep_idle(const struct model *m, const struct cpumask *online,
 	if (worst) {
 		char *cpus = cpulist_str(&hit);
 		struct finding *x = add(f, SEV_WARN, "deep-idle-unconstrained",
-					"[pmqos] resume_latency_us (mode = static or window)");
+					"[pmqos] mode = static, resume_latency_us (agent-latency)");
 		if (x && cpus) {
 			char qos[64] = "no PM QoS constraint";
 			if (worst_tol >= 0)
@@ -283,7 +283,7 @@ static void rule_net_irqs(const struct model *m, unsigned online, struct finding
 	if (!s.lines || !concentrated(&s, online))
 		return;
 	struct finding *x = add(f, SEV_WARN, "net-irqs-concentrated",
-				"[irq] net = housekeeping | numa-local (spread the queues' IRQs)");
+				"[irq] move = class:net -> housekeeping | numa-local (spread the queues' IRQs)");
 	if (!x)
 		return;
 	SAY(x->title, "Network IRQs concentrated on CPU %u", s.top_cpu);
@@ -318,7 +318,7 @@ static void rule_net_softirqs(const struct model *m, unsigned online, struct fin
 	if (!s.lines || !concentrated(&s, online))
 		return;
 	struct finding *x = add(f, SEV_WARN, "net-softirq-concentrated",
-				"[irq] net = housekeeping (and RPS) to spread NET_RX work");
+				"[irq] move = class:net -> housekeeping (and RPS) to spread NET_RX work");
 	if (!x)
 		return;
 	SAY(x->title, "NET_RX/NET_TX softirq work concentrated on CPU %u", s.top_cpu);
@@ -379,7 +379,7 @@ static void rule_effective_affinity(const struct model *m, struct findings *f)
 	if (!n)
 		return;
 	struct finding *x = add(f, SEV_WARN, "irq-affinity-not-effective",
-				"[irq] (choose CPUs the IRQ can really use; managed IRQs ignore writes)");
+				"[irq] (choose CPUs the IRQ can really use; kernel-managed IRQs refuse writes)");
 	if (!x)
 		return;
 	SAY(x->title, "%u IRQ%s run%s outside the CPUs requested for them", n, n == 1 ? "" : "s",

@@ -10,9 +10,9 @@ static const struct {
 	const char *knob;
 } cause_info[CAUSE_MAX] = {
 	[CAUSE_QUEUE] = { "queueing", "[cgroup] cpu_weight, or [agent] cpus + [irq]/[cgroup] cpuset to keep other work off the agent CPUs (agent-isolated)" },
-	[CAUSE_IDLE_EXIT] = { "idle-exit", "[pmqos] resume_latency_us (mode = static or window)" },
-	[CAUSE_IRQ] = { "irq-interference", "[irq] move device IRQs to housekeeping CPUs; nohz_full for the timer tick" },
-	[CAUSE_SOFTIRQ] = { "softirq-interference", "[irq] net = housekeeping, [napi] budgets / threaded NAPI" },
+	[CAUSE_IDLE_EXIT] = { "idle-exit", "[pmqos] mode = static, resume_latency_us (agent-latency)" },
+	[CAUSE_IRQ] = { "irq-interference", "[irq] move = all -> housekeeping (agent-latency); nohz_full for the timer tick" },
+	[CAUSE_SOFTIRQ] = { "softirq-interference", "[irq] move = class:net -> housekeeping, [napi] netdev_budget (agent-network) / threaded NAPI" },
 	[CAUSE_PREEMPT] = { "preemption", "[cgroup] cpu_weight or cpuset for the agent" },
 	[CAUSE_UNATTRIBUTED] = { "unattributed", "see the stages unavailable in the header" },
 };
