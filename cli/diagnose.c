@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "model.h"
 #include "probe.h"
+#include "procfs_text.h"
 #include "report.h"
 #include "verdict.h"
 
@@ -141,20 +142,13 @@ static double run(struct probe *p, unsigned long duration, bool *exited)
 /* The process's name and CPU affinity, for the report's header. */
 static void read_target(const struct host *h, struct diag_report *d)
 {
-	char path[64], *status;
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/comm", d->pid);
 	if (host_read_line(h, path, d->comm, sizeof(d->comm)))
 		d->comm[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/status", d->pid);
-	if (!(status = host_read(h, path, NULL)))
-		return;
-	const char *line = strstr(status, "Cpus_allowed_list:");
-	if (line) {
-		line += strlen("Cpus_allowed_list:");
-		line += strspn(line, " \t");
-		copy_strn(d->cpus_allowed, sizeof(d->cpus_allowed), line, strcspn(line, "\n"));
-	}
-	free(status);
+	if (pt_status_field(h, d->pid, "Cpus_allowed_list", d->cpus_allowed,
+			    sizeof(d->cpus_allowed)))
+		d->cpus_allowed[0] = '\0';
 }
 
 static int report(const struct diag_opts *o, struct diag_report *d)

@@ -117,6 +117,24 @@ bool cpumask_equal(const struct cpumask *a, const struct cpumask *b)
 	return true;
 }
 
+int cpumask_or(struct cpumask *dst, const struct cpumask *src)
+{
+	int rc = grow(dst, src->nwords);
+	for (unsigned i = 0; !rc && i < src->nwords; i++)
+		dst->w[i] |= src->w[i];
+	return rc;
+}
+
+int cpumask_and(struct cpumask *dst, const struct cpumask *a, const struct cpumask *b,
+		bool not_b)
+{
+	cpumask_clear(dst);
+	int rc = grow(dst, a->nwords);
+	for (unsigned i = 0; !rc && i < a->nwords; i++)
+		dst->w[i] = a->w[i] & (not_b ? ~word_at(b, i) : word_at(b, i));
+	return rc;
+}
+
 bool cpumask_subset(const struct cpumask *sub, const struct cpumask *super)
 {
 	for (unsigned i = 0; i < max_words(sub, super); i++)

@@ -27,6 +27,11 @@ bool cpumask_empty(const struct cpumask *m);
 int cpumask_next(const struct cpumask *m, int prev);
 int cpumask_copy(struct cpumask *dst, const struct cpumask *src);
 bool cpumask_equal(const struct cpumask *a, const struct cpumask *b);
+/* dst |= src.  0 or -ENOMEM. */
+int cpumask_or(struct cpumask *dst, const struct cpumask *src);
+/* dst = a & b, or a & ~b with not_b (dst may not be a or b).  0 or -ENOMEM. */
+int cpumask_and(struct cpumask *dst, const struct cpumask *a, const struct cpumask *b,
+		bool not_b);
 bool cpumask_subset(const struct cpumask *sub, const struct cpumask *super);
 bool cpumask_intersects(const struct cpumask *a, const struct cpumask *b);
 

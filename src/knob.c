@@ -478,21 +478,10 @@ static void trim(const char *s, char *out, size_t sz)
 	copy_strn(out, sz, s, n);
 }
 
-/* A decimal integer, sign allowed, leading zeros too (comparison only). */
-static bool int_parse(const char *s, long long *out)
-{
-	const char *d = s + (*s == '-');
-	if (!*d || d[strspn(d, "0123456789")])
-		return false;
-	errno = 0;
-	*out = strtoll(s, NULL, 10);
-	return errno == 0;
-}
-
 static bool same_number(const char *a, const char *b)
 {
-	long long x, y;
-	if (int_parse(a, &x) && int_parse(b, &y))
+	int64_t x, y;
+	if (parse_s64(a, &x) && parse_s64(b, &y))
 		return x == y;
 	return !strcmp(a, b);
 }
@@ -525,10 +514,10 @@ static bool same_two_fields(const char *a, const char *b, bool *parsed)
  * (uclamp: "max" is 100), two fields (cpu.max), CPU lists (cpuset.*). */
 static bool same_attr(const char *a, const char *b)
 {
-	long long x, y;
+	int64_t x, y;
 	uint64_t p, q;
 	bool parsed;
-	if (int_parse(a, &x) && int_parse(b, &y))
+	if (parse_s64(a, &x) && parse_s64(b, &y))
 		return x == y;
 	if (percent_parse(a, &p) && percent_parse(b, &q))
 		return p == q;
@@ -895,27 +884,36 @@ static int move_out(const struct host *h, const char *dir, const char *parent, c
 	return h->live ? fail(why, sz, -EBUSY, "%s: processes keep appearing in it", dir) : 0;
 }
 
-static int dir_create(const struct host *h, const struct hier *hi, const char *t,
-		      const char *parent, char *why, size_t sz)
+/* Creates (make) or removes the directory through libcgroup when it can
+ * name the hierarchy without side effects (see the top of this file).
+ * 1 when it cannot, so the caller uses the kernel's cgroupfs directly. */
+static int lcg_dir(const struct host *h, const struct hier *hi, const char *t,
+		   const char *parent, bool make, char *why, size_t sz)
 {
 	char ctrl[MAX_CTRLS][32];
 	size_t n = lcg_ctrls(h, hi, parent, "cgroup.subtree_control", ctrl, MAX_CTRLS);
-	if (n) {
-		struct cgroup *cg = lcg_new(hi->rel, ctrl, n);
-		if (!cg)
-			return fail(why, sz, -ENOMEM, "%s", "out of memory");
-		int ret = cgroup_create_cgroup(cg, 0);
-		cgroup_free(&cg);
-		if (ret)
-			return lcg_fail(ret, why, sz, t);
-		if (!host_is_dir(h, t))
-			return fail(why, sz, -EIO, "%s: libcgroup reported success but made nothing",
-				    t);
-		return 0;
-	}
-	/* Not live, or a hierarchy libcgroup cannot name without side effects
-	 * (see the top of this file): the kernel's cgroupfs mkdir. */
-	int rc = host_mkdir(h, t);
+	if (!n)
+		return 1;
+	struct cgroup *cg = lcg_new(hi->rel, ctrl, n);
+	if (!cg)
+		return fail(why, sz, -ENOMEM, "%s", "out of memory");
+	int ret = make ? cgroup_create_cgroup(cg, 0) : cgroup_delete_cgroup(cg, 0);
+	cgroup_free(&cg);
+	if (ret)
+		return lcg_fail(ret, why, sz, t);
+	if (host_is_dir(h, t) != make)
+		return fail(why, sz, -EIO, "%s: libcgroup reported success but %s", t,
+			    make ? "made nothing" : "it is still there");
+	return 0;
+}
+
+static int dir_create(const struct host *h, const struct hier *hi, const char *t,
+		      const char *parent, char *why, size_t sz)
+{
+	int rc = lcg_dir(h, hi, t, parent, true, why, sz);
+	if (rc <= 0)
+		return rc;
+	rc = host_mkdir(h, t);
 	return rc ? fail(why, sz, rc, "creating cgroup %s: %s", t, strerror(-rc)) : 0;
 }
 
@@ -923,23 +921,10 @@ static int dir_remove(const struct host *h, const struct hier *hi, const char *t
 		      const char *parent, char *why, size_t sz)
 {
 	int rc = move_out(h, t, parent, why, sz);
-	if (rc)
+	if (!rc)
+		rc = lcg_dir(h, hi, t, parent, false, why, sz);
+	if (rc <= 0)
 		return rc;
-	char ctrl[MAX_CTRLS][32];
-	size_t n = lcg_ctrls(h, hi, parent, "cgroup.subtree_control", ctrl, MAX_CTRLS);
-	if (n) {
-		struct cgroup *cg = lcg_new(hi->rel, ctrl, n);
-		if (!cg)
-			return fail(why, sz, -ENOMEM, "%s", "out of memory");
-		int ret = cgroup_delete_cgroup(cg, 0);
-		cgroup_free(&cg);
-		if (ret)
-			return lcg_fail(ret, why, sz, t);
-		if (host_is_dir(h, t))
-			return fail(why, sz, -EIO,
-				    "%s: libcgroup reported success but it is still there", t);
-		return 0;
-	}
 	rc = host_rmdir(h, t);
 	if (rc == -EBUSY || rc == -ENOTEMPTY)
 		return fail(why, sz, rc, "removing cgroup %s: it still holds processes or child "

@@ -25,6 +25,8 @@
  */
 #include "plan.h"
 
+#include "procfs_text.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -150,25 +152,6 @@ static int mask_str(const struct cpumask *m, char *buf, size_t sz)
 	return n < 0 || (size_t)n >= sz ? -ENOMEM : 0;
 }
 
-static int mask_or(struct cpumask *dst, const struct cpumask *src)
-{
-	for (int cpu = cpumask_next(src, -1); cpu >= 0; cpu = cpumask_next(src, cpu))
-		if (cpumask_set(dst, (unsigned)cpu))
-			return -ENOMEM;
-	return 0;
-}
-
-/* dst = a & b (and_not false) or a & ~b (and_not true). */
-static int mask_and(struct cpumask *dst, const struct cpumask *a, const struct cpumask *b,
-		    bool and_not)
-{
-	cpumask_clear(dst);
-	for (int cpu = cpumask_next(a, -1); cpu >= 0; cpu = cpumask_next(a, cpu))
-		if (cpumask_test(b, (unsigned)cpu) != and_not && cpumask_set(dst, (unsigned)cpu))
-			return -ENOMEM;
-	return 0;
-}
-
 static bool node_cpus(const struct model *m, int id, const struct cpumask **out)
 {
 	for (size_t i = 0; id >= 0 && i < m->topo.nnodes; i++)
@@ -183,25 +166,17 @@ static bool node_cpus(const struct model *m, int id, const struct cpumask **out)
 
 static int pid_cpus(struct ctx *c, const struct profile_src *s, struct cpumask *out)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/status", c->o->pid);
-	char *text = host_read(c->h, path, NULL);
-	if (!text)
+	char list[4096];
+	int rc = pt_status_field(c->h, c->o->pid, "Cpus_allowed_list", list, sizeof(list));
+	if (rc == -ENOENT || rc == -ESRCH)
 		return fail(c, -ESRCH, NULL, "process %d does not exist", c->o->pid);
-	int rc = -ENOENT;
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "Cpus_allowed_list:", 18))
-			continue;
-		rc = cpulist_parse(line + 18, out);
-		break;
-	}
-	free(text);
+	if (!rc)
+		rc = cpulist_parse(list, out);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc || cpumask_empty(out))
-		return fail(c, -EINVAL, s, "cannot read the CPUs process %d may run on (%s)",
-			    c->o->pid, path);
+		return fail(c, -EINVAL, s, "cannot read the CPUs process %d may run on "
+			    "(/proc/%d/status)", c->o->pid, c->o->pid);
 	return 0;
 }
 
@@ -211,7 +186,7 @@ static int check_online(struct ctx *c, const struct cpumask *cpus, const char *w
 	struct cpumask off;
 	char list[256], on[256];
 	cpumask_init(&off);
-	int rc = mask_and(&off, cpus, &c->online, true);
+	int rc = cpumask_and(&off, cpus, &c->online, true);
 	if (!rc && !cpumask_empty(&off)) {
 		mask_str(&off, list, sizeof(list));
 		mask_str(&c->online, on, sizeof(on));
@@ -272,7 +247,7 @@ static int agent_cpus(struct ctx *c)
 			return rc;
 		struct cpumask both;
 		cpumask_init(&both);
-		rc = mask_and(&both, &pl->housekeeping, &pl->agent_cpus, false);
+		rc = cpumask_and(&both, &pl->housekeeping, &pl->agent_cpus, false);
 		if (!rc && !cpumask_empty(&both)) {
 			mask_str(&both, list, sizeof(list));
 			rc = fail(c, -EINVAL, &hk->src,
@@ -283,7 +258,7 @@ static int agent_cpus(struct ctx *c)
 			rc = fail(c, -EINVAL, &hk->src, "the housekeeping CPU list is empty");
 		return rc;
 	}
-	rc = mask_and(&pl->housekeeping, &c->online, &pl->agent_cpus, true);
+	rc = cpumask_and(&pl->housekeeping, &c->online, &pl->agent_cpus, true);
 	if (!rc && cpumask_empty(&pl->housekeeping)) {
 		mask_str(&pl->agent_cpus, list, sizeof(list));
 		rc = fail(c, -EINVAL, s,
@@ -435,9 +410,9 @@ static int irq_dest(struct ctx *c, const struct irq_rule *r, const struct irq_li
 			rc = cpumask_copy(out, &pl->housekeeping);
 			break;
 		}
-		rc = mask_and(&tmp, node, &c->online, false);
+		rc = cpumask_and(&tmp, node, &c->online, false);
 		if (!rc)
-			rc = mask_and(out, &tmp, &pl->agent_cpus, true);
+			rc = cpumask_and(out, &tmp, &pl->agent_cpus, true);
 		if (!rc && cpumask_empty(out))
 			rc = cpumask_copy(out, &tmp);
 		if (!rc && cpumask_empty(out))
@@ -447,9 +422,9 @@ static int irq_dest(struct ctx *c, const struct irq_rule *r, const struct irq_li
 	case IRQDEST_AGENT_NODE:
 		for (size_t i = 0; !rc && i < c->m->topo.nnodes; i++)
 			if (cpumask_intersects(&c->m->topo.node[i].cpus, &pl->agent_cpus))
-				rc = mask_or(&tmp, &c->m->topo.node[i].cpus);
+				rc = cpumask_or(&tmp, &c->m->topo.node[i].cpus);
 		if (!rc)
-			rc = mask_and(out, &tmp, &pl->housekeeping, false);
+			rc = cpumask_and(out, &tmp, &pl->housekeeping, false);
 		if (!rc && cpumask_empty(out))
 			rc = cpumask_copy(out, &pl->housekeeping);
 		break;

@@ -6,6 +6,7 @@
  * measure (callgrind instruction counts) before changing its shape. */
 #include "procfs_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cpumask.h"
@@ -151,4 +152,29 @@ int pt_read(const struct host *h, const char *path, char **buf, size_t *len,
 	int e = errno ? errno : EIO;
 	perr_set(err, path, 0, "%s", strerror(e));
 	return -e;
+}
+
+int pt_status_field(const struct host *h, int pid, const char *key, char *buf, size_t sz)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	char *text = host_read(h, path, NULL);
+	if (!text)
+		return -errno;
+	size_t klen = strlen(key);
+	int rc = -ENODATA;
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		const char *v = line + klen + 1;
+		v += strspn(v, " \t");
+		size_t n = strcspn(v, "\n");
+		while (n && pt_is_space(v[n - 1]))
+			n--;
+		copy_strn(buf, sz, v, n);
+		rc = 0;
+		break;
+	}
+	free(text);
+	return rc;
 }

@@ -91,7 +91,35 @@ static void set_operations(void **state)
 	cpumask_free(&b);
 }
 
+/* Union, intersection and difference across masks of different widths. */
+static void or_and_andnot(void **state)
+{
+	struct cpumask a, b, d;
+	cpumask_init(&a);
+	cpumask_init(&b);
+	cpumask_init(&d);
+	assert_int_equal(cpulist_parse("0-3,70", &a), 0);
+	assert_int_equal(cpulist_parse("2-5,130", &b), 0);
+	char buf[64];
+	assert_int_equal(cpumask_and(&d, &a, &b, false), 0);
+	cpulist_format(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "2-3");
+	assert_int_equal(cpumask_and(&d, &a, &b, true), 0);
+	cpulist_format(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "0-1,70");
+	assert_int_equal(cpumask_and(&d, &b, &a, true), 0);
+	cpulist_format(&d, buf, sizeof(buf));
+	assert_string_equal(buf, "4-5,130");
+	assert_int_equal(cpumask_or(&a, &b), 0);
+	cpulist_format(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "0-5,70,130");
+	cpumask_free(&a);
+	cpumask_free(&b);
+	cpumask_free(&d);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(or_and_andnot),
 	cmocka_unit_test(list_roundtrip),   cmocka_unit_test(list_empty_forms),
 	cmocka_unit_test(list_garbage),     cmocka_unit_test(related_cpus_spaces),
 	cmocka_unit_test(hex_multiword),    cmocka_unit_test(set_operations),
