@@ -18,7 +18,7 @@ DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
 	rt-tests sockperf linux-perf bpftrace stress-ng
 
-PKG_LIBS := libpci libnl-genl-3.0 json-c inih libcgroup
+PKG_LIBS := libpci libnl-genl-3.0 json-c inih libcgroup ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 

@@ -32,6 +32,8 @@ int cmd_snapshot(int argc, char **argv);
 void usage_snapshot(FILE *out);
 int cmd_diagnose(int argc, char **argv);
 void usage_diagnose(FILE *out);
+int cmd_top(int argc, char **argv);
+void usage_top(FILE *out);
 
 int cmd_apply(int argc, char **argv);
 void usage_apply(FILE *out);

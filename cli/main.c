@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "inspect", "report IRQ, network, power and cgroup state, with findings", cmd_inspect, usage_inspect },
 	{ "snapshot", "copy every file inspect reads into a directory", cmd_snapshot, usage_snapshot },
 	{ "diagnose", "attribute each wakeup of a process to the kernel stage that delayed it", cmd_diagnose, usage_diagnose },
+	{ "top", "live view: CPUs, IRQs, softirqs, idle states and each agent's steps", cmd_top, usage_top },
 	{ "apply", "apply a tuning profile (plan, journal, verify; all or nothing)", cmd_apply, usage_apply },
 	{ "revert", "restore what apply changed, from the journal", cmd_revert, usage_revert },
 	{ "status", "what is applied, and whether each setting still holds", cmd_status, usage_status },

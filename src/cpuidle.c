@@ -38,6 +38,13 @@ bool pmqos_parse(const char *s, int64_t *out)
 	return true;
 }
 
+/* The counters of a state: what cpuidle_refresh reads again. */
+static void read_counters(const struct host *h, const char *dir, struct idle_state *st)
+{
+	st->usage = host_attr_u64(h, dir, "usage");
+	st->time_us = host_attr_u64(h, dir, "time");
+}
+
 static void read_state(const struct host *h, const char *dir, unsigned index,
 		       struct idle_state *st)
 {
@@ -57,8 +64,7 @@ static void read_state(const struct host *h, const char *dir, unsigned index,
 	if (pathf(p, sizeof(p), "%s/disable", dir) && !host_read_s64(h, p, &v))
 		st->disabled = v != 0;
 	host_attr_str(h, dir, "default_status", st->default_status, sizeof(st->default_status));
-	st->usage = host_attr_u64(h, dir, "usage");
-	st->time_us = host_attr_u64(h, dir, "time");
+	read_counters(h, dir, st);
 	st->above = host_attr_u64(h, dir, "above");
 	st->below = host_attr_u64(h, dir, "below");
 	st->rejected = host_attr_u64(h, dir, "rejected");
@@ -227,4 +233,27 @@ const struct cpuidle_cpu *cpuidle_cpu(const struct cpuidle *c, unsigned cpu)
 {
 	const struct cpuidle_cpu key = { .cpu = cpu };
 	return c->n ? bsearch(&key, c->cpu, c->n, sizeof(*c->cpu), cmp_cpu) : NULL;
+}
+
+/* Only what moves: the counters of the states cpuidle_read found, the PM
+ * QoS values.  A state or CPU that has gone reads as NA; none is added. */
+int cpuidle_refresh(const struct host *h, struct cpuidle *c)
+{
+	char dir[256];
+
+	c->cpu_dma_latency_why[0] = '\0';
+	read_dma_latency(h, c);
+	for (size_t i = 0; i < c->n; i++) {
+		struct cpuidle_cpu *cc = &c->cpu[i];
+		read_resume_latency(h, cc);
+		for (size_t j = 0; j < cc->nstates; j++) {
+			struct idle_state *st = &cc->state[j];
+			if (pathf(dir, sizeof(dir), CPU_DIR "/cpu%u/cpuidle/state%u", cc->cpu,
+				  st->index))
+				read_counters(h, dir, st);
+			else
+				st->usage = st->time_us = NA_U64;
+		}
+	}
+	return 0;
 }

@@ -46,6 +46,11 @@ struct cpuidle {
 /* Reads cpuidle and PM QoS for every CPU in cpus (normally the present ones). */
 int cpuidle_read(const struct host *h, const struct cpumask *cpus, struct cpuidle *out);
 void cpuidle_free(struct cpuidle *c);
+/* Re-reads, for the CPUs and states already in c (from cpuidle_read), only
+ * what changes from second to second: each state's usage and time, each
+ * CPU's resume latency, the global cpu_dma_latency.  Missing files give NA
+ * values.  0 (it allocates nothing). */
+int cpuidle_refresh(const struct host *h, struct cpuidle *c);
 const struct cpuidle_cpu *cpuidle_cpu(const struct cpuidle *c, unsigned cpu);
 /* Parses a pm_qos_resume_latency_us value: "n/a" -> PMQOS_NA, "0", "20". */
 bool pmqos_parse(const char *s, int64_t *out);

@@ -369,3 +369,25 @@ void model_free(struct model *m)
 	cgroup_info_free(&m->cgroup);
 	memset(m, 0, sizeof(*m));
 }
+
+void irq_device_describe(const struct irq_device *d, char *buf, size_t sz)
+{
+	buf[0] = '\0';
+	if (!d)
+		return;
+	size_t len = 0;
+	if (d->bdf[0])
+		len += (size_t)snprintf(buf + len, sz - len, "%s", d->bdf);
+	if (d->pci && (d->pci->vendor_name[0] || d->pci->device_name[0]) && len < sz)
+		len += (size_t)snprintf(buf + len, sz - len, " %s %s", d->pci->vendor_name,
+					d->pci->device_name);
+	if (d->vector >= 0 && len < sz)
+		len += (size_t)snprintf(buf + len, sz - len, " %s vector %d",
+					d->mode[0] ? d->mode : "msi", d->vector);
+	if (d->ifname[0] && len < sz)
+		len += (size_t)snprintf(buf + len, sz - len, " if %s", d->ifname);
+	if (d->napi && len < sz)
+		len += (size_t)snprintf(buf + len, sz - len, " napi %u", d->napi->id);
+	if (d->kind[0] && len < sz)
+		snprintf(buf + len, sz - len, " [%s]", d->kind);
+}

@@ -72,6 +72,10 @@ int model_read(const struct host *h, struct model *m);
 int model_sample(const struct host *h, struct model *m, unsigned ms);
 void model_free(struct model *m);
 
+/* "0000:00:03.0 Red Hat, Inc. Virtio network device msix vector 1 if eth0
+ * napi 257 [net]" (the parts known), "" when d is NULL. */
+void irq_device_describe(const struct irq_device *d, char *buf, size_t sz);
+
 /* CPUs the report iterates over: online if known, else present, else those
  * with a directory. */
 void model_cpus(const struct model *m, struct cpumask *out);

@@ -274,7 +274,7 @@ static void detect_cpufreq(struct probe *p)
 /* Which tracepoints this attempt loads, and why the others are left out. */
 static void choose_tracepoints(struct probe *p, const struct btf *vmlinux)
 {
-	unsigned off = p->opts.disable_stages;
+	unsigned off = p->opts.disable_stages, foff = p->opts.disable_features;
 
 	for (int i = 0; i < TP_MAX; i++) {
 		struct tp_state *t = &p->tp[i];
@@ -288,10 +288,11 @@ static void choose_tracepoints(struct probe *p, const struct btf *vmlinux)
 			t->want = false;
 			snprintf(t->why, sizeof(t->why), "tracepoint %s:%s not in this kernel",
 				 d->cat, d->name);
-		} else if (!d->core && d->stages && (d->stages & ~off) == 0 && !d->feats) {
-			/* Serves only stages the user turned off. */
+		} else if (!d->core && (d->stages || d->feats) && (d->stages & ~off) == 0 &&
+			   (d->feats & ~foff) == 0) {
+			/* Serves only stages and features the caller turned off. */
 			t->want = false;
-			snprintf(t->why, sizeof(t->why), "not loaded: its stage is disabled");
+			snprintf(t->why, sizeof(t->why), "not loaded: what it measures is disabled");
 		} else if (i == TP_CPU_FREQ && !p->cpufreq) {
 			t->want = false;
 			copy_str(t->why, sizeof(t->why), p->cpufreq_why);
@@ -303,7 +304,12 @@ static void choose_tracepoints(struct probe *p, const struct btf *vmlinux)
 	 * entry.  Elsewhere sys_enter records it, and a user page fault ends
 	 * "in a syscall" as well as sys_exit does, so sys_exit (one more
 	 * program per syscall) runs only without page_fault_user. */
-	if (p->syscall_regs) {
+	if (foff & S(FEAT_SYSCALL)) {
+		for (int i = TP_SYS_ENTER; i <= TP_SYS_EXIT; i++) {
+			p->tp[i].want = false;
+			copy_str(p->tp[i].why, sizeof(p->tp[i].why), "not loaded: its feature is disabled");
+		}
+	} else if (p->syscall_regs) {
 		for (int i = TP_SYS_ENTER; i <= TP_SYS_EXIT; i++) {
 			p->tp[i].want = false;
 			copy_str(p->tp[i].why, sizeof(p->tp[i].why),
@@ -982,6 +988,7 @@ static void result_clear(struct probe_result *r)
 	free(r->slow);
 	free(r->tps);
 	free(r->progs);
+	free(r->cpu_steps);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -993,8 +1000,10 @@ void probe_result_free(struct probe_result *r)
 	free(r);
 }
 
-/* Sums a per-CPU array element of n u64 into out. */
-static int read_percpu(int fd, uint32_t key, uint64_t *out, size_t n, unsigned ncpus)
+/* Sums a per-CPU array element of n u64 into out; with col_out, also keeps
+ * value number col of each CPU's slice there (ncpus of them). */
+static int read_percpu_col(int fd, uint32_t key, uint64_t *out, size_t n, unsigned ncpus,
+			   size_t col, uint64_t *col_out)
 {
 	size_t stride = n * sizeof(uint64_t);   /* already a multiple of 8 */
 	uint64_t *buf = calloc(ncpus, stride);
@@ -1007,11 +1016,19 @@ static int read_percpu(int fd, uint32_t key, uint64_t *out, size_t n, unsigned n
 		free(buf);
 		return e;
 	}
-	for (unsigned c = 0; c < ncpus; c++)
+	for (unsigned c = 0; c < ncpus; c++) {
 		for (size_t i = 0; i < n; i++)
 			out[i] += buf[c * n + i];
+		if (col_out)
+			col_out[c] = buf[c * n + col];
+	}
 	free(buf);
 	return 0;
+}
+
+static int read_percpu(int fd, uint32_t key, uint64_t *out, size_t n, unsigned ncpus)
+{
+	return read_percpu_col(fd, key, out, n, ncpus, 0, NULL);
 }
 
 static int cmp_thread(const void *a, const void *b)
@@ -1174,7 +1191,11 @@ int probe_read(struct probe *p, struct probe_result *r)
 			return e;
 	}
 	memset(cnt, 0, sizeof(cnt));
-	e = read_percpu(bpf_map__fd(p->skel->maps.counters), 0, cnt, CNT_MAX, p->ncpus);
+	r->cpu_steps = calloc(p->ncpus ? p->ncpus : 1, sizeof(*r->cpu_steps));
+	if (!r->cpu_steps)
+		return -ENOMEM;
+	e = read_percpu_col(bpf_map__fd(p->skel->maps.counters), 0, cnt, CNT_MAX, p->ncpus,
+			    CNT_STEPS, r->cpu_steps);
 	if (e)
 		return e;
 	r->steps = cnt[CNT_STEPS];

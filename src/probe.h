@@ -37,6 +37,10 @@ struct probe_opts {
 	bool children;             /* also follow child processes forked during the run */
 	bool force_raw_tp;         /* use raw_tp programs even where tp_btf works */
 	unsigned disable_stages;   /* 1 << enum diag_stage: forced unavailable (tests) */
+	unsigned disable_features; /* 1 << enum probe_feature: not measured, and a
+				    * tracepoint that serves only those (and
+				    * disabled stages) is not loaded: top uses
+				    * it to pay for no more than it shows */
 	unsigned slowest;          /* slow steps kept; 0 = PROBE_DEFAULT_SLOWEST */
 	uint64_t slow_floor_ns;    /* steps shorter than this are never kept */
 	bool no_stats;             /* leave the kernel's BPF run-time statistics off:
@@ -96,6 +100,8 @@ struct probe_result {
 	 * in diagnose.h.  Buckets: hist_bucket(). */
 	uint64_t hist[STAGE_MAX][HIST_BUCKETS];
 	uint64_t steps;
+	uint64_t *cpu_steps;       /* [ncpus]: steps counted on each CPU (the one
+				    * the step ran on) */
 	uint64_t wake_kinds[WAKE_KINDS];
 	uint64_t lost;             /* slow steps dropped: ring buffer full */
 	uint64_t sent;             /* slow steps the kernel sent */

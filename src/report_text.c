@@ -255,35 +255,13 @@ static void top_cpus(char *buf, size_t sz, const uint64_t *v, const unsigned *cp
 		snprintf(buf, sz, "-");
 }
 
-static void fmt_device(char *buf, size_t sz, const struct irq_device *d)
-{
-	buf[0] = '\0';
-	if (!d)
-		return;
-	size_t len = 0;
-	if (d->bdf[0])
-		len += (size_t)snprintf(buf + len, sz - len, "%s", d->bdf);
-	if (d->pci && (d->pci->vendor_name[0] || d->pci->device_name[0]) && len < sz)
-		len += (size_t)snprintf(buf + len, sz - len, " %s %s", d->pci->vendor_name,
-					d->pci->device_name);
-	if (d->vector >= 0 && len < sz)
-		len += (size_t)snprintf(buf + len, sz - len, " %s vector %d",
-					d->mode[0] ? d->mode : "msi", d->vector);
-	if (d->ifname[0] && len < sz)
-		len += (size_t)snprintf(buf + len, sz - len, " if %s", d->ifname);
-	if (d->napi && len < sz)
-		len += (size_t)snprintf(buf + len, sz - len, " napi %u", d->napi->id);
-	if (d->kind[0] && len < sz)
-		snprintf(buf + len, sz - len, " [%s]", d->kind);
-}
-
 static void text_irq(FILE *out, const struct model *m, size_t i)
 {
 	const struct irq_line *l = &m->irqs.lines[i];
 	const double *rate = m->sample.taken && m->sample.irq_rate ? m->sample.irq_rate[i] : NULL;
 	char top[160], dev[400], hw[64];
 	top_cpus(top, sizeof(top), l->counts, m->irqs.cpu, m->irqs.ncpus, rate);
-	fmt_device(dev, sizeof(dev), m->irqdev ? &m->irqdev[i] : NULL);
+	irq_device_describe(m->irqdev ? &m->irqdev[i] : NULL, dev, sizeof(dev));
 	snprintf(hw, sizeof(hw), "%s%s%s%s%s", l->chip, l->hwirq[0] ? " " : "", l->hwirq,
 		 l->trigger[0] ? "-" : "", l->trigger);
 	char *aff = l->has_affinity ? cpulist_str(&l->affinity) : NULL;

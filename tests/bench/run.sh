@@ -4,7 +4,7 @@
 # machine.  The script is a report: it prints PASS/FAIL per target and exits 0
 # whatever the figures; it exits non-zero only when it cannot run at all.
 #
-#   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose profile (default: all)
+#   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose profile top (default: all)
 #
 # Environment:
 #   AGENTUNE=path       binary under test (default build/agentune)
@@ -380,8 +380,67 @@ bench_profile() {
 }
 
 # ---------------------------------------------------------------------------
+# top: what `agentune top` costs while it watches.  `top -b -d 1 -n N` runs
+# beside the bundled workload (1000 steps/s, consumer on CPU 1) without and
+# with --pid; its own CPU time comes from the shell's `time` (user + system,
+# the BPF programs' load included), the programs' run time in the kernel from
+# top's own header ("programs N us/s", the kernel's BPF statistics sampled by
+# the probe), averaged over the frames.
 
-ALL_BENCHES=(inspect diagnose profile)
+BENCH_TOP_FRAMES=${BENCH_TOP_FRAMES:-30}
+
+# Runs top with the given extra options; prints "cpu_seconds bpf_us_per_s".
+top_round() {
+	local out=$WORK/top.out t
+	t=$( { TIMEFORMAT='%3U %3S'; time "$AGENTUNE" top -b -d 1 -n "$BENCH_TOP_FRAMES" "$@" \
+		>"$out" 2>"$WORK/top.err"; } 2>&1 ) || { cat "$WORK/top.err" >&2; die "top failed"; }
+	local bpf
+	bpf=$(sed -n 's/.*programs \([0-9.]*\) us\/s.*/\1/p' "$out" | awk 'NR > 1 { s += $1; n++ }
+		END { printf "%.1f", n ? s / n : 0 }')
+	awk -v t="$t" -v b="$bpf" 'BEGIN { split(t, a, " "); printf "%.3f %s\n", a[1] + a[2], b }'
+}
+
+bench_top() {
+	echo "## top: CPU cost of agentune top -b -d 1 -n $BENCH_TOP_FRAMES beside the bundled workload"
+	echo
+	local wl=${B:-build}/agentloop wpid plain pid
+	"$wl" --cpu 1 --duration 0 --quiet &
+	wpid=$!
+	sleep 0.5
+	echo "  top without --pid ..." >&2
+	plain=$(top_round) || { kill "$wpid"; return 1; }
+	if [[ $(id -u) -eq 0 && -r /sys/kernel/btf/vmlinux ]]; then
+		echo "  top --pid (BPF) ..." >&2
+		pid=$(top_round --pid "$wpid") || { kill "$wpid"; return 1; }
+	else
+		pid=""
+	fi
+	kill "$wpid"; wait "$wpid" 2>/dev/null || true
+	echo "| top | CPU s (user+sys) | ms per refresh | share of one CPU | BPF programs us/s | total share |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	local row
+	for row in "plain $plain" "--pid ${pid:-}"; do
+		set -- $row
+		[[ -n ${2:-} ]] || { echo "| $1 | SKIP needs root and BTF | | | | |"; continue; }
+		calc 'sprintf("| %s | %.3f | %.2f | %.3f%% | %.1f | %.3f%% |", m, c, 1000 * c / n,
+			100 * c / n, b, 100 * c / n + b / 1e4)' -v m="$1" -v c="$2" -v n="$BENCH_TOP_FRAMES" -v b="$3"
+	done
+	echo
+	for row in "without --pid $plain" "with --pid ${pid:-}"; do
+		set -- $row
+		local c=${3:-} b=${4:-0}
+		[[ -n $c ]] || continue
+		if [[ $(calc 'c / n * 100 + b / 1e4 < 1' -v c="$c" -v n="$BENCH_TOP_FRAMES" -v b="$b") == 1 ]]; then
+			echo "PASS $1 $2: under 1% of one CPU at a 1 s refresh, BPF included"
+		else
+			echo "FAIL $1 $2: 1% of one CPU at a 1 s refresh, BPF included"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------------
+
+ALL_BENCHES=(inspect diagnose profile top)
 
 main() {
 	local benches=("$@") b

@@ -15,10 +15,10 @@
  * the same arguments always give the same tree, byte for byte.
  *
  * Formats follow the kernel's own printf formats (kernel/irq/proc.c,
- * arch/x86/kernel/irq.c, kernel/softirq.c, net/core/net-procfs.c) and were
- * compared with a live 6.x host.  The tool is plain C with no libraries and
- * writes ~100k files a second: one open/write/close per file, directories
- * made only when an open fails with ENOENT.
+ * arch/x86/kernel/irq.c, kernel/softirq.c, net/core/net-procfs.c,
+ * fs/proc/stat.c) and were compared with a live 6.x host.  The tool is plain
+ * C with no libraries and writes ~100k files a second: one open/write/close
+ * per file, directories made only when an open fails with ENOENT.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -846,6 +846,59 @@ static void gen_softnet(struct gen *g)
 	stream_close(g, fd, path);
 }
 
+/* /proc/stat as fs/proc/stat.c prints it: the "cpu" line is the sum of the
+ * "cpuN" lines, every CPU up for the same time (idle takes what the other
+ * columns leave).  No intr or softirq lines: nothing reads them. */
+static void gen_proc_stat(struct gen *g)
+{
+	enum { USER, NICE, SYSTEM, IDLE, IOWAIT, IRQ, SOFTIRQ, STEAL, GUEST, GUEST_NICE, NCOL };
+	uint64_t up = rnd_range(g, 360000, 8640000);   /* 1 h to 1 day at USER_HZ 100 */
+	uint64_t *t = xcalloc((size_t)g->ncpus * NCOL, sizeof(*t)), all[NCOL] = { 0 };
+	uint64_t ctxt = 0;
+
+	for (unsigned c = 0; c < g->ncpus; c++) {
+		uint64_t *v = &t[(size_t)c * NCOL];
+
+		v[USER] = rnd(g) % (up / 4);
+		v[NICE] = rnd(g) % (up / 200 + 1);
+		v[SYSTEM] = rnd(g) % (up / 10);
+		v[IOWAIT] = rnd(g) % (up / 100 + 1);
+		v[IRQ] = rnd(g) % (up / 500 + 1);
+		v[SOFTIRQ] = rnd(g) % (up / 50 + 1);
+		v[IDLE] = up - v[USER] - v[NICE] - v[SYSTEM] - v[IOWAIT] - v[IRQ] - v[SOFTIRQ];
+		for (int i = 0; i < NCOL; i++)
+			all[i] += v[i];
+		ctxt += rnd_range(g, 1000, 50000) * (up / 100);
+	}
+
+	const char *path = "proc/stat";
+	int fd = open_out(g, path);
+
+	g->sb.len = 0;
+	sb_puts(&g->sb, "cpu ");
+	for (int i = 0; i < NCOL; i++) {
+		sb_add(&g->sb, " ", 1);
+		sb_udec(&g->sb, all[i], 0);
+	}
+	sb_add(&g->sb, "\n", 1);
+	for (unsigned c = 0; c < g->ncpus; c++) {
+		sb_printf(&g->sb, "cpu%u", c);
+		for (int i = 0; i < NCOL; i++) {
+			sb_add(&g->sb, " ", 1);
+			sb_udec(&g->sb, t[(size_t)c * NCOL + i], 0);
+		}
+		sb_add(&g->sb, "\n", 1);
+		stream_flush(g, fd, false);
+	}
+	sb_printf(&g->sb, "ctxt %" PRIu64 "\n", ctxt);
+	sb_printf(&g->sb, "btime %" PRIu64 "\n", 1717200000 - up / 100);
+	sb_printf(&g->sb, "processes %" PRIu64 "\n", rnd_range(g, 2000, 2000000));
+	sb_printf(&g->sb, "procs_running %u\n", 1 + (unsigned)(rnd(g) % 4));
+	sb_puts(&g->sb, "procs_blocked 0\n");
+	stream_close(g, fd, path);
+	free(t);
+}
+
 static void gen_proc_misc(struct gen *g)
 {
 	putf(g, "proc/sys/kernel/osrelease", "6.6.32-generic\n");
@@ -1251,6 +1304,8 @@ int main(int argc, char **argv)
 	gen_proc_misc(&g);
 	gen_cpus(&g);
 	gen_pci_net(&g);
+	/* Last, so that the files above stay what they were before it existed. */
+	gen_proc_stat(&g);
 	free_gen(&g);
 	return 0;
 }

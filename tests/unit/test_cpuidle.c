@@ -446,6 +446,197 @@ static void live_host(void **state)
 	host_close(&h);
 }
 
+/* ---- cpuidle_refresh ---- */
+
+static void put_state(const char *dir, unsigned cpu, unsigned k, const char *name,
+		      const char *usage, const char *time)
+{
+	char rel[128];
+	snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/cpuidle/state%u/name", cpu, k);
+	tree_put(dir, rel, name);
+	snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/cpuidle/state%u/latency", cpu, k);
+	tree_put(dir, rel, k ? "10\n" : "0\n");
+	snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/cpuidle/state%u/usage", cpu, k);
+	tree_put(dir, rel, usage);
+	snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu%u/cpuidle/state%u/time", cpu, k);
+	tree_put(dir, rel, time);
+}
+
+static void rm_rel(const char *dir, const char *rel)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	assert_int_equal(unlink(p), 0);
+}
+
+/* Counters move between cpuidle_read and cpuidle_refresh; names do not
+ * (a changed name file is not read again), nor do new states appear. */
+static void refresh_tree(void **state)
+{
+	char *dir = tree_new("idle-refresh");
+	struct host h;
+	struct cpuidle c;
+	put_state(dir, 0, 0, "POLL\n", "10\n", "100\n");
+	put_state(dir, 0, 1, "C1\n", "20\n", "200\n");
+	put_state(dir, 1, 0, "POLL\n", "30\n", "300\n");
+	put_state(dir, 1, 1, "C1\n", "40\n", "400\n");
+	tree_put(dir, "sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us", "0\n");
+	tree_put(dir, "sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us", "n/a\n");
+	tree_put(dir, "sys/devices/system/cpu/cpuidle/current_driver", "intel_idle\n");
+	tree_put(dir, "dev/cpu_dma_latency", "100\n");
+	assert_int_equal(host_open(&h, dir), 0);
+	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.cpu[1].state[1].usage, 40);
+	assert_int_equal(c.cpu[1].resume_latency_us, PMQOS_NA);
+	assert_int_equal(c.cpu_dma_latency_us, 100);
+
+	put_state(dir, 0, 0, "renamed\n", "11\n", "150\n");
+	put_state(dir, 0, 1, "C1\n", "4294967303\n", "18075336307000\n");
+	put_state(dir, 1, 1, "C1\n", "41\n", "401\n");
+	put_state(dir, 1, 2, "C6\n", "50\n", "500\n");  /* new: not picked up */
+	tree_put(dir, "sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us", "20\n");
+	tree_put(dir, "sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us", "0\n");
+	tree_put(dir, "dev/cpu_dma_latency", "0\n");
+	assert_int_equal(cpuidle_refresh(&h, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.cpu[0].state[0].name, "POLL");
+	assert_int_equal(c.cpu[0].state[0].usage, 11);
+	assert_int_equal(c.cpu[0].state[0].time_us, 150);
+	assert_int_equal(c.cpu[0].state[1].usage, 4294967303ull);
+	assert_int_equal(c.cpu[0].state[1].time_us, 18075336307000ull);
+	assert_int_equal(c.cpu[1].state[0].usage, 30); /* unchanged */
+	assert_int_equal(c.cpu[1].state[1].usage, 41);
+	assert_int_equal(c.cpu[1].state[1].time_us, 401);
+	assert_int_equal(c.cpu[1].nstates, 2);
+	assert_int_equal(c.cpu[1].state[1].latency_us, 10);
+	assert_int_equal(c.cpu[0].resume_latency_us, 20);
+	assert_int_equal(c.cpu[1].resume_latency_us, PMQOS_NO_CONSTRAINT);
+	assert_int_equal(c.cpu_dma_latency_us, 0);
+	assert_string_equal(c.cpu_dma_latency_why, "");
+	assert_true(c.available);
+	assert_string_equal(c.driver, "intel_idle");
+
+	/* Files gone: NA, never an error. */
+	rm_rel(dir, "sys/devices/system/cpu/cpu1/cpuidle/state1/usage");
+	rm_rel(dir, "sys/devices/system/cpu/cpu0/cpuidle/state0/time");
+	rm_rel(dir, "sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us");
+	rm_rel(dir, "dev/cpu_dma_latency");
+	tree_put(dir, "sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us", "junk\n");
+	assert_int_equal(cpuidle_refresh(&h, &c), 0);
+	assert_true(c.cpu[1].state[1].usage == NA_U64);
+	assert_int_equal(c.cpu[1].state[1].time_us, 401);
+	assert_int_equal(c.cpu[0].state[0].usage, 11);
+	assert_true(c.cpu[0].state[0].time_us == NA_U64);
+	assert_true(c.cpu[0].resume_latency_us == NA_S64);
+	assert_true(c.cpu[1].resume_latency_us == NA_S64);
+	assert_true(c.cpu_dma_latency_us == NA_S64);
+	assert_non_null(strstr(c.cpu_dma_latency_why, "absent"));
+
+	/* A whole CPU gone (hot-unplugged and its directory with it). */
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/sys/devices/system/cpu/cpu1", dir);
+	assert_int_equal(tree_rm(p), 0);
+	tree_put(dir, "dev/cpu_dma_latency", "55\n");
+	assert_int_equal(cpuidle_refresh(&h, &c), 0);
+	assert_int_equal(c.n, 2);
+	for (size_t k = 0; k < c.cpu[1].nstates; k++)
+		assert_true(c.cpu[1].state[k].usage == NA_U64 &&
+			    c.cpu[1].state[k].time_us == NA_U64);
+	assert_string_equal(c.cpu[1].state[0].name, "POLL");
+	assert_int_equal(c.cpu_dma_latency_us, 55);
+	assert_string_equal(c.cpu_dma_latency_why, ""); /* the old why is gone */
+	cpuidle_free(&c);
+
+	/* nothing read: nothing to refresh */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cpuidle_refresh(&h, &c), 0);
+	assert_int_equal(c.cpu_dma_latency_us, 55);
+	host_close(&h);
+	tree_free(dir);
+}
+
+/* On an unchanged tree a refresh gives back exactly what the read gave. */
+static void refresh_unchanged(void **state)
+{
+	static const char *const trees[] = { "intel-pstate-80cpu", "acpi-cpufreq-4cpu" };
+	for (size_t t = 0; t < ARRAY_SIZE(trees); t++) {
+		char root[512];
+		struct host h;
+		struct cpuidle a, b;
+		snprintf(root, sizeof(root), "%s/%s", FIXTURES, trees[t]);
+		assert_int_equal(host_open(&h, root), 0);
+		read_present(&h, &a);
+		read_present(&h, &b);
+		/* spoil b's counters: the refresh must put them back */
+		for (size_t i = 0; i < b.n; i++) {
+			b.cpu[i].resume_latency_us = 12345;
+			for (size_t k = 0; k < b.cpu[i].nstates; k++)
+				b.cpu[i].state[k].usage = b.cpu[i].state[k].time_us = 1;
+		}
+		b.cpu_dma_latency_us = 7;
+		assert_int_equal(cpuidle_refresh(&h, &b), 0);
+		assert_int_equal(a.n, b.n);
+		assert_int_equal(a.cpu_dma_latency_us, b.cpu_dma_latency_us);
+		assert_string_equal(a.cpu_dma_latency_why, b.cpu_dma_latency_why);
+		for (size_t i = 0; i < a.n; i++) {
+			assert_int_equal(a.cpu[i].nstates, b.cpu[i].nstates);
+			assert_true(a.cpu[i].resume_latency_us == b.cpu[i].resume_latency_us);
+			for (size_t k = 0; k < a.cpu[i].nstates; k++)
+				assert_memory_equal(&a.cpu[i].state[k], &b.cpu[i].state[k],
+						    sizeof(a.cpu[i].state[k]));
+		}
+		cpuidle_free(&a);
+		cpuidle_free(&b);
+		host_close(&h);
+	}
+}
+
+/* This machine's counters only grow. */
+static void refresh_live(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	assert_int_equal(host_open(&h, "/"), 0);
+	if (!host_is_dir(&h, "/sys/devices/system/cpu/cpu0/cpuidle")) {
+		host_close(&h);
+		fprintf(stderr, "SKIP: no cpuidle on this machine\n");
+		skip();
+	}
+	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < c.n; i++)
+		total += c.cpu[i].nstates;
+	assert_true(total > 0);
+	uint64_t *usage = calloc(total, sizeof(*usage)), *time = calloc(total, sizeof(*time));
+	assert_non_null(usage);
+	assert_non_null(time);
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t j = 0; j < c.cpu[i].nstates; j++, k++) {
+			usage[k] = c.cpu[i].state[j].usage;
+			time[k] = c.cpu[i].state[j].time_us;
+		}
+	for (int round = 0; round < 3; round++) {
+		usleep(20000);
+		assert_int_equal(cpuidle_refresh(&h, &c), 0);
+		k = 0;
+		for (size_t i = 0; i < c.n; i++)
+			for (size_t j = 0; j < c.cpu[i].nstates; j++, k++) {
+				const struct idle_state *s = &c.cpu[i].state[j];
+				if (usage[k] != NA_U64 && s->usage != NA_U64)
+					assert_true(s->usage >= usage[k]);
+				if (time[k] != NA_U64 && s->time_us != NA_U64)
+					assert_true(s->time_us >= time[k]);
+				usage[k] = s->usage;
+				time[k] = s->time_us;
+			}
+	}
+	free(usage);
+	free(time);
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(pmqos_values),
 	cmocka_unit_test(intel_80cpu),
@@ -461,6 +652,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(no_cpuidle_dir),
 	cmocka_unit_test(dma_latency_forms),
 	cmocka_unit_test(live_host),
+	cmocka_unit_test(refresh_tree),
+	cmocka_unit_test(refresh_unchanged),
+	cmocka_unit_test(refresh_live),
 };
 
 RUN_TESTS(tests)
