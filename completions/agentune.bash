@@ -4,7 +4,7 @@ _agentune()
 	local cur prev cmd
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="inspect snapshot diagnose apply revert status profile help"
+	local commands="inspect snapshot diagnose top apply revert status profile help"
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --version --help" -- "$cur"))
@@ -21,7 +21,10 @@ _agentune()
 	--pid)
 		COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur"))
 		return ;;
-	--tid|--duration|--slowest|--cpus)
+	--tid|--duration|--slowest|--cpus|--frames|-n|--width)
+		return ;;
+	--delay|-d)
+		COMPREPLY=($(compgen -W "0.5 1 2 5" -- "$cur"))
 		return ;;
 	profile)
 		if [ "$cmd" = apply ]; then
@@ -49,6 +52,8 @@ _agentune()
 		fi ;;
 	diagnose)
 		COMPREPLY=($(compgen -W "--pid --tid --duration --slowest --children --json --raw-tp --disable-stage --help" -- "$cur")) ;;
+	top)
+		COMPREPLY=($(compgen -W "--pid --delay --batch --frames --no-bpf --width --root --help" -- "$cur")) ;;
 	apply)
 		COMPREPLY=($(compgen -W "profile --pid --cpus --dry-run --json --allow-unsafe-profile --root --help" -- "$cur")) ;;
 	revert)

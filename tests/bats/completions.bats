@@ -16,7 +16,7 @@ complete_words() {
 }
 
 @test "bash completion offers every long option of each command's --help" {
-	for c in inspect snapshot diagnose apply revert status profile; do
+	for c in inspect snapshot diagnose top apply revert status profile; do
 		got=$(complete_words agentune "$c" "--")
 		for o in $("$AGENTUNE" "$c" --help | grep -oE -- '--[a-z-]+' | sort -u); do
 			grep -qx -- "$o" <<<"$got" || { echo "$c: missing $o"; return 1; }
@@ -28,9 +28,9 @@ complete_words() {
 	for c in $("$AGENTUNE" help | awk '/^Commands:/ {on=1; next} on && !NF {exit} on {print $1}'); do
 		grep -q "'$c:" "$REPO/completions/_agentune" || { echo "zsh: missing $c"; return 1; }
 	done
-	for c in inspect diagnose apply revert status profile; do
+	for c in inspect diagnose top apply revert status profile; do
 		for o in $("$AGENTUNE" "$c" --help | grep -oE -- '--[a-z-]+' | sort -u); do
-			grep -q -- "'$o\[" "$REPO/completions/_agentune" || { echo "zsh: missing $o"; return 1; }
+			grep -Eq -- "'(\*)?$o\[" "$REPO/completions/_agentune" || { echo "zsh: missing $o"; return 1; }
 		done
 	done
 }
