@@ -83,7 +83,7 @@ static int read_counters(struct top_source *s, struct counters *c)
 	c->idle_time = calloc(s->ncpu ? s->ncpu : 1, sizeof(*c->idle_time));
 	if (!c->idle_time)
 		return -ENOMEM;
-	if (s->m.idle.available && cpuidle_refresh(s->host, &s->m.idle) == -ENOMEM)
+	if (cpuidle_refresh(s->host, &s->m.idle) == -ENOMEM)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->ncpu; i++) {
 		const struct cpuidle_cpu *ic = cpuidle_cpu(&s->m.idle, s->cpu[i]);
@@ -513,10 +513,14 @@ static void fill_all_idle(struct top_frame *f)
 	/* The machine's utilisation from the same source as the CPUs'. */
 	if (f->nidle && f->ncpus) {
 		double sum = 0;
+		size_t n = 0;
 
 		for (size_t i = 0; i < f->ncpus; i++)
-			sum += isnan(f->cpus[i].util) ? 0 : f->cpus[i].util;
-		all->util = sum / (double)f->ncpus;
+			if (!isnan(f->cpus[i].util)) {
+				sum += f->cpus[i].util;
+				n++;
+			}
+		all->util = n ? sum / (double)n : NAN;
 	}
 	all->resume_latency_us = f->ncpus ? f->cpus[0].resume_latency_us : NA_S64;
 	for (size_t i = 1; i < f->ncpus; i++)
@@ -544,8 +548,11 @@ static void fill_all(struct top_frame *f)
 	fill_all_idle(f);
 	if (f->ncpus && isnan(f->cpus[0].irq_rate))
 		all->irq_rate = NAN;
-	if (f->ncpus && isnan(f->cpus[0].softirq_total))
+	if (f->ncpus && isnan(f->cpus[0].softirq_total)) {
 		all->softirq_total = NAN;
+		for (int k = 0; k < TSI_MAX; k++)
+			all->softirq_rate[k] = NAN;
+	}
 }
 
 /* Every field starts unavailable. */

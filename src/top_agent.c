@@ -136,7 +136,8 @@ static int cmp_ticks(const void *a, const void *b)
 static uint64_t prev_ticks(const struct agent_watch *w, int tid, bool *found)
 {
 	struct thread_ticks key = { .tid = tid };
-	const struct thread_ticks *t = bsearch(&key, w->prev, w->nprev, sizeof(key), cmp_ticks);
+	const struct thread_ticks *t =
+		w->nprev ? bsearch(&key, w->prev, w->nprev, sizeof(key), cmp_ticks) : NULL;
 
 	*found = t != NULL;
 	return t ? t->ns : 0;
