@@ -555,8 +555,7 @@ static void fill_all(struct top_frame *f)
 	}
 }
 
-/* Every field starts unavailable. */
-static void cpu_unknown(struct top_cpu *c, unsigned cpu)
+void top_cpu_unknown(struct top_cpu *c, unsigned cpu)
 {
 	memset(c, 0, sizeof(*c));
 	c->cpu = cpu;
@@ -666,9 +665,9 @@ int top_source_sample(struct top_source *s, struct top_frame *f)
 		e = -ENOMEM;
 		goto out;
 	}
-	cpu_unknown(&f->all, UINT32_MAX);
+	top_cpu_unknown(&f->all, UINT32_MAX);
 	for (size_t i = 0; i < s->ncpu; i++)
-		cpu_unknown(&f->cpus[i], s->cpu[i]);
+		top_cpu_unknown(&f->cpus[i], s->cpu[i]);
 	fill_util(s, &now, f);
 	fill_softirqs(s, &now, f);
 	fill_idle(s, &now, f);

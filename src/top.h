@@ -131,6 +131,8 @@ int top_source_sample(struct top_source *s, struct top_frame *f);
 /* For a caller's poll loop: the BPF ring buffer descriptors are drained in
  * top_source_sample; nothing else is needed between samples. */
 void top_frame_free(struct top_frame *f);
+/* A CPU row with every figure unavailable (NaN, NA_S64), for CPU cpu. */
+void top_cpu_unknown(struct top_cpu *c, unsigned cpu);
 void top_source_close(struct top_source *s);
 
 #endif

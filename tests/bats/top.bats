@@ -99,6 +99,8 @@ cpu_col() {
 	"$AGENTUNE" top -b -n 3 -d 1 --pid "$WL_PID" --width 200 >"$BATS_TEST_TMPDIR/top.txt"
 	f3=$(frame "$BATS_TEST_TMPDIR/top.txt" 3)
 	grep -Eq 'bpf: (tp_btf|raw_tp), programs [0-9]+ us/s' <<<"$f3"
+	# The IRQ pane: the local timer, with the CPUs that took it.
+	grep -Eq '^ *LOC +[0-9.]+k? +[0-9]+:' <<<"$(pane_rows "IRQs (" <<<"$f3")"
 	# One step per ms for the consumer and one for the producer that wakes
 	# it (a thread of the agent too): about 2000 steps/s in the agent row,
 	# about 1000 on the consumer's CPU.

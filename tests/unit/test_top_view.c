@@ -10,15 +10,11 @@ static const unsigned widths[] = { 20, 40, 80, 132, 400 };
 
 /* ---------- frames ---------- */
 
+/* Everything unknown but the PM QoS constraint, which is "none". */
 static void cpu_blank(struct top_cpu *c, unsigned n)
 {
-	memset(c, 0, sizeof(*c));
-	c->cpu = n;
-	c->util = c->irq_rate = c->softirq_total = c->freq_mhz = c->steps_rate = NAN;
-	for (size_t i = 0; i < TSI_MAX; i++)
-		c->softirq_rate[i] = NAN;
-	for (size_t i = 0; i < TOP_IDLE_MAX; i++)
-		c->idle_share[i] = NAN;
+	top_cpu_unknown(c, n);
+	c->resume_latency_us = 0;
 }
 
 /* ncpus CPUs numbered 0.. in order, nirqs and nagents zeroed rows. */
