@@ -106,13 +106,6 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 	return EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Polls until the duration ends, Ctrl-C/SIGTERM, or the target exits. */
 static double run(struct probe *p, unsigned long duration, bool *exited)
 {
@@ -122,8 +115,8 @@ static double run(struct probe *p, unsigned long duration, bool *exited)
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	double start = now_s(), end = start + (double)duration;
-	while (now_s() < end) {
+	double start = mono_s(), end = start + (double)duration;
+	while (mono_s() < end) {
 		if (!probe_target_alive(p)) {
 			*exited = true;
 			break;
@@ -136,7 +129,7 @@ static double run(struct probe *p, unsigned long duration, bool *exited)
 	probe_poll(p, 0);
 	if (sfd >= 0)
 		close(sfd);
-	return now_s() - start;
+	return mono_s() - start;
 }
 
 /* The process's name and CPU affinity, for the report's header. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 #include "top_screen.h"
 #include "top_view.h"
 
@@ -35,14 +36,6 @@ struct screen {
 	struct top_frame f;
 	bool have_frame;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void put_line(int y, const char *s, int cols, attr_t attr)
 {
@@ -225,7 +218,7 @@ static bool on_key(struct screen *sc, int ch, double *next, double last_sample)
 	case ' ':
 		sc->paused = !sc->paused;
 		if (!sc->paused)
-			*next = now_s();          /* resume with a frame over the pause */
+			*next = mono_s();          /* resume with a frame over the pause */
 		break;
 	case 's': case 'S':
 		ps->sort = (ps->sort + 1) % top_sort_count(sc->focus);
@@ -257,7 +250,7 @@ int top_screen_run(struct top_source *src, double delay, unsigned long max_frame
 		   volatile sig_atomic_t *stop)
 {
 	struct screen sc;
-	double last = now_s(), next = last + delay;
+	double last = mono_s(), next = last + delay;
 	unsigned long frames = 0;
 	int e = 0;
 
@@ -277,7 +270,7 @@ int top_screen_run(struct top_source *src, double delay, unsigned long max_frame
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	while (!*stop) {
-		double t = now_s();
+		double t = mono_s();
 		int ch;
 
 		if (!sc.paused && t >= next) {
@@ -291,7 +284,7 @@ int top_screen_run(struct top_source *src, double delay, unsigned long max_frame
 		draw(&sc);
 		if (max_frames && frames >= max_frames)
 			break;
-		timeout(sc.paused ? 250 : (int)fmax(1, (next - now_s()) * 1e3));
+		timeout(sc.paused ? 250 : (int)fmax(1, (next - mono_s()) * 1e3));
 		ch = getch();
 		if (ch != ERR && ch != KEY_RESIZE && !on_key(&sc, ch, &next, last))
 			break;

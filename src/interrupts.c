@@ -195,7 +195,7 @@ static bool read_mask(const struct host *h, unsigned irq, const char *list,
 	return rc == 0;
 }
 
-static void read_irq_files(const struct host *h, struct irq_line *l)
+void interrupts_read_irq_files(const struct host *h, struct irq_line *l)
 {
 	char path[64];
 	int64_t node;
@@ -209,7 +209,8 @@ static void read_irq_files(const struct host *h, struct irq_line *l)
 		l->node = (int)node;
 }
 
-int interrupts_read(const struct host *h, struct interrupts *out, struct parse_error *err)
+int interrupts_read_counts(const struct host *h, struct interrupts *out,
+			   struct parse_error *err)
 {
 	char *buf;
 	size_t len;
@@ -220,11 +221,18 @@ int interrupts_read(const struct host *h, struct interrupts *out, struct parse_e
 		return rc;
 	rc = interrupts_parse(buf, len, out, err);
 	free(buf);
+	return rc;
+}
+
+int interrupts_read(const struct host *h, struct interrupts *out, struct parse_error *err)
+{
+	int rc = interrupts_read_counts(h, out, err);
+
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < out->n; i++)
 		if (out->lines[i].numbered)
-			read_irq_files(h, &out->lines[i]);
+			interrupts_read_irq_files(h, &out->lines[i]);
 	return 0;
 }
 

@@ -38,6 +38,12 @@ int interrupts_parse(const char *buf, size_t len, struct interrupts *out,
 		     struct parse_error *err);
 /* Reads /proc/interrupts and, for numbered IRQs, /proc/irq/N/ files. */
 int interrupts_read(const struct host *h, struct interrupts *out, struct parse_error *err);
+/* Its two halves, for a caller that refreshes the counts often and wants
+ * the per-IRQ files only for some lines (top): /proc/interrupts alone, and
+ * one numbered line's affinity, effective affinity and node. */
+int interrupts_read_counts(const struct host *h, struct interrupts *out,
+			   struct parse_error *err);
+void interrupts_read_irq_files(const struct host *h, struct irq_line *l);
 void interrupts_free(struct interrupts *irqs);
 const struct irq_line *interrupts_find(const struct interrupts *irqs, unsigned irq);
 /* Column index of CPU cpu, or -1. */

@@ -206,13 +206,6 @@ static void present_cpus(const struct topology *t, struct cpumask *out)
 		cpumask_set(out, t->cpu[i].cpu);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int model_read(const struct host *h, struct model *m)
 {
 	struct parse_error e;
@@ -231,7 +224,7 @@ int model_read(const struct host *h, struct model *m)
 	cpumask_free(&cpus);
 
 	memset(&e, 0, sizeof(e));
-	m->read_at = now_s(); /* the counters' first read: rates start here */
+	m->read_at = mono_s(); /* the counters' first read: rates start here */
 	rc = interrupts_read(h, &m->irqs, &e);
 	section_from(&m->irqs_sec, rc, &e, "/proc/interrupts");
 	memset(&e, 0, sizeof(e));
@@ -334,7 +327,7 @@ int model_sample(const struct host *h, struct model *m, unsigned ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-	double secs = now_s() - m->read_at;
+	double secs = mono_s() - m->read_at;
 	if (secs <= 0)
 		secs = 1e-3;
 	m->sample.taken = true;

@@ -39,14 +39,6 @@ struct top_source {
 	unsigned seq;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void counters_free(struct counters *c)
 {
 	procstat_free(&c->stat);
@@ -56,29 +48,15 @@ static void counters_free(struct counters *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* /proc/interrupts without the per-IRQ files: affinity is read only for the
- * rows a frame shows. */
-static bool read_interrupts(const struct host *h, struct interrupts *out)
-{
-	struct parse_error err;
-	char *buf = NULL;
-	size_t len = 0;
-	bool ok;
-
-	if (pt_read(h, "/proc/interrupts", &buf, &len, &err))
-		return false;
-	ok = interrupts_parse(buf, len, out, &err) == 0;
-	free(buf);
-	return ok;
-}
-
 static int read_counters(struct top_source *s, struct counters *c)
 {
 	struct parse_error err;
 
-	c->at = now_s();
+	c->at = mono_s();
 	c->stat_ok = procstat_read(s->host, &c->stat, &err) == 0;
-	c->irqs_ok = read_interrupts(s->host, &c->irqs);
+	/* Without the per-IRQ files: affinity is read only for the rows a
+	 * frame shows (describe_irq). */
+	c->irqs_ok = interrupts_read_counts(s->host, &c->irqs, &err) == 0;
 	c->softirqs_ok = softirqs_read(s->host, &c->softirqs, &err) == 0;
 	c->idle_time = calloc(s->ncpu ? s->ncpu : 1, sizeof(*c->idle_time));
 	if (!c->idle_time)
@@ -363,19 +341,19 @@ static void irq_add_cpu(struct top_irq *q, unsigned cpu, double r)
 	q->cpu[at] = (struct top_irq_cpu){ cpu, r };
 }
 
-static void irq_affinity(const struct top_source *s, struct top_irq *q)
+/* The IRQ's requested and effective affinity, read through the interrupts
+ * reader into its line; "" when unavailable. */
+static void irq_affinity(const struct top_source *s, struct irq_line *l, struct top_irq *q)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", q->irq);
-	if (host_read_line(s->host, path, q->affinity, sizeof(q->affinity)) < 0)
+	interrupts_read_irq_files(s->host, l);
+	if (!l->has_affinity || cpulist_format(&l->affinity, q->affinity, sizeof(q->affinity)) < 0)
 		q->affinity[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/irq/%u/effective_affinity_list", q->irq);
-	if (host_read_line(s->host, path, q->effective, sizeof(q->effective)) < 0)
+	if (!l->has_effective ||
+	    cpulist_format(&l->effective, q->effective, sizeof(q->effective)) < 0)
 		q->effective[0] = '\0';
 }
 
-static void describe_irq(const struct top_source *s, const struct irq_line *l, struct top_irq *q)
+static void describe_irq(const struct top_source *s, struct irq_line *l, struct top_irq *q)
 {
 	copy_str(q->label, sizeof(q->label), l->label);
 	q->numbered = l->numbered;
@@ -387,7 +365,7 @@ static void describe_irq(const struct top_source *s, const struct irq_line *l, s
 		snprintf(q->device, sizeof(q->device), "%s%s%s", l->chip,
 			 l->chip[0] && l->hwirq[0] ? " " : "", l->hwirq);
 	if (l->numbered)
-		irq_affinity(s, q);
+		irq_affinity(s, l, q);
 }
 
 /* One IRQ row's rates; false when nothing came in the interval. */
@@ -418,7 +396,7 @@ static bool irq_rates(const struct top_source *s, const struct interrupts *a,
 	return q->rate > 0;
 }
 
-static int fill_irqs(const struct top_source *s, const struct counters *now,
+static int fill_irqs(const struct top_source *s, struct counters *now,
 		     struct top_frame *f)
 {
 	const struct interrupts *a = &now->irqs, *b = &s->prev.irqs;
@@ -434,7 +412,8 @@ static int fill_irqs(const struct top_source *s, const struct counters *now,
 	if (!f->irqs)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->n; i++) {
-		const struct irq_line *l = &a->lines[i], *was = prev_line(b, i, l);
+		struct irq_line *l = &now->irqs.lines[i];
+		const struct irq_line *was = prev_line(b, i, l);
 		struct top_irq *q = &f->irqs[f->nirqs];
 
 		if (!was || !irq_rates(s, a, b, l, was, f, q))

@@ -13,7 +13,7 @@
 #include "verdict.h"
 
 /* CPU time of one thread at the previous sample, in ns. */
-struct thread_ticks {
+struct thread_time {
 	int tid;
 	uint64_t ns;
 };
@@ -24,9 +24,8 @@ struct agent_watch {
 	char comm[16];
 	double ticks_per_s;          /* USER_HZ */
 
-	struct thread_ticks *prev;   /* by tid */
+	struct thread_time *prev;   /* by tid */
 	size_t nprev;
-	bool first;                  /* no sample yet: threads' totals are since start */
 
 	struct probe *probe;         /* NULL when BPF is off */
 	char why[192];
@@ -109,7 +108,6 @@ struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
 	w->host = h;
 	w->pid = pid;
 	w->ticks_per_s = hz > 0 ? (double)hz : 100.0;
-	w->first = true;
 	if (task_list_read(h, pid, &tl) < 0) {
 		snprintf(err, errsz, "no process %d", pid);
 		free(w);
@@ -128,18 +126,17 @@ struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
 
 static int cmp_ticks(const void *a, const void *b)
 {
-	const struct thread_ticks *x = a, *y = b;
+	const struct thread_time *x = a, *y = b;
 
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-static uint64_t prev_ticks(const struct agent_watch *w, int tid, bool *found)
+static uint64_t prev_cpu_ns(const struct agent_watch *w, int tid)
 {
-	struct thread_ticks key = { .tid = tid };
-	const struct thread_ticks *t =
+	struct thread_time key = { .tid = tid };
+	const struct thread_time *t =
 		w->nprev ? bsearch(&key, w->prev, w->nprev, sizeof(key), cmp_ticks) : NULL;
 
-	*found = t != NULL;
 	return t ? t->ns : 0;
 }
 
@@ -166,7 +163,7 @@ static int sample_threads(struct agent_watch *w, double elapsed_s, struct top_ag
 			  struct agent_ran **ran, size_t *nran)
 {
 	struct task_list tl = {0};
-	struct thread_ticks *now;
+	struct thread_time *now;
 	uint64_t used = 0;
 	bool cpu_seen[4096] = { false };
 
@@ -188,12 +185,11 @@ static int sample_threads(struct agent_watch *w, double elapsed_s, struct top_ag
 	for (size_t i = 0; i < tl.n; i++) {
 		const struct task_stat *t = &tl.t[i];
 		uint64_t ns = task_cpu_ns(w, t), before;
-		bool known;
 
-		before = prev_ticks(w, t->tid, &known);
-		now[i] = (struct thread_ticks){ t->tid, ns };
+		before = prev_cpu_ns(w, t->tid);
+		now[i] = (struct thread_time){ t->tid, ns };
 		/* A thread born in the interval ran for all the time it has. */
-		if (w->first || ns <= before)
+		if (ns <= before)
 			continue;
 		used += ns - before;
 		(*ran)[(*nran)++] = (struct agent_ran){ t->tid, t->cpu };
@@ -206,7 +202,7 @@ static int sample_threads(struct agent_watch *w, double elapsed_s, struct top_ag
 	w->prev = now;
 	w->nprev = tl.n;
 	task_list_free(&tl);
-	row->util = elapsed_s > 0 && !w->first ? (double)used / 1e9 / elapsed_s : 0;
+	row->util = elapsed_s > 0 ? (double)used / 1e9 / elapsed_s : 0;
 	return 0;
 }
 
@@ -294,7 +290,8 @@ static int sample_probe(struct agent_watch *w, double elapsed_s, struct top_agen
 	return 0;
 }
 
-/* The threads' CPU time at open: the first interval starts there. */
+/* The threads' CPU time at open: the first interval starts there (the row
+ * and the list of a zero-length interval are thrown away). */
 static void remember_threads(struct agent_watch *w)
 {
 	struct top_agent row;
@@ -304,7 +301,6 @@ static void remember_threads(struct agent_watch *w)
 	memset(&row, 0, sizeof(row));
 	sample_threads(w, 0, &row, &ran, &nran);
 	free(ran);
-	w->first = false;
 }
 
 int agent_watch_sample(struct agent_watch *w, double elapsed_s, struct top_agent *row,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpumask.h"
 
@@ -105,4 +106,12 @@ void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
 	if (nv)
 		*cap = ncap;
 	return nv;
+}
+
+double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -23,6 +23,9 @@ void perr_set(struct parse_error *e, const char *file, int line, const char *fmt
 /* "/proc/interrupts line 3: count out of range" or "/proc/x: No such file" */
 void perr_format(const struct parse_error *e, char *buf, size_t sz);
 
+/* CLOCK_MONOTONIC in seconds: what rates and refresh intervals are timed with. */
+double mono_s(void);
+
 /* Copies at most sz-1 bytes and always terminates. */
 void copy_str(char *dst, size_t sz, const char *src);
 /* Copies the n bytes at src (no NUL needed) and terminates. */
