@@ -45,6 +45,7 @@ all: $(B)/agentune tools
 # The diagnose BPF programs: vmlinux.h, the BPF object, the skeleton.
 include bpf/bpf.mk
 $(B)/src/probe.o: $(BPF_SKEL)
+$(B)/src/winctl.o: $(STEPWATCH_SKEL)
 
 $(B)/%.o: %.c $(wildcard src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
@@ -69,7 +70,7 @@ asan:
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" unit
 
 # libFuzzer harnesses for the parsers (clang).
-$(B)/fuzz/%: tests/fuzz/%.c $(SRC_C) $(BPF_SKEL)
+$(B)/fuzz/%: tests/fuzz/%.c $(SRC_C) $(BPF_SKEL) $(STEPWATCH_SKEL)
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -Ibpf -I$(BPF_B) $(PKG_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined $< $(SRC_C) -o $@ $(PKG_LDLIBS) $(BPF_LDLIBS) -lm

@@ -1,4 +1,4 @@
-# bpf.mk: the diagnose BPF object and its skeleton.  Included by the top
+# bpf.mk: the BPF objects (diagnose, stepwatch) and their skeletons.  Included by the top
 # Makefile; also usable alone: make -f bpf/bpf.mk build/bpf/diagnose.skel.h
 #
 # Include it after CFLAGS and LDLIBS are set (it appends to them: a `?=`
@@ -20,6 +20,9 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 BPF_SKEL := $(BPF_B)/diagnose.skel.h
 BPF_OBJ  := $(BPF_B)/diagnose.bpf.o
+# The PM QoS window controller's step watcher (src/winctl.c).
+STEPWATCH_SKEL := $(BPF_B)/stepwatch.skel.h
+STEPWATCH_OBJ  := $(BPF_B)/stepwatch.bpf.o
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BPF_B) -Ibpf -Wall -Werror
 
 # What code that includes the skeleton (src/probe.c) needs.
@@ -45,8 +48,14 @@ $(BPF_OBJ): bpf/diagnose.bpf.c bpf/diagnose.h $(BPF_B)/vmlinux.h
 $(BPF_SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name diagnose_bpf > $@.tmp && mv $@.tmp $@
 
+$(STEPWATCH_OBJ): bpf/stepwatch.bpf.c bpf/stepwatch.h $(BPF_B)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(STEPWATCH_SKEL): $(STEPWATCH_OBJ)
+	$(BPFTOOL) gen skeleton $< name stepwatch_bpf > $@.tmp && mv $@.tmp $@
+
 .PHONY: bpf bpf-clean
-bpf: $(BPF_SKEL)
+bpf: $(BPF_SKEL) $(STEPWATCH_SKEL)
 
 bpf-clean:
 	rm -rf $(BPF_B)

@@ -7,6 +7,7 @@
 #include "report.h"
 #include "report_tune.h"
 #include "tune.h"
+#include "winctl.h"
 
 void usage_status(FILE *out)
 {
@@ -15,19 +16,27 @@ void usage_status(FILE *out)
 		"Shows the profiles applied (from the journal in " JOURNAL_DIR "): which, when,\n"
 		"for which pid and CPUs, and each setting with its original, applied and\n"
 		"current value: ok (holds what agentune wrote), drifted (changed by\n"
-		"someone else since) or gone (the IRQ, process or cgroup no longer exists).\n\n"
+		"someone else since) or gone (the IRQ, process or cgroup no longer exists);\n"
+		"window for a value the PM QoS window controller holds while a window is\n"
+		"open.  With a window controller: its pid, windows opened, tokens left and\n"
+		"the share of time each CPU had a window open.\n\n"
 		"  --json   JSON output (schema " STATUS_SCHEMA ")\n");
 }
 
 static void render(const struct journal *j, const struct tune_result *r, bool json)
 {
+	struct winctl_status w;
+	char why[320];
+	if (winctl_status_read(j->dir, &w, why, sizeof(why)))
+		fprintf(stderr, "agentune status: %s\n", why);
 	if (json) {
-		struct json_object *obj = report_status_json(j, r);
+		struct json_object *obj = report_status_json(j, r, &w);
 		report_print_json(stdout, obj);
 		json_object_put(obj);
 	} else {
-		report_status_text(stdout, j, r);
+		report_status_text(stdout, j, r, &w);
 	}
+	winctl_status_free(&w);
 }
 
 int cmd_status(int argc, char **argv)

@@ -5,9 +5,12 @@
 # - Every IRQ that can be moved goes to the housekeeping CPUs, so the
 #   agent's CPUs run the agent.  Kernel-managed IRQs (NVMe and some NIC
 #   queues) refuse to move; they are skipped and listed, not failures.
-# - The agent's CPUs do not enter any idle state with an exit latency
-#   (resume latency "n/a" leaves polling only), and their frequency floor
-#   is raised to the maximum.  This costs power on those CPUs, and only on those.
+# - While the agent steps, and for a window after its last step, its CPUs
+#   do not enter any idle state with an exit latency (resume latency "n/a"
+#   leaves polling only) and their frequency floor is raised to the maximum.
+#   An idle agent's CPUs go back to ordinary power management, and a token
+#   budget caps how much of the time a busy one holds them.  This costs
+#   power on those CPUs, and only on those.
 # - The agent's cgroup gets ten times the default CPU weight and, where the
 #   kernel has uclamp, a full utilization clamp, so that schedutil and EAS
 #   treat it as a big task from its first instruction after a wakeup.
@@ -15,19 +18,30 @@
 # Revert puts every one of these back.
 
 [main]
-summary = Low latency for an agent loop: IRQs off its CPUs, no deep idle and max frequency floor on them, a heavier cgroup; start here
+summary = Low latency for an agent loop: IRQs off its CPUs, no deep idle and max frequency floor on them while it steps, a heavier cgroup; start here
 include = balanced
 
 [irq]
 move = all -> housekeeping
 
 [pmqos]
-mode = static
+# window: hold the constraint below while the agent steps and for a window
+# after; mode = static holds it all the time instead.
+mode = window
 # n/a: no exit latency is acceptable, so only polling idle is left.
 resume_latency_us = n/a
 # The frequency floor (cpufreq scaling_min_freq) of the agent CPUs' policies;
 # not applicable, and reported so, on hosts without cpufreq.
 min_freq = max
+# The window keys at their defaults; uncomment one to change it.
+# A 0.1-5 ms step loop keeps a 20 ms window open; it closes 20-40 ms after.
+#window_ms = 20
+# A busy agent drains 1000 tokens in 20 s (50 windows/s on one CPU),
+#budget_tokens = 1000
+# then gets 30 windows/s: the constraint held 60% of the time.
+#refill_per_s = 30
+# Each window, and each extension of one, costs one token.
+#cost_per_window = 1
 
 [cgroup]
 # Ten times the default weight: the agent wins its CPUs back from

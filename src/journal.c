@@ -378,6 +378,10 @@ static bool change_ok(const struct journal *j, const struct journal_entry *e, ch
 		return false;
 	}
 	const char *k = knob_name(e->knob);
+	if (e->window && e->knob != KNOB_PMQOS && e->knob != KNOB_CPUFREQ_MIN) {
+		say(r, rsz, "a %s change cannot be window-managed", k);
+		return false;
+	}
 	char kw[512] = "";
 	if (!knob_valid(e->knob, e->target, NULL, kw, sizeof(kw))) {
 		say(r, rsz, "invalid target \"%s\" for %s: %s", e->target, k, kw);
@@ -421,7 +425,7 @@ static const char *const apply_keys[] = {
 	"type", "apply", "profile", "path", "pid", "cpus", "root", "time", "by",
 };
 static const char *const change_keys[] = {
-	"type", "seq", "apply", "knob", "target", "old", "new", "label", "source",
+	"type", "seq", "apply", "knob", "target", "old", "new", "label", "source", "window",
 };
 
 /* Every key of o is one of keys: an unknown field is not guessed at. */
@@ -536,6 +540,14 @@ static int parse_change(struct journal *j, json_object *o, char *r, size_t rsz)
 	if (!knob_from_name(knob, &e.knob)) {
 		say(r, rsz, "unknown knob \"%s\"", knob);
 		return -EINVAL;
+	}
+	json_object *w;
+	if (json_object_object_get_ex(o, "window", &w)) {
+		if (!json_object_is_type(w, json_type_boolean)) {
+			say(r, rsz, "field \"window\" is not true or false");
+			return -EINVAL;
+		}
+		e.window = json_object_get_boolean(w);
 	}
 	e.seq = (unsigned)seq;
 	e.apply = (unsigned)apply;
@@ -717,6 +729,8 @@ static json_object *change_json(const struct journal_entry *e)
 	put_str(o, "new", e->new);
 	put_str(o, "label", e->label);
 	put_str(o, "source", e->source);
+	if (e->window)
+		json_object_object_add(o, "window", json_object_new_boolean(1));
 	return o;
 }
 

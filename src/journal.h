@@ -12,6 +12,9 @@
  *      "pid":1234,"cpus":"1","root":"/","time":1795400000,"by":4321}
  *     {"type":"change","seq":1,"apply":1,"knob":"irq_affinity","target":"38",
  *      "old":"0-1","new":"0","label":"IRQ 38 virtio2-input.0","source":"x.profile:12"}
+ *   A change written by the PM QoS window controller rather than by apply
+ *   carries "window":true: the setting holds old or new, as the windows
+ *   open and close (winctl.h).
  *
  * Anything else (a line that is not such an object, a missing field, a knob
  * that is not valid, seq out of order, a torn last line) makes the whole
@@ -49,6 +52,7 @@ struct journal_entry {
 	char old[KNOB_VAL_MAX], new[KNOB_VAL_MAX];
 	char label[160];
 	char source[300];
+	bool window;                /* written by the window controller */
 };
 
 struct journal {

@@ -46,8 +46,10 @@
 
 #include "cgroup.h"
 #include "cpumask.h"
+#include "journal.h"
 #include "napi_netlink.h"
 #include "util.h"
+#include "winctl.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define MAX_CTRLS 16
@@ -57,7 +59,7 @@ static const char *const names[KNOB__COUNT] = {
 	[KNOB_NETDEV_ATTR] = "netdev_attr",   [KNOB_NAPI] = "napi",
 	[KNOB_PMQOS] = "pm_qos",              [KNOB_CPUFREQ_MIN] = "cpufreq_min",
 	[KNOB_CGROUP_DIR] = "cgroup_dir",     [KNOB_CGROUP_ATTR] = "cgroup_attr",
-	[KNOB_CGROUP_PROCS] = "cgroup_procs",
+	[KNOB_CGROUP_PROCS] = "cgroup_procs", [KNOB_WINDOW] = "window_controller",
 };
 
 static const char *const sysctls[] = { "net.core.netdev_budget", "net.core.netdev_budget_usecs",
@@ -304,6 +306,11 @@ static bool target_ok(enum knob_kind k, const char *t, char *why, size_t sz)
 		}
 		return cg_path_ok(mount, true, why, sz);
 	}
+	case KNOB_WINDOW:
+		if (!strcmp(t, WINCTL_TARGET))
+			return true;
+		fail(why, sz, 0, "window_controller target \"%s\" is not %s", t, WINCTL_TARGET);
+		return false;
 	default:
 		fail(why, sz, 0, "unknown knob");
 		return false;
@@ -407,6 +414,9 @@ static bool value_ok(enum knob_kind k, const char *t, const char *v, char *why, 
 		break;
 	case KNOB_CGROUP_PROCS:
 		ok = cg_rel_ok(v);
+		break;
+	case KNOB_WINDOW:
+		ok = !strcmp(v, "running") || !strcmp(v, "stopped");
 		break;
 	default:
 		ok = false;
@@ -1095,6 +1105,11 @@ int knob_read(const struct host *h, enum knob_kind k, const char *target, char *
 		return 0;
 	case KNOB_CGROUP_PROCS:
 		return procs_read(h, target, val, sz);
+	case KNOB_WINDOW:
+		/* A live process whatever the host root: apply starts it on
+		 * this machine. */
+		copy_str(val, sz, winctl_state(journal_default_dir(), NULL));
+		return 0;
 	default:
 		break;
 	}
@@ -1120,6 +1135,11 @@ int knob_write(const struct host *h, enum knob_kind k, const char *target, const
 		return dir_write(h, target, val, why, sz);
 	case KNOB_CGROUP_PROCS:
 		return procs_write(h, target, val, why, sz);
+	case KNOB_WINDOW:
+		if (!strcmp(val, "stopped"))
+			return winctl_stop(journal_default_dir(), why, sz);
+		return fail(why, sz, -EOPNOTSUPP,
+			    "the PM QoS window controller is started by apply, with its profile");
 	default:
 		break;
 	}

@@ -21,6 +21,9 @@
  *                 directory under /sys/fs/cgroup, one of the attributes below)
  *   cgroup_procs  "1234:/sys/fs/cgroup/cpu"   the cgroup (path relative to that
  *                 hierarchy's mount, "/" or "/agentune") that process 1234 is in
+ *   window_controller  "pmqos"                 the PM QoS window controller (winctl.h):
+ *                 "running" | "stopped".  Only "stopped" can be written (it stops
+ *                 the process); apply starts it through winctl_start.
  *
  * knob_valid() is the guard that keeps a profile, a plan or a (forged)
  * journal from reaching any other file: every read and write checks it.
@@ -43,6 +46,7 @@ enum knob_kind {
 	KNOB_CGROUP_DIR,
 	KNOB_CGROUP_ATTR,
 	KNOB_CGROUP_PROCS,
+	KNOB_WINDOW,
 	KNOB__COUNT
 };
 

@@ -25,7 +25,9 @@
  */
 #include "plan.h"
 
+#include "journal.h"
 #include "procfs_text.h"
+#include "winctl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -50,6 +52,7 @@ struct ctx {
 	char *why;
 	size_t sz;
 	struct cpumask online;
+	bool window;                /* planning [pmqos] mode = window */
 };
 
 /* ---------- small helpers ---------- */
@@ -130,6 +133,7 @@ static int add_change(struct ctx *c, enum knob_kind k, const char *target, const
 	copy_str(ch->new, sizeof(ch->new), new);
 	src_str(s, ch->source, sizeof(ch->source));
 	ch->optional = optional;
+	ch->window = c->window;
 	return 0;
 }
 
@@ -642,6 +646,10 @@ static int plan_pmqos_static(struct ctx *c)
 {
 	const struct profile *p = c->p;
 	const struct pnum *lat = &p->resume_latency_us;
+	/* A window without a latency keeps the CPU polling: n/a. */
+	const struct pnum na = { .set = true, .v = PMQOS_NA, .src = p->pmqos_mode_src };
+	if (!lat->set && c->window)
+		lat = &na;
 	if (!lat->set)
 		return note(c, &p->pmqos_mode_src,
 			    "[pmqos] mode = static without resume_latency_us: nothing to set");
@@ -662,7 +670,7 @@ static int plan_pmqos_static(struct ctx *c)
 			continue;
 		}
 		snprintf(target, sizeof(target), "%d", cpu);
-		snprintf(label, sizeof(label), "cpu%d", cpu);
+		snprintf(label, sizeof(label), c->window ? "cpu%d (window)" : "cpu%d", cpu);
 		rc = plan_set(c, KNOB_PMQOS, target, label, new, &lat->src, false);
 	}
 	if (!rc && !cpumask_empty(&missing)) {
@@ -730,7 +738,8 @@ static int plan_cpufreq(struct ctx *c)
 		snprintf(new, sizeof(new), "%" PRIu64, khz);
 		if (mask_str(&pol->cpus, list, sizeof(list)) || !list[0])
 			mask_str(&pol->related, list, sizeof(list));
-		strf(label, sizeof(label), "%s (CPU %s) scaling_min_freq", pol->name, list);
+		strf(label, sizeof(label), "%s (CPU %s) scaling_min_freq%s", pol->name, list,
+		     c->window ? " (window)" : "");
 		rc = plan_set(c, KNOB_CPUFREQ_MIN, pol->name, label, new, s, false);
 	}
 	if (!rc && !covered)
@@ -738,15 +747,85 @@ static int plan_cpufreq(struct ctx *c)
 	return rc;
 }
 
+static int64_t pnum_or(const struct pnum *n, int64_t dflt)
+{
+	return n->set ? n->v : dflt;
+}
+
+static void window_params_of(const struct profile *p, struct window_params *w)
+{
+	w->window_ns = (uint64_t)pnum_or(&p->window_ms, WINDOW_DEFAULT_MS) * 1000000u;
+	w->budget_tokens = pnum_or(&p->budget_tokens, WINDOW_DEFAULT_BUDGET);
+	w->refill_per_s = pnum_or(&p->refill_per_s, WINDOW_DEFAULT_REFILL);
+	w->cost_per_window = pnum_or(&p->cost_per_window, WINDOW_DEFAULT_COST);
+}
+
+/* The window keys mean something with mode = window only. */
+static int window_keys_unused(struct ctx *c)
+{
+	const struct profile *p = c->p;
+	const struct pnum *keys[] = { &p->window_ms, &p->budget_tokens, &p->refill_per_s,
+				      &p->cost_per_window };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i]->set)
+			return note(c, &keys[i]->src, "[pmqos] the window keys are used with "
+						      "mode = window only: not set");
+	return 0;
+}
+
+/* A controller from an earlier apply manages PM QoS on this host: -EINVAL
+ * for a static constraint (the two would fight), a note for a window. */
+static int controller_running(struct ctx *c, bool *running)
+{
+	int pid;
+	*running = !strcmp(winctl_state(journal_default_dir(), &pid), "running");
+	if (!*running)
+		return 0;
+	if (c->p->pmqos_mode == PMQOS_MODE_STATIC)
+		return fail(c, -EINVAL, &c->p->pmqos_mode_src,
+			    "[pmqos] mode = static: the PM QoS window controller of an earlier "
+			    "apply (pid %d) manages PM QoS here; revert it first", pid);
+	return note(c, &c->p->pmqos_mode_src,
+		    "PM QoS window: the controller of an earlier apply (pid %d) is running; "
+		    "its windows stay as they are", pid);
+}
+
+/* Every pm_qos and cpufreq_min change becomes the controller's (journaled,
+ * written per window), then the controller itself. */
+static int plan_pmqos_window(struct ctx *c)
+{
+	const struct profile *p = c->p;
+	window_params_of(p, &c->pl->window);
+	size_t n0 = c->pl->n;
+	c->window = true;
+	int rc = plan_pmqos_static(c);
+	if (!rc && p->min_freq_kind != FREQ_UNSET)
+		rc = plan_cpufreq(c);
+	c->window = false;
+	if (rc || c->pl->n == n0)
+		return rc;
+	return plan_set(c, KNOB_WINDOW, WINCTL_TARGET, "PM QoS window controller", "running",
+			&p->pmqos_mode_src, false);
+}
+
 static int plan_pmqos(struct ctx *c)
 {
 	const struct profile *p = c->p;
+	bool running = false;
 	int rc = 0;
-	if (p->pmqos_mode == PMQOS_MODE_STATIC)
+	if (p->pmqos_mode == PMQOS_MODE_STATIC || p->pmqos_mode == PMQOS_MODE_WINDOW)
+		rc = controller_running(c, &running);
+	if (rc || running)
+		return rc;
+	if (p->pmqos_mode == PMQOS_MODE_WINDOW)
+		return plan_pmqos_window(c);
+	rc = window_keys_unused(c);
+	if (!rc && p->pmqos_mode == PMQOS_MODE_STATIC)
 		rc = plan_pmqos_static(c);
-	else if (p->resume_latency_us.set)
+	else if (!rc && p->resume_latency_us.set)
 		rc = note(c, &p->resume_latency_us.src,
-			  "[pmqos] resume_latency_us is used with mode = static only: not set");
+			  "[pmqos] resume_latency_us is used with mode = static or window only: "
+			  "not set");
 	if (!rc && p->min_freq_kind != FREQ_UNSET)
 		rc = plan_cpufreq(c);
 	return rc;

@@ -20,6 +20,7 @@
 #include "knob.h"
 #include "model.h"
 #include "profile.h"
+#include "window.h"
 
 struct plan_change {
 	enum knob_kind knob;
@@ -30,6 +31,9 @@ struct plan_change {
 	/* Chosen by a broad selector (all, class:): a kernel-managed IRQ that
 	 * refuses the change (EPERM, EIO) is skipped and reported, not a failure. */
 	bool optional;
+	/* [pmqos] mode = window: journaled by apply, written by the window
+	 * controller while a window is open (new) and after (old). */
+	bool window;
 };
 
 struct plan_note {
@@ -44,6 +48,9 @@ struct plan {
 	size_t nnotes, notes_cap;
 	struct cpumask agent_cpus, housekeeping;
 	int pid;                    /* -1 without --pid */
+	/* [pmqos] mode = window: the controller's parameters, when the plan
+	 * starts one (a window_controller change). */
+	struct window_params window;
 };
 
 struct plan_opts {

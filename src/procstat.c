@@ -22,6 +22,7 @@
 #define CPU_MIN_COLUMNS 4   /* user nice system idle: every kernel has them */
 #define CPU_COLUMNS 10      /* up to guest_nice */
 #define TASK_MIN_FIELDS 15  /* up to stime */
+#define TASK_START_FIELD 22 /* starttime */
 #define TASK_CPU_FIELD 39   /* processor */
 
 static bool tok_is(const char *p, const char *t, const char *word)
@@ -256,6 +257,10 @@ int task_stat_parse(const char *buf, size_t len, struct task_stat *out)
 	out->state = *p;
 	if (!field_u64(&p, &t, e, &at, 14, &out->utime) ||
 	    !field_u64(&p, &t, e, &at, TASK_MIN_FIELDS, &out->stime))
+		return -EINVAL;
+	if (!field_at(&p, &t, e, &at, TASK_START_FIELD))
+		return 0;
+	if (pt_count_at(p, t, &out->starttime) != 1)
 		return -EINVAL;
 	if (!field_at(&p, &t, e, &at, TASK_CPU_FIELD))
 		return 0; /* a kernel too old to print processor */

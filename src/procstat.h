@@ -45,6 +45,7 @@ struct task_stat {
 	char state;               /* 'R', 'S', 'D', ... */
 	int cpu;                  /* "processor": the CPU it last ran on, -1 unknown */
 	uint64_t utime, stime;    /* ticks */
+	uint64_t starttime;       /* ticks after boot; 0 when the line stops short */
 	uint64_t run_ns;          /* time on a CPU from .../schedstat (task_list_read
 	                           * only); NA_U64 without it */
 };

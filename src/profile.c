@@ -27,12 +27,14 @@
 
 #include "cpuidle.h"
 #include "pci.h"
+#include "window.h"
 
 /* Far above any sensible profile; keeps a wrong path (a log, /proc/kcore)
  * from being read whole. */
 #define PROFILE_MAX_SIZE (64 * 1024)
 
 #define US 1000ULL             /* ns per µs */
+#define MS (1000 * US)         /* ns per ms */
 #define SEC 1000000000ULL      /* ns per s */
 
 /* ---------- one file's keys ---------- */
@@ -158,6 +160,11 @@ static int set_int(struct pnum *n, const char *v, int64_t lo, int64_t hi,
 	return 0;
 }
 
+static const char *unit_name(uint64_t unit_ns)
+{
+	return unit_ns == 1 ? "nanoseconds" : unit_ns == US ? "microseconds" : "milliseconds";
+}
+
 /* DURATION in units of unit_ns: "50us", "2 ms", "1s", or bare (already in
  * the key's unit).  0, or -EINVAL with why. */
 static int parse_duration(const char *v, uint64_t unit_ns, uint64_t *out, char *why, size_t sz)
@@ -165,12 +172,14 @@ static int parse_duration(const char *v, uint64_t unit_ns, uint64_t *out, char *
 	static const struct {
 		const char *name;
 		uint64_t ns;
-	} units[] = { { "ns", 1 }, { "us", US }, { "\xc2\xb5s", US }, { "ms", 1000 * US },
+	} units[] = { { "ns", 1 }, { "us", US }, { "\xc2\xb5s", US }, { "ms", MS },
 		      { "s", SEC } };
 	const char *s = v;
 	uint64_t n;
+	/* The example is one the key takes. */
+	const char *eg = unit_ns == MS ? "20ms" : "50us";
 	if (!digits(&s, &n))
-		return bad(why, sz, "not a duration (use e.g. 50us)");
+		return bad(why, sz, "not a duration (use e.g. %s)", eg);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (!*s) {
@@ -184,12 +193,11 @@ static int parse_duration(const char *v, uint64_t unit_ns, uint64_t *out, char *
 		if (__builtin_mul_overflow(n, units[i].ns, &ns))
 			return bad(why, sz, "too large");
 		if (ns % unit_ns)
-			return bad(why, sz, "not a whole number of %s",
-				   unit_ns == 1 ? "nanoseconds" : "microseconds");
+			return bad(why, sz, "not a whole number of %s", unit_name(unit_ns));
 		*out = ns / unit_ns;
 		return 0;
 	}
-	return bad(why, sz, "not a duration (use e.g. 50us)");
+	return bad(why, sz, "not a duration (use e.g. %s)", eg);
 }
 
 /* A duration key: range [lo, hi] in the key's unit, range text for people. */
@@ -486,8 +494,10 @@ static int set_mode(struct profile *p, const char *v, const struct profile_src *
 		p->pmqos_mode = PMQOS_MODE_OFF;
 	else if (!strcmp(v, "static"))
 		p->pmqos_mode = PMQOS_MODE_STATIC;
+	else if (!strcmp(v, "window"))
+		p->pmqos_mode = PMQOS_MODE_WINDOW;
 	else
-		return bad(why, sz, "unknown mode (off or static)");
+		return bad(why, sz, "unknown mode (off, static or window)");
 	p->pmqos_mode_src = *src;
 	return 0;
 }
@@ -573,6 +583,35 @@ static int set_min_freq(struct profile *p, const char *v, const struct profile_s
 	}
 	p->min_freq_src = *src;
 	return 0;
+}
+
+/* The window controller's keys (window.h); whether the budget covers a
+ * window's cost is checked once the include chain is read. */
+
+/* Beyond a minute a window is static mode with extra steps. */
+static int set_window_ms(struct profile *p, const char *v, const struct profile_src *src,
+			 char *why, size_t sz)
+{
+	return set_duration(&p->window_ms, v, MS, 1, 60000, "1ms..60s", src, why, sz);
+}
+
+static int set_budget_tokens(struct profile *p, const char *v, const struct profile_src *src,
+			     char *why, size_t sz)
+{
+	return set_int(&p->budget_tokens, v, 1, 1000000000, src, why, sz);
+}
+
+/* 0: the budget is spent once and never comes back. */
+static int set_refill_per_s(struct profile *p, const char *v, const struct profile_src *src,
+			    char *why, size_t sz)
+{
+	return set_int(&p->refill_per_s, v, 0, 1000000, src, why, sz);
+}
+
+static int set_cost_per_window(struct profile *p, const char *v, const struct profile_src *src,
+			       char *why, size_t sz)
+{
+	return set_int(&p->cost_per_window, v, 1, 1000000, src, why, sz);
 }
 
 /* [cgroup] */
@@ -704,6 +743,10 @@ static const struct keydef keys[] = {
 	{ "pmqos", "mode", set_mode, false },
 	{ "pmqos", "resume_latency_us", set_resume_latency, false },
 	{ "pmqos", "min_freq", set_min_freq, false },
+	{ "pmqos", "window_ms", set_window_ms, false },
+	{ "pmqos", "budget_tokens", set_budget_tokens, false },
+	{ "pmqos", "refill_per_s", set_refill_per_s, false },
+	{ "pmqos", "cost_per_window", set_cost_per_window, false },
 	{ "cgroup", "name", set_cgroup_name, false },
 	{ "cgroup", "cpu_weight", set_cpu_weight, false },
 	{ "cgroup", "cpu_max", set_cpu_max, false },
@@ -713,10 +756,6 @@ static const struct keydef keys[] = {
 };
 
 static const char *const sections[] = { "main", "agent", "irq", "napi", "pmqos", "cgroup" };
-
-/* Keys of the PM QoS window controller, which has its own issue. */
-static const char *const window_keys[] = { "window_ms", "budget_tokens", "refill_per_s",
-					   "cost_per_window" };
 
 static const struct keydef *find_key(const char *section, const char *name)
 {
@@ -869,20 +908,12 @@ static int pf_handler(void *user, const char *section, const char *name, const c
 		return !pf_fail(f, line, "%.40s: a key outside any section (start with [main])", name);
 	if (!known_section(section))
 		return !pf_fail(f, line, "unknown section [%.40s]", section);
-	if (!strcmp(section, "pmqos"))
-		for (size_t i = 0; i < ARRAY_SIZE(window_keys); i++)
-			if (!strcmp(name, window_keys[i]))
-				return !pf_fail(f, line, "[pmqos] %s is not supported yet (the PM QoS "
-						"window controller is not built)", name);
 	const struct keydef *k = find_key(section, name);
 	if (!k) {
 		char known[160];
 		section_keys(section, known, sizeof(known));
 		return !pf_fail(f, line, "[%s] %.40s: unknown key (%s)", section, name, known);
 	}
-	if (!strcmp(section, "pmqos") && !strcmp(name, "mode") && !strcmp(value, "window"))
-		return !pf_fail(f, line, "[pmqos] mode = window is not supported yet (the PM QoS "
-				"window controller is not built); use off or static");
 	const struct entry *prev = k->repeatable ? NULL : pf_find(f, section, name);
 	if (prev && k->set == set_include)
 		return !pf_fail(f, line, "include given twice (lines %d and %d): a profile "
@@ -1139,6 +1170,38 @@ static int load_file(struct loader *L, const char *path, const struct profile_sr
 	return rc;
 }
 
+/* " (the default)", or where the other key of a message was set when that is
+ * another file than the one the error names. */
+static void origin(const struct pnum *n, const char *errfile, char *buf, size_t sz)
+{
+	if (!n->set)
+		snprintf(buf, sz, " (the default)");
+	else if (strcmp(n->src.file, errfile))
+		snprintf(buf, sz, " (%.200s line %d)", n->src.file, n->src.line);
+	else
+		buf[0] = '\0';
+}
+
+/* What no single key can see: a window costs more than the bucket holds.
+ * Checked on the merged profile, at the line of the key that was set
+ * (cost_per_window's when both were). */
+static int check_window(const struct profile *p, struct parse_error *err)
+{
+	int64_t budget = p->budget_tokens.set ? p->budget_tokens.v : WINDOW_DEFAULT_BUDGET;
+	int64_t cost = p->cost_per_window.set ? p->cost_per_window.v : WINDOW_DEFAULT_COST;
+	if (cost <= budget)
+		return 0;
+	const struct profile_src *at = p->cost_per_window.set ? &p->cost_per_window.src :
+								&p->budget_tokens.src;
+	char cfrom[240], bfrom[240];
+	origin(&p->cost_per_window, at->file, cfrom, sizeof(cfrom));
+	origin(&p->budget_tokens, at->file, bfrom, sizeof(bfrom));
+	perr_set(err, at->file, at->line, "[pmqos] cost_per_window = %lld%s is larger than "
+		 "budget_tokens = %lld%s: no window could ever open", (long long)cost, cfrom,
+		 (long long)budget, bfrom);
+	return -EINVAL;
+}
+
 int profile_load(const char *name_or_file, const struct profile_opts *o, struct profile *p,
 		 struct parse_error *err)
 {
@@ -1164,6 +1227,8 @@ int profile_load(const char *name_or_file, const struct profile_opts *o, struct 
 	}
 	struct loader L = { .o = o, .err = err };
 	int rc = load_file(&L, path, NULL, p);
+	if (!rc)
+		rc = check_window(p, err);
 	if (rc) {
 		profile_free(p);
 		return rc;

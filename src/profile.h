@@ -19,8 +19,12 @@
  *             busy_poll = DURATION       busy_read = DURATION
  *             interfaces = auto | IFNAME...
  *             defer_hard_irqs = N        gro_flush_timeout = DURATION
- *   [pmqos]   mode = off | static        resume_latency_us = n/a | DURATION
+ *   [pmqos]   mode = off | static | window   resume_latency_us = n/a | DURATION
  *             min_freq = max | N% | FREQ (kHz, MHz, GHz; bare = kHz)
+ *             window_ms = DURATION (1ms..60s)   budget_tokens = 1..1000000000
+ *             refill_per_s = 0..1000000         cost_per_window = 1..1000000
+ *             (the window keys apply to mode = window; window.h has the
+ *             defaults and what they mean)
  *   [cgroup]  name = NAME   cpu_weight = 1..10000   cpu_max = max | QUOTA [PERIOD]
  *             cpuset = auto | LIST       uclamp_min = 0..100 (percent) | max
  *             isolate = yes | no
@@ -79,7 +83,7 @@ struct pnum {
 	struct profile_src src;
 };
 
-enum pmqos_mode { PMQOS_MODE_UNSET, PMQOS_MODE_OFF, PMQOS_MODE_STATIC };
+enum pmqos_mode { PMQOS_MODE_UNSET, PMQOS_MODE_OFF, PMQOS_MODE_STATIC, PMQOS_MODE_WINDOW };
 enum freq_kind { FREQ_UNSET, FREQ_KHZ, FREQ_PERCENT, FREQ_MAX };
 
 struct profile {
@@ -109,6 +113,11 @@ struct profile {
 	enum freq_kind min_freq_kind;
 	uint64_t min_freq;                  /* kHz, or percent of the range */
 	struct profile_src min_freq_src;
+	/* mode = window; unset keys take window.h's defaults */
+	struct pnum window_ms;              /* milliseconds, 1..60000 */
+	struct pnum budget_tokens;          /* 1..1000000000, >= cost_per_window */
+	struct pnum refill_per_s;           /* 0..1000000 */
+	struct pnum cost_per_window;        /* 1..1000000 */
 
 	/* [cgroup] */
 	bool cgroup_name_set;

@@ -1,6 +1,7 @@
 /* report_tune: apply, revert, status and profile list reports. */
 #include "report_tune.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,6 +39,7 @@ static jo *change_json(const struct plan_change *c, const struct tune_item *it)
 	put(o, "new", jstr(c->new));
 	put(o, "source", jstr(c->source));
 	put(o, "optional", json_object_new_boolean(c->optional));
+	put(o, "window", json_object_new_boolean(c->window));
 	if (it) {
 		put(o, "state", jstr(tune_state_name(it->state)));
 		put(o, "why", it->why[0] ? jstr(it->why) : NULL);
@@ -55,6 +57,28 @@ static jo *profile_json(const struct profile *p)
 	for (size_t i = 0; i < p->chain.n; i++)
 		json_object_array_add(chain, jstr(p->chain.v[i]));
 	put(o, "files", chain);
+	return o;
+}
+
+static bool plans_window(const struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->c[i].knob == KNOB_WINDOW)
+			return true;
+	return false;
+}
+
+/* The controller's parameters when the plan starts one, else null. */
+static jo *window_params_json(const struct plan *pl)
+{
+	if (!plans_window(pl))
+		return NULL;
+	const struct window_params *w = &pl->window;
+	jo *o = json_object_new_object();
+	put(o, "window_ms", json_object_new_int64((int64_t)(w->window_ns / 1000000u)));
+	put(o, "budget_tokens", json_object_new_int64(w->budget_tokens));
+	put(o, "refill_per_s", json_object_new_int64(w->refill_per_s));
+	put(o, "cost_per_window", json_object_new_int64(w->cost_per_window));
 	return o;
 }
 
@@ -84,6 +108,7 @@ jo *report_apply_json(const struct apply_report *a)
 	for (size_t i = 0; a->warnings && i < a->warnings->n; i++)
 		json_object_array_add(warn, jstr(a->warnings->v[i]));
 	put(o, "warnings", warn);
+	put(o, "window", window_params_json(a->pl));
 	if (a->r) {
 		jo *res = json_object_new_object();
 		put(res, "ok", json_object_new_boolean(a->r->ok));
@@ -116,7 +141,7 @@ static void change_line(FILE *out, const struct plan_change *c, const struct tun
 	fprintf(out, "  %-13s %-34s %s -> %s", knob_name(c->knob), c->label, *old ? old : "(new)",
 		c->new);
 	fprintf(out, "   [%s]", c->source);
-	if (it && it->state != TUNE_DONE)
+	if (it && it->state != TUNE_DONE && it->state != TUNE_WINDOW)
 		fprintf(out, "  %s", tune_state_name(it->state));
 	if (it && it->why[0])
 		fprintf(out, ": %s", it->why);
@@ -134,6 +159,12 @@ void report_apply_text(FILE *out, const struct apply_report *a)
 			a->pl->n == 1 ? "" : "s");
 	for (size_t i = 0; i < a->pl->n; i++)
 		change_line(out, &a->pl->c[i], a->r && i < a->r->n ? &a->r->it[i] : NULL);
+	if (plans_window(a->pl))
+		fprintf(out, "\nPM QoS window: the values marked (window) are written by the "
+			"controller while the agent steps, for %" PRIu64 " ms after each step; "
+			"budget %" PRId64 " tokens, refill %" PRId64 "/s, %" PRId64 " per window.\n",
+			a->pl->window.window_ns / 1000000u, a->pl->window.budget_tokens,
+			a->pl->window.refill_per_s, a->pl->window.cost_per_window);
 	if (a->pl->nnotes)
 		fprintf(out, "\nNotes:\n");
 	for (size_t i = 0; i < a->pl->nnotes; i++)
@@ -230,7 +261,45 @@ static void time_text(int64_t t, char *buf, size_t sz)
 		snprintf(buf, sz, "%lld", (long long)t);
 }
 
-jo *report_status_json(const struct journal *j, const struct tune_result *r)
+static jo *controller_json(const struct winctl_status *w)
+{
+	if (!w || !w->present)
+		return NULL;
+	jo *o = json_object_new_object();
+	put(o, "pid", json_object_new_int(w->pid));
+	put(o, "running", json_object_new_boolean(w->running));
+	put(o, "apply", json_object_new_int((int)w->apply));
+	put(o, "agent", w->agent > 0 ? json_object_new_int(w->agent) : NULL);
+	put(o, "agent_exited", json_object_new_boolean(w->agent_exited));
+	put(o, "uptime_s", json_object_new_double(w->uptime_s));
+	put(o, "window_ms", json_object_new_int64((int64_t)w->window_ms));
+	put(o, "tokens", json_object_new_int64(w->tokens));
+	put(o, "budget_tokens", json_object_new_int64(w->budget_tokens));
+	put(o, "refill_per_s", json_object_new_int64(w->refill_per_s));
+	put(o, "cost_per_window", json_object_new_int64(w->cost_per_window));
+	put(o, "windows_opened", json_object_new_int64((int64_t)w->opened));
+	put(o, "windows_extended", json_object_new_int64((int64_t)w->extended));
+	put(o, "windows_denied", json_object_new_int64((int64_t)w->denied));
+	put(o, "wakeups", json_object_new_int64((int64_t)w->wakeups));
+	jo *cpus = json_object_new_array();
+	for (size_t i = 0; i < w->ncpu; i++) {
+		const struct winctl_cpu_status *c = &w->cpu[i];
+		jo *x = json_object_new_object();
+		put(x, "cpu", json_object_new_int((int)c->cpu));
+		put(x, "state", jstr(c->state));
+		put(x, "open_share", json_object_new_double(c->open_share));
+		put(x, "opened", json_object_new_int64((int64_t)c->opened));
+		put(x, "extended", json_object_new_int64((int64_t)c->extended));
+		put(x, "denied", json_object_new_int64((int64_t)c->denied));
+		put(x, "steps", json_object_new_int64((int64_t)c->steps));
+		json_object_array_add(cpus, x);
+	}
+	put(o, "cpus", cpus);
+	return o;
+}
+
+jo *report_status_json(const struct journal *j, const struct tune_result *r,
+		       const struct winctl_status *w)
 {
 	jo *o = json_object_new_object();
 	put(o, "schema", jstr(STATUS_SCHEMA));
@@ -249,7 +318,7 @@ jo *report_status_json(const struct journal *j, const struct tune_result *r)
 		json_object_array_add(applies, x);
 	}
 	put(o, "applies", applies);
-	size_t count[TUNE_WITH_CGROUP + 1] = { 0 };
+	size_t count[TUNE_WINDOW + 1] = { 0 };
 	jo *items = json_object_new_array();
 	for (size_t i = 0; i < r->n; i++) {
 		json_object_array_add(items, item_json(&r->it[i], true));
@@ -261,11 +330,39 @@ jo *report_status_json(const struct journal *j, const struct tune_result *r)
 	put(sum, "drifted", json_object_new_int64((int64_t)count[TUNE_DRIFTED]));
 	put(sum, "gone", json_object_new_int64((int64_t)count[TUNE_GONE]));
 	put(sum, "unreadable", json_object_new_int64((int64_t)count[TUNE_FAILED]));
+	put(sum, "window", json_object_new_int64((int64_t)count[TUNE_WINDOW]));
 	put(o, "summary", sum);
+	put(o, "window_controller", controller_json(w));
 	return o;
 }
 
-void report_status_text(FILE *out, const struct journal *j, const struct tune_result *r)
+static void controller_text(FILE *out, const struct winctl_status *w)
+{
+	if (!w || !w->present)
+		return;
+	fprintf(out, "\nPM QoS window controller: pid %d, %s", w->pid,
+		w->running ? "running" : "NOT running (revert restores what it managed)");
+	if (w->agent > 0)
+		fprintf(out, ", agent pid %d%s", w->agent, w->agent_exited ? " (exited)" : "");
+	else
+		fprintf(out, ", agent: any user task on its CPUs");
+	fprintf(out, "\n  up %.0f s, window %" PRIu64 " ms; windows opened %" PRIu64
+		", extended %" PRIu64 ", denied %" PRIu64 "; tokens left %" PRId64 " of %" PRId64
+		" (refill %" PRId64 "/s, %" PRId64 " per window); %" PRIu64 " wakeups\n",
+		w->uptime_s, w->window_ms, w->opened, w->extended, w->denied, w->tokens,
+		w->budget_tokens, w->refill_per_s, w->cost_per_window, w->wakeups);
+	fprintf(out, "  %-5s %-8s %-12s %-8s %-9s %-7s %s\n", "CPU", "WINDOW", "OPEN-SHARE",
+		"OPENED", "EXTENDED", "DENIED", "STEPS");
+	for (size_t i = 0; i < w->ncpu; i++) {
+		const struct winctl_cpu_status *c = &w->cpu[i];
+		fprintf(out, "  %-5u %-8s %10.1f%%  %-8" PRIu64 " %-9" PRIu64 " %-7" PRIu64
+			" %" PRIu64 "\n", c->cpu, c->state, 100 * c->open_share, c->opened,
+			c->extended, c->denied, c->steps);
+	}
+}
+
+void report_status_text(FILE *out, const struct journal *j, const struct tune_result *r,
+			const struct winctl_status *w)
 {
 	if (!j->n) {
 		fprintf(out, "Nothing applied (journal %s/%s is empty or absent).\n", j->dir,
@@ -287,13 +384,17 @@ void report_status_text(FILE *out, const struct journal *j, const struct tune_re
 		"APPLIED", "NOW");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tune_item *it = &r->it[i];
-		fprintf(out, "  %-8s %-13s %-34s %-12s %-12s %s\n", tune_state_name(it->state),
+		fprintf(out, "  %-8s %-13s %-34s %-12s %-12s %s", tune_state_name(it->state),
 			knob_name(it->knob), it->label, it->old, it->new,
 			it->state == TUNE_GONE ? "(gone)" : it->now);
-		bad += it->state != TUNE_OK;
+		if (it->state == TUNE_WINDOW || (it->state == TUNE_DRIFTED && it->why[0]))
+			fprintf(out, " (%s)", it->why);
+		fputc('\n', out);
+		bad += it->state != TUNE_OK && it->state != TUNE_WINDOW;
 	}
 	fprintf(out, "\n%zu setting%s, %zu ok, %zu not as applied.\n", r->n, r->n == 1 ? "" : "s",
 		r->n - bad, bad);
+	controller_text(out, w);
 }
 
 /* ---------- profiles ---------- */

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "profile.h"
 #include "tune.h"
+#include "winctl.h"
 
 #define APPLY_SCHEMA "agentune.apply/1"
 #define REVERT_SCHEMA "agentune.revert/1"
@@ -31,8 +32,11 @@ void report_apply_text(FILE *out, const struct apply_report *a);
 struct json_object *report_revert_json(const struct tune_result *r, bool dry_run, bool force);
 void report_revert_text(FILE *out, const struct tune_result *r, bool dry_run);
 
-struct json_object *report_status_json(const struct journal *j, const struct tune_result *r);
-void report_status_text(FILE *out, const struct journal *j, const struct tune_result *r);
+/* w: the window controller's state file (NULL or !present: none). */
+struct json_object *report_status_json(const struct journal *j, const struct tune_result *r,
+				       const struct winctl_status *w);
+void report_status_text(FILE *out, const struct journal *j, const struct tune_result *r,
+			const struct winctl_status *w);
 
 struct json_object *report_profiles_json(const struct profile_info *v, size_t n);
 void report_profiles_text(FILE *out, const struct profile_info *v, size_t n);

@@ -1,5 +1,6 @@
 /* top: the frames of `agentune top` (see top.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "procstat.h"
 #include "top.h"
 #include "top_agent.h"
+#include "winctl.h"
 
 /* The counters as read at one sample. */
 struct counters {
@@ -624,8 +626,40 @@ static void fill_header(const struct top_source *s, struct top_frame *f)
 	else
 		snprintf(h->pmqos, sizeof(h->pmqos), "cpu_dma_latency %lld us", (long long)dma);
 	fill_profile(s, h);
-	snprintf(h->window, sizeof(h->window), "none");
 	fill_bpf(s, h);
+}
+
+/* The window controller's state file: its summary in the header, each
+ * managed CPU's window state in its row ("" for CPUs it does not manage). */
+static void fill_window(const struct top_source *s, struct top_frame *f)
+{
+	struct top_header *h = &f->hdr;
+	struct winctl_status w;
+	char why[256];
+	if (winctl_status_read(s->journal_dir, &w, why, sizeof(why))) {
+		snprintf(h->window, sizeof(h->window), "unreadable: %s", why);
+		return;
+	}
+	if (!w.present) {
+		snprintf(h->window, sizeof(h->window), "none");
+		return;
+	}
+	unsigned open = 0;
+	for (size_t i = 0; i < w.ncpu; i++) {
+		size_t row = cpu_row(s, w.cpu[i].cpu);
+		open += !strcmp(w.cpu[i].state, "open");
+		if (row < f->ncpus)
+			copy_str(f->cpus[row].window, sizeof(f->cpus[row].window),
+				 w.running ? w.cpu[i].state : "stopped");
+	}
+	if (w.running)
+		snprintf(h->window, sizeof(h->window),
+			 "pid %d, %u of %zu open, %" PRIu64 " opened, %" PRId64 "/%" PRId64 " tokens%s",
+			 w.pid, open, w.ncpu, w.opened, w.tokens, w.budget_tokens,
+			 w.agent_exited ? ", agent exited" : "");
+	else
+		snprintf(h->window, sizeof(h->window), "pid %d not running (revert restores)", w.pid);
+	winctl_status_free(&w);
 }
 
 int top_source_sample(struct top_source *s, struct top_frame *f)
@@ -655,6 +689,7 @@ int top_source_sample(struct top_source *s, struct top_frame *f)
 		goto out;
 	fill_all(f);
 	fill_header(s, f);
+	fill_window(s, f);
 out:
 	/* The counters just read are the start of the next interval, whatever
 	 * happened to this frame. */

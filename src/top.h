@@ -36,7 +36,7 @@ struct top_header {
 	char pmqos[96];           /* global /dev/cpu_dma_latency: "none", "20 us", "unavailable" */
 	char profile[256];        /* applied profiles from the journal: "none",
 	                           * "agent-latency (pid 1234, cpus 1)", or why unreadable */
-	char window[128];         /* PM QoS window controller: "none" until one runs */
+	char window[128];         /* PM QoS window controller: pid, windows, tokens; "none" */
 	char bpf[160];            /* "tp_btf, 12 us/s" / "off (--no-bpf)" / "off: why" */
 	unsigned ncpus, nirqs;    /* CPUs shown, numbered IRQs in /proc/interrupts */
 };
@@ -54,7 +54,7 @@ struct top_cpu {
 	double steps_rate;        /* the agents' steps that ran here, per s; NaN without BPF */
 	char threads[96];         /* agent threads that ran here: "1234 1240", "" none */
 	unsigned nthreads;        /* how many (threads may be cut short) */
-	char window[16];          /* PM QoS window state, "" (issue 6) */
+	char window[16];          /* PM QoS window: open, closed, budget, ..., "" unmanaged */
 };
 
 struct top_irq_cpu {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "winctl.h"
 
 static const char *const state_names[] = {
 	[TUNE_DONE] = "done",         [TUNE_UNCHANGED] = "unchanged",
@@ -17,7 +18,7 @@ static const char *const state_names[] = {
 	[TUNE_RESTORED] = "restored", [TUNE_ORIGINAL] = "original",
 	[TUNE_GONE] = "gone",         [TUNE_DRIFTED] = "drifted",
 	[TUNE_FORCED] = "forced",     [TUNE_OK] = "ok",
-	[TUNE_WITH_CGROUP] = "with-cgroup",
+	[TUNE_WITH_CGROUP] = "with-cgroup", [TUNE_WINDOW] = "window",
 };
 
 const char *tune_state_name(enum tune_state s)
@@ -98,7 +99,8 @@ static size_t undo(const struct host *h, const struct journal *j, struct tune_re
 	size_t failed = 0;
 	for (size_t i = r->n; i-- > 0;) {
 		struct tune_item *it = &r->it[i];
-		if (entry_of[i] < 0 || (it->state != TUNE_DONE && it->state != TUNE_FAILED))
+		bool unsure = it->state == TUNE_FAILED || it->state == TUNE_WINDOW;
+		if (entry_of[i] < 0 || (it->state != TUNE_DONE && !unsure))
 			continue;
 		if (in_created_cgroup(j, it->knob, it->target)) {
 			if (it->state == TUNE_DONE)
@@ -106,10 +108,14 @@ static size_t undo(const struct host *h, const struct journal *j, struct tune_re
 			continue;
 		}
 		char now[KNOB_VAL_MAX], why[320];
-		if (it->state == TUNE_FAILED &&
-		    !knob_read(h, it->knob, it->target, now, sizeof(now)) &&
-		    knob_same(it->knob, now, it->old))
+		/* A failed write may have landed; a window value is the
+		 * controller's, which has been stopped by now (newer first). */
+		if (unsure && !knob_read(h, it->knob, it->target, now, sizeof(now)) &&
+		    knob_same(it->knob, now, it->old)) {
+			if (it->state == TUNE_WINDOW)
+				it->state = TUNE_UNDONE;
 			continue;
+		}
 		if (write_verified(h, it->knob, it->target, it->old, why, sizeof(why))) {
 			size_t len = strlen(it->why);
 			snprintf(it->why + len, sizeof(it->why) - len, "%scould not be undone: %s",
@@ -118,7 +124,7 @@ static size_t undo(const struct host *h, const struct journal *j, struct tune_re
 			failed++;
 			continue;
 		}
-		if (it->state == TUNE_DONE)
+		if (it->state == TUNE_DONE || it->state == TUNE_WINDOW)
 			it->state = TUNE_UNDONE;
 	}
 	return failed;
@@ -153,11 +159,93 @@ static struct journal_apply apply_record(const struct journal *j,
 	return a;
 }
 
+/* The window-managed changes journaled so far (state TUNE_WINDOW) of
+ * knob k, as the controller's {target, value, original} list. */
+static int window_knobs(const struct tune_result *r, enum knob_kind k, struct winctl_knob **out,
+			size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	size_t cap = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tune_item *it = &r->it[i];
+		if (it->knob != k || it->state != TUNE_WINDOW)
+			continue;
+		struct winctl_knob *v = grow(*out, *n, &cap, sizeof(*v), 8);
+		if (!v)
+			return -ENOMEM;
+		*out = v;
+		struct winctl_knob *w = &v[(*n)++];
+		copy_str(w->target, sizeof(w->target), it->target);
+		copy_str(w->value, sizeof(w->value), it->new);
+		copy_str(w->original, sizeof(w->original), it->old);
+	}
+	return 0;
+}
+
+/* The window_controller change: starts the controller on the CPUs and
+ * policies this apply journaled for it. */
+static int start_controller(const struct host *h, const struct journal *j,
+			    const struct plan *pl, const struct tune_result *r, unsigned apply,
+			    char *why, size_t sz)
+{
+	struct winctl_config cfg = {
+		.params = pl->window, .pid = pl->pid, .follow_children = true, .apply = apply,
+	};
+	copy_str(cfg.run_dir, sizeof(cfg.run_dir), j->dir);
+	int rc = window_knobs(r, KNOB_PMQOS, &cfg.cpu, &cfg.ncpu);
+	if (!rc)
+		rc = window_knobs(r, KNOB_CPUFREQ_MIN, &cfg.policy, &cfg.npolicy);
+	if (rc)
+		snprintf(why, sz, "out of memory");
+	else if (!cfg.ncpu)
+		rc = -EINVAL, snprintf(why, sz, "no CPU to manage: every agent CPU already "
+						"holds the window's PM QoS value");
+	else
+		rc = winctl_start(h, &cfg, why, sz);
+	free(cfg.cpu);
+	free(cfg.policy);
+	return rc;
+}
+
+struct apply_ctx {
+	const struct host *h;
+	struct journal *j;
+	const struct plan *pl;
+	const struct tune_result *r;
+	unsigned apply;
+};
+
+/* Makes the journaled change c: a write read back, the controller's start,
+ * or nothing for a window-managed value (the controller writes it). */
+static int carry_out(const struct apply_ctx *a, const struct plan_change *c,
+		     struct tune_item *it)
+{
+	if (c->window) {
+		it->state = TUNE_WINDOW;
+		return 0;
+	}
+	if (c->knob != KNOB_WINDOW)
+		return write_verified(a->h, c->knob, c->target, c->new, it->why,
+				      sizeof(it->why));
+	int rc = start_controller(a->h, a->j, a->pl, a->r, a->apply, it->why, sizeof(it->why));
+	char back[KNOB_VAL_MAX];
+	if (!rc && (knob_read(a->h, c->knob, c->target, back, sizeof(back)) ||
+		    strcmp(back, "running"))) {
+		snprintf(it->why, sizeof(it->why), "the window controller started, then stopped");
+		rc = -ESRCH;
+	}
+	return rc;
+}
+
 /* One change: fresh read, journal, write, verify.  0, 1 when nothing had
  * to be done or an optional change was refused, -1 on failure. */
-static int apply_one(const struct host *h, struct journal *j, const struct plan_change *c,
-		     unsigned apply, struct tune_item *it, bool *journaled)
+static int apply_one(const struct apply_ctx *a, const struct plan_change *c,
+		     struct tune_item *it, bool *journaled)
 {
+	const struct host *h = a->h;
+	struct journal *j = a->j;
+	unsigned apply = a->apply;
 	*journaled = false;
 	int rc = knob_read(h, c->knob, c->target, it->old, sizeof(it->old));
 	if (rc) {
@@ -174,13 +262,14 @@ static int apply_one(const struct host *h, struct journal *j, const struct plan_
 	copy_str(e.new, sizeof(e.new), c->new);
 	copy_str(e.label, sizeof(e.label), c->label);
 	copy_str(e.source, sizeof(e.source), c->source);
+	e.window = c->window;
 	char why[320];
 	if (journal_add_change(j, &e, why, sizeof(why))) {
 		snprintf(it->why, sizeof(it->why), "journal: %s", why);
 		return -1;
 	}
 	*journaled = true;
-	rc = write_verified(h, c->knob, c->target, c->new, it->why, sizeof(it->why));
+	rc = carry_out(a, c, it);
 	/* Kernel-managed IRQs refuse any change (EPERM from procfs, EIO from
 	 * chips that cannot move them): under a broad selector that is not
 	 * this profile's business, so the IRQ is skipped and reported. */
@@ -194,7 +283,8 @@ static int apply_one(const struct host *h, struct journal *j, const struct plan_
 	}
 	if (rc)
 		return -1;
-	it->state = TUNE_DONE;
+	if (!c->window)
+		it->state = TUNE_DONE;
 	return 0;
 }
 
@@ -219,7 +309,7 @@ static void settle_journal(struct journal *j, size_t first_entry, bool *keep,
 {
 	char why[320];
 	for (size_t i = 0; !failed && i < r->n; i++)
-		if (r->it[i].state == TUNE_DONE)
+		if (r->it[i].state == TUNE_DONE || r->it[i].state == TUNE_WINDOW)
 			keep[(size_t)entry_of[i] - first_entry] = true;
 	bool rewrite = failed || j->n == first_entry;
 	for (size_t i = first_entry; i < j->n; i++)
@@ -257,6 +347,7 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 		entry_of[i] = -1;
 	unsigned long writes = 0;
 	int result = 0;
+	const struct apply_ctx actx = { .h = h, .j = j, .pl = pl, .r = r, .apply = a.apply };
 	for (size_t i = 0; i < pl->n && !result; i++) {
 		const struct plan_change *c = &pl->c[i];
 		struct tune_item *it = add_item(r, c->knob, c->target, c->label, c->source);
@@ -266,7 +357,7 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 		}
 		copy_str(it->new, sizeof(it->new), c->new);
 		bool journaled;
-		int rc = apply_one(h, j, c, a.apply, it, &journaled);
+		int rc = apply_one(&actx, c, it, &journaled);
 		if (journaled)
 			entry_of[i] = (long)(j->n - 1);
 		if (rc < 0) {
@@ -371,6 +462,10 @@ int tune_revert(const struct host *h, struct journal *j, bool force, bool dry_ru
 			return -ENOMEM;
 		}
 		keep[i] = revert_one(h, j, e, force, dry_run, r, it);
+		/* A controller that died (kill -9) left its pid and state
+		 * files: they go with its record. */
+		if (e->knob == KNOB_WINDOW && it->state == TUNE_ORIGINAL && !dry_run)
+			winctl_stop(j->dir, it->why, sizeof(it->why));
 		if (it->state == TUNE_FAILED)
 			r->ok = false;
 		if (it->state == TUNE_RESTORED || it->state == TUNE_FORCED)
@@ -413,10 +508,19 @@ int tune_status(const struct host *h, const struct journal *j, struct tune_resul
 		} else if (rc) {
 			it->state = TUNE_FAILED;
 			snprintf(it->why, sizeof(it->why), "cannot read it: %s", strerror(-rc));
+		} else if (e->window) {
+			bool open = knob_same(e->knob, it->now, e->new);
+			bool closed = knob_same(e->knob, it->now, it->old);
+			it->state = open || closed ? TUNE_WINDOW : TUNE_DRIFTED;
+			if (open || closed)
+				copy_str(it->why, sizeof(it->why), open ? "window open" : "window closed");
 		} else {
 			it->state = knob_same(e->knob, it->now, e->new) ? TUNE_OK : TUNE_DRIFTED;
 		}
-		if (it->state != TUNE_OK)
+		if (e->knob == KNOB_WINDOW && it->state == TUNE_DRIFTED)
+			copy_str(it->why, sizeof(it->why), "the controller is not running (killed?); "
+							   "revert restores what it managed");
+		if (it->state != TUNE_OK && it->state != TUNE_WINDOW)
 			r->ok = false;
 	}
 	return 0;

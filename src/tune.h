@@ -37,6 +37,9 @@ enum tune_state {
 	TUNE_OK,          /* status: holds the applied value */
 	TUNE_WITH_CGROUP, /* revert: an attribute of a cgroup agentune created,
 	                   * which goes away with it */
+	TUNE_WINDOW,      /* apply: journaled; the window controller writes it
+	                   * while a window is open.  status: holds the
+	                   * window's value (open) or the original (closed) */
 };
 
 const char *tune_state_name(enum tune_state s);

@@ -1,6 +1,7 @@
 /* Unit tests: profiles (parser, validation, includes, listing, safety). */
 #include "testutil.h"
 #include "profile.h"
+#include "window.h"
 
 #include <limits.h>
 
@@ -152,6 +153,11 @@ static void defaults(void **state)
 	assert_int_equal(p.pmqos_mode, PMQOS_MODE_UNSET);
 	assert_int_equal(p.min_freq_kind, FREQ_UNSET);
 	assert_false(p.resume_latency_us.set);
+	assert_false(p.window_ms.set);
+	assert_false(p.budget_tokens.set);
+	assert_false(p.refill_per_s.set);
+	assert_false(p.cost_per_window.set);
+	assert_int_equal(p.window_ms.v, 0);
 	assert_false(p.cgroup_name_set);
 	assert_string_equal(p.cgroup_name, "agentune");
 	assert_false(p.cpu_weight.set);
@@ -208,6 +214,22 @@ static const struct form forms[] = {
 	{ "pmqos", "resume_latency_us = 0", PN(resume_latency_us), 0 },
 	{ "pmqos", "resume_latency_us = 2ms", PN(resume_latency_us), 2000 },
 	{ "pmqos", "resume_latency_us = 2147483646", PN(resume_latency_us), 2147483646 },
+	{ "pmqos", "window_ms = 1", PN(window_ms), 1 },
+	{ "pmqos", "window_ms = 20", PN(window_ms), 20 },
+	{ "pmqos", "window_ms = 20ms", PN(window_ms), 20 },
+	{ "pmqos", "window_ms = 5 ms", PN(window_ms), 5 },
+	{ "pmqos", "window_ms = 1000us", PN(window_ms), 1 },
+	{ "pmqos", "window_ms = 3000000ns", PN(window_ms), 3 },
+	{ "pmqos", "window_ms = 2s", PN(window_ms), 2000 },
+	{ "pmqos", "window_ms = 60s", PN(window_ms), 60000 },
+	{ "pmqos", "window_ms = 60000", PN(window_ms), 60000 },
+	{ "pmqos", "budget_tokens = 1", PN(budget_tokens), 1 },
+	{ "pmqos", "budget_tokens = 1000000000", PN(budget_tokens), 1000000000 },
+	{ "pmqos", "refill_per_s = 0", PN(refill_per_s), 0 },
+	{ "pmqos", "refill_per_s = 1000000", PN(refill_per_s), 1000000 },
+	{ "pmqos", "cost_per_window = 1", PN(cost_per_window), 1 },
+	/* The most a window can cost against the default budget of 1000. */
+	{ "pmqos", "cost_per_window = 1000", PN(cost_per_window), 1000 },
 	{ "cgroup", "cpu_weight = 1", PN(cpu_weight), 1 },
 	{ "cgroup", "cpu_weight = 10000", PN(cpu_weight), 10000 },
 	{ "cgroup", "cpu_max = max", PN(cpu_max_quota_us), -1 },
@@ -329,10 +351,7 @@ static const struct bad_profile bads[] = {
 	{ "include-twice", 4, "include given twice (lines 3 and 4)" },
 	{ "empty-value", 3, "[main] summary: empty value" },
 	{ "indented-continuation", 4, "indented line" },
-	{ "pmqos-window", 3, "[pmqos] mode = window is not supported yet (the PM QoS window controller is not built); use off or static" },
-	{ "pmqos-window-ms", 4, "[pmqos] window_ms is not supported yet" },
-	{ "pmqos-budget-tokens", 3, "[pmqos] budget_tokens is not supported yet" },
-	{ "pmqos-mode", 3, "[pmqos] mode = 'fast': unknown mode (off or static)" },
+	{ "pmqos-mode", 3, "[pmqos] mode = 'fast': unknown mode (off, static or window)" },
 	{ "busy-poll-word", 3, "[napi] busy_poll = 'abc': not a duration (use e.g. 50us)" },
 	{ "busy-poll-fraction", 3, "not a whole number of microseconds" },
 	{ "busy-poll-range", 3, "out of range (0..10s)" },
@@ -383,6 +402,19 @@ static const struct bad_profile bads[] = {
 /* Fixtures checked by tests of their own. */
 static const char *const bad_elsewhere[] = { "cycle-a", "cycle-b", "include-bad" };
 
+/* Fixtures from before the window controller was built, when its mode and
+ * keys were refused; they load now (window_fixtures checks them). */
+static const char *const bad_now_valid[] = { "pmqos-window", "pmqos-window-ms",
+					     "pmqos-budget-tokens" };
+
+static bool now_valid(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(bad_now_valid); i++)
+		if (!strcmp(name, bad_now_valid[i]))
+			return true;
+	return false;
+}
+
 static void bad_fixtures(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bads); i++) {
@@ -419,12 +451,16 @@ static void bad_fixtures(void **state)
 				!strcmp(de->d_name + strlen(bads[i].name), ".profile");
 		for (size_t i = 0; i < ARRAY_SIZE(bad_elsewhere) && !known; i++)
 			known = !strncmp(de->d_name, bad_elsewhere[i], strlen(bad_elsewhere[i]));
+		for (size_t i = 0; i < ARRAY_SIZE(bad_now_valid) && !known; i++)
+			known = !strncmp(de->d_name, bad_now_valid[i], strlen(bad_now_valid[i])) &&
+				!strcmp(de->d_name + strlen(bad_now_valid[i]), ".profile");
 		if (!known)
 			fprintf(stderr, "untested fixture %s\n", de->d_name);
 		assert_true(known);
 	}
 	closedir(d);
-	assert_int_equal(files, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere));
+	assert_int_equal(files, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere) +
+				ARRAY_SIZE(bad_now_valid));
 }
 
 /* The messages people read, whole. */
@@ -434,9 +470,8 @@ static void bad_messages(void **state)
 	struct parse_error err;
 	assert_int_equal(load_in(BAD, BAD "/busy-poll-word.profile", &p, &err), -EINVAL);
 	assert_string_equal(err.msg, "[napi] busy_poll = 'abc': not a duration (use e.g. 50us)");
-	assert_int_equal(load_in(BAD, BAD "/pmqos-window.profile", &p, &err), -EINVAL);
-	assert_string_equal(err.msg, "[pmqos] mode = window is not supported yet (the PM QoS "
-				     "window controller is not built); use off or static");
+	assert_int_equal(load_in(BAD, BAD "/pmqos-mode.profile", &p, &err), -EINVAL);
+	assert_string_equal(err.msg, "[pmqos] mode = 'fast': unknown mode (off, static or window)");
 	assert_int_equal(load_in(BAD, BAD "/duplicate-key.profile", &p, &err), -EINVAL);
 	assert_string_equal(err.msg, "[napi] busy_poll given twice (lines 3 and 5)");
 	assert_int_equal(load_in(BAD, BAD "/unknown-key.profile", &p, &err), -EINVAL);
@@ -450,21 +485,9 @@ static void bad_messages(void **state)
 				 "interfaces, defer_hard_irqs, gro_flush_timeout)");
 }
 
-/* Every key of the window controller, and the first error in file order. */
-static void window_keys_and_order(void **state)
+/* The first error in file order. */
+static void error_order(void **state)
 {
-	static const char *const keys[] = { "window_ms", "budget_tokens", "refill_per_s",
-					    "cost_per_window" };
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		char text[128], want[128];
-		snprintf(text, sizeof(text), "[main]\nsummary = w\n[pmqos]\n%s = 10\n", keys[i]);
-		snprintf(want, sizeof(want), "[pmqos] %s is not supported yet", keys[i]);
-		struct scratch s;
-		struct profile p;
-		struct parse_error err;
-		assert_parse_error(load_text(&s, text, &p, &err), &err, s.path, 4, want);
-		scratch_free(&s);
-	}
 	/* A bad value before an unknown key: the bad value is reported. */
 	struct scratch s;
 	struct profile p;
@@ -476,6 +499,306 @@ static void window_keys_and_order(void **state)
 	assert_parse_error(load_text(&s, "[napi]\njunk\nbusy_poll = x\n", &p, &err), &err,
 			   s.path, 2, "not a 'key = value' line");
 	scratch_free(&s);
+	/* A bad window key before a cost larger than the budget: the bad key. */
+	assert_parse_error(load_text(&s, "[pmqos]\nbudget_tokens = 3\ncost_per_window = 5\n"
+					 "window_ms = 0\n", &p, &err),
+			   &err, s.path, 4, "[pmqos] window_ms = '0': out of range");
+	scratch_free(&s);
+}
+
+/* ---------- the window controller's keys ---------- */
+
+static void window_all_keys(void **state)
+{
+	struct scratch s;
+	struct profile p;
+	struct parse_error err;
+	int rc = load_text(&s, "[main]\nsummary = window\n[pmqos]\nmode = window\n"
+			       "resume_latency_us = n/a\nmin_freq = max\nwindow_ms = 5ms\n"
+			       "budget_tokens = 1000000000\nrefill_per_s = 1000000\n"
+			       "cost_per_window = 1000000\n",
+			   &p, &err);
+	if (rc)
+		fprintf(stderr, "line %d: %s\n", err.line, err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
+	assert_src(&p.pmqos_mode_src, s.path, 4);
+	assert_num(&p.resume_latency_us, -1, s.path, 5);
+	assert_int_equal(p.min_freq_kind, FREQ_MAX);
+	assert_num(&p.window_ms, 5, s.path, 7);
+	assert_num(&p.budget_tokens, 1000000000, s.path, 8);
+	assert_num(&p.refill_per_s, 1000000, s.path, 9);
+	assert_num(&p.cost_per_window, 1000000, s.path, 10);
+	profile_free(&p);
+	scratch_free(&s);
+
+	/* The mode alone: every window key unset, for window.h's defaults. */
+	assert_int_equal(load_text(&s, "[pmqos]\nmode = window\n", &p, &err), 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
+	assert_false(p.window_ms.set || p.budget_tokens.set || p.refill_per_s.set ||
+		     p.cost_per_window.set);
+	profile_free(&p);
+	scratch_free(&s);
+
+	/* The window keys are [pmqos] keys like the others. */
+	assert_parse_error(load_text(&s, "[pmqos]\nwindow_ms = 5\nwindow_ms = 6\n", &p, &err),
+			   &err, s.path, 3, "[pmqos] window_ms given twice (lines 2 and 3)");
+	scratch_free(&s);
+	assert_parse_error(load_text(&s, "[napi]\nwindow_ms = 5\n", &p, &err), &err, s.path, 2,
+			   "[napi] window_ms: unknown key");
+	scratch_free(&s);
+	assert_parse_error(load_text(&s, "[pmqos]\nwindow = 5\n", &p, &err), &err, s.path, 2,
+			   "[pmqos] window: unknown key (mode, resume_latency_us, min_freq, "
+			   "window_ms, budget_tokens, refill_per_s, cost_per_window)");
+	scratch_free(&s);
+	assert_parse_error(load_text(&s, "[pmqos]\nbudget_tokens =\n", &p, &err), &err, s.path, 2,
+			   "[pmqos] budget_tokens: empty value");
+	scratch_free(&s);
+}
+
+/* One bad value of one key, and the whole message. */
+static const struct {
+	const char *line, *msg;
+} window_bads[] = {
+	{ "mode = fast", "[pmqos] mode = 'fast': unknown mode (off, static or window)" },
+	{ "mode = Window", "[pmqos] mode = 'Window': unknown mode (off, static or window)" },
+	{ "mode = windowed", "[pmqos] mode = 'windowed': unknown mode (off, static or window)" },
+	{ "window_ms = 0", "[pmqos] window_ms = '0': out of range (1ms..60s)" },
+	{ "window_ms = 0ms", "[pmqos] window_ms = '0ms': out of range (1ms..60s)" },
+	{ "window_ms = 60001", "[pmqos] window_ms = '60001': out of range (1ms..60s)" },
+	{ "window_ms = 61s", "[pmqos] window_ms = '61s': out of range (1ms..60s)" },
+	{ "window_ms = 99999999999999", "[pmqos] window_ms = '99999999999999': out of range "
+					"(1ms..60s)" },
+	{ "window_ms = 1500us", "[pmqos] window_ms = '1500us': not a whole number of "
+				"milliseconds" },
+	{ "window_ms = 500us", "[pmqos] window_ms = '500us': not a whole number of milliseconds" },
+	{ "window_ms = 20000001ns", "[pmqos] window_ms = '20000001ns': not a whole number of "
+				    "milliseconds" },
+	{ "window_ms = 2.5ms", "[pmqos] window_ms = '2.5ms': not a duration (use e.g. 20ms)" },
+	{ "window_ms = 1.5", "[pmqos] window_ms = '1.5': not a duration (use e.g. 20ms)" },
+	{ "window_ms = -5", "[pmqos] window_ms = '-5': not a duration (use e.g. 20ms)" },
+	{ "window_ms = 20 min", "[pmqos] window_ms = '20 min': not a duration (use e.g. 20ms)" },
+	{ "window_ms = 20MS", "[pmqos] window_ms = '20MS': not a duration (use e.g. 20ms)" },
+	{ "window_ms = fast", "[pmqos] window_ms = 'fast': not a duration (use e.g. 20ms)" },
+	{ "window_ms = 99999999999999999999", "[pmqos] window_ms = '99999999999999999999': not "
+					      "a duration (use e.g. 20ms)" },
+	{ "window_ms = 100000000000s", "[pmqos] window_ms = '100000000000s': too large" },
+	{ "budget_tokens = 0", "[pmqos] budget_tokens = '0': out of range (1..1000000000)" },
+	{ "budget_tokens = 1000000001", "[pmqos] budget_tokens = '1000000001': out of range "
+					"(1..1000000000)" },
+	{ "budget_tokens = 1e3", "[pmqos] budget_tokens = '1e3': not a whole number" },
+	{ "budget_tokens = -1", "[pmqos] budget_tokens = '-1': not a whole number" },
+	{ "budget_tokens = +5", "[pmqos] budget_tokens = '+5': not a whole number" },
+	{ "budget_tokens = lots", "[pmqos] budget_tokens = 'lots': not a whole number" },
+	{ "budget_tokens = 99999999999999999999", "[pmqos] budget_tokens = "
+						  "'99999999999999999999': not a whole number" },
+	{ "refill_per_s = 1000001", "[pmqos] refill_per_s = '1000001': out of range (0..1000000)" },
+	{ "refill_per_s = 2.5", "[pmqos] refill_per_s = '2.5': not a whole number" },
+	{ "refill_per_s = 30/s", "[pmqos] refill_per_s = '30/s': not a whole number" },
+	{ "refill_per_s = -1", "[pmqos] refill_per_s = '-1': not a whole number" },
+	{ "cost_per_window = 0", "[pmqos] cost_per_window = '0': out of range (1..1000000)" },
+	{ "cost_per_window = 1000001", "[pmqos] cost_per_window = '1000001': out of range "
+				       "(1..1000000)" },
+	{ "cost_per_window = 1.0", "[pmqos] cost_per_window = '1.0': not a whole number" },
+	{ "cost_per_window = x", "[pmqos] cost_per_window = 'x': not a whole number" },
+};
+
+static void window_bad_values(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(window_bads); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "[main]\nsummary = w\n[pmqos]\nmin_freq = max\n%s\n",
+			 window_bads[i].line);
+		struct scratch s;
+		struct profile p;
+		struct parse_error err;
+		int rc = load_text(&s, text, &p, &err);
+		if (rc != -EINVAL || err.line != 5 || strcmp(err.msg, window_bads[i].msg))
+			fprintf(stderr, "%s: rc %d line %d: %s\n", window_bads[i].line, rc, err.line,
+				err.msg);
+		assert_parse_error(rc, &err, s.path, 5, window_bads[i].msg);
+		assert_string_equal(err.msg, window_bads[i].msg);
+		/* Nothing is left behind. */
+		assert_int_equal(p.chain.n, 0);
+		assert_false(p.window_ms.set);
+		scratch_free(&s);
+	}
+}
+
+/* A window that costs more than the bucket holds could never open. */
+static void window_budget_check(void **state)
+{
+	struct scratch s;
+	struct profile p;
+	struct parse_error err;
+	assert_parse_error(load_text(&s, "[main]\nsummary = w\n[pmqos]\nmode = window\n"
+					 "budget_tokens = 3\nrefill_per_s = 1\ncost_per_window = 5\n",
+				     &p, &err),
+			   &err, s.path, 7, "");
+	assert_string_equal(err.msg, "[pmqos] cost_per_window = 5 is larger than budget_tokens "
+				     "= 3: no window could ever open");
+	char buf[700], want[700];
+	perr_format(&err, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%s line 7: [pmqos] cost_per_window = 5 is larger than "
+				     "budget_tokens = 3: no window could ever open", s.path);
+	assert_string_equal(buf, want);
+	assert_int_equal(p.chain.n, 0);
+	assert_false(p.cost_per_window.set);
+	scratch_free(&s);
+
+	/* The order of the keys does not matter; the line is cost_per_window's. */
+	assert_parse_error(load_text(&s, "[pmqos]\ncost_per_window = 2\nbudget_tokens = 1\n", &p,
+				     &err),
+			   &err, s.path, 2, "cost_per_window = 2 is larger than budget_tokens = 1:");
+	scratch_free(&s);
+
+	/* Against the default budget. */
+	assert_parse_error(load_text(&s, "[pmqos]\ncost_per_window = 1001\n", &p, &err), &err,
+			   s.path, 2, "");
+	assert_string_equal(err.msg, "[pmqos] cost_per_window = 1001 is larger than "
+				     "budget_tokens = 1000 (the default): no window could ever open");
+	scratch_free(&s);
+
+	/* Equal is enough; so is the smallest budget against the default cost. */
+	assert_int_equal(load_text(&s, "[pmqos]\nbudget_tokens = 7\ncost_per_window = 7\n", &p,
+				   &err),
+			 0);
+	assert_num(&p.budget_tokens, 7, s.path, 2);
+	assert_num(&p.cost_per_window, 7, s.path, 3);
+	profile_free(&p);
+	scratch_free(&s);
+	assert_int_equal(load_text(&s, "[pmqos]\nbudget_tokens = 1\n", &p, &err), 0);
+	assert_false(p.cost_per_window.set);
+	profile_free(&p);
+	scratch_free(&s);
+	assert_int_equal(load_text(&s, "[pmqos]\ncost_per_window = 1000\n", &p, &err), 0);
+	profile_free(&p);
+	scratch_free(&s);
+	/* Whatever the mode: the keys are wrong even while unused. */
+	assert_parse_error(load_text(&s, "[pmqos]\nmode = static\nbudget_tokens = 3\n"
+					 "cost_per_window = 5\n", &p, &err),
+			   &err, s.path, 4, "no window could ever open");
+	scratch_free(&s);
+}
+
+/* The check runs on the merged profile, after the whole chain. */
+static void window_budget_includes(void **state)
+{
+	char *root = tree_new("profile");
+	char a[512], b[512], c[512], want[1200];
+	snprintf(a, sizeof(a), "%s/a.profile", root);
+	snprintf(b, sizeof(b), "%s/b.profile", root);
+	snprintf(c, sizeof(c), "%s/c.profile", root);
+	struct profile p;
+	struct parse_error err;
+
+	/* The budget below, the cost above: the cost's line, with where the
+	 * budget came from. */
+	tree_put(root, "a.profile", "[pmqos]\nbudget_tokens = 3\n");
+	tree_put(root, "b.profile", "[main]\ninclude = a\n[pmqos]\nmode = window\n"
+				    "cost_per_window = 5\n");
+	assert_parse_error(load_in(root, "b", &p, &err), &err, b, 5, "");
+	snprintf(want, sizeof(want), "[pmqos] cost_per_window = 5 is larger than budget_tokens "
+				     "= 3 (%s line 2): no window could ever open", a);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(p.chain.n, 0);
+
+	/* Both below, the budget lowered above: still the cost's line, below. */
+	tree_put(root, "a.profile", "[pmqos]\nbudget_tokens = 10\ncost_per_window = 5\n");
+	tree_put(root, "b.profile", "[main]\ninclude = a\n[pmqos]\nbudget_tokens = 3\n");
+	assert_int_equal(load_in(root, "a", &p, &err), 0);
+	profile_free(&p);
+	assert_parse_error(load_in(root, "b", &p, &err), &err, a, 3, "");
+	snprintf(want, sizeof(want), "[pmqos] cost_per_window = 5 is larger than budget_tokens "
+				     "= 3 (%s line 4): no window could ever open", b);
+	assert_string_equal(err.msg, want);
+
+	/* Through three files: the cost from the bottom, the budget lowered at
+	 * the top. */
+	tree_put(root, "a.profile", "[pmqos]\ncost_per_window = 4\n");
+	tree_put(root, "b.profile", "[main]\ninclude = a\n[pmqos]\nbudget_tokens = 100\n");
+	tree_put(root, "c.profile", "[main]\ninclude = b\n[pmqos]\nbudget_tokens = 2\n");
+	assert_int_equal(load_in(root, "b", &p, &err), 0);
+	profile_free(&p);
+	assert_parse_error(load_in(root, "c", &p, &err), &err, a, 2,
+			   "cost_per_window = 4 is larger than budget_tokens = 2 (");
+	assert_non_null(strstr(err.msg, c));
+
+	/* Wrong alone, fixed by the including profile: it loads. */
+	tree_put(root, "a.profile", "[pmqos]\nbudget_tokens = 3\ncost_per_window = 5\n");
+	tree_put(root, "b.profile", "[main]\ninclude = a\n[pmqos]\nbudget_tokens = 10\n");
+	assert_parse_error(load_in(root, "a", &p, &err), &err, a, 3, "no window could ever open");
+	assert_int_equal(load_in(root, "b", &p, &err), 0);
+	assert_num(&p.budget_tokens, 10, b, 4);
+	assert_num(&p.cost_per_window, 5, a, 3);
+	profile_free(&p);
+
+	/* A bad window value in an included file names that file. */
+	tree_put(root, "a.profile", "[pmqos]\n\nrefill_per_s = 1000001\n");
+	assert_parse_error(load_in(root, "b", &p, &err), &err, a, 3,
+			   "[pmqos] refill_per_s = '1000001': out of range (0..1000000)");
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* Keys in the including profile win, the window's as the others. */
+static void window_override(void **state)
+{
+	char *root = tree_new("profile");
+	char a[512], b[512], c[512];
+	snprintf(a, sizeof(a), "%s/a.profile", root);
+	snprintf(b, sizeof(b), "%s/b.profile", root);
+	snprintf(c, sizeof(c), "%s/c.profile", root);
+	tree_put(root, "a.profile", "[pmqos]\nmode = static\nwindow_ms = 50\nbudget_tokens = 100\n"
+				    "refill_per_s = 5\n");
+	tree_put(root, "b.profile", "[main]\ninclude = a\n[pmqos]\nmode = window\n"
+				    "window_ms = 10ms\n");
+	tree_put(root, "c.profile", "[main]\ninclude = b.profile\n[pmqos]\nrefill_per_s = 0\n"
+				    "window_ms = 1s\n");
+	struct profile p;
+	struct parse_error err;
+	assert_int_equal(load_in(root, "a", &p, &err), 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_STATIC);
+	assert_num(&p.window_ms, 50, a, 3);
+	profile_free(&p);
+
+	assert_int_equal(load_in(root, "b", &p, &err), 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
+	assert_src(&p.pmqos_mode_src, b, 4);
+	assert_num(&p.window_ms, 10, b, 5);
+	assert_num(&p.budget_tokens, 100, a, 4);
+	assert_num(&p.refill_per_s, 5, a, 5);
+	assert_false(p.cost_per_window.set);
+	profile_free(&p);
+
+	assert_int_equal(load_in(root, "c", &p, &err), 0);
+	assert_int_equal(p.chain.n, 3);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
+	assert_num(&p.window_ms, 1000, c, 5);
+	assert_num(&p.refill_per_s, 0, c, 4);
+	assert_num(&p.budget_tokens, 100, a, 4);
+	profile_free(&p);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* The fixtures that tested the refusal, loaded now. */
+static void window_fixtures(void **state)
+{
+	struct profile p;
+	struct parse_error err;
+	const char *f = BAD "/pmqos-window.profile";
+	assert_int_equal(load_in(BAD, f, &p, &err), 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
+	assert_src(&p.pmqos_mode_src, f, 3);
+	profile_free(&p);
+	f = BAD "/pmqos-window-ms.profile";
+	assert_int_equal(load_in(BAD, f, &p, &err), 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_STATIC);
+	assert_num(&p.window_ms, 5, f, 4);
+	profile_free(&p);
+	f = BAD "/pmqos-budget-tokens.profile";
+	assert_int_equal(load_in(BAD, f, &p, &err), 0);
+	assert_num(&p.budget_tokens, 100, f, 3);
+	profile_free(&p);
 }
 
 /* Bytes a text editor would not write. */
@@ -697,7 +1020,13 @@ static void check_latency_base(const struct profile *p)
 	assert_int_equal(p->cpus.kind, CPUS_AUTO);
 	assert_int_equal(p->housekeeping.kind, CPUS_AUTO);
 	assert_string_equal(p->cgroup_name, "agentune");
-	assert_int_equal(p->pmqos_mode, PMQOS_MODE_STATIC);
+	assert_int_equal(p->pmqos_mode, PMQOS_MODE_WINDOW);
+	assert_string_equal(p->pmqos_mode_src.file, SHIPPED "/agent-latency.profile");
+	/* Commented out at their defaults: the plan takes window.h's. */
+	assert_false(p->window_ms.set);
+	assert_false(p->budget_tokens.set);
+	assert_false(p->refill_per_s.set);
+	assert_false(p->cost_per_window.set);
 	assert_true(p->resume_latency_us.set);
 	assert_int_equal(p->resume_latency_us.v, -1);
 	assert_int_equal(p->min_freq_kind, FREQ_MAX);
@@ -783,6 +1112,64 @@ static void shipped(void **state)
 	assert_non_null(strstr(err.msg, "include = agent-latency: no profile named 'agent-latency'"));
 }
 
+/* agent-latency's commented window keys: window.h's defaults, and valid
+ * once uncommented. */
+static void shipped_window_defaults(void **state)
+{
+	static const struct {
+		const char *key;
+		int64_t v;
+		size_t off;
+	} want[] = {
+		{ "window_ms", WINDOW_DEFAULT_MS, PN(window_ms) },
+		{ "budget_tokens", WINDOW_DEFAULT_BUDGET, PN(budget_tokens) },
+		{ "refill_per_s", WINDOW_DEFAULT_REFILL, PN(refill_per_s) },
+		{ "cost_per_window", WINDOW_DEFAULT_COST, PN(cost_per_window) },
+	};
+	FILE *f = fopen(SHIPPED "/agent-latency.profile", "r");
+	assert_non_null(f);
+	char *text = calloc(1, 65536);
+	assert_non_null(text);
+	size_t n = fread(text, 1, 65535, f);
+	fclose(f);
+	assert_true(n > 0 && n < 65535);
+	int lines[ARRAY_SIZE(want)] = { 0 };
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		char line[64];
+		snprintf(line, sizeof(line), "\n#%s = %lld\n", want[i].key, (long long)want[i].v);
+		char *at = strstr(text, line);
+		if (!at) {
+			free(text);
+			fail_msg("agent-latency.profile has no '%s'", line + 1);
+			return;
+		}
+		memmove(at + 1, at + 2, strlen(at + 2) + 1); /* uncommented */
+		lines[i] = 1; /* at is the end of the line before */
+		for (const char *c = text; c <= at; c++)
+			lines[i] += *c == '\n';
+	}
+	/* balanced is still found in the shipped directory. */
+	char *root = tree_new("profile");
+	tree_put(root, "agent-latency.profile", text);
+	free(text);
+	const char *dirs[] = { root, SHIPPED };
+	struct profile_opts o = { .dirs = dirs, .ndirs = 2 };
+	struct profile p;
+	struct parse_error err;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/agent-latency.profile", root);
+	int rc = profile_load("agent-latency", &o, &p, &err);
+	if (rc)
+		fprintf(stderr, "line %d: %s\n", err.line, err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_num((const struct pnum *)((const char *)&p + want[i].off), want[i].v, path,
+			   lines[i]);
+	profile_free(&p);
+	assert_int_equal(tree_free(root), 0);
+}
+
 /* ---------- listing ---------- */
 
 static void list(void **state)
@@ -808,10 +1195,10 @@ static void list(void **state)
 	const char *bad_dirs[] = { BAD };
 	struct profile_opts bo = { .dirs = bad_dirs, .ndirs = 1 };
 	assert_int_equal(profile_list(&bo, &v, &n), 0);
-	assert_int_equal(n, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere));
+	assert_int_equal(n, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere) + ARRAY_SIZE(bad_now_valid));
 	bool seen = false;
 	for (size_t i = 0; i < n; i++) {
-		assert_true(!strncmp(v[i].summary, "(invalid: ", 10));
+		assert_true(!strncmp(v[i].summary, "(invalid: ", 10) == !now_valid(v[i].name));
 		if (i)
 			assert_true(strcmp(v[i - 1].name, v[i].name) < 0);
 		if (!strcmp(v[i].name, "busy-poll-word")) {
@@ -1012,7 +1399,13 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(other_forms),
 	cmocka_unit_test(bad_fixtures),
 	cmocka_unit_test(bad_messages),
-	cmocka_unit_test(window_keys_and_order),
+	cmocka_unit_test(error_order),
+	cmocka_unit_test(window_all_keys),
+	cmocka_unit_test(window_bad_values),
+	cmocka_unit_test(window_budget_check),
+	cmocka_unit_test(window_budget_includes),
+	cmocka_unit_test(window_override),
+	cmocka_unit_test(window_fixtures),
 	cmocka_unit_test(odd_bytes),
 	cmocka_unit_test(missing),
 	cmocka_unit_test(chain_override_and_accumulate),
@@ -1021,6 +1414,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(cycles),
 	cmocka_unit_test(depth_limit),
 	cmocka_unit_test(shipped),
+	cmocka_unit_test(shipped_window_defaults),
 	cmocka_unit_test(list),
 	cmocka_unit_test(names),
 	cmocka_unit_test(unsafe_tmp),
