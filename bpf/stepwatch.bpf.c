@@ -10,7 +10,7 @@
  *
  * The agent is one process and, with follow_children, every process it
  * forks afterwards; without a target process, any user task on a managed
- * CPU counts (an agent pinned to its own CPUs).
+ * CPU counts (an agent pinned to its own CPUs), except the controller itself.
  *
  * notify is written by both sides without atomics.  The worst a race can
  * do: an event for a CPU whose window just opened (the controller ignores
@@ -29,6 +29,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load. */
 const volatile __u32 targ_tgid = 0;        /* 0: any user task on a managed CPU */
 const volatile bool follow_children = true;
+const volatile __u32 self_tgid = 0;        /* the controller: never a step */
 
 /* Mmapped by user space. */
 struct stepwatch_cpu cpus[STEPWATCH_MAX_CPUS];
@@ -49,7 +50,7 @@ struct {
 static __always_inline bool is_agent(struct task_struct *t, __u32 tgid)
 {
 	if (!targ_tgid)
-		return !(BPF_CORE_READ(t, flags) & PF_KTHREAD);
+		return tgid != self_tgid && !(BPF_CORE_READ(t, flags) & PF_KTHREAD);
 	if (tgid == targ_tgid)
 		return true;
 	return follow_children && bpf_map_lookup_elem(&agents, &tgid);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,6 +388,7 @@ static int load_bpf(struct ctl *x, bool raw, char *why, size_t sz)
 		       -errno;
 	s->rodata->targ_tgid = x->c->pid > 0 ? (uint32_t)x->c->pid : 0;
 	s->rodata->follow_children = x->c->follow_children;
+	s->rodata->self_tgid = (uint32_t)getpid();
 	struct bpf_program *btf[] = { s->progs.btf_sched_switch, s->progs.btf_sched_process_fork,
 				      s->progs.btf_sched_process_exit };
 	struct bpf_program *rawp[] = { s->progs.raw_sched_switch, s->progs.raw_sched_process_fork,
@@ -527,11 +529,28 @@ static int write_pidfile(const struct ctl *x, char *why, size_t sz)
 	return rc;
 }
 
+/* The controller runs off the CPUs it manages where there are others: its
+ * own wakeups there would be what the agent's windows are for. */
+static void keep_off_managed(const struct ctl *x)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	cpu_set_t off = set;
+	for (size_t cpu = 0; cpu < x->nslots && cpu < CPU_SETSIZE; cpu++)
+		if (x->knob_of[cpu])
+			CPU_CLR(cpu, &off);
+	if (CPU_COUNT(&off))
+		sched_setaffinity(0, sizeof(off), &off);
+}
+
 static int setup(struct ctl *x, char *why, size_t sz)
 {
 	int rc = window_params_check(&x->c->params, why, sz);
 	if (!rc)
 		rc = map_cpus(x, why, sz);
+	if (!rc)
+		keep_off_managed(x);
 	if (!rc && load_bpf(x, false, why, sz))
 		rc = load_bpf(x, true, why, sz);
 	if (!rc)
@@ -732,7 +751,13 @@ int winctl_start(const struct host *h, const struct winctl_config *c, char *why,
 	if (child == 0) {
 		close(fds[0]);
 		become_daemon(fds[1]);
-		_exit(winctl_run(h, c, 3));
+		/* The parent's host descriptor did not survive the close above. */
+		struct host own;
+		if (host_open(&own, h->root)) {
+			report(3, "error: %s\n", "cannot open the host root");
+			_exit(1);
+		}
+		_exit(winctl_run(&own, c, 3));
 	}
 	close(fds[1]);
 	rc = wait_ready(fds[0], child, why, sz);

@@ -874,6 +874,10 @@ static void test_append_needs_load(void **state)
 	"{\"type\":\"change\",\"seq\":" #s ",\"apply\":" #a ",\"knob\":\"" k "\",\"target\":\"" t \
 	"\",\"old\":\"" o "\",\"new\":\"" n "\",\"label\":\"l\",\"source\":\"s:1\"}"
 #define C(s) CH(s, 1, "irq_affinity", "38", "0-1", "0")
+/* A change of apply 1 with a "window" field of the given JSON text. */
+#define CHW(s, k, t, o, n, w)                                                                   \
+	"{\"type\":\"change\",\"seq\":" #s ",\"apply\":1,\"knob\":\"" k "\",\"target\":\"" t   \
+	"\",\"old\":\"" o "\",\"new\":\"" n "\",\"label\":\"l\",\"source\":\"s:1\",\"window\":" w "}"
 #define X128                                                                                    \
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -958,6 +962,17 @@ static const struct corrupt corrupt[] = {
 	{ C(1) "\n" A1 "\n", 0, 1, "change 1 refers to apply 1, which is not recorded before it" },
 	{ A1 "\n" CH(1, 2, "irq_affinity", "38", "0-1", "0") "\n" A2 "\n", 0, 2,
 	  "change 1 refers to apply 2, which is not recorded before it" },
+	/* the window flag */
+	{ A1 "\n" CHW(1, "irq_affinity", "38", "0-1", "0", "true") "\n", 0, 2,
+	  "a irq_affinity change cannot be window-managed" },
+	{ A1 "\n" CHW(1, "window_controller", "pmqos", "stopped", "running", "true") "\n", 0, 2,
+	  "a window_controller change cannot be window-managed" },
+	{ A1 "\n" CHW(1, "pm_qos", "2", "0", "n/a", "\"yes\"") "\n", 0, 2,
+	  "field \"window\" is not true or false" },
+	{ A1 "\n" CHW(1, "pm_qos", "2", "0", "n/a", "1") "\n", 0, 2,
+	  "field \"window\" is not true or false" },
+	{ A1 "\n" CHW(1, "pm_qos", "2", "0", "n/a", "null") "\n", 0, 2,
+	  "field \"window\" is not true or false" },
 	/* a sound journal whose last line is broken is refused as a whole */
 	{ A1 "\n" C(1) "\n" C(2) "\n" C(3) "\n{}\n", 0, 5, "missing field \"type\"" },
 };
@@ -1038,6 +1053,166 @@ static void test_load_sound(void **state)
 	journal_close(&j);
 }
 
+/* ---------- window-managed changes ---------- */
+
+static struct journal_entry sample_window(unsigned apply, enum knob_kind k, const char *target,
+					  const char *old, const char *new, bool window)
+{
+	struct journal_entry e;
+	memset(&e, 0, sizeof(e));
+	e.apply = apply;
+	e.knob = k;
+	snprintf(e.target, sizeof(e.target), "%s", target);
+	snprintf(e.old, sizeof(e.old), "%s", old);
+	snprintf(e.new, sizeof(e.new), "%s", new);
+	snprintf(e.label, sizeof(e.label), "cpu%s (window)", target);
+	snprintf(e.source, sizeof(e.source), "w.profile:3");
+	e.window = window;
+	return e;
+}
+
+/* How many times needle occurs in s. */
+static int count_of(const char *s, const char *needle)
+{
+	int n = 0;
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* "window":true is written for window-managed changes only, and comes back. */
+static void test_window_round_trip(void **state)
+{
+	struct ctx *c = *state;
+	struct journal j;
+	open_ok(c, &j);
+	struct journal_apply a = sample_apply("agent-latency", 1234);
+	add_apply_ok(c, &j, &a);
+	struct journal_entry e[4] = {
+		sample_window(1, KNOB_PMQOS, "2", "0", "n/a", true),
+		sample_window(1, KNOB_CPUFREQ_MIN, "policy2", "1400000", "3500000", true),
+		sample_window(1, KNOB_PMQOS, "3", "0", "20", false),
+		sample_window(1, KNOB_WINDOW, "pmqos", "stopped", "running", false),
+	};
+	for (int i = 0; i < 4; i++)
+		add_change_ok(c, &j, &e[i]);
+	char p[600];
+	jpath(c, "journal", p, sizeof(p));
+	char *s = slurp(p, NULL);
+	assert_non_null(s);
+	/* Exactly the two flagged records carry the field, at their end. */
+	assert_int_equal(count_of(s, "\"window\""), 2);
+	assert_non_null(strstr(s, "{\"type\":\"change\",\"seq\":1,\"apply\":1,\"knob\":\"pm_qos\","
+				  "\"target\":\"2\",\"old\":\"0\",\"new\":\"n/a\","));
+	assert_non_null(strstr(s, "\"label\":\"cpu2 (window)\",\"source\":\"w.profile:3\","
+				  "\"window\":true}\n"));
+	assert_non_null(strstr(s, "\"label\":\"cpupolicy2 (window)\",\"source\":\"w.profile:3\","
+				  "\"window\":true}\n"));
+	assert_non_null(strstr(s, "\"target\":\"3\",\"old\":\"0\",\"new\":\"20\","
+				  "\"label\":\"cpu3 (window)\",\"source\":\"w.profile:3\"}\n"));
+	assert_non_null(strstr(s, "\"knob\":\"window_controller\",\"target\":\"pmqos\","
+				  "\"old\":\"stopped\",\"new\":\"running\","
+				  "\"label\":\"cpupmqos (window)\",\"source\":\"w.profile:3\"}\n"));
+	free(s);
+	journal_close(&j);
+
+	open_ok(c, &j);
+	load_ok(c, &j);
+	assert_int_equal(j.n, 4);
+	assert_true(j.e[0].window);
+	assert_int_equal(j.e[0].knob, KNOB_PMQOS);
+	assert_string_equal(j.e[0].new, "n/a");
+	assert_true(j.e[1].window);
+	assert_int_equal(j.e[1].knob, KNOB_CPUFREQ_MIN);
+	assert_false(j.e[2].window);
+	assert_false(j.e[3].window);
+	assert_int_equal(j.e[3].knob, KNOB_WINDOW);
+	for (int i = 0; i < 4; i++)
+		assert_entry_eq(&j.e[i], &e[i]);
+
+	/* A rewrite keeps the flag (and leaves it off the others). */
+	bool keep[4] = { false, true, true, false };
+	assert_int_equal(journal_rewrite(&j, keep, c->why, sizeof(c->why)), 0);
+	assert_int_equal(j.n, 2);
+	assert_true(j.e[0].window);
+	assert_false(j.e[1].window);
+	s = slurp(p, NULL);
+	assert_non_null(s);
+	assert_int_equal(count_of(s, "\"window\":true"), 1);
+	assert_non_null(strstr(s, "\"seq\":2,\"apply\":1,\"knob\":\"cpufreq_min\""));
+	assert_non_null(strstr(s, "\"source\":\"w.profile:3\",\"window\":true}\n"));
+	assert_null(strstr(s, "\"seq\":1,"));
+	free(s);
+	journal_close(&j);
+	open_ok(c, &j);
+	load_ok(c, &j);
+	assert_int_equal(j.n, 2);
+	assert_int_equal(j.e[0].seq, 2);
+	assert_true(j.e[0].window);
+	assert_int_equal(j.e[1].seq, 3);
+	assert_false(j.e[1].window);
+	journal_close(&j);
+}
+
+/* Only pm_qos and cpufreq_min are ever written by the controller. */
+static void test_window_refused_on_other_knobs(void **state)
+{
+	struct ctx *c = *state;
+	struct journal j;
+	open_ok(c, &j);
+	struct journal_apply a = sample_apply("agent-latency", 1234);
+	add_apply_ok(c, &j, &a);
+	struct journal_entry e = sample_irq(1, "38", "0-1", "0", "IRQ 38");
+	e.window = true;
+	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
+	assert_non_null(strstr(c->why, "irq_affinity change cannot be window-managed"));
+	e = sample_sysctl(1, "300", "600");
+	e.window = true;
+	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
+	assert_non_null(strstr(c->why, "sysctl change cannot be window-managed"));
+	e = sample_window(1, KNOB_WINDOW, "pmqos", "stopped", "running", true);
+	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
+	assert_non_null(strstr(c->why, "window_controller change cannot be window-managed"));
+	assert_int_equal(j.n, 0);
+	/* The window_controller knob's values are running and stopped only. */
+	e = sample_window(1, KNOB_WINDOW, "pmqos", "stopped", "started", false);
+	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
+	assert_non_null(strstr(c->why, "invalid new value \"started\" for window_controller"));
+	e = sample_window(1, KNOB_WINDOW, "cpu", "stopped", "running", false);
+	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
+	assert_non_null(strstr(c->why, "invalid target \"cpu\" for window_controller"));
+	assert_int_equal(j.n, 0);
+	journal_close(&j);
+
+	/* Nothing of it reached the file. */
+	char p[600];
+	jpath(c, "journal", p, sizeof(p));
+	char *s = slurp(p, NULL);
+	assert_non_null(s);
+	assert_int_equal(count_of(s, "\n"), 1);
+	assert_null(strstr(s, "change"));
+	free(s);
+}
+
+/* "window":false written by hand loads (as absent does). */
+static void test_window_false_loads(void **state)
+{
+	struct ctx *c = *state;
+	char p[600];
+	jpath(c, "journal", p, sizeof(p));
+	const char *text = A1 "\n" CHW(1, "pm_qos", "2", "0", "n/a", "false") "\n"
+			   CHW(2, "pm_qos", "3", "0", "n/a", "true") "\n";
+	struct journal j;
+	open_ok(c, &j);
+	put_file(p, text, strlen(text), 0600);
+	load_ok(c, &j);
+	assert_int_equal(j.n, 2);
+	assert_false(j.e[0].window);
+	assert_true(j.e[1].window);
+	assert_string_equal(j.e[1].target, "3");
+	journal_close(&j);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_default_dir),
 	cmocka_unit_test_setup_teardown(test_open_creates_0700, setup, teardown),
@@ -1061,6 +1236,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_append_needs_load, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_load_sound, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_window_round_trip, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_window_refused_on_other_knobs, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_window_false_loads, setup, teardown),
 };
 
 RUN_TESTS(tests)

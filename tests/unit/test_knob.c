@@ -1109,6 +1109,274 @@ static void cgroup_v2_libcgroup_live(void **state)
 	assert_string_equal(after, sub);
 }
 
+/* ---------- window_controller ---------- */
+
+/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
+static unsigned long long starttime_of(int pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields count from the last ')'. */
+	char *s = strrchr(buf, ')');
+	if (!s)
+		return 0;
+	unsigned long long v = 0;
+	s++;
+	for (int field = 3; field <= 22; field++) {
+		char *end;
+		while (*s == ' ')
+			s++;
+		if (field == 22)
+			v = strtoull(s, &end, 10);
+		s = strchr(s, ' ');
+		if (!s)
+			break;
+	}
+	return v;
+}
+
+/* A scratch run directory as AGENTUNE_RUN_DIR (the one knob_read and
+ * knob_write of window_controller use), and a child to stop. */
+struct winfx {
+	char *run;
+	char *saved_env;
+	bool had_env;
+	pid_t child;
+	struct host h;
+	char *root;
+};
+
+static int win_setup(void **state)
+{
+	struct winfx *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -1;
+	const char *e = getenv("AGENTUNE_RUN_DIR");
+	w->had_env = e != NULL;
+	w->saved_env = e ? strdup(e) : NULL;
+	w->run = tree_new("knob-run");
+	chmod(w->run, 0700);
+	setenv("AGENTUNE_RUN_DIR", w->run, 1);
+	w->root = tree_new("knob-win");
+	if (host_open(&w->h, w->root))
+		return -1;
+	*state = w;
+	return 0;
+}
+
+static int win_teardown(void **state)
+{
+	struct winfx *w = *state;
+	if (w->child > 0) {
+		kill(w->child, SIGKILL);
+		waitpid(w->child, NULL, 0);
+	}
+	if (w->had_env)
+		setenv("AGENTUNE_RUN_DIR", w->saved_env, 1);
+	else
+		unsetenv("AGENTUNE_RUN_DIR");
+	free(w->saved_env);
+	host_close(&w->h);
+	int rc = tree_free(w->run);
+	rc |= tree_free(w->root);
+	free(w);
+	return rc;
+}
+
+static void put_pidfile(const struct winfx *w, int pid, unsigned long long start)
+{
+	char line[64];
+	snprintf(line, sizeof(line), "%d %llu\n", pid, start);
+	tree_put(w->run, "window.pid", line);
+}
+
+static bool run_has(const struct winfx *w, const char *name)
+{
+	char p[4096];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", w->run, name);
+	return lstat(p, &st) == 0;
+}
+
+/* A pid that was ours a moment ago and is gone (reaped). */
+static int dead_pid(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+/* A child that sleeps until signalled; with ignore_term it ignores SIGTERM
+ * (set before this returns). */
+static pid_t sleeping_child(bool ignore_term)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (ignore_term)
+			signal(SIGTERM, SIG_IGN);
+		if (write(fds[1], "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	char b;
+	assert_int_equal(read(fds[0], &b, 1), 1);
+	close(fds[0]);
+	return pid;
+}
+
+static void window_valid(void **state)
+{
+	char why[256] = "";
+	assert_string_equal(knob_name(KNOB_WINDOW), "window_controller");
+	enum knob_kind k;
+	assert_true(knob_from_name("window_controller", &k));
+	assert_int_equal(k, KNOB_WINDOW);
+	assert_true(knob_valid(KNOB_WINDOW, "pmqos", NULL, why, sizeof(why)));
+	assert_true(knob_valid(KNOB_WINDOW, "pmqos", "running", why, sizeof(why)));
+	assert_true(knob_valid(KNOB_WINDOW, "pmqos", "stopped", why, sizeof(why)));
+	static const char *const targets[] = { "", "pmqos/..", "PMQOS", "cpu0", "3", "pmqos " };
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+		why[0] = '\0';
+		assert_false(knob_valid(KNOB_WINDOW, targets[i], "stopped", why, sizeof(why)));
+		char want[128];
+		snprintf(want, sizeof(want), "window_controller target \"%s\" is not pmqos",
+			 targets[i]);
+		assert_string_equal(why, want);
+	}
+	static const char *const values[] = { "", "Running", "start", "stop", "1", "running\n" };
+	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+		why[0] = '\0';
+		assert_false(knob_valid(KNOB_WINDOW, "pmqos", values[i], why, sizeof(why)));
+		assert_true(why[0] != '\0');
+	}
+	assert_false(knob_valid(KNOB_WINDOW, "pmqos", "start", why, sizeof(why)));
+	assert_string_equal(why, "value \"start\" is not valid for window_controller pmqos");
+	/* No file behind it. */
+	char p[256] = "x";
+	knob_path(KNOB_WINDOW, "pmqos", p, sizeof(p));
+	assert_string_equal(p, "");
+	assert_true(knob_same(KNOB_WINDOW, "running", "running"));
+	assert_false(knob_same(KNOB_WINDOW, "running", "stopped"));
+}
+
+static void window_read_state(void **state)
+{
+	struct winfx *w = *state;
+	char v[KNOB_VAL_MAX];
+	/* No pid file. */
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	/* Garbage. */
+	tree_put(w->run, "window.pid", "not a pid\n");
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	tree_put(w->run, "window.pid", "");
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	/* A dead pid. */
+	put_pidfile(w, dead_pid(), 12345);
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	/* A live pid (ours) whose starttime is not the one recorded: recycled. */
+	unsigned long long start = starttime_of(getpid());
+	assert_true(start > 0);
+	put_pidfile(w, getpid(), start + 1);
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	put_pidfile(w, getpid(), 0);
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	/* Ours with its real starttime: "running" (never stopped from here). */
+	put_pidfile(w, getpid(), start);
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "running");
+	/* An invalid target reads nothing. */
+	assert_int_equal(knob_read(&w->h, KNOB_WINDOW, "cpu0", v, sizeof(v)), -EINVAL);
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/window.pid", w->run);
+	assert_int_equal(unlink(p), 0);
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+}
+
+static void window_write(void **state)
+{
+	struct winfx *w = *state;
+	char why[512] = "";
+	/* Only apply starts it. */
+	assert_int_equal(knob_write(&w->h, KNOB_WINDOW, "pmqos", "running", why, sizeof(why)),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(why, "apply"));
+	assert_int_equal(knob_write(&w->h, KNOB_WINDOW, "pmqos", "paused", why, sizeof(why)),
+			 -EINVAL);
+	assert_int_equal(knob_write(&w->h, KNOB_WINDOW, "policy0", "stopped", why, sizeof(why)),
+			 -EINVAL);
+
+	/* Nothing running, no files: stopping is a no-op. */
+	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+
+	/* A stale pid file (the controller was killed) and its state file go. */
+	put_pidfile(w, dead_pid(), 4242);
+	tree_put(w->run, "window.json", "{\"pid\":1}\n");
+	tree_put(w->run, "journal-other", "kept\n");
+	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	assert_false(run_has(w, "window.pid"));
+	assert_false(run_has(w, "window.json"));
+	assert_true(run_has(w, "journal-other"));
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+}
+
+/* A live "controller" (a child of ours that sleeps): SIGTERM, waited for,
+ * reaped, files removed. */
+static void window_stop_live(void **state)
+{
+	struct winfx *w = *state;
+	w->child = sleeping_child(false);
+	unsigned long long start = starttime_of(w->child);
+	assert_true(start > 0);
+	put_pidfile(w, w->child, start);
+	tree_put(w->run, "window.json", "{\"pid\":1}\n");
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "running");
+	double t0 = mono_s();
+	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	double took = mono_s() - t0;
+	assert_true(took < 3.0);
+	/* Reaped by winctl_stop itself: not even a zombie is left. */
+	errno = 0;
+	assert_int_equal(kill(w->child, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(waitpid(w->child, NULL, WNOHANG), -1);
+	w->child = 0;
+	assert_false(run_has(w, "window.pid"));
+	assert_false(run_has(w, "window.json"));
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+}
+
+/* One that ignores SIGTERM is killed after the 3 s grace. */
+static void window_stop_stubborn(void **state)
+{
+	struct winfx *w = *state;
+	w->child = sleeping_child(true);
+	put_pidfile(w, w->child, starttime_of(w->child));
+	must_read(&w->h, KNOB_WINDOW, "pmqos", "running");
+	double t0 = mono_s();
+	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	double took = mono_s() - t0;
+	assert_true(took >= 2.9 && took < 6.0);
+	errno = 0;
+	assert_int_equal(kill(w->child, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	w->child = 0;
+	assert_false(run_has(w, "window.pid"));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(names),
 	cmocka_unit_test(valid_accepts),
@@ -1128,6 +1396,11 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(cgroup_dir_tree),
 	cmocka_unit_test(cgroup_attr_tree),
 	cmocka_unit_test(napi_not_live),
+	cmocka_unit_test(window_valid),
+	cmocka_unit_test_setup_teardown(window_read_state, win_setup, win_teardown),
+	cmocka_unit_test_setup_teardown(window_write, win_setup, win_teardown),
+	cmocka_unit_test_setup_teardown(window_stop_live, win_setup, win_teardown),
+	cmocka_unit_test_setup_teardown(window_stop_stubborn, win_setup, win_teardown),
 	cmocka_unit_test_setup_teardown(napi_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(pmqos_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(cgroup_v1_live, live_setup, live_teardown),

@@ -765,6 +765,7 @@ static void start_thread(pthread_t *t, int cpu, void *(*fn)(void *), void *arg,
 struct summary {
 	size_t count;
 	double min, p50, p90, p99, p999, max;	/* us */
+	double mean;				/* us, negatives counted as 0 like pct() */
 };
 
 static int cmp_i64(const void *a, const void *b)
@@ -792,9 +793,13 @@ static double pct(const int64_t *v, size_t n, unsigned int q)
 static struct summary summarize(int64_t *v, size_t n)
 {
 	struct summary s = { .count = n };
+	double sum = 0;
 
 	if (!n)
 		return s;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)(v[i] < 0 ? 0 : v[i]);
+	s.mean = sum / (double)n / NSEC_PER_USEC;
 	qsort(v, n, sizeof(*v), cmp_i64);
 	s.min = pct(v, n, 0);
 	s.p50 = pct(v, n, 500);
@@ -865,12 +870,12 @@ static void json_summary(const struct summary *s)
 {
 	if (!s->count) {
 		printf("{\"count\":0,\"min\":null,\"p50\":null,\"p90\":null,\"p99\":null,"
-		       "\"p999\":null,\"max\":null}");
+		       "\"p999\":null,\"max\":null,\"mean\":null}");
 		return;
 	}
 	printf("{\"count\":%zu,\"min\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,"
-	       "\"p999\":%.3f,\"max\":%.3f}", s->count, s->min, s->p50, s->p90, s->p99,
-	       s->p999, s->max);
+	       "\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f}", s->count, s->min, s->p50, s->p90,
+	       s->p99, s->p999, s->max, s->mean);
 }
 
 static void print_json(const struct opts *o, const struct pair *p,
