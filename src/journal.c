@@ -379,7 +379,7 @@ static bool change_ok(const struct journal *j, const struct journal_entry *e, ch
 	}
 	const char *k = knob_name(e->knob);
 	if (e->window && e->knob != KNOB_PMQOS && e->knob != KNOB_CPUFREQ_MIN) {
-		say(r, rsz, "a %s change cannot be window-managed", k);
+		say(r, rsz, "the window controller writes pm_qos and cpufreq_min only, not %s", k);
 		return false;
 	}
 	char kw[512] = "";

@@ -799,10 +799,14 @@ static int plan_pmqos_window(struct ctx *c)
 	size_t n0 = c->pl->n;
 	c->window = true;
 	int rc = plan_pmqos_static(c);
+	/* No CPU needs a window (each holds the value already, or has no
+	 * pm_qos file): no controller, and the floor is set like a static one. */
+	bool cpus = c->pl->n > n0;
+	c->window = cpus;
 	if (!rc && p->min_freq_kind != FREQ_UNSET)
 		rc = plan_cpufreq(c);
 	c->window = false;
-	if (rc || c->pl->n == n0)
+	if (rc || !cpus)
 		return rc;
 	return plan_set(c, KNOB_WINDOW, WINCTL_TARGET, "PM QoS window controller", "running",
 			&p->pmqos_mode_src, false);

@@ -848,9 +848,11 @@ int winctl_status_read(const char *run_dir, struct winctl_status *st, char *why,
 	st->wakeups = (uint64_t)get_i(o, "wakeups");
 	int pid;
 	st->running = !strcmp(winctl_state(run_dir, &pid), "running") && pid == st->pid;
+	/* A dead controller's figures stop where it wrote them last. */
+	if (!st->running)
+		since = 0;
 	int rc = json_object_object_get_ex(o, "cpus", &v) ? read_cpus(v, st, since) : 0;
-	if (st->running)
-		st->uptime_s += since > 0 ? since : 0;
+	st->uptime_s += since > 0 ? since : 0;
 	json_object_put(o);
 	return rc;
 }

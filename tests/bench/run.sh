@@ -4,7 +4,8 @@
 # machine.  The script is a report: it prints PASS/FAIL per target and exits 0
 # whatever the figures; it exits non-zero only when it cannot run at all.
 #
-#   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose profile top (default: all)
+#   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose profile top window
+#                                          (default: all)
 #
 # Environment:
 #   AGENTUNE=path       binary under test (default build/agentune)
@@ -440,8 +441,371 @@ bench_top() {
 }
 
 # ---------------------------------------------------------------------------
+# window: PM QoS windows against a static constraint and against nothing, on
+# an agent that pauses.  Three modes side by side: baseline (nothing
+# applied), static (a profile in $WORK: [pmqos] mode = static,
+# resume_latency_us = n/a) and window (mode = window, n/a, the window keys at
+# their defaults), each applied with --pid AGENT --cpus 1 before a mode's
+# cycles and reverted after them.  A cycle is an active phase of
+# BENCH_WINDOW_ACTIVE_S then an idle phase of BENCH_WINDOW_IDLE_S; rounds
+# run every mode, the order rotating from round to round.  At each phase
+# boundary the script reads (builtins, no fork) CPU 1's polling idle time
+# (cpuidle state0 "time"), the package energy where RAPL is readable, and
+# the controller's voluntary context switches (its wakeups: the counters in
+# its status file are written only on window events, so they cannot tell
+# an idle phase's wakeups apart).
+#  - sockperf: the ping-pong server pinned to CPU 1 is the agent (one server
+#    for the whole benchmark); an active phase is one client run on CPU 0,
+#    from its "Starting test" to its "Test end".  The client's 2 s pause
+#    between its warm-up messages and the test belongs to neither phase.
+#  - agentloop --cpu 1 (1000 steps/s, producer on CPU 0): one process per
+#    mode and round, paused by its own --pause-ms-every ACTIVE:IDLE, the
+#    phase boundaries computed from its ready line plus --start-delay-ms.
+#    One process keeps the agent's pid, so the window watches the agent
+#    alone (--pid); a process per active phase would need --cpus 1 with no
+#    pid, where anything else on CPU 1 during an idle phase (this script
+#    included) counts as a step and opens windows that are not the agent's.
+#    Its JSON latencies then cover exactly the active phases' steps.
 
-ALL_BENCHES=(inspect diagnose profile top)
+BENCH_WINDOW_ROUNDS=${BENCH_WINDOW_ROUNDS:-1}
+BENCH_WINDOW_CYCLES=${BENCH_WINDOW_CYCLES:-3}
+BENCH_WINDOW_ACTIVE_S=${BENCH_WINDOW_ACTIVE_S:-5}
+BENCH_WINDOW_IDLE_S=${BENCH_WINDOW_IDLE_S:-5}
+BENCH_WINDOW_MPS=${BENCH_WINDOW_MPS:-$BENCH_SOCKPERF_MPS}
+
+WIN_CPU=1
+WIN_MODES=(baseline static window)
+WIN_START_DELAY_MS=1500	# agentloop: time for apply between ready and first step
+WIN_POLL=/sys/devices/system/cpu/cpu$WIN_CPU/cpuidle/state0/time
+WIN_PMQOS=/sys/devices/system/cpu/cpu$WIN_CPU/power/pm_qos_resume_latency_us
+WIN_RAPL=/sys/class/powercap/intel-rapl:0
+WIN_PIDS=()		# workloads to kill if the script stops early
+
+# Kills the workloads this benchmark started (by pid), then the usual cleanup.
+window_exit() {
+	local p
+	for p in "${WIN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	cleanup
+}
+
+# Microseconds since the epoch into WIN_NOW, without a fork where bash has
+# $EPOCHREALTIME.
+window_now() {
+	if [[ -n ${EPOCHREALTIME:-} ]]; then
+		WIN_NOW=${EPOCHREALTIME/[.,]/}
+		WIN_NOW=$((10#$WIN_NOW))
+	else
+		WIN_NOW=$(date +%s%6N)
+	fi
+}
+
+# Sleeps until the epoch time $1 (us): read -t on a FIFO nobody writes, a
+# builtin, so no process of ours runs at a phase boundary.
+window_sleep_until() {
+	local d s
+	window_now
+	d=$(($1 - WIN_NOW))
+	((d > 0)) || return 0
+	printf -v s '%d.%06d' $((d / 1000000)) $((d % 1000000))
+	read -r -t "$s" -u "$WIN_SLEEP_FD" _ || true
+}
+
+# Voluntary context switches of all the controller's threads (0 without one).
+window_ctl_switches() {
+	local f k v n=0
+	WIN_CTL_SW=0
+	[[ -n $WIN_CTL_PID ]] || return 0
+	for f in /proc/"$WIN_CTL_PID"/task/*/status; do
+		[[ -r $f ]] || continue
+		while read -r k v; do
+			[[ $k == voluntary_ctxt_switches: ]] && n=$((n + v))
+		done <"$f" || true
+	done
+	WIN_CTL_SW=$n
+}
+
+# Reads the counters into WIN_M_* (previous values kept in WIN_P_*).
+window_mark() {
+	WIN_P_POLL=${WIN_M_POLL:-0} WIN_P_E=${WIN_M_E:-0} WIN_P_SW=${WIN_M_SW:-0}
+	read -r WIN_M_POLL <"$WIN_POLL"
+	WIN_M_E=0
+	[[ -n $WIN_HAVE_RAPL ]] && read -r WIN_M_E <"$WIN_RAPL/energy_uj"
+	window_ctl_switches
+	WIN_M_SW=$WIN_CTL_SW
+	window_now
+	WIN_MARK_T=$WIN_NOW
+}
+
+# Marks the end of a phase of kind $1 (active|idle); adds its deltas.
+window_phase_end() {
+	local kind=$1 de
+	window_mark
+	de=$((WIN_M_E - WIN_P_E))
+	((de >= 0)) || de=$((de + WIN_RAPL_MAX))	# the counter wrapped
+	WIN_ACC[poll_$kind]=$((${WIN_ACC[poll_$kind]} + WIN_M_POLL - WIN_P_POLL))
+	WIN_ACC[e_$kind]=$((${WIN_ACC[e_$kind]} + de))
+	WIN_ACC[sw_$kind]=$((${WIN_ACC[sw_$kind]} + WIN_M_SW - WIN_P_SW))
+}
+
+window_reset_acc() {
+	local k
+	for k in poll_active poll_idle e_active e_idle sw_active sw_idle; do WIN_ACC[$k]=0; done
+	WIN_CTL_PID=""
+	WIN_M_POLL="" WIN_M_E="" WIN_M_SW=""
+}
+
+# Applies mode $1's profile to pid $2 (nothing for baseline); sets WIN_CTL_PID.
+window_apply() {
+	local mode=$1 pid=$2
+	WIN_CTL_PID=""
+	[[ $mode == baseline ]] && return 0
+	"$AGENTUNE" apply $WIN_UNSAFE profile "$WORK/$mode.profile" --pid "$pid" --cpus "$WIN_CPU" \
+		>"$WORK/apply.out" 2>&1 || { cat "$WORK/apply.out" >&2; die "apply ($mode) failed"; }
+	if [[ $mode == window ]]; then
+		WIN_CTL_PID=$("$AGENTUNE" status --json | jq -r '.window_controller.pid // empty')
+		[[ $WIN_CTL_PID =~ ^[0-9]+$ ]] || die "window mode applied but no controller in status"
+	fi
+}
+
+# Before revert: the controller's own counters, per phase figures of the
+# round appended to WIN_PHASES[$1 $2], then revert.
+window_finish() {
+	local wl=$1 mode=$2 c=$BENCH_WINDOW_CYCLES st="- - -"
+	if [[ $mode == window ]]; then
+		st=$("$AGENTUNE" status --json | jq -r '.window_controller |
+			"\(.wakeups) \(.windows_opened) \(.windows_extended) \(.window_ms)"')
+		WIN_WINDOW_MS=${st##* }
+		st=${st% *}
+	fi
+	[[ $mode == baseline ]] || "$AGENTUNE" revert >/dev/null || die "revert ($mode) failed"
+	WIN_PHASES["$wl $mode"]+="$(calc 'sprintf("%.1f %.1f %.3f %.3f %.1f %.1f", pa / c / 1e3,
+		pi / c / 1e3, ea / c / 1e6, ei / c / 1e6, sa / c, si / c)' -v c="$c" \
+		-v pa="${WIN_ACC[poll_active]}" -v pi="${WIN_ACC[poll_idle]}" \
+		-v ea="${WIN_ACC[e_active]}" -v ei="${WIN_ACC[e_idle]}" \
+		-v sa="${WIN_ACC[sw_active]}" -v si="${WIN_ACC[sw_idle]}") $st;"
+}
+
+# One client run on CPU 0 with the active phase's marks taken as it prints
+# "Starting test" and "Test end"; appends "avg p50 p99 p99.9" (us) to
+# WIN_LAT.  The 2 s the client waits after its warm-up messages, before the
+# test, belong to neither phase.
+window_sockperf_active() {
+	local mode=$1 port=$2 fd cpid line log=$WORK/sockperf-client.out lat
+	exec {fd}< <(exec taskset -c 0 sockperf ping-pong -i 127.0.0.1 -p "$port" \
+		--mps "$BENCH_WINDOW_MPS" -t "$BENCH_WINDOW_ACTIVE_S" 2>&1)
+	cpid=$!
+	WIN_PIDS+=("$cpid")
+	: >"$log"
+	while read -r -t 60 -u "$fd" line; do
+		case $line in
+		*"Starting test"*) window_mark ;;
+		*"Test end"*) window_phase_end active ;;
+		esac
+		printf '%s\n' "$line" >>"$log"
+	done
+	exec {fd}<&-
+	wait "$cpid" 2>/dev/null || true
+	lat=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+		/avg-latency=/ { sub(/.*avg-latency=/, ""); avg = $1 + 0 }
+		/percentile 50.000 =/ { p50 = $NF }
+		/percentile 99.000 =/ { p99 = $NF }
+		/percentile 99.900 =/ { p999 = $NF }
+		/Test end/ { ended = 1 }
+		END { if (!ended || avg == "" || p999 == "") exit 1; print avg, p50, p99, p999 }') ||
+		{ tail -5 "$log" >&2; die "sockperf client failed ($mode)"; }
+	WIN_LAT["sockperf $mode"]+="$lat;"
+}
+
+# sockperf, one mode: apply to the server, the cycles, revert.
+window_sockperf_mode() {
+	local mode=$1 port=$2 spid=$3 k
+	window_reset_acc
+	window_apply "$mode" "$spid"
+	for ((k = 0; k < BENCH_WINDOW_CYCLES; k++)); do
+		window_sockperf_active "$mode" "$port"
+		window_sleep_until $((WIN_MARK_T + BENCH_WINDOW_IDLE_S * 1000000))
+		window_phase_end idle
+	done
+	window_finish sockperf "$mode"
+}
+
+# agentloop, one mode: a process paused by --pause-ms-every, applied to
+# between its ready line and its first step, counters at the phase bounds.
+window_agentloop_mode() {
+	local mode=$1 wl=${B:-build}/agentloop out=$WORK/agentloop.json fifo=$WORK/agentloop.err
+	local a=$((BENCH_WINDOW_ACTIVE_S * 1000000)) i=$((BENCH_WINDOW_IDLE_S * 1000000))
+	local efd line apid start k
+	window_reset_acc
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	exec {efd}<>"$fifo"	# read-write: the workload never blocks or gets EPIPE on it
+	"$wl" --cpu "$WIN_CPU" --interval-us 1000 --json \
+		--pause-ms-every "$((a / 1000)):$((i / 1000))" --start-delay-ms "$WIN_START_DELAY_MS" \
+		--duration "$((BENCH_WINDOW_CYCLES * (BENCH_WINDOW_ACTIVE_S + BENCH_WINDOW_IDLE_S)))" \
+		>"$out" 2>"$fifo" &
+	apid=$!
+	WIN_PIDS+=("$apid")
+	read -r -t 10 -u "$efd" line || die "agentloop printed no ready line"
+	window_now
+	start=$((WIN_NOW + WIN_START_DELAY_MS * 1000))
+	[[ $line == *" ready" ]] || die "agentloop: $line"
+	window_apply "$mode" "$apid"
+	window_now
+	((WIN_NOW < start)) || die "apply ($mode) took longer than the ${WIN_START_DELAY_MS} ms start delay"
+	window_sleep_until "$start"
+	window_mark
+	for ((k = 0; k < BENCH_WINDOW_CYCLES; k++)); do
+		window_sleep_until $((start + k * (a + i) + a))
+		window_phase_end active
+		window_sleep_until $((start + (k + 1) * (a + i)))
+		window_phase_end idle
+	done
+	window_finish agentloop "$mode"
+	wait "$apid" || die "agentloop failed ($mode)"
+	exec {efd}<&-
+	WIN_LAT["agentloop $mode"]+="$(jq -r '.wake_latency_us | "\(.mean) \(.p50) \(.p99) \(.p999)"' "$out");"
+}
+
+# Median of field $2 over the ";"-separated records in $1.
+window_med() {
+	tr ';' '\n' <<<"$1" | awk -v k="$2" 'NF { print $k }' | median
+}
+
+# The table and the two checks of workload $1.
+window_report() {
+	local wl=$1 mode k lat=() ph=() st
+	local -A avg=() idle=()
+	echo "### $wl"
+	echo
+	echo "| mode | avg µs | p50 µs | p99 µs | p99.9 µs | POLL ms / active phase | POLL ms / idle phase | pkg J / active phase | pkg J / idle phase | controller wakeups / active phase | / idle phase | controller wakeups, windows opened (+ extended) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+	for mode in "${WIN_MODES[@]}"; do
+		lat=() ph=()
+		for k in 1 2 3 4; do lat+=("$(window_med "${WIN_LAT[$wl $mode]}" "$k")"); done
+		for k in 1 2 3 4 5 6; do ph+=("$(window_med "${WIN_PHASES[$wl $mode]}" "$k")"); done
+		avg[$mode]=${lat[0]}
+		idle[$mode]=${ph[1]}
+		if [[ -z $WIN_HAVE_RAPL ]]; then ph[2]=unavailable ph[3]=unavailable; fi
+		if [[ $mode == window ]]; then
+			st=$(window_med "${WIN_PHASES[$wl $mode]}" 7)
+			st="$st, $(window_med "${WIN_PHASES[$wl $mode]}" 8) (+ $(window_med "${WIN_PHASES[$wl $mode]}" 9))"
+		else
+			ph[4]=- ph[5]=- st=-
+		fi
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$mode" \
+			"${lat[@]}" "${ph[@]}" "$st"
+	done
+	echo
+	echo "rounds (avg p50 p99 p99.9 per active run or process):"
+	for mode in "${WIN_MODES[@]}"; do echo "  $mode: ${WIN_LAT[$wl $mode]}"; done
+	echo
+	local share red
+	red=$(calc 'b - s' -v b="${avg[baseline]}" -v s="${avg[static]}")
+	if [[ $(calc '(r > 0)' -v r="$red") == 1 ]]; then
+		share=$(calc 'sprintf("%.0f", 100 * (b - w) / r)' -v b="${avg[baseline]}" \
+			-v w="${avg[window]}" -v r="$red")
+		share="window gets ${share}% of static's average-latency reduction"
+	else
+		share="static does not lower the average here, so there is no reduction to share"
+	fi
+	if [[ $(calc '(b - w >= 0.9 * (b - s))' -v b="${avg[baseline]}" -v w="${avg[window]}" \
+		-v s="${avg[static]}") == 1 ]]; then
+		echo -n "PASS"
+	else
+		echo -n "FAIL"
+	fi
+	echo " $wl latency: $share (avg µs: baseline ${avg[baseline]}, static ${avg[static]}, window ${avg[window]}; target >= 90%)"
+	share=$(calc '(s > 0 ? sprintf("%.1f", 100 * w / s) : "inf")' -v w="${idle[window]}" -v s="${idle[static]}")
+	if [[ $(calc '(w < 0.1 * s)' -v w="${idle[window]}" -v s="${idle[static]}") == 1 ]]; then
+		echo -n "PASS"
+	else
+		echo -n "FAIL"
+	fi
+	echo " $wl energy: window's POLL time in idle phases is ${share}% of static's (${idle[window]} vs ${idle[static]} ms per phase; target < 10%)"
+	echo
+}
+
+bench_window() {
+	local c=$BENCH_WINDOW_CYCLES a=$BENCH_WINDOW_ACTIVE_S i=$BENCH_WINDOW_IDLE_S
+	echo "## window: PM QoS window vs static n/a vs baseline on CPU $WIN_CPU, $c cycles of ${a} s active + ${i} s idle per mode, $BENCH_WINDOW_ROUNDS round(s)"
+	echo
+	local n
+	for n in BENCH_WINDOW_ROUNDS BENCH_WINDOW_CYCLES BENCH_WINDOW_ACTIVE_S BENCH_WINDOW_IDLE_S BENCH_WINDOW_MPS; do
+		[[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer"
+	done
+	if [[ $(id -u) -ne 0 ]] || ! command -v sockperf >/dev/null || ! command -v jq >/dev/null ||
+		(($(nproc) < 2)); then
+		echo "SKIP needs root, sockperf, jq and 2 CPUs"
+		return 0
+	fi
+	if [[ ! -r $WIN_POLL || ! -w $WIN_PMQOS ]]; then
+		echo "SKIP needs $WIN_POLL and a writable $WIN_PMQOS"
+		return 0
+	fi
+	if [[ $(<"$WIN_PMQOS") == n/a ]]; then
+		echo "SKIP CPU $WIN_CPU already holds n/a: baseline would be static"
+		return 0
+	fi
+	if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
+		echo "SKIP the window controller needs BTF (/sys/kernel/btf/vmlinux)"
+		return 0
+	fi
+	export AGENTUNE_RUN_DIR=$WORK/run
+	WIN_HAVE_RAPL="" WIN_RAPL_MAX=0
+	if [[ -r $WIN_RAPL/energy_uj ]] && read -r WIN_RAPL_MAX <"$WIN_RAPL/max_energy_range_uj" 2>/dev/null; then
+		WIN_HAVE_RAPL=1
+	fi
+	local mode
+	for mode in static window; do
+		printf '[main]\nsummary = bench: %s n/a\n[pmqos]\nmode = %s\nresume_latency_us = n/a\n' \
+			"$mode" "$mode" >"$WORK/$mode.profile"
+	done
+	WIN_UNSAFE=""
+	"$AGENTUNE" apply profile "$WORK/window.profile" --cpus "$WIN_CPU" --dry-run >/dev/null 2>&1 ||
+		WIN_UNSAFE=--allow-unsafe-profile
+	declare -gA WIN_LAT=() WIN_PHASES=() WIN_ACC=()
+	WIN_PIDS=()
+	rm -f "$WORK/sleep.fifo"
+	mkfifo "$WORK/sleep.fifo"
+	exec {WIN_SLEEP_FD}<>"$WORK/sleep.fifo"
+	trap window_exit EXIT
+
+	local port=11312 spid r m
+	taskset -c "$WIN_CPU" sockperf server -i 127.0.0.1 -p "$port" >"$WORK/sockperf-server.out" 2>&1 &
+	spid=$!
+	WIN_PIDS+=("$spid")
+	sleep 1
+	kill -0 "$spid" 2>/dev/null || die "sockperf server did not start: $(head -c 300 "$WORK/sockperf-server.out")"
+	for ((r = 0; r < BENCH_WINDOW_ROUNDS; r++)); do
+		for ((m = 0; m < 3; m++)); do
+			mode=${WIN_MODES[(m + r) % 3]}
+			echo "  round $((r + 1)) of $BENCH_WINDOW_ROUNDS: sockperf, $mode ..." >&2
+			window_sockperf_mode "$mode" "$port" "$spid"
+		done
+		for ((m = 0; m < 3; m++)); do
+			mode=${WIN_MODES[(m + r) % 3]}
+			echo "  round $((r + 1)) of $BENCH_WINDOW_ROUNDS: agentloop, $mode ..." >&2
+			window_agentloop_mode "$mode"
+		done
+	done
+	kill "$spid"; wait "$spid" 2>/dev/null || true
+	WIN_PIDS=()
+	trap cleanup EXIT
+	exec {WIN_SLEEP_FD}<&-
+
+	echo "Agent CPU $WIN_CPU; static and window applied with --pid AGENT --cpus $WIN_CPU; the window keys at their defaults (window_ms ${WIN_WINDOW_MS:-?})."
+	echo "sockperf: server on CPU $WIN_CPU, client on CPU 0, $BENCH_WINDOW_MPS msg/s, one client run per active phase (its test, from \"Starting test\" to \"Test end\"); latency = median over the runs."
+	echo "agentloop: one process per mode and round (--cpu $WIN_CPU, 1000 steps/s, --pause-ms-every $((a * 1000)):$((i * 1000))); latency = its wake latency, median over rounds."
+	echo "POLL = CPU $WIN_CPU's cpuidle state0 time; energy: $([[ -n $WIN_HAVE_RAPL ]] && echo "RAPL $WIN_RAPL (package)" || echo "RAPL unavailable ($WIN_RAPL absent)")."
+	echo "Per-phase figures are means over the $c phases of a round, then medians over rounds; controller wakeups are its voluntary context switches; the last column is its status before revert."
+	echo
+	window_report sockperf
+	window_report agentloop
+}
+
+# ---------------------------------------------------------------------------
+
+ALL_BENCHES=(inspect diagnose profile top window)
 
 main() {
 	local benches=("$@") b

@@ -2,6 +2,8 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "cpumask.h"
 #include "knob.h"
@@ -730,6 +732,296 @@ static void test_cpufreq_absent(void **state)
 	fx_close(&f);
 }
 
+/* ---------- [pmqos] mode = window ---------- */
+
+/* The run directory (AGENTUNE_RUN_DIR) every test of this file plans with:
+ * a scratch one, so that a controller on this machine never changes a plan,
+ * and a test can fake one. */
+struct run {
+	char *dir;
+	char *saved;
+	bool had;
+	pid_t child;               /* the fake controller, killed by teardown */
+};
+
+static int run_setup(void **state)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	const char *e = getenv("AGENTUNE_RUN_DIR");
+	r->had = e != NULL;
+	r->saved = e ? strdup(e) : NULL;
+	r->dir = tree_new("plan-run");
+	chmod(r->dir, 0700);
+	setenv("AGENTUNE_RUN_DIR", r->dir, 1);
+	*state = r;
+	return 0;
+}
+
+static int run_teardown(void **state)
+{
+	struct run *r = *state;
+	if (r->child > 0) {
+		kill(r->child, SIGKILL);
+		waitpid(r->child, NULL, 0);
+	}
+	if (r->had)
+		setenv("AGENTUNE_RUN_DIR", r->saved, 1);
+	else
+		unsetenv("AGENTUNE_RUN_DIR");
+	free(r->saved);
+	int rc = tree_free(r->dir);
+	free(r);
+	return rc;
+}
+
+/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
+static unsigned long long starttime_of(int pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *s = strrchr(buf, ')');
+	unsigned long long v = 0;
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	if (s)
+		v = strtoull(s + 1, NULL, 10);
+	return v;
+}
+
+/* A child that sleeps until killed, named in window.pid as if it were
+ * the controller of an earlier apply. */
+static void fake_controller(struct run *r)
+{
+	r->child = fork();
+	assert_true(r->child >= 0);
+	if (r->child == 0) {
+		for (;;)
+			pause();
+	}
+	unsigned long long start = starttime_of(r->child);
+	assert_true(start > 0);
+	char line[64];
+	snprintf(line, sizeof(line), "%d %llu\n", (int)r->child, start);
+	tree_put(r->dir, "window.pid", line);
+}
+
+static void check_window_change(const struct fx *f, size_t i, enum knob_kind k,
+				const char *target, const char *old, const char *new, int line)
+{
+	check_change(f, i, k, target, old, new, line);
+	assert_true(f->pl.c[i].window);
+	assert_false(f->pl.c[i].optional);
+}
+
+/* The last change starts the controller: stopped -> running, itself not
+ * window-managed, from the mode line. */
+static void check_controller_last(const struct fx *f, int line)
+{
+	assert_true(f->pl.n > 0);
+	size_t last = f->pl.n - 1;
+	check_change(f, last, KNOB_WINDOW, "pmqos", "stopped", "running", line);
+	assert_false(f->pl.c[last].window);
+	assert_string_equal(f->pl.c[last].label, "PM QoS window controller");
+	for (size_t i = 0; i < last; i++)
+		assert_int_not_equal(f->pl.c[i].knob, KNOB_WINDOW);
+}
+
+static void test_pmqos_window_defaults(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[pmqos]\nmode = window\nresume_latency_us = 0\n");
+	/* resume_latency_us = 0 is what they hold: nothing for a window. */
+	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[pmqos] every setting already holds", 2);
+
+	/* Without resume_latency_us a window holds n/a. */
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = window\n");
+	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
+	assert_int_equal(f.pl.n, 3);
+	check_window_change(&f, 0, KNOB_PMQOS, "2", "0", "n/a", 2);
+	check_window_change(&f, 1, KNOB_PMQOS, "3", "0", "n/a", 2);
+	assert_string_equal(f.pl.c[0].label, "cpu2 (window)");
+	assert_string_equal(f.pl.c[1].label, "cpu3 (window)");
+	check_controller_last(&f, 2);
+	assert_int_equal(f.pl.window.window_ns, (uint64_t)WINDOW_DEFAULT_MS * 1000000u);
+	assert_int_equal(f.pl.window.window_ns, 20000000);
+	assert_int_equal(f.pl.window.budget_tokens, WINDOW_DEFAULT_BUDGET);
+	assert_int_equal(f.pl.window.refill_per_s, WINDOW_DEFAULT_REFILL);
+	assert_int_equal(f.pl.window.cost_per_window, WINDOW_DEFAULT_COST);
+	assert_int_equal(f.pl.nnotes, 0);
+	char why[256];
+	assert_int_equal(window_params_check(&f.pl.window, why, sizeof(why)), 0);
+	fx_close(&f);
+}
+
+static void test_pmqos_window_profile_values(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[pmqos]\n"
+		       "mode = window\n"
+		       "resume_latency_us = 20\n"
+		       "window_ms = 5ms\n"
+		       "budget_tokens = 200\n"
+		       "refill_per_s = 10\n"
+		       "cost_per_window = 2\n"
+		       "min_freq = max\n");
+	assert_int_equal(fx_build(&f, -1, "1,3"), 0);
+	assert_int_equal(f.pl.n, 5);
+	check_window_change(&f, 0, KNOB_PMQOS, "1", "0", "20", 3);
+	check_window_change(&f, 1, KNOB_PMQOS, "3", "0", "20", 3);
+	/* The frequency floor is the controller's too. */
+	check_window_change(&f, 2, KNOB_CPUFREQ_MIN, "policy1", "1400000", "3500000", 8);
+	check_window_change(&f, 3, KNOB_CPUFREQ_MIN, "policy3", "1400000", "3500000", 8);
+	assert_non_null(strstr(f.pl.c[2].label, "policy1"));
+	assert_non_null(strstr(f.pl.c[2].label, "(window)"));
+	check_controller_last(&f, 2);
+	assert_int_equal(f.pl.window.window_ns, 5000000);
+	assert_int_equal(f.pl.window.budget_tokens, 200);
+	assert_int_equal(f.pl.window.refill_per_s, 10);
+	assert_int_equal(f.pl.window.cost_per_window, 2);
+
+	/* window_ms given in seconds. */
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = window\nwindow_ms = 1s\nrefill_per_s = 0\n");
+	assert_int_equal(fx_build(&f, -1, "0"), 0);
+	assert_int_equal(f.pl.n, 2);
+	check_window_change(&f, 0, KNOB_PMQOS, "0", "0", "n/a", 2);
+	check_controller_last(&f, 2);
+	assert_int_equal(f.pl.window.window_ns, 1000000000);
+	assert_int_equal(f.pl.window.refill_per_s, 0);
+	assert_int_equal(f.pl.window.budget_tokens, WINDOW_DEFAULT_BUDGET);
+	fx_close(&f);
+}
+
+/* The window keys mean nothing without mode = window: a note, no change. */
+static void test_pmqos_window_keys_elsewhere(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[pmqos]\nmode = static\nresume_latency_us = n/a\nwindow_ms = 5\n");
+	assert_int_equal(fx_build(&f, -1, "2"), 0);
+	assert_int_equal(f.pl.n, 1);
+	check_change(&f, 0, KNOB_PMQOS, "2", "0", "n/a", 3);
+	assert_false(f.pl.c[0].window);
+	assert_string_equal(f.pl.c[0].label, "cpu2");
+	check_note(&f, "[pmqos] the window keys are used with mode = window only: not set", 4);
+	/* A static plan starts no controller and has no parameters. */
+	assert_int_equal(f.pl.window.window_ns, 0);
+
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = off\ncost_per_window = 3\n");
+	assert_int_equal(fx_build(&f, -1, "2"), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "the window keys are used with mode = window only", 3);
+
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nbudget_tokens = 100\n");
+	assert_int_equal(fx_build(&f, -1, "2"), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "the window keys are used with mode = window only", 2);
+	fx_close(&f);
+}
+
+/* A CPU that already holds the window's value needs no window; when none
+ * needs one, no controller starts. */
+static void test_pmqos_window_already_held(void **state)
+{
+	(void)state;
+	struct fx f;
+	char *root = fixture_copy("acpi-cpufreq-4cpu");
+	tree_put(root, "sys/devices/system/cpu/cpu2/power/pm_qos_resume_latency_us", "n/a\n");
+	tree_put(root, "sys/devices/system/cpu/cpu3/power/pm_qos_resume_latency_us", "n/a\n");
+	fx_tree(&f, root);
+	fx_profile(&f, "[pmqos]\nmode = window\n");
+	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[pmqos] every setting already holds", 2);
+
+	/* One of two: that one only, then the controller. */
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = window\n");
+	assert_int_equal(fx_build(&f, -1, "1-2"), 0);
+	assert_int_equal(f.pl.n, 2);
+	check_window_change(&f, 0, KNOB_PMQOS, "1", "0", "n/a", 2);
+	check_controller_last(&f, 2);
+	fx_close(&f);
+}
+
+/* No pm_qos file on the agent CPUs: nothing for a controller to do. */
+static void test_pmqos_window_no_files(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_fixture(&f, "nic-napi-8cpu");
+	fx_profile(&f, "[pmqos]\nmode = window\n");
+	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "PM QoS: not applicable on CPUs 2-3", 2);
+	fx_close(&f);
+}
+
+/* A controller of an earlier apply runs: a window profile leaves PM QoS to
+ * it (a note), a static one is refused. */
+static void test_pmqos_controller_running(void **state)
+{
+	struct run *r = *state;
+	fake_controller(r);
+	struct fx f;
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[napi]\n[pmqos]\nmode = window\nmin_freq = max\n");
+	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
+	assert_int_equal(f.pl.n, 0);
+	char want[160];
+	snprintf(want, sizeof(want),
+		 "PM QoS window: the controller of an earlier apply (pid %d) is running; "
+		 "its windows stay as they are", (int)r->child);
+	check_note(&f, want, 3);
+
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = static\nresume_latency_us = n/a\n");
+	assert_int_equal(fx_build(&f, -1, "2-3"), -EINVAL);
+	check_why(&f, 2, "revert it first");
+	snprintf(want, sizeof(want), "the PM QoS window controller of an earlier apply (pid %d) "
+		 "manages PM QoS here", (int)r->child);
+	check_why(&f, 2, want);
+	assert_int_equal(f.pl.n, 0);
+
+	/* mode = off with a floor is not PM QoS's business: planned as usual. */
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = off\nmin_freq = max\n");
+	assert_int_equal(fx_build(&f, -1, "3"), 0);
+	assert_int_equal(f.pl.n, 1);
+	check_change(&f, 0, KNOB_CPUFREQ_MIN, "policy3", "1400000", "3500000", 3);
+	assert_false(f.pl.c[0].window);
+
+	/* The same pid file with another starttime (a recycled pid) is no
+	 * controller: the static profile plans. */
+	char line[64];
+	snprintf(line, sizeof(line), "%d %llu\n", (int)r->child, starttime_of(r->child) + 1);
+	tree_put(r->dir, "window.pid", line);
+	fx_rebuild_prep(&f);
+	fx_profile(&f, "[pmqos]\nmode = static\nresume_latency_us = n/a\n");
+	assert_int_equal(fx_build(&f, -1, "2"), 0);
+	assert_int_equal(f.pl.n, 1);
+	check_change(&f, 0, KNOB_PMQOS, "2", "0", "n/a", 3);
+	fx_close(&f);
+}
+
 /* ---------- [napi] ---------- */
 
 static void test_napi_sysfs_fallback(void **state)
@@ -1115,37 +1407,46 @@ static void test_plan_free_twice(void **state)
 	assert_int_equal(pl.n, 0);
 }
 
+/* Every test plans with a scratch AGENTUNE_RUN_DIR. */
+#define T(f) cmocka_unit_test_setup_teardown(f, run_setup, run_teardown)
+
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_cpus_auto_without_pid),
-	cmocka_unit_test(test_cpus_auto_from_pid),
-	cmocka_unit_test(test_agent_everywhere),
-	cmocka_unit_test(test_cpus_offline_and_overlap),
-	cmocka_unit_test(test_irq_all_to_housekeeping),
-	cmocka_unit_test(test_irq_later_rule_wins),
-	cmocka_unit_test(test_irq_name_and_class_other),
-	cmocka_unit_test(test_irq_numa_local),
-	cmocka_unit_test(test_irq_numa_unknown),
-	cmocka_unit_test(test_irq_agent_node),
-	cmocka_unit_test(test_irq_selector_without_irq),
-	cmocka_unit_test(test_irq_virtio_label),
-	cmocka_unit_test(test_irq_no_affinity_files),
-	cmocka_unit_test(test_pmqos_static_na),
-	cmocka_unit_test(test_pmqos_missing_files),
-	cmocka_unit_test(test_cpufreq_floor),
-	cmocka_unit_test(test_cpufreq_out_of_range),
-	cmocka_unit_test(test_cpufreq_absent),
-	cmocka_unit_test(test_napi_sysfs_fallback),
-	cmocka_unit_test(test_napi_sysfs_missing),
-	cmocka_unit_test(test_sysctls),
-	cmocka_unit_test(test_order_of_sections),
-	cmocka_unit_test(test_cgroup_v2),
-	cmocka_unit_test(test_cgroup_v2_controller_off),
-	cmocka_unit_test(test_cgroup_v2_existing),
-	cmocka_unit_test(test_cgroup_without_pid),
-	cmocka_unit_test(test_cgroup_v1_hybrid),
-	cmocka_unit_test(test_cgroup_v1_uclamp_and_existing_dir),
-	cmocka_unit_test(test_shared_hosts),
-	cmocka_unit_test(test_plan_free_twice),
+	T(test_cpus_auto_without_pid),
+	T(test_cpus_auto_from_pid),
+	T(test_agent_everywhere),
+	T(test_cpus_offline_and_overlap),
+	T(test_irq_all_to_housekeeping),
+	T(test_irq_later_rule_wins),
+	T(test_irq_name_and_class_other),
+	T(test_irq_numa_local),
+	T(test_irq_numa_unknown),
+	T(test_irq_agent_node),
+	T(test_irq_selector_without_irq),
+	T(test_irq_virtio_label),
+	T(test_irq_no_affinity_files),
+	T(test_pmqos_static_na),
+	T(test_pmqos_missing_files),
+	T(test_cpufreq_floor),
+	T(test_cpufreq_out_of_range),
+	T(test_cpufreq_absent),
+	T(test_pmqos_window_defaults),
+	T(test_pmqos_window_profile_values),
+	T(test_pmqos_window_keys_elsewhere),
+	T(test_pmqos_window_already_held),
+	T(test_pmqos_window_no_files),
+	T(test_pmqos_controller_running),
+	T(test_napi_sysfs_fallback),
+	T(test_napi_sysfs_missing),
+	T(test_sysctls),
+	T(test_order_of_sections),
+	T(test_cgroup_v2),
+	T(test_cgroup_v2_controller_off),
+	T(test_cgroup_v2_existing),
+	T(test_cgroup_without_pid),
+	T(test_cgroup_v1_hybrid),
+	T(test_cgroup_v1_uclamp_and_existing_dir),
+	T(test_shared_hosts),
+	T(test_plan_free_twice),
 };
 
 RUN_TESTS(tests)

@@ -383,6 +383,10 @@ static const struct bad_profile bads[] = {
 	{ "min-freq-zero", 3, "out of range (1kHz..100GHz)" },
 	{ "min-freq-unit", 3, "not a frequency" },
 	{ "min-freq-fraction", 3, "not a frequency" },
+	{ "pmqos-window", 5, "[pmqos] cost_per_window = 10 is larger than budget_tokens = 5: "
+			     "no window could ever open" },
+	{ "pmqos-window-ms", 4, "[pmqos] window_ms = '1500us': not a whole number of milliseconds" },
+	{ "pmqos-budget-tokens", 4, "[pmqos] budget_tokens = '0': out of range (1..1000000000)" },
 	{ "cgroup-name-slash", 3, "[cgroup] name = 'a/b': not a cgroup name" },
 	{ "cgroup-name-dotdot", 3, "not a cgroup name" },
 	{ "cpu-weight-range", 3, "[cgroup] cpu_weight = '10001': out of range (1..10000)" },
@@ -401,19 +405,6 @@ static const struct bad_profile bads[] = {
 
 /* Fixtures checked by tests of their own. */
 static const char *const bad_elsewhere[] = { "cycle-a", "cycle-b", "include-bad" };
-
-/* Fixtures from before the window controller was built, when its mode and
- * keys were refused; they load now (window_fixtures checks them). */
-static const char *const bad_now_valid[] = { "pmqos-window", "pmqos-window-ms",
-					     "pmqos-budget-tokens" };
-
-static bool now_valid(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(bad_now_valid); i++)
-		if (!strcmp(name, bad_now_valid[i]))
-			return true;
-	return false;
-}
 
 static void bad_fixtures(void **state)
 {
@@ -451,16 +442,12 @@ static void bad_fixtures(void **state)
 				!strcmp(de->d_name + strlen(bads[i].name), ".profile");
 		for (size_t i = 0; i < ARRAY_SIZE(bad_elsewhere) && !known; i++)
 			known = !strncmp(de->d_name, bad_elsewhere[i], strlen(bad_elsewhere[i]));
-		for (size_t i = 0; i < ARRAY_SIZE(bad_now_valid) && !known; i++)
-			known = !strncmp(de->d_name, bad_now_valid[i], strlen(bad_now_valid[i])) &&
-				!strcmp(de->d_name + strlen(bad_now_valid[i]), ".profile");
 		if (!known)
 			fprintf(stderr, "untested fixture %s\n", de->d_name);
 		assert_true(known);
 	}
 	closedir(d);
-	assert_int_equal(files, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere) +
-				ARRAY_SIZE(bad_now_valid));
+	assert_int_equal(files, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere));
 }
 
 /* The messages people read, whole. */
@@ -778,27 +765,6 @@ static void window_override(void **state)
 	assert_num(&p.budget_tokens, 100, a, 4);
 	profile_free(&p);
 	assert_int_equal(tree_free(root), 0);
-}
-
-/* The fixtures that tested the refusal, loaded now. */
-static void window_fixtures(void **state)
-{
-	struct profile p;
-	struct parse_error err;
-	const char *f = BAD "/pmqos-window.profile";
-	assert_int_equal(load_in(BAD, f, &p, &err), 0);
-	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
-	assert_src(&p.pmqos_mode_src, f, 3);
-	profile_free(&p);
-	f = BAD "/pmqos-window-ms.profile";
-	assert_int_equal(load_in(BAD, f, &p, &err), 0);
-	assert_int_equal(p.pmqos_mode, PMQOS_MODE_STATIC);
-	assert_num(&p.window_ms, 5, f, 4);
-	profile_free(&p);
-	f = BAD "/pmqos-budget-tokens.profile";
-	assert_int_equal(load_in(BAD, f, &p, &err), 0);
-	assert_num(&p.budget_tokens, 100, f, 3);
-	profile_free(&p);
 }
 
 /* Bytes a text editor would not write. */
@@ -1195,10 +1161,10 @@ static void list(void **state)
 	const char *bad_dirs[] = { BAD };
 	struct profile_opts bo = { .dirs = bad_dirs, .ndirs = 1 };
 	assert_int_equal(profile_list(&bo, &v, &n), 0);
-	assert_int_equal(n, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere) + ARRAY_SIZE(bad_now_valid));
+	assert_int_equal(n, ARRAY_SIZE(bads) + ARRAY_SIZE(bad_elsewhere));
 	bool seen = false;
 	for (size_t i = 0; i < n; i++) {
-		assert_true(!strncmp(v[i].summary, "(invalid: ", 10) == !now_valid(v[i].name));
+		assert_true(!strncmp(v[i].summary, "(invalid: ", 10));
 		if (i)
 			assert_true(strcmp(v[i - 1].name, v[i].name) < 0);
 		if (!strcmp(v[i].name, "busy-poll-word")) {
@@ -1405,7 +1371,6 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(window_budget_check),
 	cmocka_unit_test(window_budget_includes),
 	cmocka_unit_test(window_override),
-	cmocka_unit_test(window_fixtures),
 	cmocka_unit_test(odd_bytes),
 	cmocka_unit_test(missing),
 	cmocka_unit_test(chain_override_and_accumulate),

@@ -1013,6 +1013,140 @@ static void test_no_such_pid(void **state)
 	assert_no_such_pid(c, child);
 }
 
+/* ---------- the PM QoS window controller ---------- */
+
+static void put_run(const char *dir, const char *name, const char *text)
+{
+	char p[700];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
+static unsigned long long starttime_of(int pid)
+{
+	char p[64], buf[1024];
+	FILE *fp;
+	size_t n;
+	char *s;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	fp = fopen(p, "r");
+	if (!fp)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	s = strrchr(buf, ')');
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	return s ? strtoull(s + 1, NULL, 10) : 0;
+}
+
+#define WINDOW_JSON(pid)                                                                        \
+	"{\"pid\":" pid ",\"apply\":1,\"agent\":-1,\"agent_exited\":false,\"started\":1.0,"      \
+	"\"updated\":2.0,\"uptime_s\":1.0,\"window_ms\":20,\"budget_tokens\":1000,"              \
+	"\"refill_per_s\":30,\"cost_per_window\":1,\"tokens\":977,\"opened\":12,"                \
+	"\"extended\":3,\"denied\":0,\"wakeups\":20,\"cpus\":[{\"cpu\":1,\"state\":\"open\","    \
+	"\"open_share\":0.5,\"opened\":12,\"extended\":3,\"denied\":0,\"steps\":100},"           \
+	"{\"cpu\":7,\"state\":\"closed\",\"open_share\":0.1}]}\n"
+
+/* No window.json: "none", no CPU managed. */
+static void test_window_none(void **state)
+{
+	struct ctx *c = *state;
+	char dir[600];
+
+	snprintf(dir, sizeof(dir), "%s/run", c->scratch);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	c->root = build_tree(true);
+	open_host(c, c->root);
+	c->s = open_source(c, NULL, 0, dir);
+	sample_ok(c);
+	assert_string_equal(c->f.hdr.window, "none");
+	for (size_t i = 0; i < c->f.ncpus; i++)
+		assert_string_equal(c->f.cpus[i].window, "");
+	assert_string_equal(c->f.all.window, "");
+
+	/* A controller's leftovers (window.json, no live process): not
+	 * running, and the CPUs it managed say stopped.  CPU 7 is not shown. */
+	put_run(dir, "window.json", WINDOW_JSON("4194305"));
+	sample_ok(c);
+	assert_string_equal(c->f.hdr.window, "pid 4194305 not running (revert restores)");
+	assert_non_null(strstr(c->f.hdr.window, "not running"));
+	assert_string_equal(c->f.cpus[0].window, "");
+	assert_string_equal(c->f.cpus[1].window, "stopped");
+	assert_string_equal(c->f.all.window, "");
+
+	/* Reverted: gone again. */
+	char p[700];
+	snprintf(p, sizeof(p), "%s/window.json", dir);
+	assert_int_equal(unlink(p), 0);
+	sample_ok(c);
+	assert_string_equal(c->f.hdr.window, "none");
+	assert_string_equal(c->f.cpus[1].window, "");
+
+	/* Torn: unreadable, and it says so. */
+	put_run(dir, "window.json", "{\"pid\":12,");
+	sample_ok(c);
+	assert_true(!strncmp(c->f.hdr.window, "unreadable: ", 12));
+	assert_non_null(strstr(c->f.hdr.window, "not valid JSON"));
+	assert_string_equal(c->f.cpus[1].window, "");
+}
+
+/* A live controller (a child of ours named in window.pid): its summary
+ * and each managed CPU's state. */
+static void test_window_running(void **state)
+{
+	struct ctx *c = *state;
+	char dir[600], line[64], json[2048], want[160];
+
+	snprintf(dir, sizeof(dir), "%s/run", c->scratch);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	c->child = fork();
+	assert_true(c->child >= 0);
+	if (c->child == 0) {
+		for (;;)
+			pause();
+	}
+	unsigned long long start = starttime_of(c->child);
+	assert_true(start > 0);
+	snprintf(line, sizeof(line), "%d %llu\n", (int)c->child, start);
+	put_run(dir, "window.pid", line);
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)c->child);
+	snprintf(json, sizeof(json),
+		 "{\"pid\":%s,\"agent\":-1,\"agent_exited\":true,\"updated\":1.0,"
+		 "\"uptime_s\":1.0,\"budget_tokens\":1000,\"tokens\":977,\"opened\":12,"
+		 "\"cpus\":[{\"cpu\":0,\"state\":\"budget\"},{\"cpu\":1,\"state\":\"open\"}]}\n",
+		 pid);
+	put_run(dir, "window.json", json);
+	c->root = build_tree(true);
+	open_host(c, c->root);
+	c->s = open_source(c, NULL, 0, dir);
+	sample_ok(c);
+	snprintf(want, sizeof(want), "pid %d, 1 of 2 open, 12 opened, 977/1000 tokens, agent exited",
+		 (int)c->child);
+	assert_string_equal(c->f.hdr.window, want);
+	assert_string_equal(c->f.cpus[0].window, "budget");
+	assert_string_equal(c->f.cpus[1].window, "open");
+
+	/* It dies (kill -9): the same file reads as not running. */
+	kill(c->child, SIGKILL);
+	waitpid(c->child, NULL, 0);
+	c->child = 0;
+	sample_ok(c);
+	snprintf(want, sizeof(want), "pid %s not running (revert restores)", pid);
+	assert_string_equal(c->f.hdr.window, want);
+	assert_string_equal(c->f.cpus[0].window, "stopped");
+	assert_string_equal(c->f.cpus[1].window, "stopped");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_header, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_irq_rates, setup, teardown),
@@ -1029,6 +1163,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_agent_self, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_agent_exits, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_no_such_pid, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_window_none, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_window_running, setup, teardown),
 };
 
 RUN_TESTS(tests)

@@ -4,6 +4,8 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -16,6 +18,9 @@ struct fx {
 	char jdir[4096];
 	struct host h;
 	struct journal j;
+	char *saved_env;     /* AGENTUNE_RUN_DIR before the test */
+	bool had_env;
+	pid_t child;         /* a fake window controller, killed by teardown */
 };
 
 static int setup(void **state)
@@ -33,6 +38,12 @@ static int setup(void **state)
 	tree_put(f->root, "proc/sys/net/core/busy_read", "0\n");
 	tree_put(f->root, "sys/devices/system/cpu/cpu2/power/pm_qos_resume_latency_us", "0\n");
 	assert_int_equal(host_open(&f->h, f->root), 0);
+	/* The window controller's files (knob_read of window_controller) go
+	 * to the journal's directory, as they do for agentune itself. */
+	const char *e = getenv("AGENTUNE_RUN_DIR");
+	f->had_env = e != NULL;
+	f->saved_env = e ? strdup(e) : NULL;
+	setenv("AGENTUNE_RUN_DIR", f->jdir, 1);
 	f->j = (struct journal){ .dirfd = -1, .lockfd = -1, .fd = -1 };
 	char why[512];
 	assert_int_equal(journal_open(&f->j, f->jdir, true, why, sizeof(why)), 0);
@@ -45,6 +56,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
+	if (f->child > 0) {
+		kill(f->child, SIGKILL);
+		waitpid(f->child, NULL, 0);
+	}
+	if (f->had_env)
+		setenv("AGENTUNE_RUN_DIR", f->saved_env, 1);
+	else
+		unsetenv("AGENTUNE_RUN_DIR");
+	free(f->saved_env);
 	journal_close(&f->j);
 	host_close(&f->h);
 	tree_free(f->root);
@@ -286,6 +306,391 @@ static void gone_targets_are_reported(void **state)
 	free(pl.c);
 }
 
+/* ---------- PM QoS windows ---------- */
+
+#define PMQOS2 "sys/devices/system/cpu/cpu2/power/pm_qos_resume_latency_us"
+#define PMQOS3 "sys/devices/system/cpu/cpu3/power/pm_qos_resume_latency_us"
+#define MINFREQ0 "sys/devices/system/cpu/cpufreq/policy0/scaling_min_freq"
+
+static char *slurp(const char *root, const char *rel)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	FILE *fp = fopen(p, "r");
+	if (!fp)
+		return NULL;
+	static char buf[4096];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static bool jdir_has(const struct fx *f, const char *name)
+{
+	char p[4200];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/%s", f->jdir, name);
+	return lstat(p, &st) == 0;
+}
+
+/* A window-managed change (plan_pmqos_window's). */
+static void add_window(struct plan *pl, enum knob_kind k, const char *target, const char *new)
+{
+	add(pl, k, target, new, false);
+	pl->c[pl->n - 1].window = true;
+}
+
+/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
+static unsigned long long starttime_of(int pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	FILE *fp = fopen(p, "r");
+	if (!fp)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	char *s = strrchr(buf, ')');
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	return s ? strtoull(s + 1, NULL, 10) : 0;
+}
+
+/* A child that sleeps until signalled, in window.pid as the controller. */
+static void fake_controller(struct fx *f)
+{
+	f->child = fork();
+	assert_true(f->child >= 0);
+	if (f->child == 0) {
+		for (;;)
+			pause();
+	}
+	unsigned long long start = starttime_of(f->child);
+	assert_true(start > 0);
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/window.pid", f->jdir);
+	FILE *fp = fopen(p, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%d %llu\n", (int)f->child, start);
+	fclose(fp);
+}
+
+static void put_run_file(struct fx *f, const char *name, const char *text)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/%s", f->jdir, name);
+	FILE *fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* A pid no process has (above pid_max). */
+static int no_such_pid(void)
+{
+	FILE *fp = fopen("/proc/sys/kernel/pid_max", "r");
+	long max = 4194304;
+	if (fp) {
+		assert_int_equal(fscanf(fp, "%ld", &max), 1);
+		fclose(fp);
+	}
+	return (int)max + 1;
+}
+
+/* The controller cannot start (its agent does not exist): apply fails,
+ * the window values it journaled are dropped (they were never written),
+ * and journal and tree are as before. */
+static void window_start_failure_undoes_everything(void **state)
+{
+	struct fx *f = *state;
+	tree_put(f->root, PMQOS3, "0\n");
+	tree_put(f->root, MINFREQ0, "1400000\n");
+	struct plan pl;
+	new_plan(&pl);
+	pl.pid = no_such_pid();
+	pl.window = (struct window_params){ .window_ns = 20000000, .budget_tokens = 1000,
+					    .refill_per_s = 30, .cost_per_window = 1 };
+	add(&pl, KNOB_SYSCTL, "net.core.busy_poll", "50", false);
+	add_window(&pl, KNOB_PMQOS, "2", "n/a");
+	add_window(&pl, KNOB_PMQOS, "3", "20");
+	add_window(&pl, KNOB_CPUFREQ_MIN, "policy0", "3500000");
+	add(&pl, KNOB_WINDOW, "pmqos", "running", false);
+	add(&pl, KNOB_SYSCTL, "net.core.busy_read", "50", false);
+	struct tune_result r;
+	assert_int_equal(tune_apply(&f->h, &f->j, &pl, &opts, &r), -1);
+	assert_false(r.ok);
+	assert_int_equal(r.n, 6);
+	assert_int_equal(r.done, 0);
+	assert_int_equal(r.undo_failed, 0);
+	assert_int_equal(r.it[0].state, TUNE_UNDONE);
+	/* The window values: never written, nothing to undo. */
+	for (int i = 1; i <= 3; i++) {
+		if (r.it[i].state != TUNE_UNDONE)
+			fprintf(stderr, "item %d: %s %s\n", i, tune_state_name(r.it[i].state),
+				r.it[i].why);
+		assert_int_equal(r.it[i].state, TUNE_UNDONE);
+	}
+	assert_string_equal(r.it[1].old, "0");
+	assert_string_equal(r.it[3].old, "1400000");
+	assert_int_equal(r.it[4].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[4].state, TUNE_FAILED);
+	char want[128];
+	snprintf(want, sizeof(want), "agent process %d does not exist", pl.pid);
+	if (!strstr(r.it[4].why, want))
+		fprintf(stderr, "why: %s\n", r.it[4].why);
+	assert_non_null(strstr(r.it[4].why, want));
+	assert_int_equal(r.it[5].state, TUNE_NOT_RUN);
+	/* The tree byte for byte, the journal without this apply. */
+	assert_string_equal(slurp(f->root, PMQOS2), "0\n");
+	assert_string_equal(slurp(f->root, PMQOS3), "0\n");
+	assert_string_equal(slurp(f->root, MINFREQ0), "1400000\n");
+	read_val(f, KNOB_SYSCTL, "net.core.busy_poll", "0");
+	read_val(f, KNOB_SYSCTL, "net.core.busy_read", "0");
+	assert_int_equal(f->j.n, 0);
+	assert_int_equal(f->j.napplies, 0);
+	assert_false(jdir_has(f, "journal"));
+	assert_false(jdir_has(f, "window.pid"));
+	assert_false(jdir_has(f, "window.json"));
+	tune_result_free(&r);
+
+	/* An earlier apply's records stay as they were. */
+	struct plan first;
+	new_plan(&first);
+	add(&first, KNOB_IRQ_AFFINITY, "30", "1", false);
+	assert_int_equal(tune_apply(&f->h, &f->j, &first, &opts, &r), 0);
+	tune_result_free(&r);
+	assert_int_equal(tune_apply(&f->h, &f->j, &pl, &opts, &r), -1);
+	assert_int_equal(r.it[4].state, TUNE_FAILED);
+	tune_result_free(&r);
+	assert_int_equal(f->j.n, 1);
+	assert_int_equal(f->j.napplies, 1);
+	assert_int_equal(f->j.e[0].knob, KNOB_IRQ_AFFINITY);
+	assert_false(f->j.e[0].window);
+	struct journal k = { .dirfd = -1, .lockfd = -1, .fd = -1 };
+	char why[512];
+	assert_int_equal(journal_open(&k, f->jdir, false, why, sizeof(why)), 0);
+	assert_int_equal(journal_load(&k, why, sizeof(why)), 0);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.napplies, 1);
+	assert_string_equal(k.e[0].target, "30");
+	journal_close(&k);
+	assert_string_equal(slurp(f->root, PMQOS2), "0\n");
+	read_val(f, KNOB_IRQ_AFFINITY, "30", "1");
+	free(first.c);
+	free(pl.c);
+}
+
+/* What apply leaves behind for a window profile (the controller itself
+ * cannot run here): journal records written by hand. */
+static void journal_windows(struct fx *f)
+{
+	char why[512];
+	struct journal_apply a = { .pid = -1, .time = 1795400000, .by = 4321 };
+	copy_str(a.profile, sizeof(a.profile), "agent-latency");
+	copy_str(a.root, sizeof(a.root), f->root);
+	assert_int_equal(journal_add_apply(&f->j, &a, why, sizeof(why)), 0);
+	static const struct {
+		enum knob_kind k;
+		const char *target, *old, *new;
+		bool window;
+	} ch[] = {
+		{ KNOB_PMQOS, "2", "0", "n/a", true },
+		{ KNOB_PMQOS, "3", "0", "20", true },
+		{ KNOB_CPUFREQ_MIN, "policy0", "1400000", "3500000", true },
+		{ KNOB_WINDOW, "pmqos", "stopped", "running", false },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ch); i++) {
+		struct journal_entry e = { .apply = a.apply, .knob = ch[i].k,
+					   .window = ch[i].window };
+		copy_str(e.target, sizeof(e.target), ch[i].target);
+		copy_str(e.old, sizeof(e.old), ch[i].old);
+		copy_str(e.new, sizeof(e.new), ch[i].new);
+		snprintf(e.label, sizeof(e.label), "%s (window)", ch[i].target);
+		copy_str(e.source, sizeof(e.source), "w.profile:3");
+		assert_int_equal(journal_add_change(&f->j, &e, why, sizeof(why)), 0);
+	}
+}
+
+static const struct tune_item *item(const struct tune_result *r, enum knob_kind k,
+				    const char *target)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->it[i].knob == k && !strcmp(r->it[i].target, target))
+			return &r->it[i];
+	fail_msg("no item %s %s", knob_name(k), target);
+	return NULL;
+}
+
+/* status: a window value is fine open (new) or closed (the original);
+ * anything else is someone else's. */
+static void window_status(void **state)
+{
+	struct fx *f = *state;
+	tree_put(f->root, PMQOS2, "n/a\n");
+	tree_put(f->root, PMQOS3, "0\n");
+	tree_put(f->root, MINFREQ0, "3500000\n");
+	journal_windows(f);
+	fake_controller(f);
+
+	struct tune_result r;
+	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	assert_int_equal(r.n, 4);
+	const struct tune_item *it = item(&r, KNOB_PMQOS, "2");
+	assert_int_equal(it->state, TUNE_WINDOW);
+	assert_string_equal(it->why, "window open");
+	assert_string_equal(it->now, "n/a");
+	assert_string_equal(it->old, "0");
+	assert_string_equal(it->new, "n/a");
+	it = item(&r, KNOB_PMQOS, "3");
+	assert_int_equal(it->state, TUNE_WINDOW);
+	assert_string_equal(it->why, "window closed");
+	assert_string_equal(it->now, "0");
+	it = item(&r, KNOB_CPUFREQ_MIN, "policy0");
+	assert_int_equal(it->state, TUNE_WINDOW);
+	assert_string_equal(it->why, "window open");
+	it = item(&r, KNOB_WINDOW, "pmqos");
+	assert_int_equal(it->state, TUNE_OK);
+	assert_string_equal(it->now, "running");
+	assert_true(r.ok);
+	tune_result_free(&r);
+
+	/* A third value: drifted, and status is not ok. */
+	tree_put(f->root, PMQOS3, "5\n");
+	tree_put(f->root, MINFREQ0, "1400000\n");
+	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	it = item(&r, KNOB_PMQOS, "3");
+	assert_int_equal(it->state, TUNE_DRIFTED);
+	assert_string_equal(it->now, "5");
+	assert_string_equal(it->why, "");
+	it = item(&r, KNOB_CPUFREQ_MIN, "policy0");
+	assert_int_equal(it->state, TUNE_WINDOW);
+	assert_string_equal(it->why, "window closed");
+	assert_false(r.ok);
+	tune_result_free(&r);
+
+	/* The controller killed: its record says so. */
+	tree_put(f->root, PMQOS3, "20\n");
+	kill(f->child, SIGKILL);
+	waitpid(f->child, NULL, 0);
+	f->child = 0;
+	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	it = item(&r, KNOB_PMQOS, "3");
+	assert_int_equal(it->state, TUNE_WINDOW);
+	assert_string_equal(it->why, "window open");
+	it = item(&r, KNOB_WINDOW, "pmqos");
+	assert_int_equal(it->state, TUNE_DRIFTED);
+	assert_string_equal(it->now, "stopped");
+	assert_non_null(strstr(it->why, "the controller is not running"));
+	assert_false(r.ok);
+	tune_result_free(&r);
+	assert_int_equal(f->j.n, 4);
+}
+
+/* After a kill -9 of the controller: revert restores the values it left at
+ * the window's, finds the others original, and clears its stale files. */
+static void window_revert_after_kill(void **state)
+{
+	struct fx *f = *state;
+	tree_put(f->root, PMQOS2, "n/a\n");      /* a window was open */
+	tree_put(f->root, PMQOS3, "0\n");        /* closed */
+	tree_put(f->root, MINFREQ0, "3500000\n");
+	journal_windows(f);
+	/* Its files, naming a process that is gone. */
+	pid_t gone = fork();
+	assert_true(gone >= 0);
+	if (gone == 0)
+		_exit(0);
+	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	char line[64];
+	snprintf(line, sizeof(line), "%d 12345\n", (int)gone);
+	put_run_file(f, "window.pid", line);
+	put_run_file(f, "window.json", "{\"pid\":1}\n");
+
+	struct tune_result r;
+	char why[512];
+	/* A dry run says so and touches nothing. */
+	assert_int_equal(tune_revert(&f->h, &f->j, false, true, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.it[0].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[0].state, TUNE_ORIGINAL);
+	assert_int_equal(item(&r, KNOB_PMQOS, "2")->state, TUNE_RESTORED);
+	assert_true(jdir_has(f, "window.pid"));
+	assert_true(jdir_has(f, "window.json"));
+	assert_string_equal(slurp(f->root, PMQOS2), "n/a\n");
+	assert_int_equal(f->j.n, 4);
+	tune_result_free(&r);
+
+	assert_int_equal(tune_revert(&f->h, &f->j, false, false, &r, why, sizeof(why)), 0);
+	assert_true(r.ok);
+	assert_int_equal(r.n, 4);
+	/* Newest first: the controller, then what it managed. */
+	assert_int_equal(r.it[0].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[0].state, TUNE_ORIGINAL);
+	assert_int_equal(r.it[1].knob, KNOB_CPUFREQ_MIN);
+	assert_int_equal(r.it[1].state, TUNE_RESTORED);
+	assert_int_equal(r.it[2].knob, KNOB_PMQOS);
+	assert_string_equal(r.it[2].target, "3");
+	assert_int_equal(r.it[2].state, TUNE_ORIGINAL);
+	assert_string_equal(r.it[3].target, "2");
+	assert_int_equal(r.it[3].state, TUNE_RESTORED);
+	assert_int_equal(r.done, 2);
+	assert_string_equal(slurp(f->root, PMQOS2), "0\n");
+	assert_string_equal(slurp(f->root, PMQOS3), "0\n");
+	assert_string_equal(slurp(f->root, MINFREQ0), "1400000\n");
+	assert_false(jdir_has(f, "window.pid"));
+	assert_false(jdir_has(f, "window.json"));
+	assert_int_equal(f->j.n, 0);
+	assert_false(jdir_has(f, "journal"));
+	tune_result_free(&r);
+}
+
+/* A controller that still runs is stopped first (SIGTERM), then the values
+ * are restored; one changed by someone else stays for --force. */
+static void window_revert_stops_controller(void **state)
+{
+	struct fx *f = *state;
+	tree_put(f->root, PMQOS2, "n/a\n");
+	tree_put(f->root, PMQOS3, "7\n");         /* someone else's */
+	tree_put(f->root, MINFREQ0, "1400000\n");
+	journal_windows(f);
+	fake_controller(f);
+	put_run_file(f, "window.json", "{\"pid\":1}\n");
+
+	struct tune_result r;
+	char why[512];
+	assert_int_equal(tune_revert(&f->h, &f->j, false, false, &r, why, sizeof(why)), 0);
+	assert_true(r.ok);
+	assert_int_equal(r.it[0].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[0].state, TUNE_RESTORED);
+	assert_string_equal(r.it[0].now, "running");
+	/* Stopped and reaped. */
+	errno = 0;
+	assert_int_equal(kill(f->child, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	f->child = 0;
+	assert_false(jdir_has(f, "window.pid"));
+	assert_false(jdir_has(f, "window.json"));
+	assert_int_equal(item(&r, KNOB_PMQOS, "2")->state, TUNE_RESTORED);
+	assert_int_equal(item(&r, KNOB_PMQOS, "3")->state, TUNE_DRIFTED);
+	assert_int_equal(item(&r, KNOB_CPUFREQ_MIN, "policy0")->state, TUNE_ORIGINAL);
+	assert_string_equal(slurp(f->root, PMQOS2), "0\n");
+	assert_string_equal(slurp(f->root, PMQOS3), "7\n");
+	/* The drifted one stays, with its window flag. */
+	assert_int_equal(f->j.n, 1);
+	assert_string_equal(f->j.e[0].target, "3");
+	assert_true(f->j.e[0].window);
+	tune_result_free(&r);
+
+	assert_int_equal(tune_revert(&f->h, &f->j, true, false, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.it[0].state, TUNE_FORCED);
+	assert_string_equal(slurp(f->root, PMQOS3), "0\n");
+	assert_int_equal(f->j.n, 0);
+	tune_result_free(&r);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(apply_journals_every_change_and_revert_restores, setup, teardown),
 	cmocka_unit_test_setup_teardown(failure_midway_undoes_everything, setup, teardown),
@@ -293,6 +698,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(stacked_applies_revert_to_the_first_original, setup, teardown),
 	cmocka_unit_test_setup_teardown(unchanged_settings_leave_no_record, setup, teardown),
 	cmocka_unit_test_setup_teardown(gone_targets_are_reported, setup, teardown),
+	cmocka_unit_test_setup_teardown(window_start_failure_undoes_everything, setup, teardown),
+	cmocka_unit_test_setup_teardown(window_status, setup, teardown),
+	cmocka_unit_test_setup_teardown(window_revert_after_kill, setup, teardown),
+	cmocka_unit_test_setup_teardown(window_revert_stops_controller, setup, teardown),
 };
 
 RUN_TESTS(tests)
