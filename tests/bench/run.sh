@@ -465,7 +465,13 @@ bench_top() {
 #    alone (--pid); a process per active phase would need --cpus 1 with no
 #    pid, where anything else on CPU 1 during an idle phase (this script
 #    included) counts as a step and opens windows that are not the agent's.
-#    Its JSON latencies then cover exactly the active phases' steps.
+#    Its JSON latencies then cover exactly the active phases' steps.  Its
+#    main thread (not pinned; it wakes once a second to check the deadline)
+#    is moved to CPU 0: on CPU 1 it would be an agent step in every second
+#    of an idle phase and open a window each time.
+# Environment: BENCH_WINDOW_ROUNDS (1), BENCH_WINDOW_CYCLES (3),
+# BENCH_WINDOW_ACTIVE_S (5), BENCH_WINDOW_IDLE_S (5), BENCH_WINDOW_MPS
+# (BENCH_SOCKPERF_MPS); the defaults take about 3.5 minutes.
 
 BENCH_WINDOW_ROUNDS=${BENCH_WINDOW_ROUNDS:-1}
 BENCH_WINDOW_CYCLES=${BENCH_WINDOW_CYCLES:-3}
@@ -486,6 +492,14 @@ window_exit() {
 	local p
 	for p in "${WIN_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	cleanup
+}
+
+# Drops pid $1 from WIN_PIDS once it has been waited for (its number may be
+# reused).
+window_forget() {
+	local p keep=()
+	for p in "${WIN_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	WIN_PIDS=("${keep[@]}")
 }
 
 # Microseconds since the epoch into WIN_NOW, without a fork where bash has
@@ -578,6 +592,9 @@ window_finish() {
 		st=${st% *}
 	fi
 	[[ $mode == baseline ]] || "$AGENTUNE" revert >/dev/null || die "revert ($mode) failed"
+	# someone else writing the constraint meanwhile would void the comparison
+	[[ $(<"$WIN_PMQOS") == "$WIN_PMQOS0" ]] ||
+		WIN_NOTES+=("WARNING: after $wl/$mode, $WIN_PMQOS reads $(<"$WIN_PMQOS"), not $WIN_PMQOS0")
 	WIN_PHASES["$wl $mode"]+="$(calc 'sprintf("%.1f %.1f %.3f %.3f %.1f %.1f", pa / c / 1e3,
 		pi / c / 1e3, ea / c / 1e6, ei / c / 1e6, sa / c, si / c)' -v c="$c" \
 		-v pa="${WIN_ACC[poll_active]}" -v pi="${WIN_ACC[poll_idle]}" \
@@ -590,7 +607,7 @@ window_finish() {
 # WIN_LAT.  The 2 s the client waits after its warm-up messages, before the
 # test, belong to neither phase.
 window_sockperf_active() {
-	local mode=$1 port=$2 fd cpid line log=$WORK/sockperf-client.out lat
+	local mode=$1 port=$2 fd cpid line log=$WORK/sockperf-client.out lat ended=0
 	exec {fd}< <(exec taskset -c 0 sockperf ping-pong -i 127.0.0.1 -p "$port" \
 		--mps "$BENCH_WINDOW_MPS" -t "$BENCH_WINDOW_ACTIVE_S" 2>&1)
 	cpid=$!
@@ -599,12 +616,15 @@ window_sockperf_active() {
 	while read -r -t 60 -u "$fd" line; do
 		case $line in
 		*"Starting test"*) window_mark ;;
-		*"Test end"*) window_phase_end active ;;
+		*"Test end"*)	# then "Test ended", 100 ms later
+			((ended)) || window_phase_end active
+			ended=1 ;;
 		esac
 		printf '%s\n' "$line" >>"$log"
 	done
 	exec {fd}<&-
 	wait "$cpid" 2>/dev/null || true
+	window_forget "$cpid"
 	lat=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
 		/avg-latency=/ { sub(/.*avg-latency=/, ""); avg = $1 + 0 }
 		/percentile 50.000 =/ { p50 = $NF }
@@ -649,6 +669,7 @@ window_agentloop_mode() {
 	window_now
 	start=$((WIN_NOW + WIN_START_DELAY_MS * 1000))
 	[[ $line == *" ready" ]] || die "agentloop: $line"
+	taskset -p -c 0 "$apid" >/dev/null	# its main thread only (see above)
 	window_apply "$mode" "$apid"
 	window_now
 	((WIN_NOW < start)) || die "apply ($mode) took longer than the ${WIN_START_DELAY_MS} ms start delay"
@@ -662,6 +683,7 @@ window_agentloop_mode() {
 	done
 	window_finish agentloop "$mode"
 	wait "$apid" || die "agentloop failed ($mode)"
+	window_forget "$apid"
 	exec {efd}<&-
 	WIN_LAT["agentloop $mode"]+="$(jq -r '.wake_latency_us | "\(.mean) \(.p50) \(.p99) \(.p999)"' "$out");"
 }
@@ -681,7 +703,9 @@ window_report() {
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	for mode in "${WIN_MODES[@]}"; do
 		lat=() ph=()
-		for k in 1 2 3 4; do lat+=("$(window_med "${WIN_LAT[$wl $mode]}" "$k")"); done
+		for k in 1 2 3 4; do
+			lat+=("$(printf '%.1f' "$(window_med "${WIN_LAT[$wl $mode]}" "$k")")")
+		done
 		for k in 1 2 3 4 5 6; do ph+=("$(window_med "${WIN_PHASES[$wl $mode]}" "$k")"); done
 		avg[$mode]=${lat[0]}
 		idle[$mode]=${ph[1]}
@@ -742,7 +766,8 @@ bench_window() {
 		echo "SKIP needs $WIN_POLL and a writable $WIN_PMQOS"
 		return 0
 	fi
-	if [[ $(<"$WIN_PMQOS") == n/a ]]; then
+	WIN_PMQOS0=$(<"$WIN_PMQOS")
+	if [[ $WIN_PMQOS0 == n/a ]]; then
 		echo "SKIP CPU $WIN_CPU already holds n/a: baseline would be static"
 		return 0
 	fi
@@ -751,6 +776,8 @@ bench_window() {
 		return 0
 	fi
 	export AGENTUNE_RUN_DIR=$WORK/run
+	local load0
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	WIN_HAVE_RAPL="" WIN_RAPL_MAX=0
 	if [[ -r $WIN_RAPL/energy_uj ]] && read -r WIN_RAPL_MAX <"$WIN_RAPL/max_energy_range_uj" 2>/dev/null; then
 		WIN_HAVE_RAPL=1
@@ -764,7 +791,7 @@ bench_window() {
 	"$AGENTUNE" apply profile "$WORK/window.profile" --cpus "$WIN_CPU" --dry-run >/dev/null 2>&1 ||
 		WIN_UNSAFE=--allow-unsafe-profile
 	declare -gA WIN_LAT=() WIN_PHASES=() WIN_ACC=()
-	WIN_PIDS=()
+	WIN_PIDS=() WIN_NOTES=()
 	rm -f "$WORK/sleep.fifo"
 	mkfifo "$WORK/sleep.fifo"
 	exec {WIN_SLEEP_FD}<>"$WORK/sleep.fifo"
@@ -796,8 +823,10 @@ bench_window() {
 	echo "Agent CPU $WIN_CPU; static and window applied with --pid AGENT --cpus $WIN_CPU; the window keys at their defaults (window_ms ${WIN_WINDOW_MS:-?})."
 	echo "sockperf: server on CPU $WIN_CPU, client on CPU 0, $BENCH_WINDOW_MPS msg/s, one client run per active phase (its test, from \"Starting test\" to \"Test end\"); latency = median over the runs."
 	echo "agentloop: one process per mode and round (--cpu $WIN_CPU, 1000 steps/s, --pause-ms-every $((a * 1000)):$((i * 1000))); latency = its wake latency, median over rounds."
-	echo "POLL = CPU $WIN_CPU's cpuidle state0 time; energy: $([[ -n $WIN_HAVE_RAPL ]] && echo "RAPL $WIN_RAPL (package)" || echo "RAPL unavailable ($WIN_RAPL absent)")."
+	echo "POLL = CPU $WIN_CPU's cpuidle state0 time; energy: $([[ -n $WIN_HAVE_RAPL ]] && echo "RAPL $WIN_RAPL (package)" || echo "RAPL unavailable ($WIN_RAPL/energy_uj not readable)")."
 	echo "Per-phase figures are means over the $c phases of a round, then medians over rounds; controller wakeups are its voluntary context switches; the last column is its status before revert."
+	echo "Load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg) (anything else running on CPU 1 takes idle time from every mode)."
+	((${#WIN_NOTES[@]} == 0)) || printf '%s\n' "${WIN_NOTES[@]}"
 	echo
 	window_report sockperf
 	window_report agentloop
