@@ -1111,36 +1111,6 @@ static void cgroup_v2_libcgroup_live(void **state)
 
 /* ---------- window_controller ---------- */
 
-/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
-static unsigned long long starttime_of(int pid)
-{
-	char p[64], buf[1024];
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	FILE *f = fopen(p, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields count from the last ')'. */
-	char *s = strrchr(buf, ')');
-	if (!s)
-		return 0;
-	unsigned long long v = 0;
-	s++;
-	for (int field = 3; field <= 22; field++) {
-		char *end;
-		while (*s == ' ')
-			s++;
-		if (field == 22)
-			v = strtoull(s, &end, 10);
-		s = strchr(s, ' ');
-		if (!s)
-			break;
-	}
-	return v;
-}
-
 /* A scratch run directory as AGENTUNE_RUN_DIR (the one knob_read and
  * knob_write of window_controller use), and a child to stop. */
 struct winfx {

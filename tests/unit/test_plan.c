@@ -776,41 +776,11 @@ static int run_teardown(void **state)
 	return rc;
 }
 
-/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
-static unsigned long long starttime_of(int pid)
-{
-	char p[64], buf[1024];
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	FILE *f = fopen(p, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	char *s = strrchr(buf, ')');
-	unsigned long long v = 0;
-	for (int field = 2; s && field < 22; field++)
-		s = strchr(s + 1, ' ');
-	if (s)
-		v = strtoull(s + 1, NULL, 10);
-	return v;
-}
-
 /* A child that sleeps until killed, named in window.pid as if it were
  * the controller of an earlier apply. */
 static void fake_controller(struct run *r)
 {
-	r->child = fork();
-	assert_true(r->child >= 0);
-	if (r->child == 0) {
-		for (;;)
-			pause();
-	}
-	unsigned long long start = starttime_of(r->child);
-	assert_true(start > 0);
-	char line[64];
-	snprintf(line, sizeof(line), "%d %llu\n", (int)r->child, start);
-	tree_put(r->dir, "window.pid", line);
+	r->child = stand_in_controller(r->dir);
 }
 
 static void check_window_change(const struct fx *f, size_t i, enum knob_kind k,

@@ -1027,27 +1027,6 @@ static void put_run(const char *dir, const char *name, const char *text)
 	fclose(fp);
 }
 
-/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
-static unsigned long long starttime_of(int pid)
-{
-	char p[64], buf[1024];
-	FILE *fp;
-	size_t n;
-	char *s;
-
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	fp = fopen(p, "r");
-	if (!fp)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	s = strrchr(buf, ')');
-	for (int field = 2; s && field < 22; field++)
-		s = strchr(s + 1, ' ');
-	return s ? strtoull(s + 1, NULL, 10) : 0;
-}
-
 #define WINDOW_JSON(pid)                                                                        \
 	"{\"pid\":" pid ",\"apply\":1,\"agent\":-1,\"agent_exited\":false,\"started\":1.0,"      \
 	"\"updated\":2.0,\"uptime_s\":1.0,\"window_ms\":20,\"budget_tokens\":1000,"              \
@@ -1104,20 +1083,11 @@ static void test_window_none(void **state)
 static void test_window_running(void **state)
 {
 	struct ctx *c = *state;
-	char dir[600], line[64], json[2048], want[160];
+	char dir[600], json[2048], want[160];
 
 	snprintf(dir, sizeof(dir), "%s/run", c->scratch);
 	assert_int_equal(mkdir(dir, 0700), 0);
-	c->child = fork();
-	assert_true(c->child >= 0);
-	if (c->child == 0) {
-		for (;;)
-			pause();
-	}
-	unsigned long long start = starttime_of(c->child);
-	assert_true(start > 0);
-	snprintf(line, sizeof(line), "%d %llu\n", (int)c->child, start);
-	put_run(dir, "window.pid", line);
+	c->child = stand_in_controller(dir);
 	char pid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)c->child);
 	snprintf(json, sizeof(json),

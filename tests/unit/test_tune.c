@@ -341,40 +341,10 @@ static void add_window(struct plan *pl, enum knob_kind k, const char *target, co
 	pl->c[pl->n - 1].window = true;
 }
 
-/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
-static unsigned long long starttime_of(int pid)
-{
-	char p[64], buf[1024];
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	FILE *fp = fopen(p, "r");
-	if (!fp)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	char *s = strrchr(buf, ')');
-	for (int field = 2; s && field < 22; field++)
-		s = strchr(s + 1, ' ');
-	return s ? strtoull(s + 1, NULL, 10) : 0;
-}
-
 /* A child that sleeps until signalled, in window.pid as the controller. */
 static void fake_controller(struct fx *f)
 {
-	f->child = fork();
-	assert_true(f->child >= 0);
-	if (f->child == 0) {
-		for (;;)
-			pause();
-	}
-	unsigned long long start = starttime_of(f->child);
-	assert_true(start > 0);
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/window.pid", f->jdir);
-	FILE *fp = fopen(p, "w");
-	assert_non_null(fp);
-	fprintf(fp, "%d %llu\n", (int)f->child, start);
-	fclose(fp);
+	f->child = stand_in_controller(f->jdir);
 }
 
 static void put_run_file(struct fx *f, const char *name, const char *text)

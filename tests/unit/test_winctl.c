@@ -56,24 +56,6 @@ static void put(const struct ctx *c, const char *name, const char *text)
 	tree_put(c->run, name, text);
 }
 
-/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone. */
-static unsigned long long starttime_of(int pid)
-{
-	char p[64], buf[1024];
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	FILE *f = fopen(p, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: count from the last ')'. */
-	char *s = strrchr(buf, ')');
-	for (int field = 2; s && field < 22; field++)
-		s = strchr(s + 1, ' ');
-	return s ? strtoull(s + 1, NULL, 10) : 0;
-}
-
 static void put_pidfile(const struct ctx *c, int pid, unsigned long long start)
 {
 	char line[64];
@@ -85,15 +67,7 @@ static void put_pidfile(const struct ctx *c, int pid, unsigned long long start)
  * window.pid. */
 static void stand_in(struct ctx *c)
 {
-	c->child = fork();
-	assert_true(c->child >= 0);
-	if (c->child == 0) {
-		for (;;)
-			pause();
-	}
-	unsigned long long start = starttime_of(c->child);
-	assert_true(start > 0);
-	put_pidfile(c, c->child, start);
+	c->child = stand_in_controller(c->run);
 }
 
 /* A pid that was a process a moment ago and is gone. */

@@ -254,4 +254,47 @@ static inline void check_bad_trees(const struct bad_case *cases, size_t n, const
 		return cmocka_run_group_tests(group, NULL, NULL);                   \
 	}
 
+/* ---------- the PM QoS window controller's pid file ---------- */
+
+/* starttime (field 22 of /proc/PID/stat) of pid; 0 when it is gone.  Read
+ * here rather than with the library's parser, so that the tests of the
+ * controller's pid check do not rest on the code they test.  comm may hold
+ * spaces and ')': fields count from the last ')'. */
+static inline unsigned long long starttime_of(int pid)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	FILE *fp = fopen(p, "r");
+	if (!fp)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	char *s = strrchr(buf, ')');
+	for (int field = 2; s && field < 22; field++)
+		s = strchr(s + 1, ' ');
+	return s ? strtoull(s + 1, NULL, 10) : 0;
+}
+
+/* A child that pauses until killed, named in RUNDIR/window.pid as a running
+ * window controller; the caller kills and reaps it. */
+static inline pid_t stand_in_controller(const char *rundir)
+{
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		for (;;)
+			pause();
+	}
+	unsigned long long start = starttime_of(child);
+	assert_true(start > 0);
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/window.pid", rundir);
+	FILE *fp = fopen(p, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%d %llu\n", (int)child, start);
+	fclose(fp);
+	return child;
+}
+
 #endif
