@@ -109,8 +109,12 @@ static int write_atomic(const char *dir, const char *name, const char *text)
 
 static bool gone(int pid, uint64_t start)
 {
-	waitpid(pid, NULL, WNOHANG);   /* our own child (apply undoing its start) */
-	return start_of(pid) != start;
+	if (start_of(pid) == start)
+		return false;
+	/* Our own child (apply undoing its start) is a zombie now: reaped
+	 * here, after the look, so it cannot die between the two. */
+	waitpid(pid, NULL, WNOHANG);
+	return true;
 }
 
 static bool wait_gone(int pid, uint64_t start, int ms)
