@@ -19,7 +19,8 @@ void usage_revert(FILE *out)
 		"since is left as it is and reported (and stays in the journal) unless\n"
 		"--force.  Works after apply was killed at any point; running it again\n"
 		"when everything is restored says \"Nothing to revert\".  Exits 1 when a\n"
-		"setting could not be restored or was left because it drifted.\n\n"
+		"setting could not be restored or was left because it drifted.  A PM QoS\n"
+		"window controller is stopped first, then what it held is restored.\n\n"
 		"  --dry-run   show what would be restored, change nothing\n"
 		"  --force     restore settings even where someone else changed them\n"
 		"  --json      JSON output (schema " REVERT_SCHEMA ")\n");
