@@ -747,19 +747,6 @@ static int plan_cpufreq(struct ctx *c)
 	return rc;
 }
 
-static int64_t pnum_or(const struct pnum *n, int64_t dflt)
-{
-	return n->set ? n->v : dflt;
-}
-
-static void window_params_of(const struct profile *p, struct window_params *w)
-{
-	w->window_ns = (uint64_t)pnum_or(&p->window_ms, WINDOW_DEFAULT_MS) * 1000000u;
-	w->budget_tokens = pnum_or(&p->budget_tokens, WINDOW_DEFAULT_BUDGET);
-	w->refill_per_s = pnum_or(&p->refill_per_s, WINDOW_DEFAULT_REFILL);
-	w->cost_per_window = pnum_or(&p->cost_per_window, WINDOW_DEFAULT_COST);
-}
-
 /* The window keys mean something with mode = window only. */
 static int window_keys_unused(struct ctx *c)
 {
@@ -795,7 +782,7 @@ static int controller_running(struct ctx *c, bool *running)
 static int plan_pmqos_window(struct ctx *c)
 {
 	const struct profile *p = c->p;
-	window_params_of(p, &c->pl->window);
+	profile_window_params(p, &c->pl->window);
 	size_t n0 = c->pl->n;
 	c->window = true;
 	int rc = plan_pmqos_static(c);

@@ -658,14 +658,6 @@ static int on_event(void *ctx, void *data, size_t size)
 
 /* ---- BPF statistics windows ----------------------------------------------- */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static bool prog_info(const struct bpf_program *prog, uint64_t *ns, uint64_t *cnt)
 {
 	struct bpf_prog_info info;

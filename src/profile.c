@@ -1185,10 +1185,24 @@ static void origin(const struct pnum *n, const char *errfile, char *buf, size_t 
 /* What no single key can see: a window costs more than the bucket holds.
  * Checked on the merged profile, at the line of the key that was set
  * (cost_per_window's when both were). */
+static int64_t pnum_or(const struct pnum *n, int64_t dflt)
+{
+	return n->set ? n->v : dflt;
+}
+
+void profile_window_params(const struct profile *p, struct window_params *w)
+{
+	w->window_ns = (uint64_t)pnum_or(&p->window_ms, WINDOW_DEFAULT_MS) * 1000000u;
+	w->budget_tokens = pnum_or(&p->budget_tokens, WINDOW_DEFAULT_BUDGET);
+	w->refill_per_s = pnum_or(&p->refill_per_s, WINDOW_DEFAULT_REFILL);
+	w->cost_per_window = pnum_or(&p->cost_per_window, WINDOW_DEFAULT_COST);
+}
+
 static int check_window(const struct profile *p, struct parse_error *err)
 {
-	int64_t budget = p->budget_tokens.set ? p->budget_tokens.v : WINDOW_DEFAULT_BUDGET;
-	int64_t cost = p->cost_per_window.set ? p->cost_per_window.v : WINDOW_DEFAULT_COST;
+	struct window_params w;
+	profile_window_params(p, &w);
+	int64_t budget = w.budget_tokens, cost = w.cost_per_window;
 	if (cost <= budget)
 		return 0;
 	const struct profile_src *at = p->cost_per_window.set ? &p->cost_per_window.src :

@@ -47,6 +47,7 @@
 #include "cpumask.h"
 #include "host.h"
 #include "util.h"
+#include "window.h"
 
 #define PROFILE_MAX_DEPTH 8         /* include chain length */
 #define PROFILE_EXT ".profile"
@@ -159,6 +160,10 @@ struct profile_info {
 	char path[256];
 };
 int profile_list(const struct profile_opts *o, struct profile_info **out, size_t *n);
+
+/* The window controller's parameters: the profile's keys, window.h's
+ * defaults for those not set. */
+void profile_window_params(const struct profile *p, struct window_params *w);
 
 const char *irq_sel_name(enum irq_sel s);   /* "all", "class", "interface", ... */
 const char *irq_dest_name(enum irq_dest d); /* "housekeeping", "numa-local", ... */

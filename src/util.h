@@ -25,6 +25,9 @@ void perr_format(const struct parse_error *e, char *buf, size_t sz);
 
 /* CLOCK_MONOTONIC in seconds: what rates and refresh intervals are timed with. */
 double mono_s(void);
+/* The same clock in nanoseconds: bpf_ktime_get_ns()'s, for comparing with
+ * times the BPF programs stored. */
+uint64_t mono_ns(void);
 
 /* Copies at most sz-1 bytes and always terminates. */
 void copy_str(char *dst, size_t sz, const char *src);

@@ -177,13 +177,6 @@ struct ctl {
 	bool agent_exited;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static double wall_s(void)
 {
 	struct timespec ts;

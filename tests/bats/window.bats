@@ -61,16 +61,22 @@ wait_value() {
 	done
 }
 
+# The workload stepping on CPU $CPU under a window profile (extra lines for
+# its [pmqos] as arguments), once its window is open.
+agent_in_window() {
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
+	apply_window "$@"
+	wait_value n/a 500 >/dev/null
+}
+
 controller_pid() {
 	"$AGENTUNE" status --json | jq -r '.window_controller.pid'
 }
 
 @test "window: n/a while the agent steps, the original back within a few windows of a pause" {
 	need_window
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_window "window_ms = 50"
+	agent_in_window "window_ms = 50"
 	grep -q "window_controller" "$BATS_TEST_TMPDIR/apply.out"
-	wait_value n/a 500 >/dev/null
 	# still open a second later: extended, never closed while stepping
 	sleep 1
 	[ "$(cat "$PMQOS")" = n/a ]
@@ -145,9 +151,7 @@ controller_pid() {
 
 @test "window: revert stops a running controller and restores the original" {
 	need_window
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_window
-	wait_value n/a 500 >/dev/null
+	agent_in_window
 	pid=$(controller_pid)
 	run "$AGENTUNE" revert
 	[ "$status" -eq 0 ]
@@ -179,9 +183,7 @@ controller_pid() {
 
 @test "window: the agent exits: its window closes, the controller stays until revert" {
 	need_window
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_window
-	wait_value n/a 500 >/dev/null
+	agent_in_window
 	pid=$(controller_pid)
 	stop_workload
 	wait_value "$ORIG" 500 >/dev/null
@@ -213,9 +215,7 @@ controller_pid() {
 
 @test "window: status and top show the controller and each CPU's window" {
 	need_window
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_window
-	wait_value n/a 500 >/dev/null
+	agent_in_window
 	pid=$(controller_pid)
 	run "$AGENTUNE" status
 	[ "$status" -eq 0 ]
