@@ -28,7 +28,7 @@ CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -Ibpf $(PKG_CFLAGS) $(EXTRA_CF
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS  += $(PKG_LDLIBS) -lm
 
-SRC_C   := $(sort $(wildcard src/*.c))
+SRC_C   := $(sort $(wildcard src/*/*.c))
 CLI_C   := $(sort $(wildcard cli/*.c))
 UNIT_C  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_C  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -44,10 +44,10 @@ all: $(B)/agentune tools
 
 # The diagnose BPF programs: vmlinux.h, the BPF object, the skeleton.
 include bpf/bpf.mk
-$(B)/src/probe.o: $(BPF_SKEL)
-$(B)/src/winctl.o: $(STEPWATCH_SKEL)
+$(B)/src/diagnose/probe.o: $(BPF_SKEL)
+$(B)/src/tune/winctl.o: $(STEPWATCH_SKEL)
 
-$(B)/%.o: %.c $(wildcard src/*.h cli/*.h)
+$(B)/%.o: %.c $(wildcard src/*/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DAGENTUNE_VERSION='"$(VERSION)"' -DAGENTUNE_DATADIR='"$(PREFIX)/share/agentune"' -c $< -o $@
 

@@ -20,12 +20,12 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 BPF_SKEL := $(BPF_B)/diagnose.skel.h
 BPF_OBJ  := $(BPF_B)/diagnose.bpf.o
-# The PM QoS window controller's step watcher (src/winctl.c).
+# The PM QoS window controller's step watcher (src/tune/winctl.c).
 STEPWATCH_SKEL := $(BPF_B)/stepwatch.skel.h
 STEPWATCH_OBJ  := $(BPF_B)/stepwatch.bpf.o
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BPF_B) -Ibpf -Wall -Werror
 
-# What code that includes the skeleton (src/probe.c) needs.
+# What code that includes the skeleton (src/diagnose/probe.c) needs.
 BPF_LDLIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 CFLAGS += -I$(BPF_B) -Ibpf
 LDLIBS += $(BPF_LDLIBS)

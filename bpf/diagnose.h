@@ -136,7 +136,7 @@ enum diag_counter {
 };
 
 /* The tracepoints the programs attach to: the index of each one's run
- * counter (the `runs` map), and of its entry in src/probe.c.  Pairs of
+ * counter (the `runs` map), and of its entry in src/diagnose/probe.c.  Pairs of
  * entry and exit are next to each other, entry first. */
 enum diag_tp {
 	TP_SCHED_WAKING, TP_SCHED_SWITCH, TP_SCHED_WAKEUP_NEW,

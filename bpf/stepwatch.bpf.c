@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* stepwatch.bpf.c: the agent's steps, per CPU, for the PM QoS window
- * controller (src/winctl.c).
+ * controller (src/tune/winctl.c).
  *
  * A step is an agent task switched in on a CPU the controller manages.  Each
  * one stores its time in that CPU's slot (the controller reads it at a

@@ -1,5 +1,5 @@
 /* stepwatch.h: what bpf/stepwatch.bpf.c and the window controller
- * (src/winctl.c) share. */
+ * (src/tune/winctl.c) share. */
 #ifndef AGENTUNE_STEPWATCH_H
 #define AGENTUNE_STEPWATCH_H
 

@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "journal.h"
-#include "model.h"
-#include "plan.h"
-#include "profile.h"
-#include "report.h"
-#include "report_tune.h"
-#include "tune.h"
+#include "tune/journal.h"
+#include "inspect/model.h"
+#include "tune/plan.h"
+#include "tune/profile.h"
+#include "inspect/report.h"
+#include "tune/report_tune.h"
+#include "tune/tune.h"
 
 void usage_apply(FILE *out)
 {

@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "model.h"
-#include "probe.h"
-#include "procfs_text.h"
-#include "report.h"
-#include "verdict.h"
+#include "inspect/model.h"
+#include "diagnose/probe.h"
+#include "base/procfs_text.h"
+#include "inspect/report.h"
+#include "diagnose/verdict.h"
 
 void usage_diagnose(FILE *out)
 {

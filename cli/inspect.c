@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "findings.h"
-#include "model.h"
-#include "report.h"
+#include "inspect/findings.h"
+#include "inspect/model.h"
+#include "inspect/report.h"
 
 void usage_inspect(FILE *out)
 {

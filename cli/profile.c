@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "host.h"
-#include "profile.h"
-#include "report.h"
-#include "report_tune.h"
+#include "base/host.h"
+#include "tune/profile.h"
+#include "inspect/report.h"
+#include "tune/report_tune.h"
 
 #ifndef AGENTUNE_DATADIR
 #define AGENTUNE_DATADIR "/usr/local/share/agentune"

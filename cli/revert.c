@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "journal.h"
-#include "report.h"
-#include "report_tune.h"
-#include "tune.h"
+#include "tune/journal.h"
+#include "inspect/report.h"
+#include "tune/report_tune.h"
+#include "tune/tune.h"
 
 void usage_revert(FILE *out)
 {

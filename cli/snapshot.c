@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "model.h"
+#include "inspect/model.h"
 
 void usage_snapshot(FILE *out)
 {

@@ -3,11 +3,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "journal.h"
-#include "report.h"
-#include "report_tune.h"
-#include "tune.h"
-#include "winctl.h"
+#include "tune/journal.h"
+#include "inspect/report.h"
+#include "tune/report_tune.h"
+#include "tune/tune.h"
+#include "tune/winctl.h"
 
 void usage_status(FILE *out)
 {

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "top.h"
+#include "top/top.h"
 #include "top_screen.h"
-#include "top_view.h"
+#include "top/top_view.h"
 
 #define MAX_PIDS 64
 #define BATCH_IRQS 20           /* busiest IRQs a batch frame lists */

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
+#include "base/util.h"
 #include "top_screen.h"
-#include "top_view.h"
+#include "top/top_view.h"
 
 #define MIN_COLS 40
 #define PANE_MIN_LINES 3        /* title, column header, one row */

@@ -5,7 +5,7 @@
 
 #include <signal.h>
 
-#include "top.h"
+#include "top/top.h"
 
 /* Runs until q, *stop (a signal), or max_frames frames (0: no limit).
  * Leaves the terminal as it found it.  Returns an exit code. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* One input: size bytes at text, plus a NUL.  Parsers given a length must
  * stop at size; the NUL only keeps a bug from running on into the heap

@@ -1,6 +1,6 @@
 /* libFuzzer harness: the two CPU mask text forms, and the list printer
  * fed back into the list parser. */
-#include "cpumask.h"
+#include "base/cpumask.h"
 #include "fuzz.h"
 
 static void fuzz_one(const char *buf, size_t size)

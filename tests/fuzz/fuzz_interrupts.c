@@ -1,7 +1,7 @@
 /* libFuzzer harness: interrupts_parse on arbitrary bytes, with the
  * invariants every consumer relies on checked after a successful parse. */
 #include "fuzz.h"
-#include "interrupts.h"
+#include "inspect/interrupts.h"
 
 static void check(const struct interrupts *irqs)
 {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "journal.h"
+#include "tune/journal.h"
 
 static void check_sound(const struct journal *j)
 {

@@ -1,6 +1,6 @@
 /* libFuzzer harness: procstat_parse and task_stat_parse on arbitrary bytes. */
 #include "fuzz.h"
-#include "procstat.h"
+#include "inspect/procstat.h"
 
 static void fuzz_stat(const char *buf, size_t size)
 {

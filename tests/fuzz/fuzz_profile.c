@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "profile.h"
+#include "tune/profile.h"
 
 struct dirs {
 	char empty[64], input[64], file[96];

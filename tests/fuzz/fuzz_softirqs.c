@@ -1,6 +1,6 @@
 /* libFuzzer harness: softirqs_parse on arbitrary bytes. */
 #include "fuzz.h"
-#include "softirqs.h"
+#include "inspect/softirqs.h"
 
 static void fuzz_one(const char *buf, size_t size)
 {

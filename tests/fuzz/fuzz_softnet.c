@@ -1,6 +1,6 @@
 /* libFuzzer harness: softnet_parse on arbitrary bytes. */
 #include "fuzz.h"
-#include "softnet.h"
+#include "inspect/softnet.h"
 
 static void fuzz_one(const char *buf, size_t size)
 {

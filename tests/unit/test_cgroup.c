@@ -1,7 +1,7 @@
 /* Unit tests: cgroup mode and controllers (cgroup.c). */
 #include "testutil.h"
 
-#include "cgroup.h"
+#include "inspect/cgroup.h"
 
 static const struct cgroup_ctrl *must_ctrl(const struct cgroup_info *c, const char *name)
 {

@@ -1,8 +1,8 @@
 /* Unit tests: cpufreq reader on the project's trees, every shared capture
  * and the live machine. */
 #include "testutil.h"
-#include "cpufreq.h"
-#include "topology.h"
+#include "inspect/cpufreq.h"
+#include "inspect/topology.h"
 
 static void assert_list(const struct cpumask *m, const char *want)
 {

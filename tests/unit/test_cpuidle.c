@@ -1,8 +1,8 @@
 /* Unit tests: cpuidle and PM QoS reader on the project's trees, every shared
  * capture, small temporary trees and the live machine. */
 #include "testutil.h"
-#include "cpuidle.h"
-#include "topology.h"
+#include "inspect/cpuidle.h"
+#include "inspect/topology.h"
 
 static void read_present(struct host *h, struct cpuidle *c)
 {

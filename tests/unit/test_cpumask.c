@@ -1,6 +1,6 @@
 /* Unit tests: cpumask lists and hex masks. */
 #include "testutil.h"
-#include "cpumask.h"
+#include "base/cpumask.h"
 
 static void list_roundtrip(void **state)
 {

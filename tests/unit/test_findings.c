@@ -1,7 +1,7 @@
 /* Unit tests: the findings rules, on the project's fixture trees and on
  * models changed in memory to plant (or remove) each cause. */
 #include "testutil.h"
-#include "findings.h"
+#include "inspect/findings.h"
 
 struct ctx {
 	struct host h;

@@ -1,6 +1,6 @@
 /* Unit tests: /proc/interrupts and /proc/irq/N/ files. */
 #include "testutil.h"
-#include "interrupts.h"
+#include "inspect/interrupts.h"
 
 /* The sum every reader must agree with: saturating, like the parser. */
 static uint64_t sum_counts(const struct irq_line *l, unsigned ncpus)

@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 
-#include "journal.h"
+#include "tune/journal.h"
 
 /* A scratch tree per test; the journal directory is root/run. */
 struct ctx {

@@ -9,10 +9,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "cgroup.h"
-#include "knob.h"
-#include "napi_netlink.h"
-#include "net.h"
+#include "inspect/cgroup.h"
+#include "tune/knob.h"
+#include "inspect/napi_netlink.h"
+#include "inspect/net.h"
 
 /* ---------- helpers ---------- */
 

@@ -1,7 +1,7 @@
 /* Unit tests: the model's joins (IRQ -> PCI function, vector, interface,
  * NAPI) and the sample. */
 #include "testutil.h"
-#include "model.h"
+#include "inspect/model.h"
 
 static const struct irq_device *dev_of(const struct model *m, unsigned irq)
 {

@@ -1,7 +1,7 @@
 /* Unit tests: interfaces, net.core sysctls, NAPI (net.c, napi_netlink.c). */
 #include "testutil.h"
 
-#include "net.h"
+#include "inspect/net.h"
 
 /* ---------- helpers ---------- */
 

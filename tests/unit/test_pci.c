@@ -1,7 +1,7 @@
 /* Unit tests: PCI functions from sysfs (pci.c). */
 #include "testutil.h"
 
-#include "pci.h"
+#include "inspect/pci.h"
 
 /* ---------- helpers ---------- */
 

@@ -5,11 +5,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "cpumask.h"
-#include "knob.h"
-#include "model.h"
-#include "plan.h"
-#include "profile.h"
+#include "base/cpumask.h"
+#include "tune/knob.h"
+#include "inspect/model.h"
+#include "tune/plan.h"
+#include "tune/profile.h"
 
 /* ---------- fixture trees ---------- */
 

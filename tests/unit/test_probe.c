@@ -1,11 +1,11 @@
-/* Unit tests: the diagnose BPF probe (src/probe.c, bpf/diagnose.bpf.c).
+/* Unit tests: the diagnose BPF probe (src/diagnose/probe.c, bpf/diagnose.bpf.c).
  *
  * The live tests load the programs for real on a workload the test starts
  * itself (processes or threads ping-ponging over pipes / eventfds), so they
  * need root (CAP_BPF + CAP_PERFMON) and kernel BTF; without them they say
  * SKIP with the reason. */
 #include "testutil.h"
-#include "probe.h"
+#include "diagnose/probe.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -1,7 +1,7 @@
 /* Unit tests: /proc/stat and /proc/PID/task/TID/stat, on inline texts,
  * small temporary trees, the shared captures and the live machine. */
 #include "testutil.h"
-#include "procstat.h"
+#include "inspect/procstat.h"
 
 #include <pthread.h>
 

@@ -1,7 +1,7 @@
 /* Unit tests: profiles (parser, validation, includes, listing, safety). */
 #include "testutil.h"
-#include "profile.h"
-#include "window.h"
+#include "tune/profile.h"
+#include "tune/window.h"
 
 #include <limits.h>
 

@@ -1,7 +1,7 @@
 /* Unit tests: irqbalance / tuned detection (services.c). */
 #include "testutil.h"
 
-#include "services.h"
+#include "inspect/services.h"
 
 static void read_tree(const char *root, struct host *h, struct services *s)
 {

@@ -1,6 +1,6 @@
 /* Unit tests: /proc/softirqs. */
 #include "testutil.h"
-#include "softirqs.h"
+#include "inspect/softirqs.h"
 
 static void check_invariants(const struct softirqs *s)
 {

@@ -1,6 +1,6 @@
 /* Unit tests: /proc/net/softnet_stat. */
 #include "testutil.h"
-#include "softnet.h"
+#include "inspect/softnet.h"
 
 static int parse_str(const char *text, struct softnet *out, struct parse_error *err)
 {

@@ -1,7 +1,7 @@
 /* Unit tests: log-linear histograms, bucket ranges and percentiles. */
 #include "testutil.h"
-#include "stats.h"
-#include "util.h"
+#include "base/stats.h"
+#include "base/util.h"
 
 #include <math.h>
 

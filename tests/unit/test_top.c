@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "cpuidle.h"
-#include "journal.h"
-#include "top.h"
-#include "top_agent.h"
+#include "inspect/cpuidle.h"
+#include "tune/journal.h"
+#include "top/top.h"
+#include "top/top_agent.h"
 
 /* ---------- the tree ---------- */
 

@@ -1,7 +1,7 @@
 /* Unit tests: top_view renders hand-built frames as bounded plain text. */
 #include "testutil.h"
-#include "top_view.h"
-#include "cpuidle.h"
+#include "top/top_view.h"
+#include "inspect/cpuidle.h"
 
 #include <math.h>
 #include <time.h>

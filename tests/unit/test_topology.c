@@ -1,7 +1,7 @@
 /* Unit tests: topology reader on the project's trees, every shared capture
  * and the live machine. */
 #include "testutil.h"
-#include "topology.h"
+#include "inspect/topology.h"
 
 static void assert_list(const struct cpumask *m, const char *want)
 {

@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "plan.h"
-#include "tune.h"
+#include "tune/journal.h"
+#include "tune/plan.h"
+#include "tune/tune.h"
 
 struct fx {
 	char *root;          /* the host tree */

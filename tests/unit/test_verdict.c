@@ -1,6 +1,6 @@
 /* Unit tests: the verdict over synthetic slow steps (no BPF needed). */
 #include "testutil.h"
-#include "verdict.h"
+#include "diagnose/verdict.h"
 
 static struct step_event step(unsigned cpu, uint64_t idle, uint64_t queue, uint64_t irq,
 			      const char *before)

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "winctl.h"
+#include "tune/winctl.h"
 
 struct ctx {
 	char *run;                /* the run directory */

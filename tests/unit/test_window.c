@@ -2,7 +2,7 @@
  * driven by a fake clock and fake ops that record every call. */
 #include "testutil.h"
 
-#include "window.h"
+#include "tune/window.h"
 
 #define MS 1000000ULL
 #define SEC 1000000000ULL

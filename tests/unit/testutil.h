@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "host.h"
-#include "util.h"
+#include "base/host.h"
+#include "base/util.h"
 
 /* The project's own fixture trees. */
 #define FIXTURES SRCDIR "/tests/fixtures"

@@ -1,0 +1,42 @@
+/* top_agent: one --pid of `agentune top`: its threads from procfs and its
+ * steps from the diagnose BPF programs (src/diagnose/probe.c, in-kernel histograms
+ * and counters), turned into figures over the interval between samples. */
+#ifndef AGENTUNE_TOP_AGENT_H
+#define AGENTUNE_TOP_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/host.h"
+#include "top/top.h"
+
+/* A thread of the agent that used CPU time in the interval, and the CPU it
+ * was last on at the end of it. */
+struct agent_ran {
+	int tid;
+	int cpu;
+};
+
+struct agent_watch;
+
+/* NULL with errno ESRCH and a message when pid does not exist.  BPF that
+ * cannot be loaded (or no_bpf) is not an error: the rows say why. */
+struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
+				     char *err, size_t errsz);
+
+/* Figures since the previous call (or since open) over elapsed_s seconds:
+ * fills row; adds the steps per second that ran on each CPU into
+ * steps_rate[cpu] for cpu < nslots; *ran (malloc'ed, the caller frees it)
+ * gets the threads that ran, *nran of them.  A process that has exited
+ * gives alive = false and zero rates, not an error.  0 or -ENOMEM. */
+int agent_watch_sample(struct agent_watch *w, double elapsed_s, struct top_agent *row,
+		       double *steps_rate, size_t nslots, struct agent_ran **ran, size_t *nran);
+
+/* "tp_btf"/"raw_tp" and the programs' run time per second of the last
+ * interval (0 when not measured); NULL mode when BPF is off. */
+const char *agent_watch_bpf_mode(const struct agent_watch *w);
+double agent_watch_bpf_ns_per_s(const struct agent_watch *w);
+
+void agent_watch_close(struct agent_watch *w);
+
+#endif

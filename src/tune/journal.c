@@ -1,0 +1,995 @@
+/* journal: the write-ahead record of every change (journal.h).
+ *
+ * The directory is opened once (O_PATH, no symlink followed) and every file
+ * in it is reached through openat() on that descriptor with O_NOFOLLOW, so
+ * nothing planted in or above it can redirect a write.  Records are checked
+ * by the same functions when they are written and when they are read back:
+ * a journal we wrote always loads, and one we did not write must pass the
+ * same rules (knob_valid above all) before revert may act on it.
+ */
+#include "tune/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "base/util.h"
+
+#define JOURNAL_TMP "journal.new"
+/* Far beyond any real journal (a few hundred records); a bigger file is
+ * not ours and is not read into memory. */
+#define JOURNAL_MAX_SIZE (16u << 20)
+#define REASON_MAX 1024
+
+static void say(char *why, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t sz, const char *fmt, ...)
+{
+	if (!why || !sz)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sz, fmt, ap);
+	va_end(ap);
+}
+
+const char *journal_default_dir(void)
+{
+	const char *d = getenv("AGENTUNE_RUN_DIR");
+	return d && *d ? d : JOURNAL_DIR;
+}
+
+/* Drops the records held in memory (not the file). */
+static void journal_forget(struct journal *j)
+{
+	free(j->applies);
+	free(j->e);
+	j->applies = NULL;
+	j->e = NULL;
+	j->napplies = j->applies_cap = 0;
+	j->n = j->cap = 0;
+}
+
+void journal_close(struct journal *j)
+{
+	/* Closing the lock's descriptor is what releases the flock. */
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->lockfd >= 0)
+		close(j->lockfd);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	j->fd = j->lockfd = j->dirfd = -1;
+	journal_forget(j);
+}
+
+/* ---------- the directory and its files ---------- */
+
+int journal_open(struct journal *j, const char *dir, bool create, char *why, size_t sz)
+{
+	memset(j, 0, sizeof(*j));
+	j->dirfd = j->lockfd = j->fd = -1;
+	if (!dir || !*dir) {
+		say(why, sz, "no journal directory given");
+		return -EINVAL;
+	}
+	if (strlen(dir) >= sizeof(j->dir)) {
+		say(why, sz, "journal directory name too long");
+		return -ENAMETOOLONG;
+	}
+	copy_str(j->dir, sizeof(j->dir), dir);
+
+	/* Only the directory itself is made: a missing parent means a
+	 * mistyped AGENTUNE_RUN_DIR, not something to build. */
+	if (create && mkdir(dir, 0700) && errno != EEXIST) {
+		int e = errno;
+		if (e == ENOENT)
+			say(why, sz, "cannot create %s: its parent directory does not exist", dir);
+		else
+			say(why, sz, "cannot create %s: %s", dir, strerror(e));
+		return -e;
+	}
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		struct stat st;
+		if (e == ELOOP || e == ENOTDIR) {
+			/* lstat only words the message; the refusal came from open. */
+			if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+				say(why, sz, "%s is a symlink: refusing it", dir);
+				return -ELOOP;
+			}
+			say(why, sz, "%s is not a directory: refusing it", dir);
+			return -ENOTDIR;
+		}
+		say(why, sz, "cannot open %s: %s", dir, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = errno;
+		close(fd);
+		say(why, sz, "cannot stat %s: %s", dir, strerror(e));
+		return -e;
+	}
+	const char *bad = NULL;
+	char msg[64];
+	if (!S_ISDIR(st.st_mode)) {
+		bad = "is not a directory: refusing it";
+	} else if (st.st_uid != geteuid()) {
+		snprintf(msg, sizeof(msg), "is owned by uid %u, not by uid %u: refusing it",
+			 (unsigned)st.st_uid, (unsigned)geteuid());
+		bad = msg;
+	} else if (st.st_mode & 077) {
+		snprintf(msg, sizeof(msg), "is mode %04o: must be 0700", (unsigned)(st.st_mode & 07777));
+		bad = msg;
+	}
+	if (bad) {
+		close(fd);
+		say(why, sz, "%s %s", dir, bad);
+		return -EPERM;
+	}
+	j->dirfd = fd;
+	return 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISLNK(m))
+		return "a symlink";
+	return "not a regular file";
+}
+
+/* A file of the directory is ours only as a single-linked regular file of
+ * our uid that nobody else can read or write. */
+static int check_file(const struct journal *j, const char *name, const struct stat *st, char *why,
+		      size_t sz)
+{
+	if (!S_ISREG(st->st_mode)) {
+		say(why, sz, "%s/%s is %s, not a regular file: refusing it", j->dir, name,
+		    file_kind(st->st_mode));
+		return -EPERM;
+	}
+	if (st->st_uid != geteuid()) {
+		say(why, sz, "%s/%s is owned by uid %u, not by uid %u: refusing it", j->dir, name,
+		    (unsigned)st->st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st->st_mode & 077) {
+		say(why, sz, "%s/%s is mode %04o: must be 0600", j->dir, name,
+		    (unsigned)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	/* A hard link would let a rewrite or an append reach another name. */
+	if (st->st_nlink != 1) {
+		say(why, sz, "%s/%s has %lu hard links: refusing it", j->dir, name,
+		    (unsigned long)st->st_nlink);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Opens name in the directory: never through a symlink, never anything
+ * but a regular file of ours (O_NONBLOCK so a planted FIFO cannot hang
+ * us).  The descriptor, -ENOENT (absent, without O_CREAT; why untouched)
+ * or -errno with why. */
+static int open_in(const struct journal *j, const char *name, int flags, char *why, size_t sz)
+{
+	if (j->dirfd < 0) {
+		say(why, sz, "journal is not open");
+		return -EBADF;
+	}
+	int fd = openat(j->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		int e = errno;
+		struct stat st;
+		if (e == ENOENT && !(flags & O_CREAT))
+			return -ENOENT;
+		if (e == ELOOP) {
+			say(why, sz, "%s/%s is a symlink: refusing it", j->dir, name);
+			return -ELOOP;
+		}
+		/* EISDIR, ENXIO (a FIFO nobody reads), ...: say what is there. */
+		if (fstatat(j->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+			return check_file(j, name, &st, why, sz);
+		say(why, sz, "cannot open %s/%s: %s", j->dir, name, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		say(why, sz, "cannot stat %s/%s: %s", j->dir, name, strerror(-rc));
+	} else {
+		rc = check_file(j, name, &st, why, sz);
+	}
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* Makes renames, creations and removals in the directory durable. */
+static int fsync_dir(const struct journal *j, char *why, size_t sz)
+{
+	int fd = openat(j->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		say(why, sz, "cannot sync %s: %s", j->dir, strerror(e));
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---------- the lock ---------- */
+
+int journal_lock(struct journal *j, char *why, size_t sz)
+{
+	if (j->lockfd >= 0)
+		return 0;
+	int fd = open_in(j, JOURNAL_LOCK, O_RDWR | O_CREAT, why, sz);
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		if (e == EWOULDBLOCK) {
+			char buf[32], pid[24] = "unknown";
+			ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+			int64_t v;
+			if (r > 0) {
+				buf[r] = '\0';
+				buf[strcspn(buf, "\n")] = '\0';
+				if (parse_s64(buf, &v) && v > 0 && v <= INT_MAX)
+					snprintf(pid, sizeof(pid), "%" PRId64, v);
+			}
+			say(why, sz,
+			    "another agentune (pid %s) is applying or reverting: lock %s/%s is held",
+			    pid, j->dir, JOURNAL_LOCK);
+			close(fd);
+			return -EBUSY;
+		}
+		say(why, sz, "cannot lock %s/%s: %s", j->dir, JOURNAL_LOCK, strerror(e));
+		close(fd);
+		return -e;
+	}
+	/* The pid is only for the message of whoever finds the lock held. */
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	errno = 0;
+	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
+		int e = errno ? errno : EIO;
+		say(why, sz, "cannot write %s/%s: %s", j->dir, JOURNAL_LOCK, strerror(e));
+		close(fd);
+		return -e;
+	}
+	j->lockfd = fd;
+	return 0;
+}
+
+/* ---------- records: the rules ---------- */
+
+static bool terminated(const char *s, size_t sz)
+{
+	return memchr(s, '\0', sz) != NULL;
+}
+
+static const struct journal_apply *find_apply(const struct journal *j, unsigned apply)
+{
+	for (size_t i = 0; i < j->napplies; i++)
+		if (j->applies[i].apply == apply)
+			return &j->applies[i];
+	return NULL;
+}
+
+static unsigned last_apply(const struct journal *j)
+{
+	return j->napplies ? j->applies[j->napplies - 1].apply : 0;
+}
+
+static unsigned last_seq(const struct journal *j)
+{
+	return j->n ? j->e[j->n - 1].seq : 0;
+}
+
+/* Whether a may follow the records already in j. */
+static bool apply_ok(const struct journal *j, const struct journal_apply *a, char *r, size_t rsz)
+{
+	if (!terminated(a->profile, sizeof(a->profile)) || !terminated(a->path, sizeof(a->path)) ||
+	    !terminated(a->cpus, sizeof(a->cpus)) || !terminated(a->root, sizeof(a->root))) {
+		say(r, rsz, "a string field is not terminated");
+		return false;
+	}
+	if (a->apply == 0) {
+		say(r, rsz, "apply number 0");
+		return false;
+	}
+	if (find_apply(j, a->apply)) {
+		say(r, rsz, "apply %u is recorded twice", a->apply);
+		return false;
+	}
+	if (a->apply < last_apply(j)) {
+		say(r, rsz, "apply %u comes after apply %u", a->apply, last_apply(j));
+		return false;
+	}
+	if (a->pid < -1 || a->pid == 0) {
+		say(r, rsz, "pid %d is not a process", a->pid);
+		return false;
+	}
+	if (a->by <= 0) {
+		say(r, rsz, "by %d is not a process", a->by);
+		return false;
+	}
+	if (a->time < 0) {
+		say(r, rsz, "time %" PRId64 " is before 1970", a->time);
+		return false;
+	}
+	/* Revert may run from another directory: a relative root would
+	 * point elsewhere. */
+	if (a->root[0] != '/') {
+		say(r, rsz, "root \"%s\" is not an absolute path", a->root);
+		return false;
+	}
+	return true;
+}
+
+/* Whether e may follow the records already in j.  knob_valid keeps a
+ * forged record from reaching any file the knobs do not own. */
+static bool change_ok(const struct journal *j, const struct journal_entry *e, char *r, size_t rsz)
+{
+	if (!terminated(e->target, sizeof(e->target)) || !terminated(e->old, sizeof(e->old)) ||
+	    !terminated(e->new, sizeof(e->new)) || !terminated(e->label, sizeof(e->label)) ||
+	    !terminated(e->source, sizeof(e->source))) {
+		say(r, rsz, "a string field is not terminated");
+		return false;
+	}
+	if (e->seq == 0 || e->seq <= last_seq(j)) {
+		say(r, rsz, "seq %u does not follow seq %u", e->seq, last_seq(j));
+		return false;
+	}
+	if (!find_apply(j, e->apply)) {
+		say(r, rsz, "change %u refers to apply %u, which is not recorded before it", e->seq,
+		    e->apply);
+		return false;
+	}
+	if ((unsigned)e->knob >= KNOB__COUNT) {
+		say(r, rsz, "unknown knob %d", (int)e->knob);
+		return false;
+	}
+	const char *k = knob_name(e->knob);
+	if (e->window && e->knob != KNOB_PMQOS && e->knob != KNOB_CPUFREQ_MIN) {
+		say(r, rsz, "the window controller writes pm_qos and cpufreq_min only, not %s", k);
+		return false;
+	}
+	char kw[512] = "";
+	if (!knob_valid(e->knob, e->target, NULL, kw, sizeof(kw))) {
+		say(r, rsz, "invalid target \"%s\" for %s: %s", e->target, k, kw);
+		return false;
+	}
+	if (!knob_valid(e->knob, e->target, e->old, kw, sizeof(kw))) {
+		say(r, rsz, "invalid old value \"%s\" for %s %s: %s", e->old, k, e->target, kw);
+		return false;
+	}
+	if (!knob_valid(e->knob, e->target, e->new, kw, sizeof(kw))) {
+		say(r, rsz, "invalid new value \"%s\" for %s %s: %s", e->new, k, e->target, kw);
+		return false;
+	}
+	return true;
+}
+
+static int mem_add_apply(struct journal *j, const struct journal_apply *a)
+{
+	struct journal_apply *v =
+		grow(j->applies, j->napplies, &j->applies_cap, sizeof(*v), 4);
+	if (!v)
+		return -ENOMEM;
+	j->applies = v;
+	v[j->napplies++] = *a;
+	return 0;
+}
+
+static int mem_add_change(struct journal *j, const struct journal_entry *e)
+{
+	struct journal_entry *v = grow(j->e, j->n, &j->cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	j->e = v;
+	v[j->n++] = *e;
+	return 0;
+}
+
+/* ---------- records: JSON ---------- */
+
+static const char *const apply_keys[] = {
+	"type", "apply", "profile", "path", "pid", "cpus", "root", "time", "by",
+};
+static const char *const change_keys[] = {
+	"type", "seq", "apply", "knob", "target", "old", "new", "label", "source", "window",
+};
+
+/* Every key of o is one of keys: an unknown field is not guessed at. */
+static bool only_keys(json_object *o, const char *const *keys, size_t n, char *r, size_t rsz)
+{
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		size_t i = 0;
+		while (i < n && strcmp(key, keys[i]))
+			i++;
+		if (i == n) {
+			say(r, rsz, "unknown field \"%.64s\"", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The value of key in *v (NULL for a JSON null); false when absent. */
+static bool field(json_object *o, const char *key, json_object **v, char *r, size_t rsz)
+{
+	if (!json_object_object_get_ex(o, key, v)) {
+		say(r, rsz, "missing field \"%s\"", key);
+		return false;
+	}
+	return true;
+}
+
+static bool get_str(json_object *o, const char *key, char *dst, size_t sz, char *r, size_t rsz)
+{
+	json_object *v;
+	if (!field(o, key, &v, r, rsz))
+		return false;
+	if (!json_object_is_type(v, json_type_string)) {
+		say(r, rsz, "field \"%s\" is not a string", key);
+		return false;
+	}
+	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
+	if (strlen(s) != len) {
+		say(r, rsz, "field \"%s\" holds a NUL byte", key);
+		return false;
+	}
+	if (len >= sz) {
+		say(r, rsz, "field \"%s\" is too long (%zu bytes, at most %zu)", key, len, sz - 1);
+		return false;
+	}
+	memcpy(dst, s, len + 1);
+	return true;
+}
+
+static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out,
+		    char *r, size_t rsz)
+{
+	json_object *v;
+	if (!field(o, key, &v, r, rsz))
+		return false;
+	if (!json_object_is_type(v, json_type_int)) {
+		say(r, rsz, "field \"%s\" is not an integer", key);
+		return false;
+	}
+	/* json-c saturates what does not fit in int64: max excludes that. */
+	int64_t x = json_object_get_int64(v);
+	if (x < min || x > max) {
+		say(r, rsz, "field \"%s\" is out of range", key);
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
+static int parse_apply(struct journal *j, json_object *o, char *r, size_t rsz)
+{
+	struct journal_apply a;
+	memset(&a, 0, sizeof(a));
+	int64_t apply, pid, t, by;
+	if (!only_keys(o, apply_keys, ARRAY_SIZE(apply_keys), r, rsz) ||
+	    !get_int(o, "apply", 1, UINT_MAX, &apply, r, rsz) ||
+	    !get_str(o, "profile", a.profile, sizeof(a.profile), r, rsz) ||
+	    !get_str(o, "path", a.path, sizeof(a.path), r, rsz) ||
+	    !get_int(o, "pid", -1, INT_MAX, &pid, r, rsz) ||
+	    !get_str(o, "cpus", a.cpus, sizeof(a.cpus), r, rsz) ||
+	    !get_str(o, "root", a.root, sizeof(a.root), r, rsz) ||
+	    !get_int(o, "time", 0, INT64_MAX - 1, &t, r, rsz) ||
+	    !get_int(o, "by", 1, INT_MAX, &by, r, rsz))
+		return -EINVAL;
+	a.apply = (unsigned)apply;
+	a.pid = (int)pid;
+	a.time = t;
+	a.by = (int)by;
+	if (!apply_ok(j, &a, r, rsz))
+		return -EINVAL;
+	return mem_add_apply(j, &a);
+}
+
+static int parse_change(struct journal *j, json_object *o, char *r, size_t rsz)
+{
+	struct journal_entry e;
+	memset(&e, 0, sizeof(e));
+	int64_t seq, apply;
+	char knob[64];
+	if (!only_keys(o, change_keys, ARRAY_SIZE(change_keys), r, rsz) ||
+	    !get_int(o, "seq", 1, UINT_MAX, &seq, r, rsz) ||
+	    !get_int(o, "apply", 1, UINT_MAX, &apply, r, rsz) ||
+	    !get_str(o, "knob", knob, sizeof(knob), r, rsz) ||
+	    !get_str(o, "target", e.target, sizeof(e.target), r, rsz) ||
+	    !get_str(o, "old", e.old, sizeof(e.old), r, rsz) ||
+	    !get_str(o, "new", e.new, sizeof(e.new), r, rsz) ||
+	    !get_str(o, "label", e.label, sizeof(e.label), r, rsz) ||
+	    !get_str(o, "source", e.source, sizeof(e.source), r, rsz))
+		return -EINVAL;
+	if (!knob_from_name(knob, &e.knob)) {
+		say(r, rsz, "unknown knob \"%s\"", knob);
+		return -EINVAL;
+	}
+	json_object *w;
+	if (json_object_object_get_ex(o, "window", &w)) {
+		if (!json_object_is_type(w, json_type_boolean)) {
+			say(r, rsz, "field \"window\" is not true or false");
+			return -EINVAL;
+		}
+		e.window = json_object_get_boolean(w);
+	}
+	e.seq = (unsigned)seq;
+	e.apply = (unsigned)apply;
+	if (!change_ok(j, &e, r, rsz))
+		return -EINVAL;
+	return mem_add_change(j, &e);
+}
+
+/* One line, exactly n bytes without its '\n'. */
+static int parse_line(struct journal *j, const char *s, size_t n, char *r, size_t rsz)
+{
+	if (!n) {
+		say(r, rsz, "empty line");
+		return -EINVAL;
+	}
+	if (n > INT_MAX) {
+		say(r, rsz, "line too long");
+		return -EINVAL;
+	}
+	json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	/* Trailing characters are allowed here only to be refused below
+	 * with a message that says so. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	json_object *o = json_tokener_parse_ex(tok, s, (int)n);
+	enum json_tokener_error err = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	int rc = -EINVAL;
+	json_object *type;
+	if (err == json_tokener_continue || (!o && err == json_tokener_success)) {
+		say(r, rsz, "not valid JSON (incomplete)");
+	} else if (err != json_tokener_success || !o) {
+		say(r, rsz, "not valid JSON (%s)", json_tokener_error_desc(err));
+	} else if (!json_object_is_type(o, json_type_object)) {
+		say(r, rsz, "not a JSON object");
+	} else if (end != n || s[n - 1] != '}') {
+		/* json-c skips blanks around a value; our lines have none. */
+		say(r, rsz, "trailing characters after the JSON object");
+	} else if (s[0] != '{') {
+		say(r, rsz, "characters before the JSON object");
+	} else if (!field(o, "type", &type, r, rsz)) {
+		/* said */
+	} else if (!json_object_is_type(type, json_type_string)) {
+		say(r, rsz, "field \"type\" is not a string");
+	} else if (!strcmp(json_object_get_string(type), "apply")) {
+		rc = parse_apply(j, o, r, rsz);
+	} else if (!strcmp(json_object_get_string(type), "change")) {
+		rc = parse_change(j, o, r, rsz);
+	} else {
+		say(r, rsz, "unknown record type \"%.64s\"", json_object_get_string(type));
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* ---------- load ---------- */
+
+static int read_all(int fd, char **out, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= JOURNAL_MAX_SIZE) {
+				free(buf);
+				return -EFBIG;
+			}
+			cap = cap ? cap * 2 : 4096;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int journal_load(struct journal *j, char *why, size_t sz)
+{
+	journal_forget(j);
+	int fd = open_in(j, JOURNAL_FILE, O_RDONLY, why, sz);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = read_all(fd, &buf, &len);
+	close(fd);
+	if (rc) {
+		say(why, sz, "cannot read %s/%s: %s", j->dir, JOURNAL_FILE,
+		    rc == -EFBIG ? "larger than any journal agentune writes" : strerror(-rc));
+		return rc;
+	}
+	char reason[REASON_MAX];
+	size_t off = 0;
+	unsigned line = 0;
+	while (rc == 0 && off < len) {
+		line++;
+		const char *s = buf + off;
+		const char *nl = memchr(s, '\n', len - off);
+		if (!nl) {
+			snprintf(reason, sizeof(reason), "torn last record (no newline at its end)");
+			rc = -EINVAL;
+			break;
+		}
+		rc = parse_line(j, s, (size_t)(nl - s), reason, sizeof(reason));
+		off += (size_t)(nl - s) + 1;
+	}
+	free(buf);
+	if (rc) {
+		if (rc == -ENOMEM)
+			say(why, sz, "%s/%s: out of memory", j->dir, JOURNAL_FILE);
+		else
+			say(why, sz, "%s/%s line %u: %s", j->dir, JOURNAL_FILE, line, reason);
+		journal_forget(j);
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	return 0;
+}
+
+/* ---------- append ---------- */
+
+static void put_str(json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static void put_int(json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static json_object *apply_json(const struct journal_apply *a)
+{
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	put_str(o, "type", "apply");
+	put_int(o, "apply", a->apply);
+	put_str(o, "profile", a->profile);
+	put_str(o, "path", a->path);
+	put_int(o, "pid", a->pid);
+	put_str(o, "cpus", a->cpus);
+	put_str(o, "root", a->root);
+	put_int(o, "time", a->time);
+	put_int(o, "by", a->by);
+	return o;
+}
+
+static json_object *change_json(const struct journal_entry *e)
+{
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	put_str(o, "type", "change");
+	put_int(o, "seq", e->seq);
+	put_int(o, "apply", e->apply);
+	put_str(o, "knob", knob_name(e->knob));
+	put_str(o, "target", e->target);
+	put_str(o, "old", e->old);
+	put_str(o, "new", e->new);
+	put_str(o, "label", e->label);
+	put_str(o, "source", e->source);
+	if (e->window)
+		json_object_object_add(o, "window", json_object_new_boolean(1));
+	return o;
+}
+
+/* The record as one line with its '\n' (malloc'd), or NULL. */
+static char *record_line(json_object *o, size_t *len)
+{
+	if (!o)
+		return NULL;
+	const char *s =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *line = NULL;
+	if (s) {
+		size_t n = strlen(s);
+		line = malloc(n + 2);
+		if (line) {
+			memcpy(line, s, n);
+			line[n] = '\n';
+			line[n + 1] = '\0';
+			*len = n + 1;
+		}
+	}
+	json_object_put(o);
+	return line;
+}
+
+/* Opens the journal for appending once.  A file that holds records while
+ * nothing was loaded is one we would extend blindly (or a corrupt one):
+ * refused. */
+static int open_append(struct journal *j, char *why, size_t sz)
+{
+	if (j->fd >= 0)
+		return 0;
+	int fd = open_in(j, JOURNAL_FILE, O_WRONLY | O_APPEND | O_CREAT, why, sz);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && !j->napplies) {
+		say(why, sz, "%s/%s holds records that were not loaded: refusing to append", j->dir,
+		    JOURNAL_FILE);
+		close(fd);
+		return -EINVAL;
+	}
+	j->fd = fd;
+	return 0;
+}
+
+/* One record, one write(), then fsync: either the whole line is in the
+ * file and durable, or the file is cut back to where it was. */
+static int append_line(struct journal *j, const char *line, size_t len, char *why, size_t sz)
+{
+	int rc = open_append(j, why, sz);
+	if (rc)
+		return rc;
+	struct stat st;
+	if (fstat(j->fd, &st)) {
+		rc = -errno;
+		say(why, sz, "cannot stat %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		return rc;
+	}
+	ssize_t w = write(j->fd, line, len);
+	if (w != (ssize_t)len) {
+		rc = w < 0 ? -errno : -EIO;
+		say(why, sz, "cannot write %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+	} else if (fsync(j->fd)) {
+		rc = -errno;
+		say(why, sz, "cannot sync %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+	} else if (st.st_size == 0) {
+		/* The first record: its directory entry must be durable too. */
+		rc = fsync_dir(j, why, sz);
+	}
+	if (rc && ftruncate(j->fd, st.st_size) == 0)
+		fsync(j->fd);
+	return rc;
+}
+
+int journal_add_apply(struct journal *j, struct journal_apply *a, char *why, size_t sz)
+{
+	char r[REASON_MAX];
+	if (a->apply == 0)
+		a->apply = last_apply(j) + 1;
+	if (a->apply == 0 || !apply_ok(j, a, r, sizeof(r))) {
+		say(why, sz, "cannot journal apply %u: %s", a->apply,
+		    a->apply ? r : "too many applies");
+		return -EINVAL;
+	}
+	size_t len = 0;
+	char *line = record_line(apply_json(a), &len);
+	if (!line) {
+		say(why, sz, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = append_line(j, line, len, why, sz);
+	free(line);
+	if (rc == 0 && mem_add_apply(j, a)) {
+		say(why, sz, "out of memory");
+		return -ENOMEM;
+	}
+	return rc;
+}
+
+int journal_add_change(struct journal *j, struct journal_entry *e, char *why, size_t sz)
+{
+	char r[REASON_MAX];
+	e->seq = last_seq(j) + 1;
+	if (e->seq == 0 || !change_ok(j, e, r, sizeof(r))) {
+		say(why, sz, "cannot journal a change: %s", e->seq ? r : "too many changes");
+		return -EINVAL;
+	}
+	size_t len = 0;
+	char *line = record_line(change_json(e), &len);
+	if (!line) {
+		say(why, sz, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = append_line(j, line, len, why, sz);
+	free(line);
+	if (rc == 0 && mem_add_change(j, e)) {
+		say(why, sz, "out of memory");
+		return -ENOMEM;
+	}
+	return rc;
+}
+
+/* ---------- rewrite ---------- */
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, s, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int write_record(int fd, json_object *o)
+{
+	size_t len = 0;
+	char *line = record_line(o, &len);
+	if (!line)
+		return -ENOMEM;
+	int rc = write_all(fd, line, len);
+	free(line);
+	return rc;
+}
+
+/* The kept records into fd, in an order load accepts: each apply record
+ * (ascending) before the first kept change that refers to it. */
+static int write_kept(const struct journal *j, const bool *keep, const bool *used, int fd)
+{
+	size_t next = 0;
+	for (size_t i = 0; i < j->n; i++) {
+		if (!keep[i])
+			continue;
+		for (; next < j->napplies && j->applies[next].apply <= j->e[i].apply; next++) {
+			if (!used[next])
+				continue;
+			int rc = write_record(fd, apply_json(&j->applies[next]));
+			if (rc)
+				return rc;
+		}
+		int rc = write_record(fd, change_json(&j->e[i]));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Writes journal.new and renames it over the journal. */
+static int replace_file(struct journal *j, const bool *keep, const bool *used, char *why,
+			size_t sz)
+{
+	int fd = open_in(j, JOURNAL_TMP, O_WRONLY | O_CREAT | O_EXCL, why, sz);
+	if (fd < 0)
+		return fd;
+	int rc = write_kept(j, keep, used, fd);
+	if (rc == 0 && fsync(fd))
+		rc = -errno;
+	if (close(fd) && rc == 0)
+		rc = -errno;
+	if (rc == 0 && renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_FILE))
+		rc = -errno;
+	if (rc) {
+		say(why, sz, "cannot rewrite %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		unlinkat(j->dirfd, JOURNAL_TMP, 0);
+		return rc;
+	}
+	return fsync_dir(j, why, sz);
+}
+
+int journal_rewrite(struct journal *j, const bool *keep, char *why, size_t sz)
+{
+	if (j->dirfd < 0) {
+		say(why, sz, "journal is not open");
+		return -EBADF;
+	}
+	bool *used = calloc(j->napplies ? j->napplies : 1, sizeof(*used));
+	if (!used) {
+		say(why, sz, "out of memory");
+		return -ENOMEM;
+	}
+	size_t nkeep = 0;
+	for (size_t i = 0; i < j->n; i++) {
+		if (!keep || !keep[i])
+			continue;
+		nkeep++;
+		for (size_t a = 0; a < j->napplies; a++)
+			if (j->applies[a].apply == j->e[i].apply)
+				used[a] = true;
+	}
+	/* Our append descriptor is about to name a replaced file. */
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+	int rc = 0;
+	if (unlinkat(j->dirfd, JOURNAL_TMP, 0) && errno != ENOENT) {
+		rc = -errno;
+		say(why, sz, "cannot remove %s/%s: %s", j->dir, JOURNAL_TMP, strerror(-rc));
+	} else if (!nkeep) {
+		if (unlinkat(j->dirfd, JOURNAL_FILE, 0) && errno != ENOENT) {
+			rc = -errno;
+			say(why, sz, "cannot remove %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		} else {
+			rc = fsync_dir(j, why, sz);
+		}
+	} else {
+		rc = replace_file(j, keep, used, why, sz);
+	}
+	if (rc == 0) {
+		size_t n = 0, na = 0;
+		for (size_t i = 0; i < j->n; i++)
+			if (keep && keep[i])
+				j->e[n++] = j->e[i];
+		for (size_t a = 0; a < j->napplies; a++)
+			if (used[a])
+				j->applies[na++] = j->applies[a];
+		j->n = n;
+		j->napplies = na;
+	}
+	free(used);
+	return rc;
+}
+
+/* ---------- lookups ---------- */
+
+const struct journal_entry *journal_first(const struct journal *j, enum knob_kind k,
+					  const char *target)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (j->e[i].knob == k && !strcmp(j->e[i].target, target))
+			return &j->e[i];
+	return NULL;
+}
+
+const struct journal_apply *journal_apply_of(const struct journal *j, unsigned apply)
+{
+	return find_apply(j, apply);
+}

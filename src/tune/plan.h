@@ -1,0 +1,69 @@
+/* plan: a profile resolved against one host into the list of changes it
+ * would make, {knob, target, current -> new, the profile line it comes from},
+ * in the order they are to be made.  Settings that already hold the wanted
+ * value are left out (so applying a profile over another changes only what
+ * differs); settings that do not exist on this host (no cpufreq, no uclamp)
+ * become notes, not errors.
+ *
+ * Order matters for revert, which walks the journal backwards: cgroup
+ * directories come before their attributes and before the process is moved
+ * into them, so that revert moves the process back before removing them.
+ */
+#ifndef AGENTUNE_PLAN_H
+#define AGENTUNE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/cpumask.h"
+#include "base/host.h"
+#include "tune/knob.h"
+#include "inspect/model.h"
+#include "tune/profile.h"
+#include "tune/window.h"
+
+struct plan_change {
+	enum knob_kind knob;
+	char target[KNOB_TARGET_MAX];
+	char label[160];            /* for people: "IRQ 38 virtio2-input.0 (eth0)", "cpu1" */
+	char old[KNOB_VAL_MAX], new[KNOB_VAL_MAX];
+	char source[300];           /* "profiles/balanced.profile:12" */
+	/* Chosen by a broad selector (all, class:): a kernel-managed IRQ that
+	 * refuses the change (EPERM, EIO) is skipped and reported, not a failure. */
+	bool optional;
+	/* [pmqos] mode = window: journaled by apply, written by the window
+	 * controller while a window is open (new) and after (old). */
+	bool window;
+};
+
+struct plan_note {
+	char text[320];             /* "cpufreq floor: not applicable (no cpufreq on this host)" */
+	char source[300];
+};
+
+struct plan {
+	struct plan_change *c;
+	size_t n, cap;
+	struct plan_note *notes;
+	size_t nnotes, notes_cap;
+	struct cpumask agent_cpus, housekeeping;
+	int pid;                    /* -1 without --pid */
+	/* [pmqos] mode = window: the controller's parameters, when the plan
+	 * starts one (a window_controller change). */
+	struct window_params window;
+};
+
+struct plan_opts {
+	int pid;                    /* -1: none */
+	const struct cpumask *cpus; /* --cpus; NULL: the profile's [agent] cpus */
+};
+
+/* Resolves p against the host h as m describes it.  0; -EINVAL with why
+ * naming the profile line when the profile asks for something this host
+ * cannot give (an interface or IRQ that does not exist, agent CPUs that are
+ * offline, cpus=auto without --pid, a frequency above the hardware's); -errno. */
+int plan_build(const struct host *h, const struct model *m, const struct profile *p,
+	       const struct plan_opts *o, struct plan *out, char *why, size_t sz);
+void plan_free(struct plan *pl);
+
+#endif
