@@ -1,4 +1,4 @@
-/* cpumask: CPU sets and the kernel's list and hex-mask forms (cpumask.h). */
+/* base/cpumask: CPU sets and the kernel's list and hex-mask forms (cpumask.h). */
 #include "base/cpumask.h"
 
 #include <ctype.h>

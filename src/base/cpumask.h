@@ -1,4 +1,4 @@
-/* cpumask: sets of CPU numbers of any width, and the kernel's two text forms
+/* base/cpumask: sets of CPU numbers of any width, and the kernel's two text forms
  * of them: CPU lists ("0-3,8,10-11") and hex masks ("ff,00000001"). */
 #ifndef AGENTUNE_CPUMASK_H
 #define AGENTUNE_CPUMASK_H

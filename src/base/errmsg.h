@@ -1,8 +1,5 @@
 /* base/errmsg: the one way library code fills a caller's message buffer.
  *
- * base is the layer every other folder stands on: host access, CPU masks,
- * text parsing, histograms, messages and JSON output.
- *
  * Library functions report failure as a negative errno and, where a person
  * needs to know why, a message in a caller-provided buffer ("why", sz).
  * errmsg() fills it and returns the code, so a failure path is one line:

@@ -1,4 +1,4 @@
-/* host: root-confined access to procfs, sysfs and /dev (see host.h). */
+/* base/host: root-confined access to procfs, sysfs and /dev (see host.h). */
 #include "base/host.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* host: the one place where procfs, sysfs and /dev are reached.
+/* base/host: the one place where procfs, sysfs and /dev are reached.
  *
  * Every path a reader uses is absolute as on a live machine ("/proc/interrupts")
  * and is resolved under the host's root directory.  With root "/" that is the

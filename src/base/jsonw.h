@@ -1,9 +1,6 @@
 /* base/jsonw: the JSON helpers every report and state file builds with
  * (json-c underneath).
  *
- * base is the layer every other folder stands on: host access, CPU masks,
- * text parsing, histograms, messages and JSON output.
- *
  * One rule for what is unknown: a value that could not be read is JSON
  * null, never 0 or "".  Strings come in two kinds, and the caller says
  * which it has:

@@ -1,4 +1,4 @@
-/* procfs_text: counts, CPU headers and whole files of procfs column files
+/* base/procfs_text: counts, CPU headers and whole files of procfs column files
  * (procfs_text.h).
  *
  * pt_counts is the hot loop of a 1152-CPU /proc/interrupts (13 MB): its

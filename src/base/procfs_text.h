@@ -1,4 +1,4 @@
-/* procfs_text: reading the column files of procfs (/proc/interrupts,
+/* base/procfs_text: reading the column files of procfs (/proc/interrupts,
  * /proc/softirqs, /proc/net/softnet_stat).
  *
  * Text is a range [p, e) that needs no NUL.  It is split on white space,

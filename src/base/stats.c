@@ -1,4 +1,4 @@
-/* stats: histograms and percentiles (stats.h).
+/* base/stats: histograms and percentiles (stats.h).
  *
  * Bucket layout (hist_bucket in bpf/diagnose.h): values below 2^HIST_SUB_BITS
  * have a bucket each; after that every power of two 2^pow is split into

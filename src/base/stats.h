@@ -1,4 +1,4 @@
-/* stats: the user-space half of the log-linear latency histograms.  The
+/* base/stats: the user-space half of the log-linear latency histograms.  The
  * bucket function is the one the BPF side counts with (bpf/diagnose.h);
  * this module turns buckets back into values: ranges, percentiles, means. */
 #ifndef AGENTUNE_STATS_H

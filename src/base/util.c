@@ -1,4 +1,4 @@
-/* util: shared helpers (util.h). */
+/* base/util: shared helpers (util.h). */
 #include "base/util.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* util: small helpers shared by the readers: "unavailable" markers, parse
+/* base/util: small helpers shared by the readers: "unavailable" markers, parse
  * errors that name file and line, and bounded string copies. */
 #ifndef AGENTUNE_UTIL_H
 #define AGENTUNE_UTIL_H

@@ -1,4 +1,4 @@
-/* ksyms: /proc/kallsyms, sorted for lookups (ksyms.h). */
+/* diagnose/ksyms: /proc/kallsyms, sorted for lookups (ksyms.h). */
 #include "diagnose/ksyms.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* ksyms: kernel symbol names from /proc/kallsyms, to name the work function
+/* diagnose/ksyms: kernel symbol names from /proc/kallsyms, to name the work function
  * a kworker ran when it woke the agent.  Addresses need root (kptr_restrict). */
 #ifndef AGENTUNE_KSYMS_H
 #define AGENTUNE_KSYMS_H

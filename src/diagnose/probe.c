@@ -1,4 +1,4 @@
-/* probe: loads bpf/diagnose.bpf.c through its skeleton and reads its maps.
+/* diagnose/probe: loads bpf/diagnose.bpf.c through its skeleton and reads its maps.
  * See probe.h for the interface. */
 #include "diagnose/probe.h"
 

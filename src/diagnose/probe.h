@@ -1,4 +1,4 @@
-/* probe: the diagnose BPF programs, loaded, attached and read.
+/* diagnose/probe: the diagnose BPF programs, loaded, attached and read.
  *
  * Opens the skeleton built from bpf/diagnose.bpf.c for one target process,
  * loads the tp_btf programs (the raw_tp ones when forced or when tp_btf does

@@ -1,4 +1,4 @@
-/* verdict: causes of the slow steps, ranked by their share (verdict.h). */
+/* diagnose/verdict: causes of the slow steps, ranked by their share (verdict.h). */
 #include "diagnose/verdict.h"
 
 #include <stdio.h>

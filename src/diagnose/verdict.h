@@ -1,4 +1,4 @@
-/* verdict: diagnose's auto-analysis.  Over the slowest steps, how much of the
+/* diagnose/verdict: diagnose's auto-analysis.  Over the slowest steps, how much of the
  * delay each cause explains (queueing behind other tasks, idle exit, IRQ and
  * softirq interference, migration, what no stage explains), ranked, each with
  * its evidence and the profile knob that addresses it — rtla timerlat's

@@ -1,4 +1,4 @@
-/* cgroup: hierarchy mode and controllers (cgroup.h).
+/* inspect/cgroup: hierarchy mode and controllers (cgroup.h).
  *
  * Sources: /proc/mounts (cgroup and cgroup2 lines; a v1 line names its
  * controllers in the mount options), /proc/cgroups (enabled flags; hierarchy

@@ -1,4 +1,4 @@
-/* cgroup: hierarchy mode (v1, v2, hybrid) and controllers. */
+/* inspect/cgroup: hierarchy mode (v1, v2, hybrid) and controllers. */
 #ifndef AGENTUNE_CGROUP_H
 #define AGENTUNE_CGROUP_H
 

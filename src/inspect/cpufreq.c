@@ -1,4 +1,4 @@
-/* cpufreq: policies under /sys/devices/system/cpu/cpufreq, or the per-CPU
+/* inspect/cpufreq: policies under /sys/devices/system/cpu/cpufreq, or the per-CPU
  * cpufreq directories of old kernels (cpufreq.h). */
 #include "inspect/cpufreq.h"
 

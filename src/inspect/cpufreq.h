@@ -1,4 +1,4 @@
-/* cpufreq: policies (or, on old kernels, per-CPU cpufreq directories). */
+/* inspect/cpufreq: policies (or, on old kernels, per-CPU cpufreq directories). */
 #ifndef AGENTUNE_CPUFREQ_H
 #define AGENTUNE_CPUFREQ_H
 

@@ -1,4 +1,4 @@
-/* cpuidle: driver, governor and per-CPU idle states; PM QoS from
+/* inspect/cpuidle: driver, governor and per-CPU idle states; PM QoS from
  * /dev/cpu_dma_latency and cpuN/power/pm_qos_resume_latency_us (cpuidle.h). */
 #include "inspect/cpuidle.h"
 

@@ -1,4 +1,4 @@
-/* cpuidle: driver, governor, per-CPU idle states; PM QoS: /dev/cpu_dma_latency
+/* inspect/cpuidle: driver, governor, per-CPU idle states; PM QoS: /dev/cpu_dma_latency
  * and per-CPU power/pm_qos_resume_latency_us. */
 #ifndef AGENTUNE_CPUIDLE_H
 #define AGENTUNE_CPUIDLE_H

@@ -1,4 +1,4 @@
-/* findings: rules over the model (findings.h).  Each rule is one function that
+/* inspect/findings: rules over the model (findings.h).  Each rule is one function that
  * looks at one part of the model and adds at most a few findings. */
 #include "inspect/findings.h"
 

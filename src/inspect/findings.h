@@ -1,4 +1,4 @@
-/* findings: rules over the host model that flag what delays an agent loop's
+/* inspect/findings: rules over the host model that flag what delays an agent loop's
  * wakeups, each with its evidence and the profile knob that addresses it. */
 #ifndef AGENTUNE_FINDINGS_H
 #define AGENTUNE_FINDINGS_H

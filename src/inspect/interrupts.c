@@ -1,4 +1,4 @@
-/* interrupts: /proc/interrupts and /proc/irq/N/ files (interrupts.h).
+/* inspect/interrupts: /proc/interrupts and /proc/irq/N/ files (interrupts.h).
  *
  * The file is split on white space, never on columns: labels are right-aligned
  * to a width that depends on nr_irqs, a count may touch its label

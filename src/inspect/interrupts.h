@@ -1,4 +1,4 @@
-/* interrupts: /proc/interrupts and /proc/irq/N/{smp_affinity_list,
+/* inspect/interrupts: /proc/interrupts and /proc/irq/N/{smp_affinity_list,
  * effective_affinity_list,node}. */
 #ifndef AGENTUNE_INTERRUPTS_H
 #define AGENTUNE_INTERRUPTS_H

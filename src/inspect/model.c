@@ -1,4 +1,4 @@
-/* model: read every section of a host and join IRQs to devices (model.h). */
+/* inspect/model: read every section of a host and join IRQs to devices (model.h). */
 #include "inspect/model.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* model: everything the readers tell about a host, joined: each IRQ with the
+/* inspect/model: everything the readers tell about a host, joined: each IRQ with the
  * PCI function, MSI-X vector, interface and NAPI instance behind it, and, with
  * a sample, per-CPU rates.  Findings and reports are computed from it. */
 #ifndef AGENTUNE_MODEL_H

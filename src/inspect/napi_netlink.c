@@ -1,4 +1,4 @@
-/* napi_netlink: NAPI instances from the `netdev` generic-netlink family.
+/* inspect/napi_netlink: NAPI instances from the `netdev` generic-netlink family.
  *
  * The build host's uapi headers (Debian 12, Linux 6.1) have no
  * <linux/netdev.h>, so the few constants used here are defined below with the

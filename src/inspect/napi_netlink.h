@@ -1,4 +1,4 @@
-/* napi_netlink: NAPI instances from the kernel's `netdev` generic-netlink
+/* inspect/napi_netlink: NAPI instances from the kernel's `netdev` generic-netlink
  * family: the NETDEV_CMD_NAPI_GET dump (Linux 6.8+) for net.c, and NAPI_GET /
  * NAPI_SET of one instance for the napi knob (knob.c). */
 #ifndef AGENTUNE_NAPI_NETLINK_H

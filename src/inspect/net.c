@@ -1,4 +1,4 @@
-/* net: interfaces, net.core sysctls and NAPI instances (net.h).
+/* inspect/net: interfaces, net.core sysctls and NAPI instances (net.h).
  *
  * NAPI instances come from the kernel's `netdev` generic-netlink family on
  * the live host (napi_netlink.c) and from the snapshot's saved dump

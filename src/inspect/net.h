@@ -1,4 +1,4 @@
-/* net: interfaces (sysfs), net.core sysctls, and NAPI instances from the
+/* inspect/net: interfaces (sysfs), net.core sysctls, and NAPI instances from the
  * `netdev` generic-netlink family (live) or from a snapshot's saved dump. */
 #ifndef AGENTUNE_NET_H
 #define AGENTUNE_NET_H

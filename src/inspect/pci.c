@@ -1,4 +1,4 @@
-/* pci: PCI functions from sysfs, names from libpci's pci.ids (pci.h).
+/* inspect/pci: PCI functions from sysfs, names from libpci's pci.ids (pci.h).
  *
  * libpci is used for one thing only: turning ids into names with
  * pci_lookup_name().  It never scans the bus and never reads sysfs itself

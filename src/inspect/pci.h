@@ -1,4 +1,4 @@
-/* pci: PCI functions from sysfs with names from libpci's pci.ids, their NUMA
+/* inspect/pci: PCI functions from sysfs with names from libpci's pci.ids, their NUMA
  * node, local CPUs, driver, network interfaces and MSI/MSI-X vectors. */
 #ifndef AGENTUNE_PCI_H
 #define AGENTUNE_PCI_H

@@ -1,4 +1,4 @@
-/* procstat: CPU time from /proc/stat and the threads of a process from
+/* inspect/procstat: CPU time from /proc/stat and the threads of a process from
  * /proc/PID/task/TID/stat (procstat.h).
  *
  * /proc/stat (fs/proc/stat.c) starts with "cpu  user nice system idle iowait

@@ -1,4 +1,4 @@
-/* procstat: CPU time from /proc/stat, and the threads of one process from
+/* inspect/procstat: CPU time from /proc/stat, and the threads of one process from
  * /proc/PID/task/TID/stat (which CPU each last ran on, its CPU time).  What
  * `agentune top` needs for utilisation and for "which agent threads ran on
  * this CPU" when BPF is not there. */

@@ -1,4 +1,4 @@
-/* report: the text and JSON renderers (schemas in docs/json-schema.md). */
+/* inspect/report: the text and JSON renderers (schemas in docs/json-schema.md). */
 #ifndef AGENTUNE_REPORT_H
 #define AGENTUNE_REPORT_H
 

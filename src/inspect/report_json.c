@@ -1,4 +1,4 @@
-/* report_json: the inspect report as JSON (docs/json-schema.md). Unavailable
+/* inspect/report_json: the inspect report as JSON (docs/json-schema.md). Unavailable
  * values are null; every section has "available" and "why". */
 #include "inspect/report.h"
 

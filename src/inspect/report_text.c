@@ -1,4 +1,4 @@
-/* report_text: the inspect report for people.  Wide per-CPU data is summarised
+/* inspect/report_text: the inspect report for people.  Wide per-CPU data is summarised
  * (top CPUs, grouped CPU lists) so a 1152-CPU host stays readable; --json has
  * every value. */
 #include "inspect/report.h"

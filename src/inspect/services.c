@@ -1,4 +1,4 @@
-/* services: irqbalance and tuned, found by scanning /proc/PID/comm
+/* inspect/services: irqbalance and tuned, found by scanning /proc/PID/comm
  * (services.h).
  *
  * irqbalance is a C program: its comm is "irqbalance".  tuned is a Python

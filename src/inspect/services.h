@@ -1,4 +1,4 @@
-/* services: daemons that would fight a profile (irqbalance, tuned). */
+/* inspect/services: daemons that would fight a profile (irqbalance, tuned). */
 #ifndef AGENTUNE_SERVICES_H
 #define AGENTUNE_SERVICES_H
 

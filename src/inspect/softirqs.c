@@ -1,4 +1,4 @@
-/* softirqs: /proc/softirqs (softirqs.h).
+/* inspect/softirqs: /proc/softirqs (softirqs.h).
  *
  * A header of CPU columns, then one row per vector, "NET_RX: counts...".
  * Unlike /proc/interrupts a row has no text after its counts, so anything

@@ -1,4 +1,4 @@
-/* softirqs: /proc/softirqs. */
+/* inspect/softirqs: /proc/softirqs. */
 #ifndef AGENTUNE_SOFTIRQS_H
 #define AGENTUNE_SOFTIRQS_H
 

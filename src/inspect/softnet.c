@@ -1,4 +1,4 @@
-/* softnet: /proc/net/softnet_stat (softnet.h).
+/* inspect/softnet: /proc/net/softnet_stat (softnet.h).
  *
  * One row per CPU of %08x columns.  The kernel grew the row over time:
  *   9  processed dropped time_squeeze 0 0 0 0 0 cpu_collision

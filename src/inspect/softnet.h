@@ -1,4 +1,4 @@
-/* softnet: /proc/net/softnet_stat (hex, 9 to 13 columns by kernel version). */
+/* inspect/softnet: /proc/net/softnet_stat (hex, 9 to 13 columns by kernel version). */
 #ifndef AGENTUNE_SOFTNET_H
 #define AGENTUNE_SOFTNET_H
 

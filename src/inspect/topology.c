@@ -1,4 +1,4 @@
-/* topology: CPUs, SMT siblings, packages, last-level caches and NUMA nodes
+/* inspect/topology: CPUs, SMT siblings, packages, last-level caches and NUMA nodes
  * from /sys/devices/system/{cpu,node} (topology.h). */
 #include "inspect/topology.h"
 

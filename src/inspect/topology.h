@@ -1,4 +1,4 @@
-/* topology: CPUs (possible/present/online/offline/isolated/nohz_full), SMT
+/* inspect/topology: CPUs (possible/present/online/offline/isolated/nohz_full), SMT
  * siblings, packages, dies, clusters, last-level caches and NUMA nodes. */
 #ifndef AGENTUNE_TOPOLOGY_H
 #define AGENTUNE_TOPOLOGY_H

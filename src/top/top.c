@@ -1,4 +1,4 @@
-/* top: the frames of `agentune top` (see top.h). */
+/* top/top: the frames of `agentune top` (see top.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* top: the data behind `agentune top`, one frame per refresh.
+/* top/top: the data behind `agentune top`, one frame per refresh.
  *
  * A top_source reads the host once at open (topology, PCI, interfaces and
  * NAPI through the model; the applied profile through the journal) and, at

@@ -1,4 +1,4 @@
-/* top_agent: one --pid of `agentune top` (see top_agent.h). */
+/* top/top_agent: one --pid of `agentune top` (see top_agent.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* top_agent: one --pid of `agentune top`: its threads from procfs and its
+/* top/top_agent: one --pid of `agentune top`: its threads from procfs and its
  * steps from the diagnose BPF programs (src/diagnose/probe.c, in-kernel histograms
  * and counters), turned into figures over the interval between samples. */
 #ifndef AGENTUNE_TOP_AGENT_H

@@ -1,4 +1,4 @@
-/* top_view: a top_frame as lines of plain text (top_view.h).
+/* top/top_view: a top_frame as lines of plain text (top_view.h).
  *
  * Every pane is a table of fixed-width columns separated by one space;
  * numbers are right-aligned and formatted to fit their column (abbreviated

@@ -1,4 +1,4 @@
-/* top_view: a top_frame as lines of plain text, pane by pane, for the
+/* top/top_view: a top_frame as lines of plain text, pane by pane, for the
  * ncurses screen and for batch frames alike.  Every line is cut to the width
  * asked for (never wrapped); a value that does not fit its column is shown
  * abbreviated ("12.3k", "1.2M"), never spilling into the next one. */

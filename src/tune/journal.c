@@ -1,4 +1,4 @@
-/* journal: the write-ahead record of every change (journal.h).
+/* tune/journal: the write-ahead record of every change (journal.h).
  *
  * The directory is opened once (O_PATH, no symlink followed) and every file
  * in it is reached through openat() on that descriptor with O_NOFOLLOW, so

@@ -1,4 +1,4 @@
-/* journal: the write-ahead record of every change agentune makes to a host.
+/* tune/journal: the write-ahead record of every change agentune makes to a host.
  *
  * It lives in one directory (/run/agentune; AGENTUNE_RUN_DIR overrides it for
  * tests): the directory is 0700 and owned by us, its files 0600, nothing in

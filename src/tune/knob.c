@@ -1,4 +1,4 @@
-/* knob: read, validate, write and compare one kind of setting (knob.h).
+/* tune/knob: read, validate, write and compare one kind of setting (knob.h).
  *
  * Every file is reached through host.h, so the same code drives the live
  * machine and a writable fixture tree.  knob_valid() is strict on purpose:

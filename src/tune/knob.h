@@ -1,4 +1,4 @@
-/* knob: one driver per kind of setting a profile may change.  Each can read
+/* tune/knob: one driver per kind of setting a profile may change.  Each can read
  * the current value, validate a target and value, write, and tell whether
  * two values are the same setting (verification = read back + knob_same).
  *

@@ -1,4 +1,4 @@
-/* plan: a profile resolved against one host into ordered changes (plan.h).
+/* tune/plan: a profile resolved against one host into ordered changes (plan.h).
  *
  * Every value planned is compared with what the knob reads now; what already
  * holds is left out.  Where the profile is silent or the host lacks a

@@ -1,4 +1,4 @@
-/* plan: a profile resolved against one host into the list of changes it
+/* tune/plan: a profile resolved against one host into the list of changes it
  * would make, {knob, target, current -> new, the profile line it comes from},
  * in the order they are to be made.  Settings that already hold the wanted
  * value are left out (so applying a profile over another changes only what

@@ -1,4 +1,4 @@
-/* profile: tuning profiles, their include chains and the validation of every
+/* tune/profile: tuning profiles, their include chains and the validation of every
  * key (profile.h).
  *
  * A file is read whole (profiles are small), handed to libinih through a

@@ -1,4 +1,4 @@
-/* profile: tuning profiles (INI, parsed with libinih), their include chains
+/* tune/profile: tuning profiles (INI, parsed with libinih), their include chains
  * and the validation of every key before anything is planned.
  *
  * A profile names what it wants; it never names a path.  Which files that

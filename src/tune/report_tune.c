@@ -1,4 +1,4 @@
-/* report_tune: apply, revert, status and profile list reports. */
+/* tune/report_tune: apply, revert, status and profile list reports. */
 #include "tune/report_tune.h"
 
 #include <inttypes.h>

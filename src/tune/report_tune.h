@@ -1,4 +1,4 @@
-/* report_tune: text and JSON for apply (the plan and its outcome), revert,
+/* tune/report_tune: text and JSON for apply (the plan and its outcome), revert,
  * status and the profile listing.  Schemas in docs/json-schema.md. */
 #ifndef AGENTUNE_REPORT_TUNE_H
 #define AGENTUNE_REPORT_TUNE_H

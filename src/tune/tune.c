@@ -1,4 +1,4 @@
-/* tune: apply a plan under the journal, revert it, report its status. */
+/* tune/tune: apply a plan under the journal, revert it, report its status. */
 #include "tune/tune.h"
 
 #include <errno.h>

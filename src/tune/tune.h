@@ -1,4 +1,4 @@
-/* tune: carries a plan out under the journal, undoes it, and tells how the
+/* tune/tune: carries a plan out under the journal, undoes it, and tells how the
  * host compares with what was applied.
  *
  * apply:  for each change, re-read the current value, journal {old, new}

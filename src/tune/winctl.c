@@ -1,4 +1,4 @@
-/* winctl: the PM QoS window controller (see winctl.h). */
+/* tune/winctl: the PM QoS window controller (see winctl.h). */
 #include "tune/winctl.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* winctl: the PM QoS window controller, the process `agentune apply` starts
+/* tune/winctl: the PM QoS window controller, the process `agentune apply` starts
  * for a profile with `[pmqos] mode = window` and `agentune revert` stops.
  *
  * It loads bpf/stepwatch.bpf.c (agent steps per CPU), and runs the state

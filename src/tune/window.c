@@ -1,4 +1,4 @@
-/* window: PM QoS windows and token buckets (window.h).
+/* tune/window: PM QoS windows and token buckets (window.h).
  *
  * Tokens are kept in thousandths (mtokens) so that a slow refill (a few
  * tokens per second) still moves the bucket between two ticks 20 ms apart.

@@ -1,4 +1,4 @@
-/* window: the PM QoS window and token-budget state machine of the window
+/* tune/window: the PM QoS window and token-budget state machine of the window
  * controller (winctl.h), with the clock passed in so that tests drive it.
  *
  * A window keeps one CPU's PM QoS constraint (and its policy's frequency
