@@ -147,7 +147,7 @@ static int load_profile(const struct apply_opts *o, struct profile *p)
 	int rc = profile_load(o->profile, &po, p, &err);
 	if (!rc)
 		return EXIT_OK;
-	char msg[700];
+	char msg[PERR_TEXT_MAX];
 	perr_format(&err, msg, sizeof(msg));
 	if (rc == -EPERM)
 		return usage_error("apply", "%s (--allow-unsafe-profile accepts it)", msg);

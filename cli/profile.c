@@ -99,7 +99,7 @@ static int show_profile(const struct profile_opts *o, const char *name)
 	struct parse_error err;
 	int rc = profile_load(name, o, &p, &err);
 	if (rc) {
-		char msg[600];
+		char msg[PERR_TEXT_MAX];
 		perr_format(&err, msg, sizeof(msg));
 		return usage_error("profile", "%s", msg);
 	}

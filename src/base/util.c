@@ -10,25 +10,26 @@
 #include <time.h>
 
 #include "base/cpumask.h"
+#include "base/errmsg.h"
 
 void perr_set(struct parse_error *e, const char *file, int line, const char *fmt, ...)
 {
 	if (!e)
 		return;
-	copy_str(e->file, sizeof(e->file), file ? file : "");
+	errmsg(e->file, sizeof(e->file), 0, "%s", file ? file : "");
 	e->line = line;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	errmsg_v(e->msg, sizeof(e->msg), 0, fmt, ap);
 	va_end(ap);
 }
 
 void perr_format(const struct parse_error *e, char *buf, size_t sz)
 {
 	if (e->line > 0)
-		snprintf(buf, sz, "%s line %d: %s", e->file, e->line, e->msg);
+		errmsg(buf, sz, 0, "%s line %d: %s", e->file, e->line, e->msg);
 	else
-		snprintf(buf, sz, "%s: %s", e->file, e->msg);
+		errmsg(buf, sz, 0, "%s: %s", e->file, e->msg);
 }
 
 void copy_str(char *dst, size_t sz, const char *src)

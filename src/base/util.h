@@ -13,14 +13,19 @@
 
 /* Why a section or a field is unavailable, or where input was malformed. */
 struct parse_error {
-	char file[256];
+	char file[4096];
 	int line;          /* 0 when the whole file is at fault */
-	char msg[256];
+	char msg[1024];
 };
+/* Room for perr_format's "FILE line N: MSG" without a cut. */
+#define PERR_TEXT_MAX (4096 + 1024 + 32)
 
+/* Fills e (NULL: nothing).  A message or file name that does not fit ends
+ * in "..." (errmsg.h), never silently cut. */
 void perr_set(struct parse_error *e, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* "/proc/interrupts line 3: count out of range" or "/proc/x: No such file" */
+/* "/proc/interrupts line 3: count out of range" or "/proc/x: No such file";
+ * cut with "..." when sz is too small (PERR_TEXT_MAX never is). */
 void perr_format(const struct parse_error *e, char *buf, size_t sz);
 
 /* CLOCK_MONOTONIC in seconds: what rates and refresh intervals are timed with. */

@@ -186,7 +186,7 @@ static void read_napi_snapshot(const struct host *h, struct net *out)
 	}
 	struct parse_error e;
 	if (napi_from_json(text, out, &e)) {
-		char msg[256];
+		char msg[PERR_TEXT_MAX];
 		perr_format(&e, msg, sizeof(msg));
 		out->napi_available = false;
 		copy_str(out->napi_why, sizeof(out->napi_why), msg);

@@ -25,6 +25,7 @@
 
 #include <ini.h>
 
+#include "base/errmsg.h"
 #include "inspect/cpuidle.h"
 #include "inspect/pci.h"
 #include "tune/window.h"
@@ -1356,14 +1357,14 @@ static void describe(const char *path, const struct profile_opts *o, struct prof
 		profile_free(&p);
 		return;
 	}
-	char msg[300];
+	char msg[PERR_TEXT_MAX];
 	if (!strcmp(err.file, path) && err.line > 0)
 		snprintf(msg, sizeof(msg), "line %d: %s", err.line, err.msg);
 	else if (!strcmp(err.file, path))
 		snprintf(msg, sizeof(msg), "%s", err.msg);
 	else
 		perr_format(&err, msg, sizeof(msg));
-	snprintf(pi->summary, sizeof(pi->summary), "(invalid: %.240s)", msg);
+	errmsg(pi->summary, sizeof(pi->summary), 0, "(invalid: %s)", msg);
 }
 
 int profile_list(const struct profile_opts *o, struct profile_info **out, size_t *n)
