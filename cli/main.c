@@ -85,6 +85,19 @@ int parse_json_only(const char *cmd, int argc, char **argv, bool *json)
 	return EXIT_OK;
 }
 
+/* Every command's report goes to stdout: one that could not be written
+ * (a full disk, a closed pipe, /dev/full) is a failure of the command,
+ * whatever the command itself returned. */
+static int report_written(const char *cmd, int ret)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return ret;
+	int err = errno;
+	fprintf(stderr, "agentune%s%s: writing the report: %s\n", *cmd ? " " : "", cmd,
+		strerror(err ? err : EIO));
+	return ret == EXIT_USAGE ? ret : EXIT_FAIL;
+}
+
 static void usage_main(FILE *out)
 {
 	fprintf(out, "Usage: agentune COMMAND [OPTIONS]\n"
@@ -122,7 +135,9 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* Runs the command argv names; *name is what a message about its output
+ * calls it. */
+static int dispatch(int argc, char **argv, const char **name)
 {
 	if (argc < 2) {
 		usage_main(stderr);
@@ -142,6 +157,7 @@ int main(int argc, char **argv)
 		usage_main(stderr);
 		return EXIT_USAGE;
 	}
+	*name = c->name;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
@@ -153,4 +169,11 @@ int main(int argc, char **argv)
 	/* Commands parse their options with getopt from argv[0] = their name. */
 	optind = 1;
 	return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = "";
+	int ret = dispatch(argc, argv, &name);
+	return report_written(name, ret);
 }
