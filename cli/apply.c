@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tune/journal.h"
 #include "inspect/model.h"
+#include "inspect/report.h"
+#include "tune/conflicts.h"
+#include "tune/journal.h"
 #include "tune/plan.h"
 #include "tune/profile.h"
-#include "inspect/report.h"
 #include "tune/report_tune.h"
+#include "tune/session.h"
 #include "tune/tune.h"
 
 void usage_apply(FILE *out)
@@ -98,43 +100,6 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 	return EXIT_OK;
 }
 
-/* Daemons that would undo the plan behind our back. */
-static void service_warnings(const struct model *m, const struct plan *pl, struct strlist *w)
-{
-	bool irqs = false;
-	for (size_t i = 0; i < pl->n; i++)
-		irqs |= pl->c[i].knob == KNOB_IRQ_AFFINITY;
-	char buf[600];
-	if (m->svc.irqbalance_pid && irqs) {
-		char *cpus = cpulist_str(&pl->agent_cpus);
-		snprintf(buf, sizeof(buf),
-			 "irqbalance (pid %d) is running and will move these IRQs back within seconds: "
-			 "stop it (systemctl stop irqbalance), or keep it off the agent CPUs with "
-			 "IRQBALANCE_BANNED_CPULIST=%s in /etc/default/irqbalance and restart it",
-			 m->svc.irqbalance_pid, cpus ? cpus : "?");
-		free(cpus);
-		strlist_add(w, buf);
-	}
-	if (m->svc.tuned_pid) {
-		snprintf(buf, sizeof(buf),
-			 "tuned (pid %d) is running: its profile may set the same IRQ, PM QoS and sysctl "
-			 "settings again; `tuned-adm off` before applying, or keep the two from "
-			 "overlapping", m->svc.tuned_pid);
-		strlist_add(w, buf);
-	}
-}
-
-/* Every record in the journal must be about the host we are changing. */
-static int same_root(const struct journal *j, const struct host *h)
-{
-	for (size_t i = 0; i < j->napplies; i++)
-		if (strcmp(j->applies[i].root, h->root))
-			return fail("apply", "the journal holds changes to root %s (apply %u of %s); "
-				    "revert them first", j->applies[i].root, j->applies[i].apply,
-				    j->applies[i].profile);
-	return EXIT_OK;
-}
-
 static int load_profile(const struct apply_opts *o, struct profile *p)
 {
 	struct profile_dirs d;
@@ -165,20 +130,6 @@ static void render(const struct apply_opts *o, const struct apply_report *a)
 	}
 }
 
-/* Takes the lock and loads the journal; EXIT_OK or the exit code. */
-static int open_journal(struct journal *j, const struct host *h)
-{
-	char why[600];
-	int rc = journal_open(j, journal_default_dir(), true, why, sizeof(why));
-	if (!rc)
-		rc = journal_lock(j, why, sizeof(why));
-	if (!rc)
-		rc = journal_load(j, why, sizeof(why));
-	if (rc)
-		return fail("apply", "%s", why);
-	return same_root(j, h);
-}
-
 static int plan_and_apply(const struct apply_opts *o, const struct host *h, struct profile *p,
 			  struct journal *j)
 {
@@ -187,7 +138,7 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 		return fail("apply", "cannot read the host: %s", strerror(ENOMEM));
 	struct plan pl;
 	struct plan_opts popts = { .pid = o->pid ? o->pid : -1, .cpus = o->cpus_set ? &o->cpus : NULL };
-	char why[600];
+	char why[1024];
 	int rc = plan_build(h, &m, p, &popts, &pl, why, sizeof(why));
 	if (rc) {
 		model_free(&m);
@@ -196,7 +147,7 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 	}
 	struct strlist warnings;
 	strlist_init(&warnings);
-	service_warnings(&m, &pl, &warnings);
+	conflicts_warn(&m, &pl, &warnings);
 	struct apply_report a = { .p = p, .pl = &pl, .warnings = &warnings, .dry_run = o->dry_run };
 	struct tune_result r = { 0 };
 	int ret = EXIT_OK;
@@ -227,7 +178,8 @@ int cmd_apply(int argc, char **argv)
 	struct host h = { .rootfd = -1 };
 	struct profile p;
 	bool loaded = false;
-	struct journal j = { .dirfd = -1, .lockfd = -1, .fd = -1 };
+	struct tune_session s;
+	bool opened = false;
 	if (ret)
 		goto out;
 	int rc = host_open(&h, o.root);
@@ -244,11 +196,18 @@ int cmd_apply(int argc, char **argv)
 	loaded = true;
 	/* The lock is taken before planning so that the plan's "current"
 	 * values cannot be changed by a concurrent apply or revert. */
-	if (!o.dry_run && (ret = open_journal(&j, &h)))
-		goto out;
-	ret = plan_and_apply(&o, &h, &p, &j);
+	if (!o.dry_run) {
+		char why[1024];
+		opened = true;
+		if (session_open_apply(&s, &h, why, sizeof(why))) {
+			ret = fail("apply", "%s", why);
+			goto out;
+		}
+	}
+	ret = plan_and_apply(&o, &h, &p, opened ? &s.j : NULL);
 out:
-	journal_close(&j);
+	if (opened)
+		session_close(&s);
 	if (loaded)
 		profile_free(&p);
 	if (h.rootfd >= 0)

@@ -55,12 +55,4 @@ struct profile_dirs {
 };
 void profile_dirs_init(struct profile_dirs *d);
 
-struct journal;
-struct host;
-/* Opens the journal (locked when lock) and loads it: 0 when it holds
- * changes, 1 when there is none, -1 on error (*ret set to the exit code). */
-int open_existing_journal(const char *cmd, struct journal *j, bool lock, int *ret);
-/* Opens the host root the journal's changes were made under. */
-int open_journal_host(const char *cmd, const struct journal *j, struct host *h);
-
 #endif

@@ -8,6 +8,7 @@
 #include "tune/journal.h"
 #include "inspect/report.h"
 #include "tune/report_tune.h"
+#include "tune/session.h"
 #include "tune/tune.h"
 
 void usage_revert(FILE *out)
@@ -24,34 +25,6 @@ void usage_revert(FILE *out)
 		"  --dry-run   show what would be restored, change nothing\n"
 		"  --force     restore settings even where someone else changed them\n"
 		"  --json      JSON output (schema " REVERT_SCHEMA ")\n");
-}
-
-/* Opens (and unless dry_run locks) the journal.  1 when there is none. */
-int open_existing_journal(const char *cmd, struct journal *j, bool lock, int *ret)
-{
-	char why[600];
-	int rc = journal_open(j, journal_default_dir(), false, why, sizeof(why));
-	if (rc == -ENOENT)
-		return 1;
-	if (!rc && lock)
-		rc = journal_lock(j, why, sizeof(why));
-	if (!rc)
-		rc = journal_load(j, why, sizeof(why));
-	if (rc) {
-		*ret = fail(cmd, "%s", why);
-		return -1;
-	}
-	return j->n ? 0 : 1;
-}
-
-/* The host the journal's changes were made to. */
-int open_journal_host(const char *cmd, const struct journal *j, struct host *h)
-{
-	const char *root = j->napplies ? j->applies[0].root : "/";
-	int rc = host_open(h, root);
-	if (rc)
-		return fail(cmd, "the journal's root %s: %s", root, strerror(-rc));
-	return EXIT_OK;
 }
 
 static int parse_opts(int argc, char **argv, bool *dry_run, bool *force, bool *json)
@@ -94,22 +67,19 @@ int cmd_revert(int argc, char **argv)
 	int ret = parse_opts(argc, argv, &dry_run, &force, &json);
 	if (ret)
 		return ret;
-	struct journal j = { .dirfd = -1, .lockfd = -1, .fd = -1 };
+	struct tune_session s;
 	struct tune_result r = { 0 };
-	int have = open_existing_journal("revert", &j, !dry_run, &ret);
+	char why[1024] = "";
+	int have = session_open_existing(&s, !dry_run, why, sizeof(why));
 	if (have) {
 		if (have > 0)
 			render(&r, dry_run, force, json);
-		journal_close(&j);
+		else
+			ret = fail("revert", "%s", why);
+		session_close(&s);
 		return ret;
 	}
-	struct host h;
-	if ((ret = open_journal_host("revert", &j, &h))) {
-		journal_close(&j);
-		return ret;
-	}
-	char why[600] = "";
-	int rc = tune_revert(&h, &j, force, dry_run, &r, why, sizeof(why));
+	int rc = tune_revert(&s.h, &s.j, force, dry_run, &r, why, sizeof(why));
 	render(&r, dry_run, force, json);
 	if (rc)
 		ret = fail("revert", "rewriting the journal: %s", why);
@@ -119,7 +89,6 @@ int cmd_revert(int argc, char **argv)
 		if (r.it[i].state == TUNE_DRIFTED)
 			ret = EXIT_FAIL;
 	tune_result_free(&r);
-	host_close(&h);
-	journal_close(&j);
+	session_close(&s);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include "tune/journal.h"
 #include "inspect/report.h"
 #include "tune/report_tune.h"
+#include "tune/session.h"
 #include "tune/tune.h"
 #include "tune/winctl.h"
 
@@ -47,27 +48,19 @@ int cmd_status(int argc, char **argv)
 		return ret;
 	if (optind < argc)
 		return usage_error("status", "unexpected argument '%s'", argv[optind]);
-	struct journal j = { .dirfd = -1, .lockfd = -1, .fd = -1 };
-	copy_str(j.dir, sizeof(j.dir), journal_default_dir());
+	struct tune_session s;
 	struct tune_result r = { 0 };
-	int have = open_existing_journal("status", &j, false, &ret);
-	if (have) {
-		if (have > 0)
-			render(&j, &r, json);
-		journal_close(&j);
-		return ret;
-	}
-	struct host h;
-	if ((ret = open_journal_host("status", &j, &h))) {
-		journal_close(&j);
-		return ret;
-	}
-	if (tune_status(&h, &j, &r))
+	char why[1024];
+	int have = session_open_existing(&s, false, why, sizeof(why));
+	if (have > 0)
+		render(&s.j, &r, json);
+	else if (have < 0)
+		ret = fail("status", "%s", why);
+	else if (tune_status(&s.h, &s.j, &r))
 		ret = fail("status", "out of memory");
 	else
-		render(&j, &r, json);
+		render(&s.j, &r, json);
 	tune_result_free(&r);
-	host_close(&h);
-	journal_close(&j);
+	session_close(&s);
 	return ret;
 }

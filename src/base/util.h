@@ -62,6 +62,15 @@ bool pathf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(pri
  *	a->v = nv; */
 void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
 
+/* Longest network interface name (IFNAMSIZ - 1). */
+#define IFNAME_MAX 15
+/* What an interface can be called: the kernel's dev_valid_name() (1 to 15
+ * bytes, not "." or "..", no '/', ':' or white space), and no control byte
+ * either, since names are printed and journaled.  Bytes above 127 (UTF-8
+ * names) pass, as they do in the kernel.  The one rule for profiles, plans
+ * and the journal. */
+bool ifname_ok(const char *s);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -23,6 +23,8 @@
 
 #include <json-c/json.h>
 
+#include "base/errmsg.h"
+#include "base/jsonw.h"
 #include "base/util.h"
 
 #define JOURNAL_TMP "journal.new"
@@ -30,18 +32,6 @@
  * not ours and is not read into memory. */
 #define JOURNAL_MAX_SIZE (16u << 20)
 #define REASON_MAX 1024
-
-static void say(char *why, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t sz, const char *fmt, ...)
-{
-	if (!why || !sz)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sz, fmt, ap);
-	va_end(ap);
-}
 
 const char *journal_default_dir(void)
 {
@@ -80,11 +70,11 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 	memset(j, 0, sizeof(*j));
 	j->dirfd = j->lockfd = j->fd = -1;
 	if (!dir || !*dir) {
-		say(why, sz, "no journal directory given");
+		errmsg(why, sz, 0, "no journal directory given");
 		return -EINVAL;
 	}
 	if (strlen(dir) >= sizeof(j->dir)) {
-		say(why, sz, "journal directory name too long");
+		errmsg(why, sz, 0, "journal directory name too long");
 		return -ENAMETOOLONG;
 	}
 	copy_str(j->dir, sizeof(j->dir), dir);
@@ -94,9 +84,9 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 	if (create && mkdir(dir, 0700) && errno != EEXIST) {
 		int e = errno;
 		if (e == ENOENT)
-			say(why, sz, "cannot create %s: its parent directory does not exist", dir);
+			errmsg(why, sz, 0, "cannot create %s: its parent directory does not exist", dir);
 		else
-			say(why, sz, "cannot create %s: %s", dir, strerror(e));
+			errmsg(why, sz, 0, "cannot create %s: %s", dir, strerror(e));
 		return -e;
 	}
 	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -106,20 +96,20 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 		if (e == ELOOP || e == ENOTDIR) {
 			/* lstat only words the message; the refusal came from open. */
 			if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
-				say(why, sz, "%s is a symlink: refusing it", dir);
+				errmsg(why, sz, 0, "%s is a symlink: refusing it", dir);
 				return -ELOOP;
 			}
-			say(why, sz, "%s is not a directory: refusing it", dir);
+			errmsg(why, sz, 0, "%s is not a directory: refusing it", dir);
 			return -ENOTDIR;
 		}
-		say(why, sz, "cannot open %s: %s", dir, strerror(e));
+		errmsg(why, sz, 0, "cannot open %s: %s", dir, strerror(e));
 		return -e;
 	}
 	struct stat st;
 	if (fstat(fd, &st)) {
 		int e = errno;
 		close(fd);
-		say(why, sz, "cannot stat %s: %s", dir, strerror(e));
+		errmsg(why, sz, 0, "cannot stat %s: %s", dir, strerror(e));
 		return -e;
 	}
 	const char *bad = NULL;
@@ -136,7 +126,7 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 	}
 	if (bad) {
 		close(fd);
-		say(why, sz, "%s %s", dir, bad);
+		errmsg(why, sz, 0, "%s %s", dir, bad);
 		return -EPERM;
 	}
 	j->dirfd = fd;
@@ -164,23 +154,23 @@ static int check_file(const struct journal *j, const char *name, const struct st
 		      size_t sz)
 {
 	if (!S_ISREG(st->st_mode)) {
-		say(why, sz, "%s/%s is %s, not a regular file: refusing it", j->dir, name,
+		errmsg(why, sz, 0, "%s/%s is %s, not a regular file: refusing it", j->dir, name,
 		    file_kind(st->st_mode));
 		return -EPERM;
 	}
 	if (st->st_uid != geteuid()) {
-		say(why, sz, "%s/%s is owned by uid %u, not by uid %u: refusing it", j->dir, name,
+		errmsg(why, sz, 0, "%s/%s is owned by uid %u, not by uid %u: refusing it", j->dir, name,
 		    (unsigned)st->st_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
 	if (st->st_mode & 077) {
-		say(why, sz, "%s/%s is mode %04o: must be 0600", j->dir, name,
+		errmsg(why, sz, 0, "%s/%s is mode %04o: must be 0600", j->dir, name,
 		    (unsigned)(st->st_mode & 07777));
 		return -EPERM;
 	}
 	/* A hard link would let a rewrite or an append reach another name. */
 	if (st->st_nlink != 1) {
-		say(why, sz, "%s/%s has %lu hard links: refusing it", j->dir, name,
+		errmsg(why, sz, 0, "%s/%s has %lu hard links: refusing it", j->dir, name,
 		    (unsigned long)st->st_nlink);
 		return -EPERM;
 	}
@@ -194,7 +184,7 @@ static int check_file(const struct journal *j, const char *name, const struct st
 static int open_in(const struct journal *j, const char *name, int flags, char *why, size_t sz)
 {
 	if (j->dirfd < 0) {
-		say(why, sz, "journal is not open");
+		errmsg(why, sz, 0, "journal is not open");
 		return -EBADF;
 	}
 	int fd = openat(j->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
@@ -204,20 +194,20 @@ static int open_in(const struct journal *j, const char *name, int flags, char *w
 		if (e == ENOENT && !(flags & O_CREAT))
 			return -ENOENT;
 		if (e == ELOOP) {
-			say(why, sz, "%s/%s is a symlink: refusing it", j->dir, name);
+			errmsg(why, sz, 0, "%s/%s is a symlink: refusing it", j->dir, name);
 			return -ELOOP;
 		}
 		/* EISDIR, ENXIO (a FIFO nobody reads), ...: say what is there. */
 		if (fstatat(j->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
 			return check_file(j, name, &st, why, sz);
-		say(why, sz, "cannot open %s/%s: %s", j->dir, name, strerror(e));
+		errmsg(why, sz, 0, "cannot open %s/%s: %s", j->dir, name, strerror(e));
 		return -e;
 	}
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st)) {
 		rc = -errno;
-		say(why, sz, "cannot stat %s/%s: %s", j->dir, name, strerror(-rc));
+		errmsg(why, sz, 0, "cannot stat %s/%s: %s", j->dir, name, strerror(-rc));
 	} else {
 		rc = check_file(j, name, &st, why, sz);
 	}
@@ -236,7 +226,7 @@ static int fsync_dir(const struct journal *j, char *why, size_t sz)
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		say(why, sz, "cannot sync %s: %s", j->dir, strerror(e));
+		errmsg(why, sz, 0, "cannot sync %s: %s", j->dir, strerror(e));
 		return -e;
 	}
 	close(fd);
@@ -264,13 +254,13 @@ int journal_lock(struct journal *j, char *why, size_t sz)
 				if (parse_s64(buf, &v) && v > 0 && v <= INT_MAX)
 					snprintf(pid, sizeof(pid), "%" PRId64, v);
 			}
-			say(why, sz,
-			    "another agentune (pid %s) is applying or reverting: lock %s/%s is held",
-			    pid, j->dir, JOURNAL_LOCK);
+			errmsg(why, sz, 0,
+			       "another agentune (pid %s) is applying or reverting: lock %s/%s is held",
+			       pid, j->dir, JOURNAL_LOCK);
 			close(fd);
 			return -EBUSY;
 		}
-		say(why, sz, "cannot lock %s/%s: %s", j->dir, JOURNAL_LOCK, strerror(e));
+		errmsg(why, sz, 0, "cannot lock %s/%s: %s", j->dir, JOURNAL_LOCK, strerror(e));
 		close(fd);
 		return -e;
 	}
@@ -280,7 +270,7 @@ int journal_lock(struct journal *j, char *why, size_t sz)
 	errno = 0;
 	if (ftruncate(fd, 0) || pwrite(fd, buf, n, 0) != n) {
 		int e = errno ? errno : EIO;
-		say(why, sz, "cannot write %s/%s: %s", j->dir, JOURNAL_LOCK, strerror(e));
+		errmsg(why, sz, 0, "cannot write %s/%s: %s", j->dir, JOURNAL_LOCK, strerror(e));
 		close(fd);
 		return -e;
 	}
@@ -318,37 +308,37 @@ static bool apply_ok(const struct journal *j, const struct journal_apply *a, cha
 {
 	if (!terminated(a->profile, sizeof(a->profile)) || !terminated(a->path, sizeof(a->path)) ||
 	    !terminated(a->cpus, sizeof(a->cpus)) || !terminated(a->root, sizeof(a->root))) {
-		say(r, rsz, "a string field is not terminated");
+		errmsg(r, rsz, 0, "a string field is not terminated");
 		return false;
 	}
 	if (a->apply == 0) {
-		say(r, rsz, "apply number 0");
+		errmsg(r, rsz, 0, "apply number 0");
 		return false;
 	}
 	if (find_apply(j, a->apply)) {
-		say(r, rsz, "apply %u is recorded twice", a->apply);
+		errmsg(r, rsz, 0, "apply %u is recorded twice", a->apply);
 		return false;
 	}
 	if (a->apply < last_apply(j)) {
-		say(r, rsz, "apply %u comes after apply %u", a->apply, last_apply(j));
+		errmsg(r, rsz, 0, "apply %u comes after apply %u", a->apply, last_apply(j));
 		return false;
 	}
 	if (a->pid < -1 || a->pid == 0) {
-		say(r, rsz, "pid %d is not a process", a->pid);
+		errmsg(r, rsz, 0, "pid %d is not a process", a->pid);
 		return false;
 	}
 	if (a->by <= 0) {
-		say(r, rsz, "by %d is not a process", a->by);
+		errmsg(r, rsz, 0, "by %d is not a process", a->by);
 		return false;
 	}
 	if (a->time < 0) {
-		say(r, rsz, "time %" PRId64 " is before 1970", a->time);
+		errmsg(r, rsz, 0, "time %" PRId64 " is before 1970", a->time);
 		return false;
 	}
 	/* Revert may run from another directory: a relative root would
 	 * point elsewhere. */
 	if (a->root[0] != '/') {
-		say(r, rsz, "root \"%s\" is not an absolute path", a->root);
+		errmsg(r, rsz, 0, "root \"%s\" is not an absolute path", a->root);
 		return false;
 	}
 	return true;
@@ -358,41 +348,42 @@ static bool apply_ok(const struct journal *j, const struct journal_apply *a, cha
  * forged record from reaching any file the knobs do not own. */
 static bool change_ok(const struct journal *j, const struct journal_entry *e, char *r, size_t rsz)
 {
-	if (!terminated(e->target, sizeof(e->target)) || !terminated(e->old, sizeof(e->old)) ||
-	    !terminated(e->new, sizeof(e->new)) || !terminated(e->label, sizeof(e->label)) ||
-	    !terminated(e->source, sizeof(e->source))) {
-		say(r, rsz, "a string field is not terminated");
+	if (!terminated(e->ch.target, sizeof(e->ch.target)) ||
+	    !terminated(e->ch.old, sizeof(e->ch.old)) ||
+	    !terminated(e->ch.new, sizeof(e->ch.new)) || !terminated(e->ch.label, sizeof(e->ch.label)) ||
+	    !terminated(e->ch.source, sizeof(e->ch.source))) {
+		errmsg(r, rsz, 0, "a string field is not terminated");
 		return false;
 	}
 	if (e->seq == 0 || e->seq <= last_seq(j)) {
-		say(r, rsz, "seq %u does not follow seq %u", e->seq, last_seq(j));
+		errmsg(r, rsz, 0, "seq %u does not follow seq %u", e->seq, last_seq(j));
 		return false;
 	}
 	if (!find_apply(j, e->apply)) {
-		say(r, rsz, "change %u refers to apply %u, which is not recorded before it", e->seq,
+		errmsg(r, rsz, 0, "change %u refers to apply %u, which is not recorded before it", e->seq,
 		    e->apply);
 		return false;
 	}
-	if ((unsigned)e->knob >= KNOB__COUNT) {
-		say(r, rsz, "unknown knob %d", (int)e->knob);
+	if ((unsigned)e->ch.knob >= KNOB__COUNT) {
+		errmsg(r, rsz, 0, "unknown knob %d", (int)e->ch.knob);
 		return false;
 	}
-	const char *k = knob_name(e->knob);
-	if (e->window && e->knob != KNOB_PMQOS && e->knob != KNOB_CPUFREQ_MIN) {
-		say(r, rsz, "the window controller writes pm_qos and cpufreq_min only, not %s", k);
+	const char *k = knob_name(e->ch.knob);
+	if (e->ch.window && e->ch.knob != KNOB_PMQOS && e->ch.knob != KNOB_CPUFREQ_MIN) {
+		errmsg(r, rsz, 0, "the window controller writes pm_qos and cpufreq_min only, not %s", k);
 		return false;
 	}
 	char kw[512] = "";
-	if (!knob_valid(e->knob, e->target, NULL, kw, sizeof(kw))) {
-		say(r, rsz, "invalid target \"%s\" for %s: %s", e->target, k, kw);
+	if (!knob_valid(e->ch.knob, e->ch.target, NULL, kw, sizeof(kw))) {
+		errmsg(r, rsz, 0, "invalid target \"%s\" for %s: %s", e->ch.target, k, kw);
 		return false;
 	}
-	if (!knob_valid(e->knob, e->target, e->old, kw, sizeof(kw))) {
-		say(r, rsz, "invalid old value \"%s\" for %s %s: %s", e->old, k, e->target, kw);
+	if (!knob_valid(e->ch.knob, e->ch.target, e->ch.old, kw, sizeof(kw))) {
+		errmsg(r, rsz, 0, "invalid old value \"%s\" for %s %s: %s", e->ch.old, k, e->ch.target, kw);
 		return false;
 	}
-	if (!knob_valid(e->knob, e->target, e->new, kw, sizeof(kw))) {
-		say(r, rsz, "invalid new value \"%s\" for %s %s: %s", e->new, k, e->target, kw);
+	if (!knob_valid(e->ch.knob, e->ch.target, e->ch.new, kw, sizeof(kw))) {
+		errmsg(r, rsz, 0, "invalid new value \"%s\" for %s %s: %s", e->ch.new, k, e->ch.target, kw);
 		return false;
 	}
 	return true;
@@ -437,7 +428,7 @@ static bool only_keys(json_object *o, const char *const *keys, size_t n, char *r
 		while (i < n && strcmp(key, keys[i]))
 			i++;
 		if (i == n) {
-			say(r, rsz, "unknown field \"%.64s\"", key);
+			errmsg(r, rsz, 0, "unknown field \"%.64s\"", key);
 			return false;
 		}
 	}
@@ -448,7 +439,7 @@ static bool only_keys(json_object *o, const char *const *keys, size_t n, char *r
 static bool field(json_object *o, const char *key, json_object **v, char *r, size_t rsz)
 {
 	if (!json_object_object_get_ex(o, key, v)) {
-		say(r, rsz, "missing field \"%s\"", key);
+		errmsg(r, rsz, 0, "missing field \"%s\"", key);
 		return false;
 	}
 	return true;
@@ -460,17 +451,17 @@ static bool get_str(json_object *o, const char *key, char *dst, size_t sz, char 
 	if (!field(o, key, &v, r, rsz))
 		return false;
 	if (!json_object_is_type(v, json_type_string)) {
-		say(r, rsz, "field \"%s\" is not a string", key);
+		errmsg(r, rsz, 0, "field \"%s\" is not a string", key);
 		return false;
 	}
 	const char *s = json_object_get_string(v);
 	size_t len = (size_t)json_object_get_string_len(v);
 	if (strlen(s) != len) {
-		say(r, rsz, "field \"%s\" holds a NUL byte", key);
+		errmsg(r, rsz, 0, "field \"%s\" holds a NUL byte", key);
 		return false;
 	}
 	if (len >= sz) {
-		say(r, rsz, "field \"%s\" is too long (%zu bytes, at most %zu)", key, len, sz - 1);
+		errmsg(r, rsz, 0, "field \"%s\" is too long (%zu bytes, at most %zu)", key, len, sz - 1);
 		return false;
 	}
 	memcpy(dst, s, len + 1);
@@ -484,13 +475,13 @@ static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, i
 	if (!field(o, key, &v, r, rsz))
 		return false;
 	if (!json_object_is_type(v, json_type_int)) {
-		say(r, rsz, "field \"%s\" is not an integer", key);
+		errmsg(r, rsz, 0, "field \"%s\" is not an integer", key);
 		return false;
 	}
 	/* json-c saturates what does not fit in int64: max excludes that. */
 	int64_t x = json_object_get_int64(v);
 	if (x < min || x > max) {
-		say(r, rsz, "field \"%s\" is out of range", key);
+		errmsg(r, rsz, 0, "field \"%s\" is out of range", key);
 		return false;
 	}
 	*out = x;
@@ -531,23 +522,23 @@ static int parse_change(struct journal *j, json_object *o, char *r, size_t rsz)
 	    !get_int(o, "seq", 1, UINT_MAX, &seq, r, rsz) ||
 	    !get_int(o, "apply", 1, UINT_MAX, &apply, r, rsz) ||
 	    !get_str(o, "knob", knob, sizeof(knob), r, rsz) ||
-	    !get_str(o, "target", e.target, sizeof(e.target), r, rsz) ||
-	    !get_str(o, "old", e.old, sizeof(e.old), r, rsz) ||
-	    !get_str(o, "new", e.new, sizeof(e.new), r, rsz) ||
-	    !get_str(o, "label", e.label, sizeof(e.label), r, rsz) ||
-	    !get_str(o, "source", e.source, sizeof(e.source), r, rsz))
+	    !get_str(o, "target", e.ch.target, sizeof(e.ch.target), r, rsz) ||
+	    !get_str(o, "old", e.ch.old, sizeof(e.ch.old), r, rsz) ||
+	    !get_str(o, "new", e.ch.new, sizeof(e.ch.new), r, rsz) ||
+	    !get_str(o, "label", e.ch.label, sizeof(e.ch.label), r, rsz) ||
+	    !get_str(o, "source", e.ch.source, sizeof(e.ch.source), r, rsz))
 		return -EINVAL;
-	if (!knob_from_name(knob, &e.knob)) {
-		say(r, rsz, "unknown knob \"%s\"", knob);
+	if (!knob_from_name(knob, &e.ch.knob)) {
+		errmsg(r, rsz, 0, "unknown knob \"%s\"", knob);
 		return -EINVAL;
 	}
 	json_object *w;
 	if (json_object_object_get_ex(o, "window", &w)) {
 		if (!json_object_is_type(w, json_type_boolean)) {
-			say(r, rsz, "field \"window\" is not true or false");
+			errmsg(r, rsz, 0, "field \"window\" is not true or false");
 			return -EINVAL;
 		}
-		e.window = json_object_get_boolean(w);
+		e.ch.window = json_object_get_boolean(w);
 	}
 	e.seq = (unsigned)seq;
 	e.apply = (unsigned)apply;
@@ -560,11 +551,11 @@ static int parse_change(struct journal *j, json_object *o, char *r, size_t rsz)
 static int parse_line(struct journal *j, const char *s, size_t n, char *r, size_t rsz)
 {
 	if (!n) {
-		say(r, rsz, "empty line");
+		errmsg(r, rsz, 0, "empty line");
 		return -EINVAL;
 	}
 	if (n > INT_MAX) {
-		say(r, rsz, "line too long");
+		errmsg(r, rsz, 0, "line too long");
 		return -EINVAL;
 	}
 	json_tokener *tok = json_tokener_new();
@@ -580,26 +571,26 @@ static int parse_line(struct journal *j, const char *s, size_t n, char *r, size_
 	int rc = -EINVAL;
 	json_object *type;
 	if (err == json_tokener_continue || (!o && err == json_tokener_success)) {
-		say(r, rsz, "not valid JSON (incomplete)");
+		errmsg(r, rsz, 0, "not valid JSON (incomplete)");
 	} else if (err != json_tokener_success || !o) {
-		say(r, rsz, "not valid JSON (%s)", json_tokener_error_desc(err));
+		errmsg(r, rsz, 0, "not valid JSON (%s)", json_tokener_error_desc(err));
 	} else if (!json_object_is_type(o, json_type_object)) {
-		say(r, rsz, "not a JSON object");
+		errmsg(r, rsz, 0, "not a JSON object");
 	} else if (end != n || s[n - 1] != '}') {
 		/* json-c skips blanks around a value; our lines have none. */
-		say(r, rsz, "trailing characters after the JSON object");
+		errmsg(r, rsz, 0, "trailing characters after the JSON object");
 	} else if (s[0] != '{') {
-		say(r, rsz, "characters before the JSON object");
+		errmsg(r, rsz, 0, "characters before the JSON object");
 	} else if (!field(o, "type", &type, r, rsz)) {
 		/* said */
 	} else if (!json_object_is_type(type, json_type_string)) {
-		say(r, rsz, "field \"type\" is not a string");
+		errmsg(r, rsz, 0, "field \"type\" is not a string");
 	} else if (!strcmp(json_object_get_string(type), "apply")) {
 		rc = parse_apply(j, o, r, rsz);
 	} else if (!strcmp(json_object_get_string(type), "change")) {
 		rc = parse_change(j, o, r, rsz);
 	} else {
-		say(r, rsz, "unknown record type \"%.64s\"", json_object_get_string(type));
+		errmsg(r, rsz, 0, "unknown record type \"%.64s\"", json_object_get_string(type));
 	}
 	json_object_put(o);
 	return rc;
@@ -655,7 +646,7 @@ int journal_load(struct journal *j, char *why, size_t sz)
 	int rc = read_all(fd, &buf, &len);
 	close(fd);
 	if (rc) {
-		say(why, sz, "cannot read %s/%s: %s", j->dir, JOURNAL_FILE,
+		errmsg(why, sz, 0, "cannot read %s/%s: %s", j->dir, JOURNAL_FILE,
 		    rc == -EFBIG ? "larger than any journal agentune writes" : strerror(-rc));
 		return rc;
 	}
@@ -677,9 +668,9 @@ int journal_load(struct journal *j, char *why, size_t sz)
 	free(buf);
 	if (rc) {
 		if (rc == -ENOMEM)
-			say(why, sz, "%s/%s: out of memory", j->dir, JOURNAL_FILE);
+			errmsg(why, sz, 0, "%s/%s: out of memory", j->dir, JOURNAL_FILE);
 		else
-			say(why, sz, "%s/%s line %u: %s", j->dir, JOURNAL_FILE, line, reason);
+			errmsg(why, sz, 0, "%s/%s line %u: %s", j->dir, JOURNAL_FILE, line, reason);
 		journal_forget(j);
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
@@ -688,30 +679,20 @@ int journal_load(struct journal *j, char *why, size_t sz)
 
 /* ---------- append ---------- */
 
-static void put_str(json_object *o, const char *key, const char *v)
-{
-	json_object_object_add(o, key, json_object_new_string(v));
-}
-
-static void put_int(json_object *o, const char *key, int64_t v)
-{
-	json_object_object_add(o, key, json_object_new_int64(v));
-}
-
 static json_object *apply_json(const struct journal_apply *a)
 {
 	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
-	put_str(o, "type", "apply");
-	put_int(o, "apply", a->apply);
-	put_str(o, "profile", a->profile);
-	put_str(o, "path", a->path);
-	put_int(o, "pid", a->pid);
-	put_str(o, "cpus", a->cpus);
-	put_str(o, "root", a->root);
-	put_int(o, "time", a->time);
-	put_int(o, "by", a->by);
+	jw_put(o, "type", jw_str("apply"));
+	jw_put(o, "apply", jw_int(a->apply));
+	jw_put(o, "profile", jw_str(a->profile));
+	jw_put(o, "path", jw_str(a->path));
+	jw_put(o, "pid", jw_int(a->pid));
+	jw_put(o, "cpus", jw_str(a->cpus));
+	jw_put(o, "root", jw_str(a->root));
+	jw_put(o, "time", jw_int(a->time));
+	jw_put(o, "by", jw_int(a->by));
 	return o;
 }
 
@@ -720,17 +701,17 @@ static json_object *change_json(const struct journal_entry *e)
 	json_object *o = json_object_new_object();
 	if (!o)
 		return NULL;
-	put_str(o, "type", "change");
-	put_int(o, "seq", e->seq);
-	put_int(o, "apply", e->apply);
-	put_str(o, "knob", knob_name(e->knob));
-	put_str(o, "target", e->target);
-	put_str(o, "old", e->old);
-	put_str(o, "new", e->new);
-	put_str(o, "label", e->label);
-	put_str(o, "source", e->source);
-	if (e->window)
-		json_object_object_add(o, "window", json_object_new_boolean(1));
+	jw_put(o, "type", jw_str("change"));
+	jw_put(o, "seq", jw_int(e->seq));
+	jw_put(o, "apply", jw_int(e->apply));
+	jw_put(o, "knob", jw_str(knob_name(e->ch.knob)));
+	jw_put(o, "target", jw_str(e->ch.target));
+	jw_put(o, "old", jw_str(e->ch.old));
+	jw_put(o, "new", jw_str(e->ch.new));
+	jw_put(o, "label", jw_str(e->ch.label));
+	jw_put(o, "source", jw_str(e->ch.source));
+	if (e->ch.window)
+		jw_put(o, "window", jw_bool(true));
 	return o;
 }
 
@@ -739,8 +720,7 @@ static char *record_line(json_object *o, size_t *len)
 {
 	if (!o)
 		return NULL;
-	const char *s =
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = jw_line(o);
 	char *line = NULL;
 	if (s) {
 		size_t n = strlen(s);
@@ -768,7 +748,7 @@ static int open_append(struct journal *j, char *why, size_t sz)
 		return fd;
 	struct stat st;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && !j->napplies) {
-		say(why, sz, "%s/%s holds records that were not loaded: refusing to append", j->dir,
+		errmsg(why, sz, 0, "%s/%s holds records that were not loaded: refusing to append", j->dir,
 		    JOURNAL_FILE);
 		close(fd);
 		return -EINVAL;
@@ -787,16 +767,16 @@ static int append_line(struct journal *j, const char *line, size_t len, char *wh
 	struct stat st;
 	if (fstat(j->fd, &st)) {
 		rc = -errno;
-		say(why, sz, "cannot stat %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		errmsg(why, sz, 0, "cannot stat %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 		return rc;
 	}
 	ssize_t w = write(j->fd, line, len);
 	if (w != (ssize_t)len) {
 		rc = w < 0 ? -errno : -EIO;
-		say(why, sz, "cannot write %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		errmsg(why, sz, 0, "cannot write %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 	} else if (fsync(j->fd)) {
 		rc = -errno;
-		say(why, sz, "cannot sync %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		errmsg(why, sz, 0, "cannot sync %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 	} else if (st.st_size == 0) {
 		/* The first record: its directory entry must be durable too. */
 		rc = fsync_dir(j, why, sz);
@@ -812,20 +792,20 @@ int journal_add_apply(struct journal *j, struct journal_apply *a, char *why, siz
 	if (a->apply == 0)
 		a->apply = last_apply(j) + 1;
 	if (a->apply == 0 || !apply_ok(j, a, r, sizeof(r))) {
-		say(why, sz, "cannot journal apply %u: %s", a->apply,
+		errmsg(why, sz, 0, "cannot journal apply %u: %s", a->apply,
 		    a->apply ? r : "too many applies");
 		return -EINVAL;
 	}
 	size_t len = 0;
 	char *line = record_line(apply_json(a), &len);
 	if (!line) {
-		say(why, sz, "out of memory");
+		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
 	int rc = append_line(j, line, len, why, sz);
 	free(line);
 	if (rc == 0 && mem_add_apply(j, a)) {
-		say(why, sz, "out of memory");
+		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
 	return rc;
@@ -836,19 +816,19 @@ int journal_add_change(struct journal *j, struct journal_entry *e, char *why, si
 	char r[REASON_MAX];
 	e->seq = last_seq(j) + 1;
 	if (e->seq == 0 || !change_ok(j, e, r, sizeof(r))) {
-		say(why, sz, "cannot journal a change: %s", e->seq ? r : "too many changes");
+		errmsg(why, sz, 0, "cannot journal a change: %s", e->seq ? r : "too many changes");
 		return -EINVAL;
 	}
 	size_t len = 0;
 	char *line = record_line(change_json(e), &len);
 	if (!line) {
-		say(why, sz, "out of memory");
+		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
 	int rc = append_line(j, line, len, why, sz);
 	free(line);
 	if (rc == 0 && mem_add_change(j, e)) {
-		say(why, sz, "out of memory");
+		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
 	return rc;
@@ -918,7 +898,7 @@ static int replace_file(struct journal *j, const bool *keep, const bool *used, c
 	if (rc == 0 && renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_FILE))
 		rc = -errno;
 	if (rc) {
-		say(why, sz, "cannot rewrite %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		errmsg(why, sz, 0, "cannot rewrite %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 		unlinkat(j->dirfd, JOURNAL_TMP, 0);
 		return rc;
 	}
@@ -928,12 +908,12 @@ static int replace_file(struct journal *j, const bool *keep, const bool *used, c
 int journal_rewrite(struct journal *j, const bool *keep, char *why, size_t sz)
 {
 	if (j->dirfd < 0) {
-		say(why, sz, "journal is not open");
+		errmsg(why, sz, 0, "journal is not open");
 		return -EBADF;
 	}
 	bool *used = calloc(j->napplies ? j->napplies : 1, sizeof(*used));
 	if (!used) {
-		say(why, sz, "out of memory");
+		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
 	size_t nkeep = 0;
@@ -952,11 +932,11 @@ int journal_rewrite(struct journal *j, const bool *keep, char *why, size_t sz)
 	int rc = 0;
 	if (unlinkat(j->dirfd, JOURNAL_TMP, 0) && errno != ENOENT) {
 		rc = -errno;
-		say(why, sz, "cannot remove %s/%s: %s", j->dir, JOURNAL_TMP, strerror(-rc));
+		errmsg(why, sz, 0, "cannot remove %s/%s: %s", j->dir, JOURNAL_TMP, strerror(-rc));
 	} else if (!nkeep) {
 		if (unlinkat(j->dirfd, JOURNAL_FILE, 0) && errno != ENOENT) {
 			rc = -errno;
-			say(why, sz, "cannot remove %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+			errmsg(why, sz, 0, "cannot remove %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 		} else {
 			rc = fsync_dir(j, why, sz);
 		}
@@ -984,7 +964,7 @@ const struct journal_entry *journal_first(const struct journal *j, enum knob_kin
 					  const char *target)
 {
 	for (size_t i = 0; i < j->n; i++)
-		if (j->e[i].knob == k && !strcmp(j->e[i].target, target))
+		if (change_is(&j->e[i].ch, k, target))
 			return &j->e[i];
 	return NULL;
 }

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tune/knob.h"
+#include "tune/change.h"
 
 #define JOURNAL_DIR "/run/agentune"
 #define JOURNAL_FILE "journal"
@@ -47,12 +47,7 @@ struct journal_apply {
 struct journal_entry {
 	unsigned seq;               /* 1, 2, ... across the whole journal */
 	unsigned apply;
-	enum knob_kind knob;
-	char target[KNOB_TARGET_MAX];
-	char old[KNOB_VAL_MAX], new[KNOB_VAL_MAX];
-	char label[160];
-	char source[300];
-	bool window;                /* written by the window controller */
+	struct change ch;           /* ch.window: written by the window controller */
 };
 
 struct journal {

@@ -25,10 +25,6 @@
  */
 #include "tune/plan.h"
 
-#include "tune/journal.h"
-#include "base/procfs_text.h"
-#include "tune/winctl.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -38,6 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "base/errmsg.h"
+#include "base/procfs_text.h"
+#include "tune/journal.h"
+#include "tune/winctl.h"
 
 #define DEFAULT_CGROUP "agentune"
 #define DEFAULT_CFS_PERIOD_US 100000
@@ -80,19 +81,13 @@ static void src_str(const struct profile_src *s, char *buf, size_t sz)
 static int __attribute__((format(printf, 4, 5)))
 fail(struct ctx *c, int rc, const struct profile_src *s, const char *fmt, ...)
 {
-	char src[300], msg[512];
+	char src[CHANGE_SOURCE_MAX], msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	errmsg_v(msg, sizeof(msg), 0, fmt, ap);
 	va_end(ap);
 	src_str(s, src, sizeof(src));
-	if (c->why && c->sz) {
-		if (src[0])
-			snprintf(c->why, c->sz, "%s: %s", src, msg);
-		else
-			copy_str(c->why, c->sz, msg);
-	}
-	return rc;
+	return errmsg(c->why, c->sz, rc, "%s%s%s", src, src[0] ? ": " : "", msg);
 }
 
 static int __attribute__((format(printf, 3, 4)))
@@ -124,16 +119,14 @@ static int add_change(struct ctx *c, enum knob_kind k, const char *target, const
 	if (!v)
 		return -ENOMEM;
 	pl->c = v;
-	struct plan_change *ch = &pl->c[pl->n++];
-	memset(ch, 0, sizeof(*ch));
-	ch->knob = k;
-	copy_str(ch->target, sizeof(ch->target), target);
-	copy_str(ch->label, sizeof(ch->label), label);
-	copy_str(ch->old, sizeof(ch->old), old);
-	copy_str(ch->new, sizeof(ch->new), new);
-	src_str(s, ch->source, sizeof(ch->source));
-	ch->optional = optional;
-	ch->window = c->window;
+	struct plan_change *pc = &pl->c[pl->n++];
+	char source[CHANGE_SOURCE_MAX];
+	src_str(s, source, sizeof(source));
+	change_init(&pc->ch, k, target, label, source);
+	copy_str(pc->ch.old, sizeof(pc->ch.old), old);
+	copy_str(pc->ch.new, sizeof(pc->ch.new), new);
+	pc->ch.window = c->window;
+	pc->optional = optional;
 	return 0;
 }
 
@@ -795,8 +788,9 @@ static int plan_pmqos_window(struct ctx *c)
 	c->window = false;
 	if (rc || !cpus)
 		return rc;
-	return plan_set(c, KNOB_WINDOW, WINCTL_TARGET, "PM QoS window controller", "running",
-			&p->pmqos_mode_src, false);
+	/* controller_running found none: it is stopped now. */
+	return add_change(c, KNOB_WINDOW, KNOB_WINDOW_TARGET, "PM QoS window controller",
+			  "stopped", "running", &p->pmqos_mode_src, false);
 }
 
 static int plan_pmqos(struct ctx *c)

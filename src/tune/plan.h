@@ -17,23 +17,20 @@
 
 #include "base/cpumask.h"
 #include "base/host.h"
+#include "tune/change.h"
 #include "tune/knob.h"
 #include "inspect/model.h"
 #include "tune/profile.h"
 #include "tune/window.h"
 
 struct plan_change {
-	enum knob_kind knob;
-	char target[KNOB_TARGET_MAX];
-	char label[160];            /* for people: "IRQ 38 virtio2-input.0 (eth0)", "cpu1" */
-	char old[KNOB_VAL_MAX], new[KNOB_VAL_MAX];
-	char source[300];           /* "profiles/balanced.profile:12" */
+	/* ch.old is the value found when planning (apply reads it again);
+	 * ch.window: journaled by apply, written by the window controller
+	 * while a window is open (new) and after (old). */
+	struct change ch;
 	/* Chosen by a broad selector (all, class:): a kernel-managed IRQ that
 	 * refuses the change (EPERM, EIO) is skipped and reported, not a failure. */
 	bool optional;
-	/* [pmqos] mode = window: journaled by apply, written by the window
-	 * controller while a window is open (new) and after (old). */
-	bool window;
 };
 
 struct plan_note {

@@ -112,16 +112,6 @@ const char *irq_dest_name(enum irq_dest d)
 typedef int (*setter)(struct profile *p, const char *v, const struct profile_src *src,
 		      char *why, size_t sz);
 
-static int bad(char *why, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(char *why, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sz, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* Decimal digits only: no sign, no hex, no spaces.  Advances *s. */
 static bool digits(const char **s, uint64_t *out)
 {
@@ -154,9 +144,9 @@ static int set_int(struct pnum *n, const char *v, int64_t lo, int64_t hi,
 {
 	uint64_t x;
 	if (!whole_number(v, &x))
-		return bad(why, sz, "not a whole number");
+		return errmsg(why, sz, -EINVAL, "not a whole number");
 	if (x < (uint64_t)lo || x > (uint64_t)hi)
-		return bad(why, sz, "out of range (%lld..%lld)", (long long)lo, (long long)hi);
+		return errmsg(why, sz, -EINVAL, "out of range (%lld..%lld)", (long long)lo, (long long)hi);
 	set_num(n, (int64_t)x, src);
 	return 0;
 }
@@ -180,7 +170,7 @@ static int parse_duration(const char *v, uint64_t unit_ns, uint64_t *out, char *
 	/* The example is one the key takes. */
 	const char *eg = unit_ns == MS ? "20ms" : "50us";
 	if (!digits(&s, &n))
-		return bad(why, sz, "not a duration (use e.g. %s)", eg);
+		return errmsg(why, sz, -EINVAL, "not a duration (use e.g. %s)", eg);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (!*s) {
@@ -192,13 +182,13 @@ static int parse_duration(const char *v, uint64_t unit_ns, uint64_t *out, char *
 			continue;
 		uint64_t ns;
 		if (__builtin_mul_overflow(n, units[i].ns, &ns))
-			return bad(why, sz, "too large");
+			return errmsg(why, sz, -EINVAL, "too large");
 		if (ns % unit_ns)
-			return bad(why, sz, "not a whole number of %s", unit_name(unit_ns));
+			return errmsg(why, sz, -EINVAL, "not a whole number of %s", unit_name(unit_ns));
 		*out = ns / unit_ns;
 		return 0;
 	}
-	return bad(why, sz, "not a duration (use e.g. %s)", eg);
+	return errmsg(why, sz, -EINVAL, "not a duration (use e.g. %s)", eg);
 }
 
 /* A duration key: range [lo, hi] in the key's unit, range text for people. */
@@ -210,7 +200,7 @@ static int set_duration(struct pnum *n, const char *v, uint64_t unit_ns, uint64_
 	if (rc)
 		return rc;
 	if (x < lo || x > hi)
-		return bad(why, sz, "out of range (%s)", range);
+		return errmsg(why, sz, -EINVAL, "out of range (%s)", range);
 	set_num(n, (int64_t)x, src);
 	return 0;
 }
@@ -228,24 +218,12 @@ static int set_cpus(struct cpus_spec *c, const char *v, bool allow_auto,
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc)
-		return bad(why, sz, "not a CPU list%s (e.g. 0-3,8)", allow_auto ? " or auto" : "");
+		return errmsg(why, sz, -EINVAL, "not a CPU list%s (e.g. 0-3,8)", allow_auto ? " or auto" : "");
 	if (cpumask_empty(&c->cpus))
-		return bad(why, sz, "empty CPU list");
+		return errmsg(why, sz, -EINVAL, "empty CPU list");
 	c->kind = CPUS_LIST;
 	c->src = *src;
 	return 0;
-}
-
-/* The kernel's dev_valid_name(): what an interface can be called. */
-static bool ifname_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (!n || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
-			return false;
-	return true;
 }
 
 /* [main] */
@@ -255,7 +233,7 @@ static int set_summary(struct profile *p, const char *v, const struct profile_sr
 {
 	(void)src;
 	if (strlen(v) >= sizeof(p->summary))
-		return bad(why, sz, "too long (at most %zu characters)", sizeof(p->summary) - 1);
+		return errmsg(why, sz, -EINVAL, "too long (at most %zu characters)", sizeof(p->summary) - 1);
 	copy_str(p->summary, sizeof(p->summary), v);
 	return 0;
 }
@@ -266,7 +244,7 @@ static int set_include(struct profile *p, const char *v, const struct profile_sr
 	(void)p;
 	(void)src;
 	if (strlen(v) >= PATH_MAX)
-		return bad(why, sz, "too long");
+		return errmsg(why, sz, -EINVAL, "too long");
 	return 0; /* resolved by the loader */
 }
 
@@ -305,10 +283,10 @@ static int parse_selector(struct irq_rule *r, const char *s, char *why, size_t s
 			arg = s + strlen(kinds[i].prefix);
 		}
 	if (!arg)
-		return bad(why, sz, "unknown selector '%.40s' (all, class:, interface:, pci:, "
+		return errmsg(why, sz, -EINVAL, "unknown selector '%.40s' (all, class:, interface:, pci:, "
 				    "name:, irq:)", s);
 	if (strlen(arg) >= sizeof(r->arg))
-		return bad(why, sz, "%s too long", irq_sel_name(r->sel));
+		return errmsg(why, sz, -EINVAL, "%s too long", irq_sel_name(r->sel));
 	copy_str(r->arg, sizeof(r->arg), arg);
 	uint64_t n;
 	switch (r->sel) {
@@ -316,24 +294,24 @@ static int parse_selector(struct irq_rule *r, const char *s, char *why, size_t s
 		for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
 			if (!strcmp(arg, classes[i]))
 				return 0;
-		return bad(why, sz, "unknown class '%.40s' (net, nvme, storage, gpu, other)", arg);
+		return errmsg(why, sz, -EINVAL, "unknown class '%.40s' (net, nvme, storage, gpu, other)", arg);
 	case IRQSEL_INTERFACE:
 		if (!ifname_ok(arg))
-			return bad(why, sz, "'%.40s' is not an interface name (1..%d characters, "
-					    "no '/', ':' or white space)", arg, IFNAMSIZ - 1);
+			return errmsg(why, sz, -EINVAL, "'%.40s' is not an interface name (1..%d characters, "
+					    "no '/', ':' or white space)", arg, IFNAME_MAX);
 		return 0;
 	case IRQSEL_PCI:
 		if (!pci_is_bdf(arg))
-			return bad(why, sz, "'%.40s' is not a PCI address (DOMAIN:BUS:DEV.FN, e.g. "
+			return errmsg(why, sz, -EINVAL, "'%.40s' is not a PCI address (DOMAIN:BUS:DEV.FN, e.g. "
 					    "0000:03:00.0)", arg);
 		return 0;
 	case IRQSEL_NAME:
 		if (!*arg)
-			return bad(why, sz, "empty name pattern");
+			return errmsg(why, sz, -EINVAL, "empty name pattern");
 		return 0;
 	case IRQSEL_IRQ:
 		if (!whole_number(arg, &n) || n > INT_MAX)
-			return bad(why, sz, "'%.40s' is not an IRQ number", arg);
+			return errmsg(why, sz, -EINVAL, "'%.40s' is not an IRQ number", arg);
 		return 0;
 	default:
 		return 0;
@@ -353,10 +331,10 @@ static int parse_target(struct irq_rule *r, const char *s, char *why, size_t sz)
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc)
-		return bad(why, sz, "unknown target '%.40s' (housekeeping, numa-local, agent-node "
+		return errmsg(why, sz, -EINVAL, "unknown target '%.40s' (housekeeping, numa-local, agent-node "
 				    "or a CPU list)", s);
 	if (cpumask_empty(&r->cpus))
-		return bad(why, sz, "empty CPU list");
+		return errmsg(why, sz, -EINVAL, "empty CPU list");
 	return 0;
 }
 
@@ -381,9 +359,9 @@ static int set_move(struct profile *p, const char *v, const struct profile_src *
 	for (const char *s = strstr(v, "->"); s; s = strstr(s + 1, "->"))
 		arrow = s;
 	if (!arrow)
-		return bad(why, sz, "not 'SELECTOR -> TARGET' (e.g. class:net -> housekeeping)");
+		return errmsg(why, sz, -EINVAL, "not 'SELECTOR -> TARGET' (e.g. class:net -> housekeeping)");
 	if (strlen(v) >= sizeof(r.text))
-		return bad(why, sz, "too long");
+		return errmsg(why, sz, -EINVAL, "too long");
 	char *sel = trimmed(v, (size_t)(arrow - v)), *dest = trimmed(arrow + 2, strlen(arrow + 2));
 	int rc = sel && dest ? parse_selector(&r, sel, why, sz) : -ENOMEM;
 	if (!rc)
@@ -455,17 +433,17 @@ static int set_interfaces(struct profile *p, const char *v, const struct profile
 	for (const char *s = v; !is_auto && *s && !rc;) {
 		size_t n = strcspn(s, " \t,");
 		if (n) {
-			char name[IFNAMSIZ + 1];
+			char name[IFNAME_MAX + 1];
 			copy_strn(name, sizeof(name), s, n);
-			if (n >= IFNAMSIZ || !ifname_ok(name))
-				rc = bad(why, sz, "'%.*s' is not an interface name (1..%d characters, "
+			if (n > IFNAME_MAX || !ifname_ok(name))
+				rc = errmsg(why, sz, -EINVAL, "'%.*s' is not an interface name (1..%d characters, "
 						  "no '/', ':' or white space)", (int)(n > 40 ? 40 : n),
-					 s, IFNAMSIZ - 1);
+					 s, IFNAME_MAX);
 			else if (!strcmp(name, "auto"))
-				rc = bad(why, sz, "auto stands alone, not with interface names");
+				rc = errmsg(why, sz, -EINVAL, "auto stands alone, not with interface names");
 			for (size_t i = 0; !rc && i < l.n; i++)
 				if (!strcmp(l.v[i], name))
-					rc = bad(why, sz, "%s listed twice", name);
+					rc = errmsg(why, sz, -EINVAL, "%s listed twice", name);
 			if (!rc)
 				rc = strlist_add(&l, name);
 		}
@@ -473,7 +451,7 @@ static int set_interfaces(struct profile *p, const char *v, const struct profile
 		s += strspn(s, " \t,");
 	}
 	if (!rc && !is_auto && !l.n)
-		rc = bad(why, sz, "no interface named");
+		rc = errmsg(why, sz, -EINVAL, "no interface named");
 	if (rc) {
 		strlist_free(&l);
 		return rc;
@@ -498,7 +476,7 @@ static int set_mode(struct profile *p, const char *v, const struct profile_src *
 	else if (!strcmp(v, "window"))
 		p->pmqos_mode = PMQOS_MODE_WINDOW;
 	else
-		return bad(why, sz, "unknown mode (off, static or window)");
+		return errmsg(why, sz, -EINVAL, "unknown mode (off, static or window)");
 	p->pmqos_mode_src = *src;
 	return 0;
 }
@@ -512,7 +490,7 @@ static int set_resume_latency(struct profile *p, const char *v, const struct pro
 		return 0;
 	}
 	if (!isdigit((unsigned char)v[0]))
-		return bad(why, sz, "neither n/a nor a duration (e.g. 20us)");
+		return errmsg(why, sz, -EINVAL, "neither n/a nor a duration (e.g. 20us)");
 	return set_duration(&p->resume_latency_us, v, US, 0, INT32_MAX - 1, "n/a or 0..2147483646us",
 			    src, why, sz);
 }
@@ -568,17 +546,17 @@ static int set_min_freq(struct profile *p, const char *v, const struct profile_s
 		char num[32];
 		copy_strn(num, sizeof(num), v, n - 1);
 		if (n - 1 >= sizeof(num) || !whole_number(num, &x))
-			return bad(why, sz, "not a percentage (0%%..100%%)");
+			return errmsg(why, sz, -EINVAL, "not a percentage (0%%..100%%)");
 		if (x > 100)
-			return bad(why, sz, "out of range (0%%..100%%)");
+			return errmsg(why, sz, -EINVAL, "out of range (0%%..100%%)");
 		p->min_freq_kind = FREQ_PERCENT;
 		p->min_freq = x;
 	} else {
 		if (!parse_khz(v, &x))
-			return bad(why, sz, "not a frequency (max, N%%, or e.g. 2.4GHz; bare numbers "
+			return errmsg(why, sz, -EINVAL, "not a frequency (max, N%%, or e.g. 2.4GHz; bare numbers "
 					    "are kHz)");
 		if (x == 0 || x > MAX_FREQ_KHZ)
-			return bad(why, sz, "out of range (1kHz..100GHz)");
+			return errmsg(why, sz, -EINVAL, "out of range (1kHz..100GHz)");
 		p->min_freq_kind = FREQ_KHZ;
 		p->min_freq = x;
 	}
@@ -624,7 +602,7 @@ static int set_cgroup_name(struct profile *p, const char *v, const struct profil
 	if (n >= sizeof(p->cgroup_name) || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
 						     "rstuvwxyz0123456789_.-") != n ||
 	    !strcmp(v, ".") || !strcmp(v, ".."))
-		return bad(why, sz, "not a cgroup name (1..%zu of A-Z a-z 0-9 _ . -)",
+		return errmsg(why, sz, -EINVAL, "not a cgroup name (1..%zu of A-Z a-z 0-9 _ . -)",
 			   sizeof(p->cgroup_name) - 1);
 	copy_str(p->cgroup_name, sizeof(p->cgroup_name), v);
 	p->cgroup_name_set = true;
@@ -648,7 +626,7 @@ static int set_cpu_max(struct profile *p, const char *v, const struct profile_sr
 	size_t n = strcspn(v, " \t");
 	const char *rest = v + n + strspn(v + n, " \t");
 	if (n >= sizeof(q) || strlen(rest) >= sizeof(per) || strcspn(rest, " \t") != strlen(rest))
-		return bad(why, sz, "not %s", usage);
+		return errmsg(why, sz, -EINVAL, "not %s", usage);
 	copy_strn(q, sizeof(q), v, n);
 	copy_str(per, sizeof(per), rest);
 	struct pnum quota = { 0 }, period = { 0 };
@@ -695,10 +673,10 @@ static int set_uclamp_min(struct profile *p, const char *v, const struct profile
 	if (ok && *s == '%')
 		s++;
 	if (!ok || *s)
-		return bad(why, sz, "not a percentage (0..100 with up to 2 decimals, or max)");
+		return errmsg(why, sz, -EINVAL, "not a percentage (0..100 with up to 2 decimals, or max)");
 	uint64_t h = whole * 100 + (nfrac == 1 ? frac * 10 : frac);
 	if (h > 10000)
-		return bad(why, sz, "out of range (0..100)");
+		return errmsg(why, sz, -EINVAL, "out of range (0..100)");
 	set_num(&p->uclamp_min, (int64_t)h, src);
 	return 0;
 }
@@ -717,7 +695,7 @@ static int set_isolate(struct profile *p, const char *v, const struct profile_sr
 			return 0;
 		}
 	}
-	return bad(why, sz, "not yes or no");
+	return errmsg(why, sz, -EINVAL, "not yes or no");
 }
 
 /* ---------- keys ---------- */
@@ -884,7 +862,7 @@ static int pf_add(struct pfile *f, const char *section, const char *key, const c
 static int apply_one(struct pfile *f, struct profile *p, const struct keydef *k,
 		     const char *value, int line)
 {
-	char why[200];
+	char why[1024];
 	struct profile_src src;
 	copy_str(src.file, sizeof(src.file), f->path);
 	src.line = line;
@@ -984,22 +962,38 @@ static bool is_file_ref(const char *s)
 	return strchr(s, '/') || (n >= e && !strcmp(s + n - e, PROFILE_EXT));
 }
 
+/* "DIR1, DIR2" (malloc'd), "no directory" for none; NULL out of memory. */
+static char *dir_list(const struct profile_opts *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < o->ndirs; i++)
+		fprintf(f, "%s%s", i ? ", " : "", o->dirs[i]);
+	if (!o->ndirs)
+		fputs("no directory", f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* NAME -> DIR/NAME.profile from the first directory that has it. */
 static int find_in_dirs(const struct profile_opts *o, const char *name, char *out, size_t sz,
 			char *why, size_t wsz)
 {
-	char looked[160] = "";
-	size_t off = 0;
 	for (size_t i = 0; i < o->ndirs; i++) {
 		struct stat st;
 		if (pathf(out, sz, "%s/%s%s", o->dirs[i], name, PROFILE_EXT) && !stat(out, &st))
 			return 0;
-		if (off < sizeof(looked))
-			off += (size_t)snprintf(looked + off, sizeof(looked) - off, "%s%s",
-						off ? ", " : "", o->dirs[i]);
 	}
-	snprintf(why, wsz, "no profile named '%.40s' (looked in %.120s)", name,
-		 o->ndirs ? looked : "no directory");
+	char *looked = dir_list(o);
+	errmsg(why, wsz, -ENOENT, "no profile named '%s' (looked in %s)", name,
+	       looked ? looked : "?");
+	free(looked);
 	return -ENOENT;
 }
 
@@ -1012,7 +1006,7 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *st,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		int e = errno;
-		snprintf(why, sz, "%s", strerror(e));
+		errmsg(why, sz, 0, "%s", strerror(e));
 		return -e;
 	}
 	int rc = 0;
@@ -1020,13 +1014,13 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *st,
 	size_t n = 0;
 	if (fstat(fd, st)) {
 		rc = -errno;
-		snprintf(why, sz, "%s", strerror(-rc));
+		errmsg(why, sz, 0, "%s", strerror(-rc));
 	} else if (!S_ISREG(st->st_mode)) {
 		rc = -EINVAL;
-		snprintf(why, sz, "not a regular file");
+		errmsg(why, sz, 0, "not a regular file");
 	} else if (!(buf = malloc(PROFILE_MAX_SIZE + 1))) {
 		rc = -ENOMEM;
-		snprintf(why, sz, "out of memory");
+		errmsg(why, sz, 0, "out of memory");
 	}
 	while (!rc) {
 		ssize_t r = read(fd, buf + n, PROFILE_MAX_SIZE + 1 - n);
@@ -1034,12 +1028,12 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *st,
 			continue;
 		if (r < 0) {
 			rc = -errno;
-			snprintf(why, sz, "%s", strerror(-rc));
+			errmsg(why, sz, 0, "%s", strerror(-rc));
 		} else if (r == 0) {
 			break;
 		} else if ((n += (size_t)r) > PROFILE_MAX_SIZE) {
 			rc = -EINVAL;
-			snprintf(why, sz, "larger than %d KiB: not a profile", PROFILE_MAX_SIZE / 1024);
+			errmsg(why, sz, 0, "larger than %d KiB: not a profile", PROFILE_MAX_SIZE / 1024);
 		}
 	}
 	close(fd);
@@ -1054,14 +1048,22 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *st,
 }
 
 /* "a.profile includes b.profile includes a.profile" */
+/* "a.profile includes b.profile includes a.profile"; a cut is marked. */
 static void chain_text(const struct loader *L, const char *last, char *buf, size_t sz)
 {
-	size_t off = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < L->depth && off < sz; i++)
-		off += (size_t)snprintf(buf + off, sz - off, "%s includes ", base_name(L->stack[i].path));
-	if (off < sz)
-		snprintf(buf + off, sz - off, "%s", base_name(last));
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (f) {
+		for (int i = 0; i < L->depth; i++)
+			fprintf(f, "%s includes ", base_name(L->stack[i].path));
+		fputs(base_name(last), f);
+	}
+	if (!f || fclose(f))
+		errmsg(buf, sz, 0, "%s", "(out of memory)");
+	else
+		errmsg(buf, sz, 0, "%s", text);
+	free(text);
 }
 
 static int load_file(struct loader *L, const char *path, const struct profile_src *from,
@@ -1073,7 +1075,7 @@ static int load_include(struct loader *L, struct pfile *f, struct profile *p)
 	const struct entry *inc = pf_find(f, "main", "include");
 	if (!inc)
 		return 0;
-	char path[PATH_MAX + 64], why[200];
+	char path[PATH_MAX + 64], why[1024];
 	const char *v = inc->value;
 	if (!is_file_ref(v)) {
 		if (find_in_dirs(L->o, v, path, sizeof(path), why, sizeof(why))) {
@@ -1111,7 +1113,7 @@ static void file_error(struct loader *L, const char *path, const struct profile_
 static int load_file(struct loader *L, const char *path, const struct profile_src *from,
 		     struct profile *p)
 {
-	char why[200], chain[200];
+	char why[1024], chain[1024];
 	char *buf = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -1225,7 +1227,7 @@ int profile_load(const char *name_or_file, const struct profile_opts *o, struct 
 		err = &dummy;
 	memset(err, 0, sizeof(*err));
 	profile_init(p);
-	char path[PATH_MAX + 64], why[200];
+	char path[PATH_MAX + 64], why[1024];
 	if (!*name_or_file) {
 		perr_set(err, "", 0, "no profile named");
 		return -EINVAL;
@@ -1266,15 +1268,15 @@ static int check_one(const char *path, bool link, char *why, size_t sz)
 	struct stat st;
 	if ((link ? lstat : stat)(path, &st)) {
 		int e = errno;
-		snprintf(why, sz, "%s: %s", path, strerror(e));
+		errmsg(why, sz, 0, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	if (st.st_uid != 0) {
-		snprintf(why, sz, "%s: owned by uid %u, not root", path, (unsigned)st.st_uid);
+		errmsg(why, sz, 0, "%s: owned by uid %u, not root", path, (unsigned)st.st_uid);
 		return -EPERM;
 	}
 	if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(why, sz, "%s: writable by %s (mode %04o)", path,
+		errmsg(why, sz, 0, "%s: writable by %s (mode %04o)", path,
 			 st.st_mode & S_IWOTH ? "others" : "group", (unsigned)(st.st_mode & 07777));
 		return -EPERM;
 	}
@@ -1307,7 +1309,7 @@ int profile_check_safe(const char *path, char *why, size_t sz)
 	char real[PATH_MAX];
 	if (!realpath(path, real)) {
 		int e = errno;
-		snprintf(why, sz, "%s: %s", path, strerror(e));
+		errmsg(why, sz, 0, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	int rc = check_dirs_up(real, why, sz);
@@ -1325,7 +1327,7 @@ int profile_check_safe(const char *path, char *why, size_t sz)
 		rc = check_dirs_up(real, why, sz);
 	} else {
 		rc = -errno;
-		snprintf(why, sz, "%s: %s", d, strerror(-rc));
+		errmsg(why, sz, 0, "%s: %s", d, strerror(-rc));
 	}
 	free(dir);
 	return rc;

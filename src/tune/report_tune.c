@@ -6,43 +6,39 @@
 #include <time.h>
 
 #include "base/cpumask.h"
+#include "base/jsonw.h"
 
-typedef struct json_object jo;
-
-static jo *jstr(const char *s)
+/* What every report says first of a change: which knob, on what. */
+static jo *change_head_json(const struct change *c)
 {
-	return json_object_new_string(s ? s : "");
-}
-
-static void put(jo *o, const char *k, jo *v)
-{
-	json_object_object_add(o, k, v);
-}
-
-static jo *jcpus(const struct cpumask *m)
-{
-	char *s = cpulist_str(m);
-	jo *v = jstr(s);
-	free(s);
-	return v;
+	jo *o = json_object_new_object();
+	jw_put(o, "knob", jw_str(knob_name(c->knob)));
+	jw_put(o, "target", jw_str(c->target));
+	jw_put(o, "label", jw_str(c->label));
+	return o;
 }
 
 /* ---------- apply ---------- */
 
-static jo *change_json(const struct plan_change *c, const struct tune_item *it)
+/* The value before: what apply found (when it ran this far), else what
+ * the plan found. */
+static const char *value_before(const struct plan_change *pc, const struct tune_item *it)
 {
-	jo *o = json_object_new_object();
-	put(o, "knob", jstr(knob_name(c->knob)));
-	put(o, "target", jstr(c->target));
-	put(o, "label", jstr(c->label));
-	put(o, "current", jstr(it && it->old[0] ? it->old : c->old));
-	put(o, "new", jstr(c->new));
-	put(o, "source", jstr(c->source));
-	put(o, "optional", json_object_new_boolean(c->optional));
-	put(o, "window", json_object_new_boolean(c->window));
+	return it && it->ch.old[0] ? it->ch.old : pc->ch.old;
+}
+
+static jo *change_json(const struct plan_change *pc, const struct tune_item *it)
+{
+	const struct change *c = &pc->ch;
+	jo *o = change_head_json(c);
+	jw_put(o, "current", jw_str(value_before(pc, it)));
+	jw_put(o, "new", jw_str(c->new));
+	jw_put(o, "source", jw_str(c->source));
+	jw_put(o, "optional", jw_bool(pc->optional));
+	jw_put(o, "window", jw_bool(c->window));
 	if (it) {
-		put(o, "state", jstr(tune_state_name(it->state)));
-		put(o, "why", it->why[0] ? jstr(it->why) : NULL);
+		jw_put(o, "state", jw_str(tune_state_name(it->state)));
+		jw_put(o, "why", jw_known(it->why));
 	}
 	return o;
 }
@@ -50,20 +46,20 @@ static jo *change_json(const struct plan_change *c, const struct tune_item *it)
 static jo *profile_json(const struct profile *p)
 {
 	jo *o = json_object_new_object();
-	put(o, "name", jstr(p->name));
-	put(o, "path", jstr(p->path));
-	put(o, "summary", jstr(p->summary));
+	jw_put(o, "name", jw_str(p->name));
+	jw_put(o, "path", jw_str(p->path));
+	jw_put(o, "summary", jw_str(p->summary));
 	jo *chain = json_object_new_array();
 	for (size_t i = 0; i < p->chain.n; i++)
-		json_object_array_add(chain, jstr(p->chain.v[i]));
-	put(o, "files", chain);
+		json_object_array_add(chain, jw_str(p->chain.v[i]));
+	jw_put(o, "files", chain);
 	return o;
 }
 
 static bool plans_window(const struct plan *pl)
 {
 	for (size_t i = 0; i < pl->n; i++)
-		if (pl->c[i].knob == KNOB_WINDOW)
+		if (pl->c[i].ch.knob == KNOB_WINDOW)
 			return true;
 	return false;
 }
@@ -75,47 +71,47 @@ static jo *window_params_json(const struct plan *pl)
 		return NULL;
 	const struct window_params *w = &pl->window;
 	jo *o = json_object_new_object();
-	put(o, "window_ms", json_object_new_int64((int64_t)(w->window_ns / 1000000u)));
-	put(o, "budget_tokens", json_object_new_int64(w->budget_tokens));
-	put(o, "refill_per_s", json_object_new_int64(w->refill_per_s));
-	put(o, "cost_per_window", json_object_new_int64(w->cost_per_window));
+	jw_put(o, "window_ms", jw_int((int64_t)(w->window_ns / 1000000u)));
+	jw_put(o, "budget_tokens", jw_int(w->budget_tokens));
+	jw_put(o, "refill_per_s", jw_int(w->refill_per_s));
+	jw_put(o, "cost_per_window", jw_int(w->cost_per_window));
 	return o;
 }
 
 jo *report_apply_json(const struct apply_report *a)
 {
 	jo *o = json_object_new_object();
-	put(o, "schema", jstr(APPLY_SCHEMA));
-	put(o, "profile", profile_json(a->p));
-	put(o, "dry_run", json_object_new_boolean(a->dry_run));
-	put(o, "pid", a->pl->pid >= 0 ? json_object_new_int(a->pl->pid) : NULL);
-	put(o, "agent_cpus", jcpus(&a->pl->agent_cpus));
-	put(o, "housekeeping_cpus", jcpus(&a->pl->housekeeping));
+	jw_put(o, "schema", jw_str(APPLY_SCHEMA));
+	jw_put(o, "profile", profile_json(a->p));
+	jw_put(o, "dry_run", jw_bool(a->dry_run));
+	jw_put(o, "pid", jw_nonneg(a->pl->pid));
+	jw_put(o, "agent_cpus", jw_cpulist(&a->pl->agent_cpus));
+	jw_put(o, "housekeeping_cpus", jw_cpulist(&a->pl->housekeeping));
 	jo *changes = json_object_new_array();
 	for (size_t i = 0; i < a->pl->n; i++)
 		json_object_array_add(changes, change_json(&a->pl->c[i],
 							   a->r && i < a->r->n ? &a->r->it[i] : NULL));
-	put(o, "changes", changes);
+	jw_put(o, "changes", changes);
 	jo *notes = json_object_new_array();
 	for (size_t i = 0; i < a->pl->nnotes; i++) {
 		jo *n = json_object_new_object();
-		put(n, "text", jstr(a->pl->notes[i].text));
-		put(n, "source", jstr(a->pl->notes[i].source));
+		jw_put(n, "text", jw_str(a->pl->notes[i].text));
+		jw_put(n, "source", jw_str(a->pl->notes[i].source));
 		json_object_array_add(notes, n);
 	}
-	put(o, "notes", notes);
+	jw_put(o, "notes", notes);
 	jo *warn = json_object_new_array();
 	for (size_t i = 0; a->warnings && i < a->warnings->n; i++)
-		json_object_array_add(warn, jstr(a->warnings->v[i]));
-	put(o, "warnings", warn);
-	put(o, "window", window_params_json(a->pl));
+		json_object_array_add(warn, jw_str(a->warnings->v[i]));
+	jw_put(o, "warnings", warn);
+	jw_put(o, "window", window_params_json(a->pl));
 	if (a->r) {
 		jo *res = json_object_new_object();
-		put(res, "ok", json_object_new_boolean(a->r->ok));
-		put(res, "changed", json_object_new_int64((int64_t)a->r->done));
-		put(res, "undo_failed", json_object_new_int64((int64_t)a->r->undo_failed));
-		put(res, "why", a->r->why[0] ? jstr(a->r->why) : NULL);
-		put(o, "result", res);
+		jw_put(res, "ok", jw_bool(a->r->ok));
+		jw_put(res, "changed", jw_int((int64_t)a->r->done));
+		jw_put(res, "undo_failed", jw_int((int64_t)a->r->undo_failed));
+		jw_put(res, "why", jw_known(a->r->why));
+		jw_put(o, "result", res);
 	}
 	return o;
 }
@@ -135,9 +131,10 @@ static void plan_header(FILE *out, const struct apply_report *a)
 	free(hk);
 }
 
-static void change_line(FILE *out, const struct plan_change *c, const struct tune_item *it)
+static void change_line(FILE *out, const struct plan_change *pc, const struct tune_item *it)
 {
-	const char *old = it && it->old[0] ? it->old : c->old;
+	const struct change *c = &pc->ch;
+	const char *old = value_before(pc, it);
 	fprintf(out, "  %-13s %-34s %s -> %s", knob_name(c->knob), c->label, *old ? old : "(new)",
 		c->new);
 	fprintf(out, "   [%s]", c->source);
@@ -197,32 +194,29 @@ void report_apply_text(FILE *out, const struct apply_report *a)
 
 static jo *item_json(const struct tune_item *it, bool with_now)
 {
-	jo *o = json_object_new_object();
-	put(o, "knob", jstr(knob_name(it->knob)));
-	put(o, "target", jstr(it->target));
-	put(o, "label", jstr(it->label));
-	put(o, "original", jstr(it->old));
-	put(o, "applied", jstr(it->new));
+	jo *o = change_head_json(&it->ch);
+	jw_put(o, "original", jw_str(it->ch.old));
+	jw_put(o, "applied", jw_str(it->ch.new));
 	if (with_now)
-		put(o, "current", it->state == TUNE_GONE ? NULL : jstr(it->now));
-	put(o, "state", jstr(tune_state_name(it->state)));
-	put(o, "source", jstr(it->source));
-	put(o, "why", it->why[0] ? jstr(it->why) : NULL);
+		jw_put(o, "current", it->state == TUNE_GONE ? NULL : jw_str(it->now));
+	jw_put(o, "state", jw_str(tune_state_name(it->state)));
+	jw_put(o, "source", jw_str(it->ch.source));
+	jw_put(o, "why", jw_known(it->why));
 	return o;
 }
 
 jo *report_revert_json(const struct tune_result *r, bool dry_run, bool force)
 {
 	jo *o = json_object_new_object();
-	put(o, "schema", jstr(REVERT_SCHEMA));
-	put(o, "dry_run", json_object_new_boolean(dry_run));
-	put(o, "force", json_object_new_boolean(force));
-	put(o, "ok", json_object_new_boolean(r->ok));
-	put(o, "restored", json_object_new_int64((int64_t)r->done));
+	jw_put(o, "schema", jw_str(REVERT_SCHEMA));
+	jw_put(o, "dry_run", jw_bool(dry_run));
+	jw_put(o, "force", jw_bool(force));
+	jw_put(o, "ok", jw_bool(r->ok));
+	jw_put(o, "restored", jw_int((int64_t)r->done));
 	jo *items = json_object_new_array();
 	for (size_t i = 0; i < r->n; i++)
 		json_object_array_add(items, item_json(&r->it[i], true));
-	put(o, "settings", items);
+	jw_put(o, "settings", items);
 	return o;
 }
 
@@ -237,8 +231,8 @@ void report_revert_text(FILE *out, const struct tune_result *r, bool dry_run)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tune_item *it = &r->it[i];
 		fprintf(out, "  %-9s %-13s %-34s %s -> %s", tune_state_name(it->state),
-			knob_name(it->knob), it->label, it->state == TUNE_GONE ? "(gone)" : it->now,
-			it->old);
+			knob_name(it->ch.knob), it->ch.label, it->state == TUNE_GONE ? "(gone)" : it->now,
+			it->ch.old);
 		if (it->why[0])
 			fprintf(out, ": %s", it->why);
 		fputc('\n', out);
@@ -266,35 +260,35 @@ static jo *controller_json(const struct winctl_status *w)
 	if (!w || !w->present)
 		return NULL;
 	jo *o = json_object_new_object();
-	put(o, "pid", json_object_new_int(w->pid));
-	put(o, "running", json_object_new_boolean(w->running));
-	put(o, "apply", json_object_new_int((int)w->apply));
-	put(o, "agent", w->agent > 0 ? json_object_new_int(w->agent) : NULL);
-	put(o, "agent_exited", json_object_new_boolean(w->agent_exited));
-	put(o, "uptime_s", json_object_new_double(w->uptime_s));
-	put(o, "window_ms", json_object_new_int64((int64_t)w->window_ms));
-	put(o, "tokens", json_object_new_int64(w->tokens));
-	put(o, "budget_tokens", json_object_new_int64(w->budget_tokens));
-	put(o, "refill_per_s", json_object_new_int64(w->refill_per_s));
-	put(o, "cost_per_window", json_object_new_int64(w->cost_per_window));
-	put(o, "windows_opened", json_object_new_int64((int64_t)w->opened));
-	put(o, "windows_extended", json_object_new_int64((int64_t)w->extended));
-	put(o, "windows_denied", json_object_new_int64((int64_t)w->denied));
-	put(o, "wakeups", json_object_new_int64((int64_t)w->wakeups));
+	jw_put(o, "pid", jw_int(w->pid));
+	jw_put(o, "running", jw_bool(w->running));
+	jw_put(o, "apply", jw_int((int)w->apply));
+	jw_put(o, "agent", w->agent > 0 ? jw_int(w->agent) : NULL);
+	jw_put(o, "agent_exited", jw_bool(w->agent_exited));
+	jw_put(o, "uptime_s", jw_double(w->uptime_s));
+	jw_put(o, "window_ms", jw_int((int64_t)w->window_ms));
+	jw_put(o, "tokens", jw_int(w->tokens));
+	jw_put(o, "budget_tokens", jw_int(w->budget_tokens));
+	jw_put(o, "refill_per_s", jw_int(w->refill_per_s));
+	jw_put(o, "cost_per_window", jw_int(w->cost_per_window));
+	jw_put(o, "windows_opened", jw_int((int64_t)w->opened));
+	jw_put(o, "windows_extended", jw_int((int64_t)w->extended));
+	jw_put(o, "windows_denied", jw_int((int64_t)w->denied));
+	jw_put(o, "wakeups", jw_int((int64_t)w->wakeups));
 	jo *cpus = json_object_new_array();
 	for (size_t i = 0; i < w->ncpu; i++) {
 		const struct winctl_cpu_status *c = &w->cpu[i];
 		jo *x = json_object_new_object();
-		put(x, "cpu", json_object_new_int((int)c->cpu));
-		put(x, "state", jstr(c->state));
-		put(x, "open_share", json_object_new_double(c->open_share));
-		put(x, "opened", json_object_new_int64((int64_t)c->opened));
-		put(x, "extended", json_object_new_int64((int64_t)c->extended));
-		put(x, "denied", json_object_new_int64((int64_t)c->denied));
-		put(x, "steps", json_object_new_int64((int64_t)c->steps));
+		jw_put(x, "cpu", jw_int((int)c->cpu));
+		jw_put(x, "state", jw_str(c->state));
+		jw_put(x, "open_share", jw_double(c->open_share));
+		jw_put(x, "opened", jw_int((int64_t)c->opened));
+		jw_put(x, "extended", jw_int((int64_t)c->extended));
+		jw_put(x, "denied", jw_int((int64_t)c->denied));
+		jw_put(x, "steps", jw_int((int64_t)c->steps));
 		json_object_array_add(cpus, x);
 	}
-	put(o, "cpus", cpus);
+	jw_put(o, "cpus", cpus);
 	return o;
 }
 
@@ -302,37 +296,37 @@ jo *report_status_json(const struct journal *j, const struct tune_result *r,
 		       const struct winctl_status *w)
 {
 	jo *o = json_object_new_object();
-	put(o, "schema", jstr(STATUS_SCHEMA));
-	put(o, "applied", json_object_new_boolean(j->n > 0));
+	jw_put(o, "schema", jw_str(STATUS_SCHEMA));
+	jw_put(o, "applied", jw_bool(j->n > 0));
 	jo *applies = json_object_new_array();
 	for (size_t i = 0; i < j->napplies; i++) {
 		const struct journal_apply *a = &j->applies[i];
 		jo *x = json_object_new_object();
-		put(x, "apply", json_object_new_int((int)a->apply));
-		put(x, "profile", jstr(a->profile));
-		put(x, "path", jstr(a->path));
-		put(x, "pid", a->pid >= 0 ? json_object_new_int(a->pid) : NULL);
-		put(x, "cpus", jstr(a->cpus));
-		put(x, "root", jstr(a->root));
-		put(x, "time", json_object_new_int64(a->time));
+		jw_put(x, "apply", jw_int((int)a->apply));
+		jw_put(x, "profile", jw_str(a->profile));
+		jw_put(x, "path", jw_str(a->path));
+		jw_put(x, "pid", jw_nonneg(a->pid));
+		jw_put(x, "cpus", jw_str(a->cpus));
+		jw_put(x, "root", jw_str(a->root));
+		jw_put(x, "time", jw_int(a->time));
 		json_object_array_add(applies, x);
 	}
-	put(o, "applies", applies);
+	jw_put(o, "applies", applies);
 	size_t count[TUNE_WINDOW + 1] = { 0 };
 	jo *items = json_object_new_array();
 	for (size_t i = 0; i < r->n; i++) {
 		json_object_array_add(items, item_json(&r->it[i], true));
 		count[r->it[i].state]++;
 	}
-	put(o, "settings", items);
+	jw_put(o, "settings", items);
 	jo *sum = json_object_new_object();
-	put(sum, "ok", json_object_new_int64((int64_t)count[TUNE_OK]));
-	put(sum, "drifted", json_object_new_int64((int64_t)count[TUNE_DRIFTED]));
-	put(sum, "gone", json_object_new_int64((int64_t)count[TUNE_GONE]));
-	put(sum, "unreadable", json_object_new_int64((int64_t)count[TUNE_FAILED]));
-	put(sum, "window", json_object_new_int64((int64_t)count[TUNE_WINDOW]));
-	put(o, "summary", sum);
-	put(o, "window_controller", controller_json(w));
+	jw_put(sum, "ok", jw_int((int64_t)count[TUNE_OK]));
+	jw_put(sum, "drifted", jw_int((int64_t)count[TUNE_DRIFTED]));
+	jw_put(sum, "gone", jw_int((int64_t)count[TUNE_GONE]));
+	jw_put(sum, "unreadable", jw_int((int64_t)count[TUNE_FAILED]));
+	jw_put(sum, "window", jw_int((int64_t)count[TUNE_WINDOW]));
+	jw_put(o, "summary", sum);
+	jw_put(o, "window_controller", controller_json(w));
 	return o;
 }
 
@@ -385,7 +379,7 @@ void report_status_text(FILE *out, const struct journal *j, const struct tune_re
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tune_item *it = &r->it[i];
 		fprintf(out, "  %-8s %-13s %-34s %-12s %-12s %s", tune_state_name(it->state),
-			knob_name(it->knob), it->label, it->old, it->new,
+			knob_name(it->ch.knob), it->ch.label, it->ch.old, it->ch.new,
 			it->state == TUNE_GONE ? "(gone)" : it->now);
 		if (it->state == TUNE_WINDOW || (it->state == TUNE_DRIFTED && it->why[0]))
 			fprintf(out, " (%s)", it->why);
@@ -402,16 +396,16 @@ void report_status_text(FILE *out, const struct journal *j, const struct tune_re
 jo *report_profiles_json(const struct profile_info *v, size_t n)
 {
 	jo *o = json_object_new_object();
-	put(o, "schema", jstr(PROFILES_SCHEMA));
+	jw_put(o, "schema", jw_str(PROFILES_SCHEMA));
 	jo *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		jo *x = json_object_new_object();
-		put(x, "name", jstr(v[i].name));
-		put(x, "summary", jstr(v[i].summary));
-		put(x, "path", jstr(v[i].path));
+		jw_put(x, "name", jw_str(v[i].name));
+		jw_put(x, "summary", jw_str(v[i].summary));
+		jw_put(x, "path", jw_str(v[i].path));
 		json_object_array_add(arr, x);
 	}
-	put(o, "profiles", arr);
+	jw_put(o, "profiles", arr);
 	return o;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/errmsg.h"
 #include "base/util.h"
 #include "tune/winctl.h"
 
@@ -26,8 +27,9 @@ const char *tune_state_name(enum tune_state s)
 	return s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
 }
 
-static struct tune_item *add_item(struct tune_result *r, enum knob_kind k, const char *target,
-				  const char *label, const char *source)
+/* A new item about the change ch (its values included; callers set them
+ * to what they found). */
+static struct tune_item *add_item(struct tune_result *r, const struct change *ch)
 {
 	struct tune_item *v = grow(r->it, r->n + 1, &r->cap, sizeof(*v), 16);
 	if (!v)
@@ -35,10 +37,7 @@ static struct tune_item *add_item(struct tune_result *r, enum knob_kind k, const
 	r->it = v;
 	struct tune_item *it = &v[r->n++];
 	memset(it, 0, sizeof(*it));
-	it->knob = k;
-	copy_str(it->target, sizeof(it->target), target);
-	copy_str(it->label, sizeof(it->label), label);
-	copy_str(it->source, sizeof(it->source), source);
+	it->ch = *ch;
 	return it;
 }
 
@@ -48,23 +47,49 @@ void tune_result_free(struct tune_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* ---------- what a change acts on: a knob, or the window controller ---------- */
+
+/* The current value of the change's target: a knob's, or for the window
+ * controller whether it runs ("running" | "stopped"), as winctl tells from
+ * the run directory (the journal's).  0 or -errno (-ENOENT: gone). */
+static int setting_read(const struct host *h, const struct journal *j, enum knob_kind k,
+			const char *target, char *val, size_t sz)
+{
+	if (k != KNOB_WINDOW)
+		return knob_read(h, k, target, val, sz);
+	/* A live process whatever the host root: apply starts it on this
+	 * machine. */
+	copy_str(val, sz, winctl_state(j->dir, NULL));
+	return 0;
+}
+
+/* Writes a knob, or stops the window controller ("stopped"); the
+ * controller is started by apply only, with its plan (start_controller). */
+static int setting_write(const struct host *h, const struct journal *j, enum knob_kind k,
+			 const char *target, const char *val, char *why, size_t sz)
+{
+	if (k != KNOB_WINDOW)
+		return knob_write(h, k, target, val, why, sz);
+	if (!strcmp(val, "stopped"))
+		return winctl_stop(j->dir, why, sz);
+	return errmsg(why, sz, -EOPNOTSUPP,
+		      "the PM QoS window controller is started by apply, with its profile");
+}
+
 /* Writes val and reads it back.  0, or -errno with why. */
-static int write_verified(const struct host *h, enum knob_kind k, const char *target,
-			  const char *val, char *why, size_t sz)
+static int write_verified(const struct host *h, const struct journal *j, enum knob_kind k,
+			  const char *target, const char *val, char *why, size_t sz)
 {
 	char back[KNOB_VAL_MAX];
-	int rc = knob_write(h, k, target, val, why, sz);
+	int rc = setting_write(h, j, k, target, val, why, sz);
 	if (rc)
 		return rc;
-	rc = knob_read(h, k, target, back, sizeof(back));
-	if (rc) {
-		snprintf(why, sz, "wrote %s but cannot read it back: %s", val, strerror(-rc));
-		return rc;
-	}
-	if (!knob_same(k, back, val)) {
-		snprintf(why, sz, "wrote %s but it reads back as %s", val, back);
-		return -EIO;
-	}
+	rc = setting_read(h, j, k, target, back, sizeof(back));
+	if (rc)
+		return errmsg(why, sz, rc, "wrote %s but cannot read it back: %s", val,
+			      strerror(-rc));
+	if (!knob_same(k, back, val))
+		return errmsg(why, sz, -EIO, "wrote %s but it reads back as %s", val, back);
 	return 0;
 }
 
@@ -80,9 +105,9 @@ static bool in_created_cgroup(const struct journal *j, enum knob_kind k, const c
 		return false;
 	size_t len = (size_t)(slash - target);
 	for (size_t i = 0; i < j->n; i++) {
-		const struct journal_entry *e = &j->e[i];
-		if (e->knob == KNOB_CGROUP_DIR && !strcmp(e->old, "absent") &&
-		    strlen(e->target) == len && !strncmp(e->target, target, len))
+		const struct change *c = &j->e[i].ch;
+		if (c->knob == KNOB_CGROUP_DIR && !strcmp(c->old, "absent") &&
+		    strlen(c->target) == len && !strncmp(c->target, target, len))
 			return true;
 	}
 	return false;
@@ -99,10 +124,11 @@ static size_t undo(const struct host *h, const struct journal *j, struct tune_re
 	size_t failed = 0;
 	for (size_t i = r->n; i-- > 0;) {
 		struct tune_item *it = &r->it[i];
+		const struct change *c = &it->ch;
 		bool unsure = it->state == TUNE_FAILED || it->state == TUNE_WINDOW;
 		if (entry_of[i] < 0 || (it->state != TUNE_DONE && !unsure))
 			continue;
-		if (in_created_cgroup(j, it->knob, it->target)) {
+		if (in_created_cgroup(j, c->knob, c->target)) {
 			if (it->state == TUNE_DONE)
 				it->state = TUNE_UNDONE;
 			continue;
@@ -110,16 +136,14 @@ static size_t undo(const struct host *h, const struct journal *j, struct tune_re
 		char now[KNOB_VAL_MAX], why[320];
 		/* A failed write may have landed; a window value is the
 		 * controller's, which has been stopped by now (newer first). */
-		if (unsure && !knob_read(h, it->knob, it->target, now, sizeof(now)) &&
-		    knob_same(it->knob, now, it->old)) {
+		if (unsure && !setting_read(h, j, c->knob, c->target, now, sizeof(now)) &&
+		    knob_same(c->knob, now, c->old)) {
 			if (it->state == TUNE_WINDOW)
 				it->state = TUNE_UNDONE;
 			continue;
 		}
-		if (write_verified(h, it->knob, it->target, it->old, why, sizeof(why))) {
-			size_t len = strlen(it->why);
-			snprintf(it->why + len, sizeof(it->why) - len, "%scould not be undone: %s",
-				 len ? "; " : "", why);
+		if (write_verified(h, j, c->knob, c->target, c->old, why, sizeof(why))) {
+			errmsg_append(it->why, sizeof(it->why), "could not be undone: %s", why);
 			keep[(size_t)entry_of[i] - first_entry] = true;
 			failed++;
 			continue;
@@ -169,16 +193,16 @@ static int window_knobs(const struct tune_result *r, enum knob_kind k, struct wi
 	size_t cap = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tune_item *it = &r->it[i];
-		if (it->knob != k || it->state != TUNE_WINDOW)
+		if (it->ch.knob != k || it->state != TUNE_WINDOW)
 			continue;
 		struct winctl_knob *v = grow(*out, *n, &cap, sizeof(*v), 8);
 		if (!v)
 			return -ENOMEM;
 		*out = v;
 		struct winctl_knob *w = &v[(*n)++];
-		copy_str(w->target, sizeof(w->target), it->target);
-		copy_str(w->value, sizeof(w->value), it->new);
-		copy_str(w->original, sizeof(w->original), it->old);
+		copy_str(w->target, sizeof(w->target), it->ch.target);
+		copy_str(w->value, sizeof(w->value), it->ch.new);
+		copy_str(w->original, sizeof(w->original), it->ch.old);
 	}
 	return 0;
 }
@@ -197,10 +221,10 @@ static int start_controller(const struct host *h, const struct journal *j,
 	if (!rc)
 		rc = window_knobs(r, KNOB_CPUFREQ_MIN, &cfg.policy, &cfg.npolicy);
 	if (rc)
-		snprintf(why, sz, "out of memory");
+		errmsg(why, sz, rc, "out of memory");
 	else if (!cfg.ncpu)
-		rc = -EINVAL, snprintf(why, sz, "no CPU to manage: every agent CPU already "
-						"holds the window's PM QoS value");
+		rc = errmsg(why, sz, -EINVAL, "no CPU to manage: every agent CPU already holds "
+					      "the window's PM QoS value");
 	else
 		rc = winctl_start(h, &cfg, why, sz);
 	free(cfg.cpu);
@@ -218,68 +242,66 @@ struct apply_ctx {
 
 /* Makes the journaled change c: a write read back, the controller's start,
  * or nothing for a window-managed value (the controller writes it). */
-static int carry_out(const struct apply_ctx *a, const struct plan_change *c,
-		     struct tune_item *it)
+static int carry_out(const struct apply_ctx *a, const struct change *c, struct tune_item *it)
 {
 	if (c->window) {
 		it->state = TUNE_WINDOW;
 		return 0;
 	}
 	if (c->knob != KNOB_WINDOW)
-		return write_verified(a->h, c->knob, c->target, c->new, it->why,
+		return write_verified(a->h, a->j, c->knob, c->target, c->new, it->why,
 				      sizeof(it->why));
 	int rc = start_controller(a->h, a->j, a->pl, a->r, a->apply, it->why, sizeof(it->why));
 	char back[KNOB_VAL_MAX];
-	if (!rc && (knob_read(a->h, c->knob, c->target, back, sizeof(back)) ||
-		    strcmp(back, "running"))) {
-		snprintf(it->why, sizeof(it->why), "the window controller started, then stopped");
-		rc = -ESRCH;
-	}
+	if (!rc && (setting_read(a->h, a->j, c->knob, c->target, back, sizeof(back)) ||
+		    strcmp(back, "running")))
+		rc = errmsg(it->why, sizeof(it->why), -ESRCH,
+			    "the window controller started, then stopped");
 	return rc;
+}
+
+/* Kernel-managed IRQs refuse any change (EPERM from procfs, EIO from chips
+ * that cannot move them): under a broad selector that is not this
+ * profile's business, so the IRQ is skipped and reported, provided it
+ * still holds what it held. */
+static bool refused_optional_irq(const struct apply_ctx *a, const struct plan_change *pc,
+				 int rc, const struct tune_item *it)
+{
+	const struct change *c = &pc->ch;
+	char now[KNOB_VAL_MAX];
+	return (rc == -EIO || rc == -EPERM) && pc->optional && c->knob == KNOB_IRQ_AFFINITY &&
+	       !knob_read(a->h, c->knob, c->target, now, sizeof(now)) &&
+	       knob_same(c->knob, now, it->ch.old);
 }
 
 /* One change: fresh read, journal, write, verify.  0, 1 when nothing had
  * to be done or an optional change was refused, -1 on failure. */
-static int apply_one(const struct apply_ctx *a, const struct plan_change *c,
+static int apply_one(const struct apply_ctx *a, const struct plan_change *pc,
 		     struct tune_item *it, bool *journaled)
 {
-	const struct host *h = a->h;
-	struct journal *j = a->j;
-	unsigned apply = a->apply;
+	const struct change *c = &pc->ch;
 	*journaled = false;
-	int rc = knob_read(h, c->knob, c->target, it->old, sizeof(it->old));
+	int rc = setting_read(a->h, a->j, c->knob, c->target, it->ch.old, sizeof(it->ch.old));
 	if (rc) {
-		snprintf(it->why, sizeof(it->why), "cannot read it: %s", strerror(-rc));
+		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
 		return -1;
 	}
-	if (knob_same(c->knob, it->old, c->new)) {
+	if (knob_same(c->knob, it->ch.old, c->new)) {
 		it->state = TUNE_UNCHANGED;
 		return 1;
 	}
-	struct journal_entry e = { .apply = apply, .knob = c->knob };
-	copy_str(e.target, sizeof(e.target), c->target);
-	copy_str(e.old, sizeof(e.old), it->old);
-	copy_str(e.new, sizeof(e.new), c->new);
-	copy_str(e.label, sizeof(e.label), c->label);
-	copy_str(e.source, sizeof(e.source), c->source);
-	e.window = c->window;
+	/* The journal holds the value just read, not the plan's older one. */
+	struct journal_entry e = { .apply = a->apply, .ch = it->ch };
 	char why[320];
-	if (journal_add_change(j, &e, why, sizeof(why))) {
-		snprintf(it->why, sizeof(it->why), "journal: %s", why);
+	if (journal_add_change(a->j, &e, why, sizeof(why))) {
+		errmsg(it->why, sizeof(it->why), 0, "journal: %s", why);
 		return -1;
 	}
 	*journaled = true;
 	rc = carry_out(a, c, it);
-	/* Kernel-managed IRQs refuse any change (EPERM from procfs, EIO from
-	 * chips that cannot move them): under a broad selector that is not
-	 * this profile's business, so the IRQ is skipped and reported. */
-	if ((rc == -EIO || rc == -EPERM) && c->optional && c->knob == KNOB_IRQ_AFFINITY) {
-		char now[KNOB_VAL_MAX];
-		if (!knob_read(h, c->knob, c->target, now, sizeof(now)) &&
-		    knob_same(c->knob, now, it->old)) {
-			it->state = TUNE_SKIPPED;
-			return 1;
-		}
+	if (refused_optional_irq(a, pc, rc, it)) {
+		it->state = TUNE_SKIPPED;
+		return 1;
 	}
 	if (rc)
 		return -1;
@@ -292,11 +314,10 @@ static int apply_one(const struct apply_ctx *a, const struct plan_change *c,
 static void mark_not_run(struct tune_result *r, const struct plan *pl)
 {
 	for (size_t i = r->n; i < pl->n; i++) {
-		const struct plan_change *c = &pl->c[i];
-		struct tune_item *it = add_item(r, c->knob, c->target, c->label, c->source);
+		struct tune_item *it = add_item(r, &pl->c[i].ch);
 		if (!it)
 			return;
-		copy_str(it->new, sizeof(it->new), c->new);
+		it->ch.old[0] = '\0';
 		it->state = TUNE_NOT_RUN;
 	}
 }
@@ -316,6 +337,35 @@ static void settle_journal(struct journal *j, size_t first_entry, bool *keep,
 		rewrite |= !keep[i - first_entry];
 	if (rewrite)
 		drop_apply_records(j, first_entry, keep, why, sizeof(why));
+}
+
+/* Journals and makes each change of the plan in turn, until one fails.
+ * entry_of[i]: the journal index of change i's record (-1: none).
+ * 0, -1 on a failure, -ENOMEM. */
+static int apply_changes(const struct apply_ctx *actx, const struct tune_apply_opts *o,
+			 struct tune_result *r, long *entry_of)
+{
+	unsigned long writes = 0;
+	for (size_t i = 0; i < actx->pl->n; i++) {
+		struct tune_item *it = add_item(r, &actx->pl->c[i].ch);
+		if (!it)
+			return -ENOMEM;
+		it->ch.old[0] = '\0';
+		bool journaled;
+		int rc = apply_one(actx, &actx->pl->c[i], it, &journaled);
+		if (journaled)
+			entry_of[i] = (long)(actx->j->n - 1);
+		r->done += rc == 0;
+		/* a journaled write is one recorded and attempted: made, or
+		 * refused by a kernel-managed IRQ and skipped */
+		if (journaled && o->exit_after && ++writes == o->exit_after)
+			_exit(86);
+		if (rc < 0) {
+			it->state = TUNE_FAILED;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
@@ -345,31 +395,8 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 	}
 	for (size_t i = 0; i < pl->n; i++)
 		entry_of[i] = -1;
-	unsigned long writes = 0;
-	int result = 0;
 	const struct apply_ctx actx = { .h = h, .j = j, .pl = pl, .r = r, .apply = a.apply };
-	for (size_t i = 0; i < pl->n && !result; i++) {
-		const struct plan_change *c = &pl->c[i];
-		struct tune_item *it = add_item(r, c->knob, c->target, c->label, c->source);
-		if (!it) {
-			result = -ENOMEM;
-			break;
-		}
-		copy_str(it->new, sizeof(it->new), c->new);
-		bool journaled;
-		int rc = apply_one(&actx, c, it, &journaled);
-		if (journaled)
-			entry_of[i] = (long)(j->n - 1);
-		if (rc < 0) {
-			it->state = TUNE_FAILED;
-			result = -1;
-		}
-		r->done += rc == 0;
-		/* a journaled write is one recorded and attempted: made, or
-		 * refused by a kernel-managed IRQ and skipped */
-		if (journaled && o->exit_after && ++writes == o->exit_after)
-			_exit(86);
-	}
+	int result = apply_changes(&actx, o, r, entry_of);
 	if (result) {
 		mark_not_run(r, pl);
 		r->undo_failed = undo(h, j, r, keep, entry_of, first_entry);
@@ -386,32 +413,29 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 
 /* In a dry run nothing is written, so a later (older) record of the same
  * target must see the value the newer one would have restored. */
-static const char *simulated(const struct tune_result *r, enum knob_kind k, const char *target)
+static const char *simulated(const struct tune_result *r, const struct change *c)
 {
 	for (size_t i = r->n; i-- > 0;) {
 		const struct tune_item *it = &r->it[i];
-		if (it->knob == k && !strcmp(it->target, target) &&
+		if (change_same_target(&it->ch, c) &&
 		    (it->state == TUNE_RESTORED || it->state == TUNE_FORCED))
-			return it->old;
+			return it->ch.old;
 	}
 	return NULL;
 }
 
 /* Decides and (unless dry_run) carries out one record.  Returns whether
  * its record must stay in the journal. */
-static bool revert_one(const struct host *h, const struct journal *j,
-		       const struct journal_entry *e, bool force, bool dry_run,
-		       struct tune_result *r, struct tune_item *it)
+static bool revert_one(const struct host *h, const struct journal *j, const struct change *e,
+		       bool force, bool dry_run, struct tune_result *r, struct tune_item *it)
 {
-	copy_str(it->old, sizeof(it->old), e->old);
-	copy_str(it->new, sizeof(it->new), e->new);
 	if (in_created_cgroup(j, e->knob, e->target)) {
 		it->state = TUNE_WITH_CGROUP;
 		copy_str(it->now, sizeof(it->now), e->new);
 		return false;
 	}
-	const char *sim = dry_run ? simulated(r, e->knob, e->target) : NULL;
-	int rc = sim ? 0 : knob_read(h, e->knob, e->target, it->now, sizeof(it->now));
+	const char *sim = dry_run ? simulated(r, e) : NULL;
+	int rc = sim ? 0 : setting_read(h, j, e->knob, e->target, it->now, sizeof(it->now));
 	if (sim)
 		copy_str(it->now, sizeof(it->now), sim);
 	if (rc == -ENOENT) {
@@ -421,7 +445,7 @@ static bool revert_one(const struct host *h, const struct journal *j,
 	}
 	if (rc) {
 		it->state = TUNE_FAILED;
-		snprintf(it->why, sizeof(it->why), "cannot read it: %s", strerror(-rc));
+		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
 		return true;
 	}
 	if (knob_same(e->knob, it->now, e->old)) {
@@ -431,15 +455,15 @@ static bool revert_one(const struct host *h, const struct journal *j,
 	bool ours = knob_same(e->knob, it->now, e->new);
 	if (!ours && !force) {
 		it->state = TUNE_DRIFTED;
-		snprintf(it->why, sizeof(it->why),
-			 "changed by someone else since (now %s, agentune wrote %s): left as it is; "
-			 "--force restores %s", it->now, e->new, e->old);
+		errmsg(it->why, sizeof(it->why), 0,
+		       "changed by someone else since (now %s, agentune wrote %s): left as it is; "
+		       "--force restores %s", it->now, e->new, e->old);
 		return true;
 	}
 	it->state = ours ? TUNE_RESTORED : TUNE_FORCED;
 	if (dry_run)
 		return false;
-	if (write_verified(h, e->knob, e->target, e->old, it->why, sizeof(it->why))) {
+	if (write_verified(h, j, e->knob, e->target, e->old, it->why, sizeof(it->why))) {
 		it->state = TUNE_FAILED;
 		return true;
 	}
@@ -455,8 +479,8 @@ int tune_revert(const struct host *h, struct journal *j, bool force, bool dry_ru
 	if (!keep)
 		return -ENOMEM;
 	for (size_t i = j->n; i-- > 0;) {
-		const struct journal_entry *e = &j->e[i];
-		struct tune_item *it = add_item(r, e->knob, e->target, e->label, e->source);
+		const struct change *e = &j->e[i].ch;
+		struct tune_item *it = add_item(r, e);
 		if (!it) {
 			free(keep);
 			return -ENOMEM;
@@ -482,9 +506,34 @@ int tune_revert(const struct host *h, struct journal *j, bool force, bool dry_ru
 static bool superseded(const struct journal *j, size_t i)
 {
 	for (size_t k = i + 1; k < j->n; k++)
-		if (j->e[k].knob == j->e[i].knob && !strcmp(j->e[k].target, j->e[i].target))
+		if (change_same_target(&j->e[k].ch, &j->e[i].ch))
 			return true;
 	return false;
+}
+
+/* What status says of one setting: its latest record e, read now. */
+static void status_one(const struct host *h, const struct journal *j, const struct change *e,
+		       struct tune_item *it)
+{
+	int rc = setting_read(h, j, e->knob, e->target, it->now, sizeof(it->now));
+	if (rc == -ENOENT) {
+		it->state = TUNE_GONE;
+		it->now[0] = '\0';
+	} else if (rc) {
+		it->state = TUNE_FAILED;
+		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+	} else if (e->window) {
+		bool open = knob_same(e->knob, it->now, e->new);
+		bool closed = knob_same(e->knob, it->now, it->ch.old);
+		it->state = open || closed ? TUNE_WINDOW : TUNE_DRIFTED;
+		if (open || closed)
+			copy_str(it->why, sizeof(it->why), open ? "window open" : "window closed");
+	} else {
+		it->state = knob_same(e->knob, it->now, e->new) ? TUNE_OK : TUNE_DRIFTED;
+	}
+	if (e->knob == KNOB_WINDOW && it->state == TUNE_DRIFTED)
+		copy_str(it->why, sizeof(it->why), "the controller is not running (killed?); "
+						   "revert restores what it managed");
 }
 
 int tune_status(const struct host *h, const struct journal *j, struct tune_result *r)
@@ -492,34 +541,16 @@ int tune_status(const struct host *h, const struct journal *j, struct tune_resul
 	memset(r, 0, sizeof(*r));
 	r->ok = true;
 	for (size_t i = 0; i < j->n; i++) {
-		const struct journal_entry *e = &j->e[i];
+		const struct change *e = &j->e[i].ch;
 		if (superseded(j, i))
 			continue;
-		struct tune_item *it = add_item(r, e->knob, e->target, e->label, e->source);
+		struct tune_item *it = add_item(r, e);
 		if (!it)
 			return -ENOMEM;
+		/* The original is the first record's old value. */
 		const struct journal_entry *first = journal_first(j, e->knob, e->target);
-		copy_str(it->old, sizeof(it->old), first ? first->old : e->old);
-		copy_str(it->new, sizeof(it->new), e->new);
-		int rc = knob_read(h, e->knob, e->target, it->now, sizeof(it->now));
-		if (rc == -ENOENT) {
-			it->state = TUNE_GONE;
-			it->now[0] = '\0';
-		} else if (rc) {
-			it->state = TUNE_FAILED;
-			snprintf(it->why, sizeof(it->why), "cannot read it: %s", strerror(-rc));
-		} else if (e->window) {
-			bool open = knob_same(e->knob, it->now, e->new);
-			bool closed = knob_same(e->knob, it->now, it->old);
-			it->state = open || closed ? TUNE_WINDOW : TUNE_DRIFTED;
-			if (open || closed)
-				copy_str(it->why, sizeof(it->why), open ? "window open" : "window closed");
-		} else {
-			it->state = knob_same(e->knob, it->now, e->new) ? TUNE_OK : TUNE_DRIFTED;
-		}
-		if (e->knob == KNOB_WINDOW && it->state == TUNE_DRIFTED)
-			copy_str(it->why, sizeof(it->why), "the controller is not running (killed?); "
-							   "revert restores what it managed");
+		copy_str(it->ch.old, sizeof(it->ch.old), first ? first->ch.old : e->old);
+		status_one(h, j, e, it);
 		if (it->state != TUNE_OK && it->state != TUNE_WINDOW)
 			r->ok = false;
 	}

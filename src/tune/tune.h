@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "base/host.h"
+#include "tune/change.h"
 #include "tune/journal.h"
 #include "tune/plan.h"
 
@@ -44,13 +45,10 @@ enum tune_state {
 
 const char *tune_state_name(enum tune_state s);
 
+/* One change as apply, revert or status found and left it.  ch.old is,
+ * for apply, the value before; for revert and status, the original. */
 struct tune_item {
-	enum knob_kind knob;
-	char target[KNOB_TARGET_MAX];
-	char label[160];
-	char source[300];
-	char old[KNOB_VAL_MAX];       /* apply: value before; revert/status: the original */
-	char new[KNOB_VAL_MAX];       /* the value agentune wrote */
+	struct change ch;
 	char now[KNOB_VAL_MAX];       /* value found (revert/status); "" when gone */
 	enum tune_state state;
 	char why[320];

@@ -24,10 +24,12 @@
 #include <linux/types.h>
 
 #include "base/cpumask.h"
+#include "base/errmsg.h"
+#include "base/jsonw.h"
+#include "base/util.h"
 #include "inspect/procstat.h"
 #include "stepwatch.h"
 #include "stepwatch.skel.h"
-#include "base/util.h"
 
 #define STOP_GRACE_MS 3000
 #define READY_TIMEOUT_MS 15000
@@ -146,13 +148,13 @@ int winctl_stop(const char *run_dir, char *why, size_t sz)
 	}
 	/* SIGTERM: it closes its windows (writes the originals back) first. */
 	if (kill(pid, SIGTERM) && errno != ESRCH)
-		return snprintf(why, sz, "cannot stop the window controller (pid %d): %s", pid,
-				strerror(errno)), -errno;
+		return errmsg(why, sz, -errno, "cannot stop the window controller (pid %d): %s", pid,
+			      strerror(errno));
 	if (!wait_gone(pid, start, STOP_GRACE_MS)) {
 		kill(pid, SIGKILL);
 		if (!wait_gone(pid, start, 2000)) {
-			snprintf(why, sz, "the window controller (pid %d) does not exit", pid);
-			return -ETIMEDOUT;
+			return errmsg(why, sz, -ETIMEDOUT, "the window controller (pid %d) does not exit",
+				      pid);
 		}
 	}
 	remove_files(run_dir);
@@ -290,20 +292,14 @@ static json_object *cpu_json(struct ctl *x, unsigned cpu, uint64_t now)
 {
 	const struct window_cpu *w = &x->sm.cpu[cpu];
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "cpu", json_object_new_int64(cpu));
-	json_object_object_add(o, "state", json_object_new_string(cpu_state(x, cpu)));
-	json_object_object_add(o, "open_share",
-			       json_object_new_double(window_open_share(&x->sm, cpu, now)));
-	json_object_object_add(o, "opened", json_object_new_int64((int64_t)w->opened));
-	json_object_object_add(o, "extended", json_object_new_int64((int64_t)w->extended));
-	json_object_object_add(o, "denied", json_object_new_int64((int64_t)w->denied));
-	json_object_object_add(o, "steps", json_object_new_int64((int64_t)slot(x, cpu)->steps));
+	jw_put(o, "cpu", jw_int(cpu));
+	jw_put(o, "state", jw_str(cpu_state(x, cpu)));
+	jw_put(o, "open_share", jw_double(window_open_share(&x->sm, cpu, now)));
+	jw_put(o, "opened", jw_int((int64_t)w->opened));
+	jw_put(o, "extended", jw_int((int64_t)w->extended));
+	jw_put(o, "denied", jw_int((int64_t)w->denied));
+	jw_put(o, "steps", jw_int((int64_t)slot(x, cpu)->steps));
 	return o;
-}
-
-static void put_i(json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
 static void write_state(struct ctl *x, uint64_t now)
@@ -312,28 +308,27 @@ static void write_state(struct ctl *x, uint64_t now)
 	struct window_totals t;
 	window_totals(&x->sm, &t);
 	json_object *o = json_object_new_object(), *cpus = json_object_new_array();
-	put_i(o, "pid", getpid());
-	put_i(o, "apply", x->c->apply);
-	put_i(o, "agent", x->c->pid);
-	json_object_object_add(o, "agent_exited", json_object_new_boolean(x->agent_exited));
-	json_object_object_add(o, "started", json_object_new_double(x->started_wall));
-	json_object_object_add(o, "updated", json_object_new_double(wall_s()));
-	json_object_object_add(o, "uptime_s",
-			       json_object_new_double((double)(now - x->sm.started_at) / 1e9));
-	put_i(o, "window_ms", (int64_t)(p->window_ns / 1000000u));
-	put_i(o, "budget_tokens", p->budget_tokens);
-	put_i(o, "refill_per_s", p->refill_per_s);
-	put_i(o, "cost_per_window", p->cost_per_window);
-	put_i(o, "tokens", window_tokens(&x->sm, 0, now));
-	put_i(o, "opened", (int64_t)t.opened);
-	put_i(o, "extended", (int64_t)t.extended);
-	put_i(o, "denied", (int64_t)t.denied);
-	put_i(o, "wakeups", (int64_t)x->wakeups);
+	jw_put(o, "pid", jw_int(getpid()));
+	jw_put(o, "apply", jw_int(x->c->apply));
+	jw_put(o, "agent", jw_int(x->c->pid));
+	jw_put(o, "agent_exited", jw_bool(x->agent_exited));
+	jw_put(o, "started", jw_double(x->started_wall));
+	jw_put(o, "updated", jw_double(wall_s()));
+	jw_put(o, "uptime_s", jw_double((double)(now - x->sm.started_at) / 1e9));
+	jw_put(o, "window_ms", jw_int((int64_t)(p->window_ns / 1000000u)));
+	jw_put(o, "budget_tokens", jw_int(p->budget_tokens));
+	jw_put(o, "refill_per_s", jw_int(p->refill_per_s));
+	jw_put(o, "cost_per_window", jw_int(p->cost_per_window));
+	jw_put(o, "tokens", jw_int(window_tokens(&x->sm, 0, now)));
+	jw_put(o, "opened", jw_int((int64_t)t.opened));
+	jw_put(o, "extended", jw_int((int64_t)t.extended));
+	jw_put(o, "denied", jw_int((int64_t)t.denied));
+	jw_put(o, "wakeups", jw_int((int64_t)x->wakeups));
 	for (size_t cpu = 0; cpu < x->nslots; cpu++)
 		if (x->knob_of[cpu])
 			json_object_array_add(cpus, cpu_json(x, (unsigned)cpu, now));
-	json_object_object_add(o, "cpus", cpus);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	jw_put(o, "cpus", cpus);
+	const char *s = jw_line(o);
 	char *line = NULL;
 	if (s && asprintf(&line, "%s\n", s) > 0)
 		write_atomic(x->c->run_dir, WINCTL_STATEFILE, line);
@@ -358,14 +353,6 @@ static void maybe_write_state(struct ctl *x, uint64_t now)
 
 /* ---------- set-up ---------- */
 
-static void say(char *why, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sz, fmt, ap);
-	va_end(ap);
-}
 
 static int on_event(void *ctx, void *data, size_t len)
 {
@@ -381,8 +368,7 @@ static int load_bpf(struct ctl *x, bool raw, char *why, size_t sz)
 {
 	struct stepwatch_bpf *s = stepwatch_bpf__open();
 	if (!s)
-		return say(why, sz, "cannot open the step watcher BPF object: %s", strerror(errno)),
-		       -errno;
+		return errmsg(why, sz, -errno, "cannot open the step watcher BPF object: %s", strerror(errno));
 	s->rodata->targ_tgid = x->c->pid > 0 ? (uint32_t)x->c->pid : 0;
 	s->rodata->follow_children = x->c->follow_children;
 	s->rodata->self_tgid = (uint32_t)getpid();
@@ -404,7 +390,7 @@ static int load_bpf(struct ctl *x, bool raw, char *why, size_t sz)
 		err = stepwatch_bpf__attach(s);
 	}
 	if (err) {
-		say(why, sz, "cannot %s the step watcher BPF programs (%s): %s",
+		errmsg(why, sz, 0, "cannot %s the step watcher BPF programs (%s): %s",
 		    s->links.btf_sched_switch || s->links.raw_sched_switch ? "attach" : "load",
 		    raw ? "raw_tp" : "tp_btf", strerror(-err));
 		stepwatch_bpf__destroy(s);
@@ -442,8 +428,8 @@ static int map_cpus(struct ctl *x, char *why, size_t sz)
 	for (size_t i = 0; i < x->c->ncpu; i++) {
 		uint64_t cpu;
 		if (!parse_u64(x->c->cpu[i].target, &cpu) || cpu >= STEPWATCH_MAX_CPUS)
-			return say(why, sz, "CPU %s: not a CPU the controller can watch (0..%d)",
-				   x->c->cpu[i].target, STEPWATCH_MAX_CPUS - 1), -EINVAL;
+			return errmsg(why, sz, -EINVAL, "CPU %s: not a CPU the controller can watch (0..%d)",
+				   x->c->cpu[i].target, STEPWATCH_MAX_CPUS - 1);
 		if (cpu + 1 > max)
 			max = (unsigned)cpu + 1;
 	}
@@ -452,7 +438,7 @@ static int map_cpus(struct ctl *x, char *why, size_t sz)
 	x->drifted = calloc(max ? max : 1, sizeof(bool));
 	x->failed = calloc(max ? max : 1, sizeof(bool));
 	if (!x->knob_of || !x->drifted || !x->failed)
-		return say(why, sz, "out of memory"), -ENOMEM;
+		return errmsg(why, sz, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < x->c->ncpu; i++)
 		x->knob_of[strtoul(x->c->cpu[i].target, NULL, 10)] = &x->c->cpu[i];
 	return 0;
@@ -462,7 +448,7 @@ static int setup_sm(struct ctl *x, char *why, size_t sz)
 {
 	int *pol = calloc(x->nslots ? x->nslots : 1, sizeof(*pol));
 	if (!pol)
-		return say(why, sz, "out of memory"), -ENOMEM;
+		return errmsg(why, sz, -ENOMEM, "out of memory");
 	policies_of(x, pol);
 	int rc = window_init(&x->sm, &x->c->params, x->nslots, 1, x->c->npolicy, &ops, x,
 			     mono_ns());
@@ -471,7 +457,7 @@ static int setup_sm(struct ctl *x, char *why, size_t sz)
 			rc = window_cpu_setup(&x->sm, (unsigned)cpu, 0, pol[cpu]);
 	free(pol);
 	if (rc)
-		say(why, sz, "window parameters: %s", strerror(-rc));
+		errmsg(why, sz, 0, "window parameters: %s", strerror(-rc));
 	return rc;
 }
 
@@ -495,13 +481,12 @@ static int setup_fds(struct ctl *x, char *why, size_t sz)
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
 	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.events), on_event, x, NULL);
 	if (x->sfd < 0 || x->tfd < 0 || x->epfd < 0 || !x->rb)
-		return say(why, sz, "cannot set up the controller's descriptors: %s",
-			   strerror(errno)), -errno;
+		return errmsg(why, sz, -errno, "cannot set up the controller's descriptors: %s",
+			   strerror(errno));
 	if (x->c->pid > 0) {
 		x->pidfd = (int)syscall(SYS_pidfd_open, x->c->pid, 0);
 		if (x->pidfd < 0)
-			return say(why, sz, "agent process %d: %s", x->c->pid, strerror(errno)),
-			       -errno;
+			return errmsg(why, sz, -errno, "agent process %d: %s", x->c->pid, strerror(errno));
 	}
 	int rc = add_fd(x, x->sfd);
 	if (!rc)
@@ -511,7 +496,7 @@ static int setup_fds(struct ctl *x, char *why, size_t sz)
 	if (!rc && x->pidfd >= 0)
 		rc = add_fd(x, x->pidfd);
 	if (rc)
-		say(why, sz, "epoll: %s", strerror(-rc));
+		errmsg(why, sz, 0, "epoll: %s", strerror(-rc));
 	return rc;
 }
 
@@ -522,7 +507,7 @@ static int write_pidfile(const struct ctl *x, char *why, size_t sz)
 	snprintf(line, sizeof(line), "%d %" PRIu64 "\n", (int)getpid(), start);
 	int rc = start ? write_atomic(x->c->run_dir, WINCTL_PIDFILE, line) : -ESRCH;
 	if (rc)
-		say(why, sz, "cannot write %s/%s: %s", x->c->run_dir, WINCTL_PIDFILE, strerror(-rc));
+		errmsg(why, sz, 0, "cannot write %s/%s: %s", x->c->run_dir, WINCTL_PIDFILE, strerror(-rc));
 	return rc;
 }
 
@@ -717,9 +702,9 @@ static int wait_ready(int fd, pid_t child, char *why, size_t sz)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	if (!strncmp(buf, "error: ", 7))
-		say(why, sz, "window controller: %s", buf + 7);
+		errmsg(why, sz, 0, "window controller: %s", buf + 7);
 	else
-		say(why, sz, "window controller: exited before it was ready");
+		errmsg(why, sz, 0, "window controller: exited before it was ready");
 	return -EIO;
 }
 
@@ -727,23 +712,22 @@ int winctl_start(const struct host *h, const struct winctl_config *c, char *why,
 {
 	int pid;
 	if (!strcmp(winctl_state(c->run_dir, &pid), "running"))
-		return say(why, sz, "a window controller is already running (pid %d)", pid),
-		       -EEXIST;
+		return errmsg(why, sz, -EEXIST, "a window controller is already running (pid %d)", pid);
 	int rc = window_params_check(&c->params, why, sz);
 	if (rc)
 		return rc;
 	if (c->pid > 0 && kill(c->pid, 0) && errno == ESRCH)
-		return say(why, sz, "agent process %d does not exist", c->pid), -ESRCH;
+		return errmsg(why, sz, -ESRCH, "agent process %d does not exist", c->pid);
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC))
-		return say(why, sz, "pipe: %s", strerror(errno)), -errno;
+		return errmsg(why, sz, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid_t child = fork();
 	if (child < 0) {
 		rc = -errno;
 		close(fds[0]);
 		close(fds[1]);
-		return say(why, sz, "fork: %s", strerror(-rc)), rc;
+		return errmsg(why, sz, rc, "fork: %s", strerror(-rc));
 	}
 	if (child == 0) {
 		close(fds[0]);
@@ -817,11 +801,11 @@ int winctl_status_read(const char *run_dir, struct winctl_status *st, char *why,
 	if (!o) {
 		if (access(path, F_OK))
 			return 0;
-		return say(why, sz, "%s: not valid JSON", path), -EINVAL;
+		return errmsg(why, sz, -EINVAL, "%s: not valid JSON", path);
 	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return say(why, sz, "%s: not a JSON object", path), -EINVAL;
+		return errmsg(why, sz, -EINVAL, "%s: not a JSON object", path);
 	}
 	st->present = true;
 	st->pid = (int)get_i(o, "pid");

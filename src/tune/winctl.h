@@ -41,7 +41,6 @@
 
 #define WINCTL_PIDFILE "window.pid"
 #define WINCTL_STATEFILE "window.json"
-#define WINCTL_TARGET "pmqos"       /* the window_controller knob's one target */
 
 /* A CPU or a cpufreq policy the controller manages: the value a window
  * writes and the original it restores (both journaled). */

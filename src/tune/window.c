@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/errmsg.h"
+
 #define MILLI 1000
 /* mtokens per ns = refill_per_s / REFILL_DIV */
 #define REFILL_DIV 1000000ULL
@@ -38,49 +40,35 @@ const char *window_state_name(enum window_state s)
 	return "?";
 }
 
-static int invalid(char *why, size_t sz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int invalid(char *why, size_t sz, const char *fmt, ...)
-{
-	if (why && sz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, sz, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 int window_params_check(const struct window_params *p, char *why, size_t sz)
 {
 	if (!p)
-		return invalid(why, sz, "no window parameters");
+		return errmsg(why, sz, -EINVAL, "no window parameters");
 	long long cost = p->cost_per_window, budget = p->budget_tokens;
 	long long refill = p->refill_per_s;
 
 	if (p->window_ns == 0)
-		return invalid(why, sz, "window_ns (0) must be greater than 0");
+		return errmsg(why, sz, -EINVAL, "window_ns (0) must be greater than 0");
 	if (p->window_ns > WINDOW_NS_MAX)
-		return invalid(why, sz, "window_ns (%llu) is longer than 60 s",
+		return errmsg(why, sz, -EINVAL, "window_ns (%llu) is longer than 60 s",
 			       (unsigned long long)p->window_ns);
 	if (cost < 1)
-		return invalid(why, sz, "cost_per_window (%lld) must be at least 1", cost);
+		return errmsg(why, sz, -EINVAL, "cost_per_window (%lld) must be at least 1", cost);
 	if (cost > PARAM_MAX)
-		return invalid(why, sz, "cost_per_window (%lld) is larger than %lld", cost,
+		return errmsg(why, sz, -EINVAL, "cost_per_window (%lld) is larger than %lld", cost,
 			       PARAM_MAX);
 	if (budget > PARAM_MAX)
-		return invalid(why, sz, "budget_tokens (%lld) is larger than %lld", budget,
+		return errmsg(why, sz, -EINVAL, "budget_tokens (%lld) is larger than %lld", budget,
 			       PARAM_MAX);
 	if (budget < cost)
-		return invalid(why, sz,
+		return errmsg(why, sz, -EINVAL,
 			       "cost_per_window (%lld) is larger than budget_tokens (%lld): "
 			       "no window could ever open",
 			       cost, budget);
 	if (refill < 0)
-		return invalid(why, sz, "refill_per_s (%lld) must not be negative", refill);
+		return errmsg(why, sz, -EINVAL, "refill_per_s (%lld) must not be negative", refill);
 	if (refill > PARAM_MAX)
-		return invalid(why, sz, "refill_per_s (%lld) is larger than %lld", refill,
+		return errmsg(why, sz, -EINVAL, "refill_per_s (%lld) is larger than %lld", refill,
 			       PARAM_MAX);
 	if (why && sz)
 		why[0] = '\0';

@@ -21,10 +21,10 @@ static void check_sound(const struct journal *j)
 		const struct journal_entry *e = &j->e[i];
 		char why[512];
 		if (!e->seq || (i && e->seq <= j->e[i - 1].seq) || !journal_apply_of(j, e->apply) ||
-		    (unsigned)e->knob >= KNOB__COUNT ||
-		    !knob_valid(e->knob, e->target, e->old, why, sizeof(why)) ||
-		    !knob_valid(e->knob, e->target, e->new, why, sizeof(why)) ||
-		    journal_first(j, e->knob, e->target) > e)
+		    (unsigned)e->ch.knob >= KNOB__COUNT ||
+		    !knob_valid(e->ch.knob, e->ch.target, e->ch.old, why, sizeof(why)) ||
+		    !knob_valid(e->ch.knob, e->ch.target, e->ch.new, why, sizeof(why)) ||
+		    journal_first(j, e->ch.knob, e->ch.target) > e)
 			__builtin_trap();
 	}
 }

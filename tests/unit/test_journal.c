@@ -91,12 +91,12 @@ static struct journal_entry sample_irq(unsigned apply, const char *irq, const ch
 	struct journal_entry e;
 	memset(&e, 0, sizeof(e));
 	e.apply = apply;
-	e.knob = KNOB_IRQ_AFFINITY;
-	snprintf(e.target, sizeof(e.target), "%s", irq);
-	snprintf(e.old, sizeof(e.old), "%s", old);
-	snprintf(e.new, sizeof(e.new), "%s", new);
-	snprintf(e.label, sizeof(e.label), "%s", label);
-	snprintf(e.source, sizeof(e.source), "x.profile:12");
+	e.ch.knob = KNOB_IRQ_AFFINITY;
+	snprintf(e.ch.target, sizeof(e.ch.target), "%s", irq);
+	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
+	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
+	snprintf(e.ch.label, sizeof(e.ch.label), "%s", label);
+	snprintf(e.ch.source, sizeof(e.ch.source), "x.profile:12");
 	return e;
 }
 
@@ -105,12 +105,12 @@ static struct journal_entry sample_sysctl(unsigned apply, const char *old, const
 	struct journal_entry e;
 	memset(&e, 0, sizeof(e));
 	e.apply = apply;
-	e.knob = KNOB_SYSCTL;
-	snprintf(e.target, sizeof(e.target), "net.core.netdev_budget");
-	snprintf(e.old, sizeof(e.old), "%s", old);
-	snprintf(e.new, sizeof(e.new), "%s", new);
-	snprintf(e.label, sizeof(e.label), "netdev_budget");
-	snprintf(e.source, sizeof(e.source), "balanced.profile:7");
+	e.ch.knob = KNOB_SYSCTL;
+	snprintf(e.ch.target, sizeof(e.ch.target), "net.core.netdev_budget");
+	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
+	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
+	snprintf(e.ch.label, sizeof(e.ch.label), "netdev_budget");
+	snprintf(e.ch.source, sizeof(e.ch.source), "balanced.profile:7");
 	return e;
 }
 
@@ -190,12 +190,12 @@ static void assert_entry_eq(const struct journal_entry *a, const struct journal_
 {
 	assert_int_equal(a->seq, b->seq);
 	assert_int_equal(a->apply, b->apply);
-	assert_int_equal(a->knob, b->knob);
-	assert_string_equal(a->target, b->target);
-	assert_string_equal(a->old, b->old);
-	assert_string_equal(a->new, b->new);
-	assert_string_equal(a->label, b->label);
-	assert_string_equal(a->source, b->source);
+	assert_int_equal(a->ch.knob, b->ch.knob);
+	assert_string_equal(a->ch.target, b->ch.target);
+	assert_string_equal(a->ch.old, b->ch.old);
+	assert_string_equal(a->ch.new, b->ch.new);
+	assert_string_equal(a->ch.label, b->ch.label);
+	assert_string_equal(a->ch.source, b->ch.source);
 }
 
 /* ---------- the directory ---------- */
@@ -492,17 +492,17 @@ static void test_round_trip(void **state)
 	assert_int_equal(k.applies[0].pid, 1234);
 	assert_int_equal(k.applies[1].pid, -1);
 	assert_int_equal(k.applies[0].time, 1795400000);
-	assert_string_equal(k.e[5].label, "IRQ 40 \"quoted\" back\\slash\ttab é /slash");
+	assert_string_equal(k.e[5].ch.label, "IRQ 40 \"quoted\" back\\slash\ttab é /slash");
 
 	/* journal_first: the first record of a knob holds the original. */
 	const struct journal_entry *f = journal_first(&k, KNOB_IRQ_AFFINITY, "38");
 	assert_non_null(f);
 	assert_int_equal(f->seq, 1);
-	assert_string_equal(f->old, "0-1");
+	assert_string_equal(f->ch.old, "0-1");
 	f = journal_first(&k, KNOB_SYSCTL, "net.core.netdev_budget");
 	assert_non_null(f);
 	assert_int_equal(f->seq, 3);
-	assert_string_equal(f->old, "300");
+	assert_string_equal(f->ch.old, "300");
 	assert_null(journal_first(&k, KNOB_IRQ_AFFINITY, "41"));
 	assert_null(journal_first(&k, KNOB_PMQOS, "38"));
 	assert_string_equal(journal_apply_of(&k, 2)->profile, "agent-network");
@@ -618,7 +618,7 @@ static void test_rewrite_subset(void **state)
 	assert_int_equal(j.n, 2);
 	assert_int_equal(j.e[0].seq, 5);
 	assert_int_equal(j.e[1].seq, 6);
-	assert_string_equal(j.e[1].target, "41");
+	assert_string_equal(j.e[1].ch.target, "41");
 	/* A new apply still numbers after the last one kept. */
 	struct journal_apply a = sample_apply("balanced", -1);
 	add_apply_ok(c, &j, &a);
@@ -812,7 +812,7 @@ static void test_add_refuses(void **state)
 	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
 	assert_non_null(strstr(c->why, "invalid new value \"abc\""));
 	e = sample_irq(5, "38", "0-1", "0", "IRQ 38");
-	e.knob = KNOB__COUNT;
+	e.ch.knob = KNOB__COUNT;
 	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
 	assert_int_equal(j.n, 0);
 	journal_close(&j);
@@ -1038,14 +1038,14 @@ static void test_load_sound(void **state)
 	assert_int_equal(j.n, 3);
 	assert_int_equal(j.e[0].seq, 3);
 	assert_int_equal(j.e[1].seq, 7);
-	assert_int_equal(j.e[1].knob, KNOB_SYSCTL);
-	assert_string_equal(j.e[1].target, "net.core.busy_poll");
-	assert_string_equal(j.e[1].old, "100");
-	assert_string_equal(j.e[1].new, "200");
+	assert_int_equal(j.e[1].ch.knob, KNOB_SYSCTL);
+	assert_string_equal(j.e[1].ch.target, "net.core.busy_poll");
+	assert_string_equal(j.e[1].ch.old, "100");
+	assert_string_equal(j.e[1].ch.new, "200");
 	assert_string_equal(j.applies[1].path, "/x/y");
 	assert_int_equal(j.applies[1].pid, 55);
 	assert_int_equal(j.e[2].apply, 9);
-	assert_string_equal(j.e[2].new, "2,3");
+	assert_string_equal(j.e[2].ch.new, "2,3");
 	/* Appending continues from the highest numbers. */
 	struct journal_entry e = sample_sysctl(9, "200", "300");
 	add_change_ok(c, &j, &e);
@@ -1061,13 +1061,13 @@ static struct journal_entry sample_window(unsigned apply, enum knob_kind k, cons
 	struct journal_entry e;
 	memset(&e, 0, sizeof(e));
 	e.apply = apply;
-	e.knob = k;
-	snprintf(e.target, sizeof(e.target), "%s", target);
-	snprintf(e.old, sizeof(e.old), "%s", old);
-	snprintf(e.new, sizeof(e.new), "%s", new);
-	snprintf(e.label, sizeof(e.label), "cpu%s (window)", target);
-	snprintf(e.source, sizeof(e.source), "w.profile:3");
-	e.window = window;
+	e.ch.knob = k;
+	snprintf(e.ch.target, sizeof(e.ch.target), "%s", target);
+	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
+	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
+	snprintf(e.ch.label, sizeof(e.ch.label), "cpu%s (window)", target);
+	snprintf(e.ch.source, sizeof(e.ch.source), "w.profile:3");
+	e.ch.window = window;
 	return e;
 }
 
@@ -1119,14 +1119,14 @@ static void test_window_round_trip(void **state)
 	open_ok(c, &j);
 	load_ok(c, &j);
 	assert_int_equal(j.n, 4);
-	assert_true(j.e[0].window);
-	assert_int_equal(j.e[0].knob, KNOB_PMQOS);
-	assert_string_equal(j.e[0].new, "n/a");
-	assert_true(j.e[1].window);
-	assert_int_equal(j.e[1].knob, KNOB_CPUFREQ_MIN);
-	assert_false(j.e[2].window);
-	assert_false(j.e[3].window);
-	assert_int_equal(j.e[3].knob, KNOB_WINDOW);
+	assert_true(j.e[0].ch.window);
+	assert_int_equal(j.e[0].ch.knob, KNOB_PMQOS);
+	assert_string_equal(j.e[0].ch.new, "n/a");
+	assert_true(j.e[1].ch.window);
+	assert_int_equal(j.e[1].ch.knob, KNOB_CPUFREQ_MIN);
+	assert_false(j.e[2].ch.window);
+	assert_false(j.e[3].ch.window);
+	assert_int_equal(j.e[3].ch.knob, KNOB_WINDOW);
 	for (int i = 0; i < 4; i++)
 		assert_entry_eq(&j.e[i], &e[i]);
 
@@ -1134,8 +1134,8 @@ static void test_window_round_trip(void **state)
 	bool keep[4] = { false, true, true, false };
 	assert_int_equal(journal_rewrite(&j, keep, c->why, sizeof(c->why)), 0);
 	assert_int_equal(j.n, 2);
-	assert_true(j.e[0].window);
-	assert_false(j.e[1].window);
+	assert_true(j.e[0].ch.window);
+	assert_false(j.e[1].ch.window);
 	s = slurp(p, NULL);
 	assert_non_null(s);
 	assert_int_equal(count_of(s, "\"window\":true"), 1);
@@ -1148,9 +1148,9 @@ static void test_window_round_trip(void **state)
 	load_ok(c, &j);
 	assert_int_equal(j.n, 2);
 	assert_int_equal(j.e[0].seq, 2);
-	assert_true(j.e[0].window);
+	assert_true(j.e[0].ch.window);
 	assert_int_equal(j.e[1].seq, 3);
-	assert_false(j.e[1].window);
+	assert_false(j.e[1].ch.window);
 	journal_close(&j);
 }
 
@@ -1163,11 +1163,11 @@ static void test_window_refused_on_other_knobs(void **state)
 	struct journal_apply a = sample_apply("agent-latency", 1234);
 	add_apply_ok(c, &j, &a);
 	struct journal_entry e = sample_irq(1, "38", "0-1", "0", "IRQ 38");
-	e.window = true;
+	e.ch.window = true;
 	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
 	assert_non_null(strstr(c->why, "only, not irq_affinity"));
 	e = sample_sysctl(1, "300", "600");
-	e.window = true;
+	e.ch.window = true;
 	assert_int_equal(journal_add_change(&j, &e, c->why, sizeof(c->why)), -EINVAL);
 	assert_non_null(strstr(c->why, "only, not sysctl"));
 	e = sample_window(1, KNOB_WINDOW, "pmqos", "stopped", "running", true);
@@ -1207,9 +1207,9 @@ static void test_window_false_loads(void **state)
 	put_file(p, text, strlen(text), 0600);
 	load_ok(c, &j);
 	assert_int_equal(j.n, 2);
-	assert_false(j.e[0].window);
-	assert_true(j.e[1].window);
-	assert_string_equal(j.e[1].target, "3");
+	assert_false(j.e[0].ch.window);
+	assert_true(j.e[1].ch.window);
+	assert_string_equal(j.e[1].ch.target, "3");
 	journal_close(&j);
 }
 

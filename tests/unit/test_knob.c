@@ -11,6 +11,8 @@
 
 #include "inspect/cgroup.h"
 #include "tune/knob.h"
+#include "tune/knob_cgroup.h"
+#include "tune/knob_irq.h"
 #include "inspect/napi_netlink.h"
 #include "inspect/net.h"
 
@@ -1111,104 +1113,6 @@ static void cgroup_v2_libcgroup_live(void **state)
 
 /* ---------- window_controller ---------- */
 
-/* A scratch run directory as AGENTUNE_RUN_DIR (the one knob_read and
- * knob_write of window_controller use), and a child to stop. */
-struct winfx {
-	char *run;
-	char *saved_env;
-	bool had_env;
-	pid_t child;
-	struct host h;
-	char *root;
-};
-
-static int win_setup(void **state)
-{
-	struct winfx *w = calloc(1, sizeof(*w));
-	if (!w)
-		return -1;
-	const char *e = getenv("AGENTUNE_RUN_DIR");
-	w->had_env = e != NULL;
-	w->saved_env = e ? strdup(e) : NULL;
-	w->run = tree_new("knob-run");
-	chmod(w->run, 0700);
-	setenv("AGENTUNE_RUN_DIR", w->run, 1);
-	w->root = tree_new("knob-win");
-	if (host_open(&w->h, w->root))
-		return -1;
-	*state = w;
-	return 0;
-}
-
-static int win_teardown(void **state)
-{
-	struct winfx *w = *state;
-	if (w->child > 0) {
-		kill(w->child, SIGKILL);
-		waitpid(w->child, NULL, 0);
-	}
-	if (w->had_env)
-		setenv("AGENTUNE_RUN_DIR", w->saved_env, 1);
-	else
-		unsetenv("AGENTUNE_RUN_DIR");
-	free(w->saved_env);
-	host_close(&w->h);
-	int rc = tree_free(w->run);
-	rc |= tree_free(w->root);
-	free(w);
-	return rc;
-}
-
-static void put_pidfile(const struct winfx *w, int pid, unsigned long long start)
-{
-	char line[64];
-	snprintf(line, sizeof(line), "%d %llu\n", pid, start);
-	tree_put(w->run, "window.pid", line);
-}
-
-static bool run_has(const struct winfx *w, const char *name)
-{
-	char p[4096];
-	struct stat st;
-	snprintf(p, sizeof(p), "%s/%s", w->run, name);
-	return lstat(p, &st) == 0;
-}
-
-/* A pid that was ours a moment ago and is gone (reaped). */
-static int dead_pid(void)
-{
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	return pid;
-}
-
-/* A child that sleeps until signalled; with ignore_term it ignores SIGTERM
- * (set before this returns). */
-static pid_t sleeping_child(bool ignore_term)
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		if (ignore_term)
-			signal(SIGTERM, SIG_IGN);
-		if (write(fds[1], "r", 1) != 1)
-			_exit(2);
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	char b;
-	assert_int_equal(read(fds[0], &b, 1), 1);
-	close(fds[0]);
-	return pid;
-}
-
 static void window_valid(void **state)
 {
 	char why[256] = "";
@@ -1244,107 +1148,49 @@ static void window_valid(void **state)
 	assert_false(knob_same(KNOB_WINDOW, "running", "stopped"));
 }
 
-static void window_read_state(void **state)
+/* The window controller is a process that tune starts and stops
+ * (winctl.h), not a setting: the knob layer knows its syntax only and
+ * refuses to read or write it, so no knob call can start, stop or look at
+ * a process.  Every other kind is a setting. */
+static void window_not_a_setting(void **state)
 {
-	struct winfx *w = *state;
-	char v[KNOB_VAL_MAX];
-	/* No pid file. */
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	/* Garbage. */
-	tree_put(w->run, "window.pid", "not a pid\n");
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	tree_put(w->run, "window.pid", "");
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	/* A dead pid. */
-	put_pidfile(w, dead_pid(), 12345);
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	/* A live pid (ours) whose starttime is not the one recorded: recycled. */
-	unsigned long long start = starttime_of(getpid());
-	assert_true(start > 0);
-	put_pidfile(w, getpid(), start + 1);
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	put_pidfile(w, getpid(), 0);
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	/* Ours with its real starttime: "running" (never stopped from here). */
-	put_pidfile(w, getpid(), start);
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "running");
-	/* An invalid target reads nothing. */
-	assert_int_equal(knob_read(&w->h, KNOB_WINDOW, "cpu0", v, sizeof(v)), -EINVAL);
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/window.pid", w->run);
-	assert_int_equal(unlink(p), 0);
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-}
-
-static void window_write(void **state)
-{
-	struct winfx *w = *state;
-	char why[512] = "";
-	/* Only apply starts it. */
-	assert_int_equal(knob_write(&w->h, KNOB_WINDOW, "pmqos", "running", why, sizeof(why)),
+	char v[KNOB_VAL_MAX] = "x", why[256] = "";
+	struct host h;
+	char *root = tree_new("knob-win");
+	assert_int_equal(host_open(&h, root), 0);
+	assert_int_equal(knob_read(&h, KNOB_WINDOW, "pmqos", v, sizeof(v)), -EOPNOTSUPP);
+	assert_string_equal(v, "");
+	assert_int_equal(knob_write(&h, KNOB_WINDOW, "pmqos", "stopped", why, sizeof(why)),
 			 -EOPNOTSUPP);
-	assert_non_null(strstr(why, "apply"));
-	assert_int_equal(knob_write(&w->h, KNOB_WINDOW, "pmqos", "paused", why, sizeof(why)),
+	assert_string_equal(why, "window_controller is not a setting agentune writes");
+	/* Syntax is still checked first. */
+	assert_int_equal(knob_write(&h, KNOB_WINDOW, "policy0", "stopped", why, sizeof(why)),
 			 -EINVAL);
-	assert_int_equal(knob_write(&w->h, KNOB_WINDOW, "policy0", "stopped", why, sizeof(why)),
-			 -EINVAL);
-
-	/* Nothing running, no files: stopping is a no-op. */
-	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-
-	/* A stale pid file (the controller was killed) and its state file go. */
-	put_pidfile(w, dead_pid(), 4242);
-	tree_put(w->run, "window.json", "{\"pid\":1}\n");
-	tree_put(w->run, "journal-other", "kept\n");
-	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	assert_false(run_has(w, "window.pid"));
-	assert_false(run_has(w, "window.json"));
-	assert_true(run_has(w, "journal-other"));
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
+	assert_int_equal(knob_read(&h, KNOB_WINDOW, "cpu0", v, sizeof(v)), -EINVAL);
+	for (unsigned k = 0; k < KNOB__COUNT; k++)
+		assert_int_equal(knob_is_setting((enum knob_kind)k), k != KNOB_WINDOW);
+	assert_false(knob_is_setting(KNOB__COUNT));
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
 }
 
-/* A live "controller" (a child of ours that sleeps): SIGTERM, waited for,
- * reaped, files removed. */
-static void window_stop_live(void **state)
+/* Adding a kind means a driver with a name: every kind has one, distinct,
+ * and it round-trips. */
+static void every_kind_has_a_driver(void **state)
 {
-	struct winfx *w = *state;
-	w->child = sleeping_child(false);
-	unsigned long long start = starttime_of(w->child);
-	assert_true(start > 0);
-	put_pidfile(w, w->child, start);
-	tree_put(w->run, "window.json", "{\"pid\":1}\n");
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "running");
-	double t0 = mono_s();
-	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	double took = mono_s() - t0;
-	assert_true(took < 3.0);
-	/* Reaped by winctl_stop itself: not even a zombie is left. */
-	errno = 0;
-	assert_int_equal(kill(w->child, 0), -1);
-	assert_int_equal(errno, ESRCH);
-	assert_int_equal(waitpid(w->child, NULL, WNOHANG), -1);
-	w->child = 0;
-	assert_false(run_has(w, "window.pid"));
-	assert_false(run_has(w, "window.json"));
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-}
-
-/* One that ignores SIGTERM is killed after the 3 s grace. */
-static void window_stop_stubborn(void **state)
-{
-	struct winfx *w = *state;
-	w->child = sleeping_child(true);
-	put_pidfile(w, w->child, starttime_of(w->child));
-	must_read(&w->h, KNOB_WINDOW, "pmqos", "running");
-	double t0 = mono_s();
-	must_write(&w->h, KNOB_WINDOW, "pmqos", "stopped");
-	double took = mono_s() - t0;
-	assert_true(took >= 2.9 && took < 6.0);
-	errno = 0;
-	assert_int_equal(kill(w->child, 0), -1);
-	assert_int_equal(errno, ESRCH);
-	w->child = 0;
-	assert_false(run_has(w, "window.pid"));
+	for (unsigned k = 0; k < KNOB__COUNT; k++) {
+		const char *n = knob_name((enum knob_kind)k);
+		assert_string_not_equal(n, "unknown");
+		enum knob_kind back;
+		assert_true(knob_from_name(n, &back));
+		assert_int_equal(back, k);
+		for (unsigned o = 0; o < k; o++)
+			assert_string_not_equal(n, knob_name((enum knob_kind)o));
+	}
+	assert_string_equal(knob_name(KNOB__COUNT), "unknown");
+	enum knob_kind x;
+	assert_false(knob_from_name("irq-affinity", &x));
+	assert_false(knob_from_name(NULL, &x));
 }
 
 static const struct CMUnitTest tests[] = {
@@ -1367,10 +1213,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(cgroup_attr_tree),
 	cmocka_unit_test(napi_not_live),
 	cmocka_unit_test(window_valid),
-	cmocka_unit_test_setup_teardown(window_read_state, win_setup, win_teardown),
-	cmocka_unit_test_setup_teardown(window_write, win_setup, win_teardown),
-	cmocka_unit_test_setup_teardown(window_stop_live, win_setup, win_teardown),
-	cmocka_unit_test_setup_teardown(window_stop_stubborn, win_setup, win_teardown),
+	cmocka_unit_test(window_not_a_setting),
+	cmocka_unit_test(every_kind_has_a_driver),
 	cmocka_unit_test_setup_teardown(napi_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(pmqos_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(cgroup_v1_live, live_setup, live_teardown),

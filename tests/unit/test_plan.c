@@ -161,9 +161,9 @@ static int fx_build(struct fx *f, int pid, const char *cpus)
 	if (rc)
 		fprintf(stderr, "plan_build: %d %s\n", rc, f->why);
 	for (size_t i = 0; getenv("PLAN_DEBUG") && i < f->pl.n; i++)
-		fprintf(stderr, "  change %s %s: %s -> %s (%s) %s\n", knob_name(f->pl.c[i].knob),
-			f->pl.c[i].target, f->pl.c[i].old, f->pl.c[i].new, f->pl.c[i].source,
-			f->pl.c[i].label);
+		fprintf(stderr, "  change %s %s: %s -> %s (%s) %s\n", knob_name(f->pl.c[i].ch.knob),
+			f->pl.c[i].ch.target, f->pl.c[i].ch.old, f->pl.c[i].ch.new, f->pl.c[i].ch.source,
+			f->pl.c[i].ch.label);
 	for (size_t i = 0; getenv("PLAN_DEBUG") && i < f->pl.nnotes; i++)
 		fprintf(stderr, "  note %s (%s)\n", f->pl.notes[i].text, f->pl.notes[i].source);
 	return rc;
@@ -192,16 +192,16 @@ static void check_change(const struct fx *f, size_t i, enum knob_kind k, const c
 	char src[4300];
 	assert_true(i < f->pl.n);
 	const struct plan_change *c = &f->pl.c[i];
-	if (c->knob != k || strcmp(c->target, target) || strcmp(c->old, old) ||
-	    strcmp(c->new, new))
-		fprintf(stderr, "change %zu: %s %s %s -> %s (%s)\n", i, knob_name(c->knob),
-			c->target, c->old, c->new, c->source);
-	assert_int_equal(c->knob, k);
-	assert_string_equal(c->target, target);
-	assert_string_equal(c->old, old);
-	assert_string_equal(c->new, new);
+	if (c->ch.knob != k || strcmp(c->ch.target, target) || strcmp(c->ch.old, old) ||
+	    strcmp(c->ch.new, new))
+		fprintf(stderr, "change %zu: %s %s %s -> %s (%s)\n", i, knob_name(c->ch.knob),
+			c->ch.target, c->ch.old, c->ch.new, c->ch.source);
+	assert_int_equal(c->ch.knob, k);
+	assert_string_equal(c->ch.target, target);
+	assert_string_equal(c->ch.old, old);
+	assert_string_equal(c->ch.new, new);
 	src_at(f, line, src, sizeof(src));
-	assert_string_equal(c->source, src);
+	assert_string_equal(c->ch.source, src);
 }
 
 static const struct plan_note *find_note(const struct fx *f, const char *part)
@@ -394,8 +394,8 @@ static void test_irq_all_to_housekeeping(void **state)
 		assert_true(f.pl.c[1 + i].optional);
 	}
 	assert_true(f.pl.c[0].optional);
-	assert_string_equal(f.pl.c[0].label, "IRQ 120 ice-0000:3b:00.0:misc (ens1f0)");
-	assert_string_equal(f.pl.c[1].label, "IRQ 121 ice-ens1f0-TxRx-0 (ens1f0)");
+	assert_string_equal(f.pl.c[0].ch.label, "IRQ 120 ice-0000:3b:00.0:misc (ens1f0)");
+	assert_string_equal(f.pl.c[1].ch.label, "IRQ 121 ice-ens1f0-TxRx-0 (ens1f0)");
 	assert_int_equal(f.pl.nnotes, 0);
 
 	/* The same from the profile's cpus, without --cpus. */
@@ -446,7 +446,7 @@ static void test_irq_name_and_class_other(void **state)
 	/* The PCIe port's PME IRQ (a bridge) is "other"; the NIC is not. */
 	check_change(&f, 0, KNOB_IRQ_AFFINITY, "26", "0-1,4-7", "0", 3);
 	assert_true(f.pl.c[0].optional);
-	assert_string_equal(f.pl.c[0].label, "IRQ 26 PCIe PME");
+	assert_string_equal(f.pl.c[0].ch.label, "IRQ 26 PCIe PME");
 	check_change(&f, 1, KNOB_IRQ_AFFINITY, "121", "0", "0-1,4-7", 2);
 	check_change(&f, 2, KNOB_IRQ_AFFINITY, "122", "1", "0-1,4-7", 2);
 	check_change(&f, 3, KNOB_IRQ_AFFINITY, "123", "2", "0-1,4-7", 2);
@@ -599,7 +599,7 @@ static void test_irq_virtio_label(void **state)
 	check_change(&f, 0, KNOB_IRQ_AFFINITY, "37", "0-1", "0", 2);
 	check_change(&f, 1, KNOB_IRQ_AFFINITY, "38", "0-1", "0", 2);
 	check_change(&f, 2, KNOB_IRQ_AFFINITY, "39", "0-1", "0", 2);
-	assert_string_equal(f.pl.c[1].label, "IRQ 38 virtio2-input.0 (eth0)");
+	assert_string_equal(f.pl.c[1].ch.label, "IRQ 38 virtio2-input.0 (eth0)");
 	fx_close(&f);
 }
 
@@ -628,7 +628,7 @@ static void test_pmqos_static_na(void **state)
 	assert_int_equal(f.pl.n, 2);
 	check_change(&f, 0, KNOB_PMQOS, "2", "0", "n/a", 3);
 	check_change(&f, 1, KNOB_PMQOS, "3", "0", "n/a", 3);
-	assert_string_equal(f.pl.c[0].label, "cpu2");
+	assert_string_equal(f.pl.c[0].ch.label, "cpu2");
 	assert_false(f.pl.c[1].optional);
 	assert_int_equal(f.pl.nnotes, 0);
 
@@ -676,7 +676,7 @@ static void test_cpufreq_floor(void **state)
 	assert_int_equal(f.pl.n, 2);
 	check_change(&f, 0, KNOB_CPUFREQ_MIN, "policy2", "1400000", "3500000", 2);
 	check_change(&f, 1, KNOB_CPUFREQ_MIN, "policy3", "1400000", "3500000", 2);
-	assert_non_null(strstr(f.pl.c[0].label, "policy2"));
+	assert_non_null(strstr(f.pl.c[0].ch.label, "policy2"));
 
 	/* 1.4 GHz + 50% of the 2.1 GHz range. */
 	fx_rebuild_prep(&f);
@@ -787,7 +787,7 @@ static void check_window_change(const struct fx *f, size_t i, enum knob_kind k,
 				const char *target, const char *old, const char *new, int line)
 {
 	check_change(f, i, k, target, old, new, line);
-	assert_true(f->pl.c[i].window);
+	assert_true(f->pl.c[i].ch.window);
 	assert_false(f->pl.c[i].optional);
 }
 
@@ -798,10 +798,10 @@ static void check_controller_last(const struct fx *f, int line)
 	assert_true(f->pl.n > 0);
 	size_t last = f->pl.n - 1;
 	check_change(f, last, KNOB_WINDOW, "pmqos", "stopped", "running", line);
-	assert_false(f->pl.c[last].window);
-	assert_string_equal(f->pl.c[last].label, "PM QoS window controller");
+	assert_false(f->pl.c[last].ch.window);
+	assert_string_equal(f->pl.c[last].ch.label, "PM QoS window controller");
 	for (size_t i = 0; i < last; i++)
-		assert_int_not_equal(f->pl.c[i].knob, KNOB_WINDOW);
+		assert_int_not_equal(f->pl.c[i].ch.knob, KNOB_WINDOW);
 }
 
 static void test_pmqos_window_defaults(void **state)
@@ -822,8 +822,8 @@ static void test_pmqos_window_defaults(void **state)
 	assert_int_equal(f.pl.n, 3);
 	check_window_change(&f, 0, KNOB_PMQOS, "2", "0", "n/a", 2);
 	check_window_change(&f, 1, KNOB_PMQOS, "3", "0", "n/a", 2);
-	assert_string_equal(f.pl.c[0].label, "cpu2 (window)");
-	assert_string_equal(f.pl.c[1].label, "cpu3 (window)");
+	assert_string_equal(f.pl.c[0].ch.label, "cpu2 (window)");
+	assert_string_equal(f.pl.c[1].ch.label, "cpu3 (window)");
 	check_controller_last(&f, 2);
 	assert_int_equal(f.pl.window.window_ns, (uint64_t)WINDOW_DEFAULT_MS * 1000000u);
 	assert_int_equal(f.pl.window.window_ns, 20000000);
@@ -856,8 +856,8 @@ static void test_pmqos_window_profile_values(void **state)
 	/* The frequency floor is the controller's too. */
 	check_window_change(&f, 2, KNOB_CPUFREQ_MIN, "policy1", "1400000", "3500000", 8);
 	check_window_change(&f, 3, KNOB_CPUFREQ_MIN, "policy3", "1400000", "3500000", 8);
-	assert_non_null(strstr(f.pl.c[2].label, "policy1"));
-	assert_non_null(strstr(f.pl.c[2].label, "(window)"));
+	assert_non_null(strstr(f.pl.c[2].ch.label, "policy1"));
+	assert_non_null(strstr(f.pl.c[2].ch.label, "(window)"));
 	check_controller_last(&f, 2);
 	assert_int_equal(f.pl.window.window_ns, 5000000);
 	assert_int_equal(f.pl.window.budget_tokens, 200);
@@ -887,8 +887,8 @@ static void test_pmqos_window_keys_elsewhere(void **state)
 	assert_int_equal(fx_build(&f, -1, "2"), 0);
 	assert_int_equal(f.pl.n, 1);
 	check_change(&f, 0, KNOB_PMQOS, "2", "0", "n/a", 3);
-	assert_false(f.pl.c[0].window);
-	assert_string_equal(f.pl.c[0].label, "cpu2");
+	assert_false(f.pl.c[0].ch.window);
+	assert_string_equal(f.pl.c[0].ch.label, "cpu2");
 	check_note(&f, "[pmqos] the window keys are used with mode = window only: not set", 4);
 	/* A static plan starts no controller and has no parameters. */
 	assert_int_equal(f.pl.window.window_ns, 0);
@@ -977,7 +977,7 @@ static void test_pmqos_controller_running(void **state)
 	assert_int_equal(fx_build(&f, -1, "3"), 0);
 	assert_int_equal(f.pl.n, 1);
 	check_change(&f, 0, KNOB_CPUFREQ_MIN, "policy3", "1400000", "3500000", 3);
-	assert_false(f.pl.c[0].window);
+	assert_false(f.pl.c[0].ch.window);
 
 	/* The same pid file with another starttime (a recycled pid) is no
 	 * controller: the static profile plans. */
@@ -1062,7 +1062,7 @@ static void test_sysctls(void **state)
 	assert_int_equal(f.pl.n, 2);
 	check_change(&f, 0, KNOB_SYSCTL, "net.core.netdev_budget", "300", "600", 2);
 	check_change(&f, 1, KNOB_SYSCTL, "net.core.busy_poll", "0", "50", 4);
-	assert_string_equal(f.pl.c[1].label, "net.core.busy_poll");
+	assert_string_equal(f.pl.c[1].ch.label, "net.core.busy_poll");
 	check_note(&f, "net.core.busy_read: not applicable", 5);
 	assert_int_equal(f.pl.nnotes, 1);
 	fx_close(&f);
@@ -1133,8 +1133,8 @@ static void test_cgroup_v2(void **state)
 	check_change(&f, 5, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpuset.mems", "", "0", 6);
 	check_change(&f, 6, KNOB_CGROUP_PROCS, "4242:/sys/fs/cgroup", "/user.slice/s.scope",
 		     "/agentune", 4);
-	assert_non_null(strstr(f.pl.c[1].label, "(new cgroup)"));
-	assert_null(strstr(f.pl.c[6].label, "(new cgroup)"));
+	assert_non_null(strstr(f.pl.c[1].ch.label, "(new cgroup)"));
+	assert_null(strstr(f.pl.c[6].ch.label, "(new cgroup)"));
 	assert_int_equal(f.pl.nnotes, 0);
 	fx_close(&f);
 }
@@ -1179,7 +1179,7 @@ static void test_cgroup_v2_existing(void **state)
 		     "50000 100000", 5);
 	check_change(&f, 1, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpu.uclamp.min", "0.00",
 		     "20.00", 7);
-	assert_null(strstr(f.pl.c[0].label, "(new cgroup)"));
+	assert_null(strstr(f.pl.c[0].ch.label, "(new cgroup)"));
 	fx_close(&f);
 }
 
@@ -1330,10 +1330,10 @@ static void test_shared_hosts(void **state)
 			assert_false(cpumask_empty(&pl.housekeeping));
 			for (size_t i = 0; i < pl.n; i++) {
 				char w[256];
-				assert_true(knob_valid(pl.c[i].knob, pl.c[i].target, pl.c[i].new,
+				assert_true(knob_valid(pl.c[i].ch.knob, pl.c[i].ch.target, pl.c[i].ch.new,
 						       w, sizeof(w)));
-				assert_false(knob_same(pl.c[i].knob, pl.c[i].old, pl.c[i].new));
-				assert_non_null(strstr(pl.c[i].source, ":"));
+				assert_false(knob_same(pl.c[i].ch.knob, pl.c[i].ch.old, pl.c[i].ch.new));
+				assert_non_null(strstr(pl.c[i].ch.source, ":"));
 			}
 			for (size_t i = 0; i < pl.nnotes; i++)
 				assert_true(pl.notes[i].text[0] != '\0');
@@ -1341,15 +1341,15 @@ static void test_shared_hosts(void **state)
 				fprintf(stderr, "%s: %zu changes\n", it.name, pl.n);
 				for (size_t i = 0; i < pl.n && i < 4; i++)
 					fprintf(stderr, "  %s %s: %s -> %s\n",
-						knob_name(pl.c[i].knob), pl.c[i].target,
-						pl.c[i].old, pl.c[i].new);
+						knob_name(pl.c[i].ch.knob), pl.c[i].ch.target,
+						pl.c[i].ch.old, pl.c[i].ch.new);
 				for (size_t i = 0; i < pl.nnotes; i++)
 					fprintf(stderr, "  note %s\n", pl.notes[i].text);
 			}
 			/* A floor only where cpufreq exists. */
 			bool floor = false;
 			for (size_t i = 0; i < pl.n; i++)
-				floor |= pl.c[i].knob == KNOB_CPUFREQ_MIN;
+				floor |= pl.c[i].ch.knob == KNOB_CPUFREQ_MIN;
 			if (!m.freq.available)
 				assert_false(floor);
 		}

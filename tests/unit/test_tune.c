@@ -81,11 +81,11 @@ static void add(struct plan *pl, enum knob_kind k, const char *target, const cha
 	pl->c = v;
 	struct plan_change *c = &pl->c[pl->n++];
 	memset(c, 0, sizeof(*c));
-	c->knob = k;
-	copy_str(c->target, sizeof(c->target), target);
-	copy_str(c->new, sizeof(c->new), new);
-	snprintf(c->label, sizeof(c->label), "%s %s", knob_name(k), target);
-	snprintf(c->source, sizeof(c->source), "t.profile:%zu", pl->n);
+	char label[128], source[64];
+	snprintf(label, sizeof(label), "%s %s", knob_name(k), target);
+	snprintf(source, sizeof(source), "t.profile:%zu", pl->n);
+	change_init(&c->ch, k, target, label, source);
+	copy_str(c->ch.new, sizeof(c->ch.new), new);
 	c->optional = optional;
 }
 
@@ -123,9 +123,9 @@ static void apply_journals_every_change_and_revert_restores(void **state)
 	read_val(f, KNOB_SYSCTL, "net.core.busy_poll", "50");
 	read_val(f, KNOB_PMQOS, "2", "n/a");
 	assert_int_equal(f->j.n, 3);
-	assert_string_equal(f->j.e[0].old, "0-3");
-	assert_string_equal(f->j.e[2].new, "n/a");
-	assert_string_equal(f->j.e[1].source, "t.profile:2");
+	assert_string_equal(f->j.e[0].ch.old, "0-3");
+	assert_string_equal(f->j.e[2].ch.new, "n/a");
+	assert_string_equal(f->j.e[1].ch.source, "t.profile:2");
 	tune_result_free(&r);
 
 	struct tune_result st;
@@ -138,7 +138,7 @@ static void apply_journals_every_change_and_revert_restores(void **state)
 	char why[512];
 	assert_int_equal(tune_revert(&f->h, &f->j, false, false, &r, why, sizeof(why)), 0);
 	assert_int_equal(r.done, 3);
-	assert_int_equal(r.it[0].knob, KNOB_PMQOS); /* newest first */
+	assert_int_equal(r.it[0].ch.knob, KNOB_PMQOS); /* newest first */
 	read_val(f, KNOB_IRQ_AFFINITY, "30", "0-3");
 	read_val(f, KNOB_SYSCTL, "net.core.busy_poll", "0");
 	read_val(f, KNOB_PMQOS, "2", "0");
@@ -235,12 +235,12 @@ static void stacked_applies_revert_to_the_first_original(void **state)
 	assert_int_equal(tune_apply(&f->h, &f->j, &b, &opts, &r), 0);
 	tune_result_free(&r);
 	assert_int_equal(f->j.napplies, 2);
-	assert_string_equal(journal_first(&f->j, KNOB_SYSCTL, "net.core.busy_poll")->old, "0");
+	assert_string_equal(journal_first(&f->j, KNOB_SYSCTL, "net.core.busy_poll")->ch.old, "0");
 
 	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
 	assert_int_equal(r.n, 2); /* one line per knob and target */
-	assert_string_equal(r.it[0].old, "0");
-	assert_string_equal(r.it[0].new, "100");
+	assert_string_equal(r.it[0].ch.old, "0");
+	assert_string_equal(r.it[0].ch.new, "100");
 	tune_result_free(&r);
 
 	char why[512];
@@ -338,7 +338,7 @@ static bool jdir_has(const struct fx *f, const char *name)
 static void add_window(struct plan *pl, enum knob_kind k, const char *target, const char *new)
 {
 	add(pl, k, target, new, false);
-	pl->c[pl->n - 1].window = true;
+	pl->c[pl->n - 1].ch.window = true;
 }
 
 /* A child that sleeps until signalled, in window.pid as the controller. */
@@ -402,9 +402,9 @@ static void window_start_failure_undoes_everything(void **state)
 				r.it[i].why);
 		assert_int_equal(r.it[i].state, TUNE_UNDONE);
 	}
-	assert_string_equal(r.it[1].old, "0");
-	assert_string_equal(r.it[3].old, "1400000");
-	assert_int_equal(r.it[4].knob, KNOB_WINDOW);
+	assert_string_equal(r.it[1].ch.old, "0");
+	assert_string_equal(r.it[3].ch.old, "1400000");
+	assert_int_equal(r.it[4].ch.knob, KNOB_WINDOW);
 	assert_int_equal(r.it[4].state, TUNE_FAILED);
 	char want[128];
 	snprintf(want, sizeof(want), "agent process %d does not exist", pl.pid);
@@ -436,15 +436,15 @@ static void window_start_failure_undoes_everything(void **state)
 	tune_result_free(&r);
 	assert_int_equal(f->j.n, 1);
 	assert_int_equal(f->j.napplies, 1);
-	assert_int_equal(f->j.e[0].knob, KNOB_IRQ_AFFINITY);
-	assert_false(f->j.e[0].window);
+	assert_int_equal(f->j.e[0].ch.knob, KNOB_IRQ_AFFINITY);
+	assert_false(f->j.e[0].ch.window);
 	struct journal k = { .dirfd = -1, .lockfd = -1, .fd = -1 };
 	char why[512];
 	assert_int_equal(journal_open(&k, f->jdir, false, why, sizeof(why)), 0);
 	assert_int_equal(journal_load(&k, why, sizeof(why)), 0);
 	assert_int_equal(k.n, 1);
 	assert_int_equal(k.napplies, 1);
-	assert_string_equal(k.e[0].target, "30");
+	assert_string_equal(k.e[0].ch.target, "30");
 	journal_close(&k);
 	assert_string_equal(slurp(f->root, PMQOS2), "0\n");
 	read_val(f, KNOB_IRQ_AFFINITY, "30", "1");
@@ -472,13 +472,13 @@ static void journal_windows(struct fx *f)
 		{ KNOB_WINDOW, "pmqos", "stopped", "running", false },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(ch); i++) {
-		struct journal_entry e = { .apply = a.apply, .knob = ch[i].k,
-					   .window = ch[i].window };
-		copy_str(e.target, sizeof(e.target), ch[i].target);
-		copy_str(e.old, sizeof(e.old), ch[i].old);
-		copy_str(e.new, sizeof(e.new), ch[i].new);
-		snprintf(e.label, sizeof(e.label), "%s (window)", ch[i].target);
-		copy_str(e.source, sizeof(e.source), "w.profile:3");
+		struct journal_entry e = { .apply = a.apply, .ch.knob = ch[i].k,
+					   .ch.window = ch[i].window };
+		copy_str(e.ch.target, sizeof(e.ch.target), ch[i].target);
+		copy_str(e.ch.old, sizeof(e.ch.old), ch[i].old);
+		copy_str(e.ch.new, sizeof(e.ch.new), ch[i].new);
+		snprintf(e.ch.label, sizeof(e.ch.label), "%s (window)", ch[i].target);
+		copy_str(e.ch.source, sizeof(e.ch.source), "w.profile:3");
 		assert_int_equal(journal_add_change(&f->j, &e, why, sizeof(why)), 0);
 	}
 }
@@ -487,7 +487,7 @@ static const struct tune_item *item(const struct tune_result *r, enum knob_kind 
 				    const char *target)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (r->it[i].knob == k && !strcmp(r->it[i].target, target))
+		if (r->it[i].ch.knob == k && !strcmp(r->it[i].ch.target, target))
 			return &r->it[i];
 	fail_msg("no item %s %s", knob_name(k), target);
 	return NULL;
@@ -511,8 +511,8 @@ static void window_status(void **state)
 	assert_int_equal(it->state, TUNE_WINDOW);
 	assert_string_equal(it->why, "window open");
 	assert_string_equal(it->now, "n/a");
-	assert_string_equal(it->old, "0");
-	assert_string_equal(it->new, "n/a");
+	assert_string_equal(it->ch.old, "0");
+	assert_string_equal(it->ch.new, "n/a");
 	it = item(&r, KNOB_PMQOS, "3");
 	assert_int_equal(it->state, TUNE_WINDOW);
 	assert_string_equal(it->why, "window closed");
@@ -583,7 +583,7 @@ static void window_revert_after_kill(void **state)
 	/* A dry run says so and touches nothing. */
 	assert_int_equal(tune_revert(&f->h, &f->j, false, true, &r, why, sizeof(why)), 0);
 	assert_int_equal(r.n, 4);
-	assert_int_equal(r.it[0].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[0].ch.knob, KNOB_WINDOW);
 	assert_int_equal(r.it[0].state, TUNE_ORIGINAL);
 	assert_int_equal(item(&r, KNOB_PMQOS, "2")->state, TUNE_RESTORED);
 	assert_true(jdir_has(f, "window.pid"));
@@ -596,14 +596,14 @@ static void window_revert_after_kill(void **state)
 	assert_true(r.ok);
 	assert_int_equal(r.n, 4);
 	/* Newest first: the controller, then what it managed. */
-	assert_int_equal(r.it[0].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[0].ch.knob, KNOB_WINDOW);
 	assert_int_equal(r.it[0].state, TUNE_ORIGINAL);
-	assert_int_equal(r.it[1].knob, KNOB_CPUFREQ_MIN);
+	assert_int_equal(r.it[1].ch.knob, KNOB_CPUFREQ_MIN);
 	assert_int_equal(r.it[1].state, TUNE_RESTORED);
-	assert_int_equal(r.it[2].knob, KNOB_PMQOS);
-	assert_string_equal(r.it[2].target, "3");
+	assert_int_equal(r.it[2].ch.knob, KNOB_PMQOS);
+	assert_string_equal(r.it[2].ch.target, "3");
 	assert_int_equal(r.it[2].state, TUNE_ORIGINAL);
-	assert_string_equal(r.it[3].target, "2");
+	assert_string_equal(r.it[3].ch.target, "2");
 	assert_int_equal(r.it[3].state, TUNE_RESTORED);
 	assert_int_equal(r.done, 2);
 	assert_string_equal(slurp(f->root, PMQOS2), "0\n");
@@ -632,7 +632,7 @@ static void window_revert_stops_controller(void **state)
 	char why[512];
 	assert_int_equal(tune_revert(&f->h, &f->j, false, false, &r, why, sizeof(why)), 0);
 	assert_true(r.ok);
-	assert_int_equal(r.it[0].knob, KNOB_WINDOW);
+	assert_int_equal(r.it[0].ch.knob, KNOB_WINDOW);
 	assert_int_equal(r.it[0].state, TUNE_RESTORED);
 	assert_string_equal(r.it[0].now, "running");
 	/* Stopped and reaped. */
@@ -649,8 +649,8 @@ static void window_revert_stops_controller(void **state)
 	assert_string_equal(slurp(f->root, PMQOS3), "7\n");
 	/* The drifted one stays, with its window flag. */
 	assert_int_equal(f->j.n, 1);
-	assert_string_equal(f->j.e[0].target, "3");
-	assert_true(f->j.e[0].window);
+	assert_string_equal(f->j.e[0].ch.target, "3");
+	assert_true(f->j.e[0].ch.window);
 	tune_result_free(&r);
 
 	assert_int_equal(tune_revert(&f->h, &f->j, true, false, &r, why, sizeof(why)), 0);
@@ -658,6 +658,61 @@ static void window_revert_stops_controller(void **state)
 	assert_int_equal(r.it[0].state, TUNE_FORCED);
 	assert_string_equal(slurp(f->root, PMQOS3), "0\n");
 	assert_int_equal(f->j.n, 0);
+	tune_result_free(&r);
+}
+
+/* A dry run decides on the controller like on any setting, and leaves it
+ * running: nothing is stopped, nothing removed, the journal as it was. */
+static void window_dry_run_leaves_the_controller_running(void **state)
+{
+	struct fx *f = *state;
+	tree_put(f->root, PMQOS2, "n/a\n");
+	tree_put(f->root, PMQOS3, "0\n");
+	tree_put(f->root, MINFREQ0, "1400000\n");
+	journal_windows(f);
+	fake_controller(f);
+	struct tune_result r;
+	char why[512];
+	assert_int_equal(tune_revert(&f->h, &f->j, false, true, &r, why, sizeof(why)), 0);
+	assert_int_equal(r.it[0].ch.knob, KNOB_WINDOW);
+	assert_string_equal(r.it[0].now, "running");
+	assert_int_equal(r.it[0].state, TUNE_RESTORED);
+	assert_int_equal(kill(f->child, 0), 0);
+	assert_true(jdir_has(f, "window.pid"));
+	assert_int_equal(f->j.n, 4);
+	tune_result_free(&r);
+	/* status sees it running: the record holds. */
+	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	assert_int_equal(item(&r, KNOB_WINDOW, "pmqos")->state, TUNE_OK);
+	tune_result_free(&r);
+}
+
+/* Revert only ever stops a controller: a (forged) record whose original is
+ * "running" cannot make it start one.  The write is refused with the
+ * reason, the record stays, and no controller file appears. */
+static void revert_never_starts_a_controller(void **state)
+{
+	struct fx *f = *state;
+	char why[512];
+	struct journal_apply a = { .pid = -1, .time = 1795400000, .by = 4321 };
+	copy_str(a.profile, sizeof(a.profile), "forged");
+	copy_str(a.root, sizeof(a.root), f->root);
+	assert_int_equal(journal_add_apply(&f->j, &a, why, sizeof(why)), 0);
+	struct journal_entry e = { .apply = a.apply };
+	change_init(&e.ch, KNOB_WINDOW, KNOB_WINDOW_TARGET, "PM QoS window controller", "x:1");
+	copy_str(e.ch.old, sizeof(e.ch.old), "running");
+	copy_str(e.ch.new, sizeof(e.ch.new), "stopped");
+	assert_int_equal(journal_add_change(&f->j, &e, why, sizeof(why)), 0);
+
+	struct tune_result r;
+	assert_int_equal(tune_revert(&f->h, &f->j, false, false, &r, why, sizeof(why)), 0);
+	assert_false(r.ok);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.it[0].now, "stopped");
+	assert_int_equal(r.it[0].state, TUNE_FAILED);
+	assert_non_null(strstr(r.it[0].why, "started by apply"));
+	assert_false(jdir_has(f, "window.pid"));
+	assert_int_equal(f->j.n, 1);
 	tune_result_free(&r);
 }
 
@@ -672,6 +727,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(window_status, setup, teardown),
 	cmocka_unit_test_setup_teardown(window_revert_after_kill, setup, teardown),
 	cmocka_unit_test_setup_teardown(window_revert_stops_controller, setup, teardown),
+	cmocka_unit_test_setup_teardown(window_dry_run_leaves_the_controller_running, setup, teardown),
+	cmocka_unit_test_setup_teardown(revert_never_starts_a_controller, setup, teardown),
 };
 
 RUN_TESTS(tests)

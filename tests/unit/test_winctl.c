@@ -413,6 +413,45 @@ static void test_stop_live(void **state)
 	assert_string_equal(winctl_state(c->run, &pid), "stopped");
 }
 
+/* One that ignores SIGTERM is killed after the 3 s grace, and reaped. */
+static void test_stop_stubborn(void **state)
+{
+	struct ctx *c = *state;
+	c->child = fork();
+	assert_true(c->child >= 0);
+	if (c->child == 0) {
+		signal(SIGTERM, SIG_IGN);
+		for (;;)
+			pause();
+	}
+	/* Until the child has set SIG_IGN a SIGTERM would kill it: wait. */
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->child);
+	for (int i = 0; i < 500; i++) {
+		FILE *fp = fopen(path, "r");
+		bool ignoring = false;
+		while (fp && fgets(line, sizeof(line), fp))
+			if (!strncmp(line, "SigIgn:", 7))
+				ignoring = strtoull(line + 7, NULL, 16) & (1ull << (SIGTERM - 1));
+		if (fp)
+			fclose(fp);
+		if (ignoring)
+			break;
+		usleep(10000);
+	}
+	put_pidfile(c, c->child, starttime_of(c->child));
+	assert_string_equal(winctl_state(c->run, NULL), "running");
+	double t0 = mono_s();
+	assert_int_equal(winctl_stop(c->run, c->why, sizeof(c->why)), 0);
+	double took = mono_s() - t0;
+	assert_true(took >= 2.9 && took < 6.0);
+	errno = 0;
+	assert_int_equal(kill(c->child, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	c->child = 0;
+	assert_false(run_has(c, WINCTL_PIDFILE));
+}
+
 /* ---------- what winctl_start refuses before it forks ---------- */
 
 static struct winctl_config config(const struct ctx *c, int agent)
@@ -477,6 +516,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_stop_none, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_stop_live, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_stop_stubborn, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_start_refusals, setup, teardown),
 };
 

@@ -1,0 +1,15 @@
+/* tune/conflicts: the services that would undo a plan behind agentune's
+ * back (irqbalance moves IRQs back within seconds; tuned sets the same IRQ,
+ * PM QoS and sysctl settings again), and what to do about each. */
+#ifndef AGENTUNE_TUNE_CONFLICTS_H
+#define AGENTUNE_TUNE_CONFLICTS_H
+
+#include "base/host.h"
+#include "inspect/model.h"
+#include "tune/plan.h"
+
+/* Adds one warning to out per running service that conflicts with pl on
+ * the host m describes.  0 or -ENOMEM. */
+int conflicts_warn(const struct model *m, const struct plan *pl, struct strlist *out);
+
+#endif
