@@ -22,6 +22,12 @@
 #include "tune/knob_net.h"
 #include "tune/knob_power.h"
 
+/* Each driver, declared by its family's header above; one the table names
+ * without a header is a link error, not a silent gap. */
+#define KNOB_DRIVER_DECL(kind, driver) extern const struct knob_driver driver;
+KNOB_KINDS(KNOB_DRIVER_DECL)
+#undef KNOB_DRIVER_DECL
+
 /* ---------- the window controller: a kind of change, not a setting ---------- */
 
 static bool controller_target_ok(const char *t, char *why, size_t sz)
@@ -38,18 +44,16 @@ static bool controller_value_ok(const char *t, const char *v)
 }
 
 /* Syntax only: tune starts, stops and looks at the process (winctl.h). */
-static const struct knob_driver knob_window_controller = {
+const struct knob_driver knob_window_controller = {
 	.name = "window_controller",
 	.target_ok = controller_target_ok,
 	.value_ok = controller_value_ok,
 };
 
 static const struct knob_driver *const drivers[KNOB__COUNT] = {
-	[KNOB_IRQ_AFFINITY] = &knob_irq_affinity, [KNOB_SYSCTL] = &knob_sysctl,
-	[KNOB_NETDEV_ATTR] = &knob_netdev_attr,   [KNOB_NAPI] = &knob_napi,
-	[KNOB_PMQOS] = &knob_pmqos,               [KNOB_CPUFREQ_MIN] = &knob_cpufreq_min,
-	[KNOB_CGROUP_DIR] = &knob_cgroup_dir,     [KNOB_CGROUP_ATTR] = &knob_cgroup_attr,
-	[KNOB_CGROUP_PROCS] = &knob_cgroup_procs, [KNOB_WINDOW] = &knob_window_controller,
+#define KNOB_TABLE_ENTRY(kind, driver) [kind] = &driver,
+	KNOB_KINDS(KNOB_TABLE_ENTRY)
+#undef KNOB_TABLE_ENTRY
 };
 
 static const struct knob_driver *driver(enum knob_kind k)

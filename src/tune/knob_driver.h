@@ -19,8 +19,9 @@
  *              write_error (NULL: "path: strerror")
  *   same       NULL: equal as trimmed text
  *
- * Adding a kind of setting: an enum value below, a driver in the family's
- * file (or a new family file), its entry in knob.c's table.
+ * Adding a kind of setting: its driver in the family's file (or a new
+ * family file), and one line in KNOB_KINDS below, which makes both the
+ * enum value and knob.c's table entry.
  */
 #ifndef AGENTUNE_TUNE_KNOB_DRIVER_H
 #define AGENTUNE_TUNE_KNOB_DRIVER_H
@@ -31,17 +32,24 @@
 
 #include "base/host.h"
 
+/* Every kind, with its driver: X(enum value, driver variable).  The order
+ * is the enum's; it never reaches the journal (names do). */
+#define KNOB_KINDS(X)                                    \
+	X(KNOB_IRQ_AFFINITY, knob_irq_affinity)          \
+	X(KNOB_SYSCTL, knob_sysctl)                      \
+	X(KNOB_NETDEV_ATTR, knob_netdev_attr)            \
+	X(KNOB_NAPI, knob_napi)                          \
+	X(KNOB_PMQOS, knob_pmqos)                        \
+	X(KNOB_CPUFREQ_MIN, knob_cpufreq_min)            \
+	X(KNOB_CGROUP_DIR, knob_cgroup_dir)              \
+	X(KNOB_CGROUP_ATTR, knob_cgroup_attr)            \
+	X(KNOB_CGROUP_PROCS, knob_cgroup_procs)          \
+	X(KNOB_WINDOW, knob_window_controller)
+
 enum knob_kind {
-	KNOB_IRQ_AFFINITY,
-	KNOB_SYSCTL,
-	KNOB_NETDEV_ATTR,
-	KNOB_NAPI,
-	KNOB_PMQOS,
-	KNOB_CPUFREQ_MIN,
-	KNOB_CGROUP_DIR,
-	KNOB_CGROUP_ATTR,
-	KNOB_CGROUP_PROCS,
-	KNOB_WINDOW,
+#define KNOB_ENUM_VALUE(kind, driver) kind,
+	KNOB_KINDS(KNOB_ENUM_VALUE)
+#undef KNOB_ENUM_VALUE
 	KNOB__COUNT
 };
 
