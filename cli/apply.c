@@ -102,14 +102,16 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 
 static int load_profile(const struct apply_opts *o, struct profile *p)
 {
-	struct profile_dirs d;
-	profile_dirs_init(&d);
+	struct strlist dirs;
+	if (profile_search_dirs(&dirs))
+		return fail("apply", "out of memory");
 	struct profile_opts po = {
-		.dirs = d.dir, .ndirs = d.n,
+		.dirs = (const char *const *)dirs.v, .ndirs = dirs.n,
 		.check_safe = geteuid() == 0 && !o->allow_unsafe,
 	};
 	struct parse_error err;
 	int rc = profile_load(o->profile, &po, p, &err);
+	strlist_free(&dirs);
 	if (!rc)
 		return EXIT_OK;
 	char msg[PERR_TEXT_MAX];

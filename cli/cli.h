@@ -44,15 +44,4 @@ void usage_status(FILE *out);
 int cmd_profile(int argc, char **argv);
 void usage_profile(FILE *out);
 
-/* Where profiles are looked up, in order: $AGENTUNE_PROFILE_PATH (colon-
- * separated), /etc/agentune/profiles, the installed share directory, and
- * profiles/ beside the build directory of the running binary. */
-#define PROFILE_DIRS_MAX 16
-struct profile_dirs {
-	char buf[8192];
-	const char *dir[PROFILE_DIRS_MAX];
-	size_t n;
-};
-void profile_dirs_init(struct profile_dirs *d);
-
 #endif

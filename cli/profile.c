@@ -1,8 +1,6 @@
 /* agentune profile list | show NAME, and where profiles are looked up. */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,45 +10,6 @@
 #include "tune/profile.h"
 #include "inspect/report.h"
 #include "tune/report_tune.h"
-
-#ifndef AGENTUNE_DATADIR
-#define AGENTUNE_DATADIR "/usr/local/share/agentune"
-#endif
-
-static void add_dir(struct profile_dirs *d, size_t *used, const char *dir)
-{
-	size_t len = strlen(dir) + 1;
-	if (d->n >= PROFILE_DIRS_MAX || *used + len > sizeof(d->buf) || !*dir)
-		return;
-	memcpy(d->buf + *used, dir, len);
-	d->dir[d->n++] = d->buf + *used;
-	*used += len;
-}
-
-void profile_dirs_init(struct profile_dirs *d)
-{
-	size_t used = 0;
-	d->n = 0;
-	const char *env = getenv("AGENTUNE_PROFILE_PATH");
-	if (env && *env) {
-		char *copy = strdup(env), *save = NULL;
-		for (char *s = copy ? strtok_r(copy, ":", &save) : NULL; s; s = strtok_r(NULL, ":", &save))
-			add_dir(d, &used, s);
-		free(copy);
-	}
-	add_dir(d, &used, "/etc/agentune/profiles");
-	add_dir(d, &used, AGENTUNE_DATADIR "/profiles");
-	/* Running from the source tree: build/agentune -> profiles/. */
-	char exe[PATH_MAX], dir[PATH_MAX + 16];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(dir, sizeof(dir), "%s/../profiles", dirname(exe));
-		char real[PATH_MAX];
-		if (realpath(dir, real))
-			add_dir(d, &used, real);
-	}
-}
 
 void usage_profile(FILE *out)
 {
@@ -119,16 +78,19 @@ int cmd_profile(int argc, char **argv)
 	int ret = parse_json_only("profile", argc, argv, &json);
 	if (ret)
 		return ret;
-	struct profile_dirs d;
-	profile_dirs_init(&d);
-	struct profile_opts o = { .dirs = d.dir, .ndirs = d.n };
-	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc)
-		return list_profiles(&o, json);
-	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
-		return show_profile(&o, argv[optind + 1]);
-	if (optind < argc && !strcmp(argv[optind], "show"))
+	if (optind < argc && !strcmp(argv[optind], "show") && optind + 2 != argc)
 		return usage_error("profile", "show needs one profile NAME or FILE");
-	if (optind < argc && strcmp(argv[optind], "list"))
+	if (optind < argc && strcmp(argv[optind], "list") && strcmp(argv[optind], "show"))
 		return usage_error("profile", "unknown subcommand '%s' (list, show)", argv[optind]);
-	return usage_error("profile", "list or show NAME");
+	bool list = optind + 1 == argc && !strcmp(argv[optind], "list");
+	bool show = optind + 2 == argc && !strcmp(argv[optind], "show");
+	if (!list && !show)
+		return usage_error("profile", "list or show NAME");
+	struct strlist dirs;
+	if (profile_search_dirs(&dirs))
+		return fail("profile", "out of memory");
+	struct profile_opts o = { .dirs = (const char *const *)dirs.v, .ndirs = dirs.n };
+	ret = list ? list_profiles(&o, json) : show_profile(&o, argv[optind + 1]);
+	strlist_free(&dirs);
+	return ret;
 }

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -979,6 +980,48 @@ static char *dir_list(const struct profile_opts *o)
 		return NULL;
 	}
 	return buf;
+}
+
+#ifndef AGENTUNE_DATADIR
+#define AGENTUNE_DATADIR "/usr/local/share/agentune"
+#endif
+
+/* profiles/ beside the running binary's directory, resolved; "" when
+ * there is none. */
+static void source_tree_dir(char *out, size_t sz)
+{
+	char exe[PATH_MAX], dir[PATH_MAX + 16], real[PATH_MAX];
+	out[0] = '\0';
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if (pathf(dir, sizeof(dir), "%s/../profiles", dirname(exe)) && realpath(dir, real))
+		copy_str(out, sz, real);
+}
+
+int profile_search_dirs(struct strlist *out)
+{
+	strlist_init(out);
+	int rc = 0;
+	const char *env = getenv("AGENTUNE_PROFILE_PATH");
+	if (env && *env) {
+		char *copy = strdup(env), *save = NULL;
+		if (!copy)
+			return -ENOMEM;
+		for (char *s = strtok_r(copy, ":", &save); s && !rc; s = strtok_r(NULL, ":", &save))
+			rc = strlist_add(out, s);
+		free(copy);
+	}
+	char tree[PATH_MAX];
+	source_tree_dir(tree, sizeof(tree));
+	const char *fixed[] = { "/etc/agentune/profiles", AGENTUNE_DATADIR "/profiles", tree };
+	for (size_t i = 0; i < ARRAY_SIZE(fixed) && !rc; i++)
+		if (fixed[i][0])
+			rc = strlist_add(out, fixed[i]);
+	if (rc)
+		strlist_free(out);
+	return rc ? -ENOMEM : 0;
 }
 
 /* NAME -> DIR/NAME.profile from the first directory that has it. */

@@ -141,6 +141,13 @@ struct profile_opts {
 	bool check_safe;
 };
 
+/* Where profiles are looked up, in order: $AGENTUNE_PROFILE_PATH
+ * (colon-separated), /etc/agentune/profiles, the installed share directory
+ * (AGENTUNE_DATADIR/profiles), and profiles/ beside the directory of the
+ * running binary (build/agentune in a source tree).  out is initialised;
+ * 0 or -ENOMEM. */
+int profile_search_dirs(struct strlist *out);
+
 /* Reads NAME (looked up as DIR/NAME.profile in o->dirs) or FILE (anything
  * with a '/' or ending in .profile) with its includes.  0, or -ENOENT /
  * -EINVAL / -EPERM with err naming file, line, key and value. */
