@@ -17,6 +17,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include "base/util.h"
+
 #ifndef NETDEV_FAMILY_NAME
 #define NETDEV_FAMILY_NAME "netdev"
 #endif
@@ -206,7 +208,7 @@ static int open_family(struct nl_sock **skp, int *family, char *why, size_t whys
 	return 0;
 }
 
-int napi_netlink_dump(struct net *n, char *why, size_t whysz)
+int napi_netlink_dump(struct napi_inst **v, size_t *n, char *why, size_t whysz)
 {
 	struct dump_ctx c = { 0 };
 	struct nl_sock *sk;
@@ -229,11 +231,8 @@ int napi_netlink_dump(struct net *n, char *why, size_t whysz)
 		if (nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_queue, &c) >= 0)
 			do_dump(sk, family, NETDEV_CMD_QUEUE_GET, &c, qwhy, sizeof(qwhy));
 		c.err = 0;
-	}
-	if (rc == 0) {
-		free(n->napi);
-		n->napi = c.v;
-		n->nnapi = c.n;
+		*v = c.v;
+		*n = c.n;
 		c.v = NULL;
 	}
 out:
