@@ -10,7 +10,7 @@
 #include "inspect/model.h"
 #include "tune/plan.h"
 #include "tune/profile.h"
-#include "inspect/report.h"
+#include "base/jsonw.h"
 #include "tune/report_tune.h"
 #include "tune/tune.h"
 
@@ -158,7 +158,7 @@ static void render(const struct apply_opts *o, const struct apply_report *a)
 {
 	if (o->json) {
 		struct json_object *obj = report_apply_json(a);
-		report_print_json(stdout, obj);
+		jw_print(stdout, obj);
 		json_object_put(obj);
 	} else {
 		report_apply_text(stdout, a);

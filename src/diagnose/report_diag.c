@@ -1,7 +1,7 @@
 /* diagnose/report_diag: the diagnose report, text and JSON (schema in
  * docs/json-schema.md): header, stage table, wake sources, the slowest steps
  * stage by stage, the verdict, and the tool's own cost. */
-#include "inspect/report.h"
+#include "diagnose/report_diag.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* inspect/report_json: the inspect report as JSON (docs/json-schema.md). Unavailable
  * values are null; every section has "available" and "why". */
-#include "inspect/report.h"
+#include "inspect/report_json.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -469,13 +469,4 @@ jo *report_inspect_json(const struct model *m, const struct findings *f)
 	put(o, "sample", j_sample(m));
 	put(o, "findings", j_findings(f));
 	return o;
-}
-
-int report_print_json(FILE *out, jo *obj)
-{
-	const char *s = json_object_to_json_string_ext(
-		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (fputs(s, out) < 0 || fputc('\n', out) < 0)
-		return -EIO;
-	return 0;
 }
