@@ -50,8 +50,14 @@ static void numbers_and_unknowns(void **state)
 	assert_value(jw_nonneg(0), "0");
 	assert_value(jw_nonneg(4096), "4096");
 	assert_value(jw_int(-3), "-3");
+	assert_value(jw_uint(0), "0");
+	/* NA_U64's bits are a count like any other here. */
+	assert_value(jw_uint(NA_U64), "18446744073709551615");
 	assert_value(jw_bool(true), "true");
 	assert_value(jw_bool(false), "false");
+	assert_value(jw_flag(1), "true");
+	assert_value(jw_flag(0), "false");
+	assert_value(jw_flag(-1), "null");
 	assert_value(jw_double(2.5), "2.5");
 	assert_value(jw_double(0.0), "0.0");
 }
