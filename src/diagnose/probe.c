@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "diagnose.skel.h"
+#include "base/errmsg.h"
 #include "base/host.h"
 #include "base/util.h"
 
@@ -241,20 +242,6 @@ static char proc_state(const struct host *h, int pid, int *ppid)
 	return st;
 }
 
-static void seterr(char *err, size_t sz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, sz, fmt, ap);
-	va_end(ap);
-}
-
 static void detect_cpufreq(struct probe *p)
 {
 	p->cpufreq = false;
@@ -405,10 +392,8 @@ static int attach_all(struct probe *p, bool raw, char *err, size_t errsz)
 			snprintf(t->why, sizeof(t->why), "%s:%s did not attach (%s): %s",
 				 tp_defs[i].cat, tp_defs[i].name, raw ? "raw_tp" : "tp_btf",
 				 strerror(e));
-			if (tp_defs[i].core) {
-				seterr(err, errsz, "%s", t->why);
-				return e ? -e : -EINVAL;
-			}
+			if (tp_defs[i].core)
+				return errmsg(err, errsz, e ? -e : -EINVAL, "%s", t->why);
 			continue;
 		}
 		t->attached = true;
@@ -469,22 +454,20 @@ static int try_mode(struct probe *p, bool raw, const struct btf *vmlinux, char *
 	p->skel = diagnose_bpf__open_opts(&oo);
 	if (!p->skel) {
 		e = errno ? errno : EINVAL;
-		seterr(err, errsz, "opening the BPF object: %s", strerror(e));
-		return -e;
+		return errmsg(err, errsz, -e, "opening the BPF object: %s", strerror(e));
 	}
 	if ((e = configure(p, raw))) {
-		seterr(err, errsz, "configuring the BPF object: %s", strerror(-e));
 		destroy_skel(p);
-		return e;
+		return errmsg(err, errsz, e, "configuring the BPF object: %s", strerror(-e));
 	}
 	if ((e = diagnose_bpf__load(p->skel))) {
 		char line[160];
 
 		last_log_line(p->logbuf, line, sizeof(line));
 		if (e == -EPERM || e == -EACCES)
-			seterr(err, errsz, "%s (%s)", perm_msg, strerror(-e));
+			errmsg(err, errsz, e, "%s (%s)", perm_msg, strerror(-e));
 		else
-			seterr(err, errsz, "loading the %s programs: %s%s%s%s%s",
+			errmsg(err, errsz, e, "loading the %s programs: %s%s%s%s%s",
 			       raw ? "raw_tp" : "tp_btf", strerror(-e),
 			       line[0] ? ": verifier: " : "", line,
 			       last_libbpf_msg[0] && !line[0] ? ": " : "",
@@ -777,13 +760,13 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	if (err && errsz)
 		err[0] = '\0';
 	if (!opts || opts->pid <= 0 || opts->tid < 0 || opts->slowest > PROBE_MAX_SLOWEST) {
-		seterr(err, errsz, "invalid probe options");
+		errmsg(err, errsz, 0, "invalid probe options");
 		errno = EINVAL;
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		seterr(err, errsz, "out of memory");
+		errmsg(err, errsz, 0, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -793,7 +776,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 		p->host = opts->host;
 		if (!p->host->live) {
 			/* BPF sees this kernel: /proc of a snapshot would lie. */
-			seterr(err, errsz, "diagnose needs the live host, not the tree at %s",
+			errmsg(err, errsz, 0, "diagnose needs the live host, not the tree at %s",
 			       p->host->root);
 			free(p);
 			errno = EINVAL;
@@ -801,7 +784,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 		}
 	} else {
 		if ((e = host_open(&p->own_host, "/"))) {
-			seterr(err, errsz, "opening /: %s", strerror(-e));
+			errmsg(err, errsz, 0, "opening /: %s", strerror(-e));
 			free(p);
 			errno = -e;
 			return NULL;
@@ -813,19 +796,19 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	char st = proc_state(p->host, opts->pid, NULL);
 
 	if (!st || st == 'X') {
-		seterr(err, errsz, "no such process: %d", opts->pid);
+		errmsg(err, errsz, 0, "no such process: %d", opts->pid);
 		e = ESRCH;
 	} else if (opts->tid) {
 		char path[64];
 
 		snprintf(path, sizeof(path), "/proc/%d/task/%d", opts->pid, opts->tid);
 		if (!host_is_dir(p->host, path)) {
-			seterr(err, errsz, "no thread %d in process %d", opts->tid, opts->pid);
+			errmsg(err, errsz, 0, "no thread %d in process %d", opts->tid, opts->pid);
 			e = ESRCH;
 		}
 	}
 	if (!e && !may_load_bpf()) {
-		seterr(err, errsz, "%s", perm_msg);
+		errmsg(err, errsz, 0, "%s", perm_msg);
 		e = EPERM;
 	}
 	if (e)
@@ -834,7 +817,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	libbpf_set_print(libbpf_print);
 	n = libbpf_num_possible_cpus();
 	if (n <= 0) {
-		seterr(err, errsz, "cannot count the possible CPUs: %s", strerror(-n));
+		errmsg(err, errsz, 0, "cannot count the possible CPUs: %s", strerror(-n));
 		e = -n;
 		goto fail;
 	}
@@ -842,7 +825,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		e = errno ? errno : ENOTSUP;
-		seterr(err, errsz, "the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
+		errmsg(err, errsz, 0, "the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
 		       "the CO-RE programs need CONFIG_DEBUG_INFO_BTF", strerror(e));
 		e = ENOTSUP;
 		goto fail;
@@ -852,7 +835,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	p->logbuf = malloc(1u << 20);
 	if (!p->heap) {
 		btf__free(vmlinux);
-		seterr(err, errsz, "out of memory");
+		errmsg(err, errsz, 0, "out of memory");
 		e = ENOMEM;
 		goto fail;
 	}
@@ -909,7 +892,7 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
 		e = errno ? errno : ENOMEM;
-		seterr(err, errsz, "creating the ring buffer reader: %s", strerror(e));
+		errmsg(err, errsz, 0, "creating the ring buffer reader: %s", strerror(e));
 		goto fail;
 	}
 	stats_start(p);
