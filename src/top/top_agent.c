@@ -72,7 +72,8 @@ static void open_probe(struct agent_watch *w)
 
 	w->probe = probe_open(&o, err, sizeof(err));
 	if (!w->probe) {
-		snprintf(w->why, sizeof(w->why), "%s", err[0] ? err : strerror(errno));
+		/* probe_open's reason may be longer than the row has room for. */
+		errmsg(w->why, sizeof(w->why), 0, "%s", err[0] ? err : strerror(errno));
 		return;
 	}
 	w->res = probe_result_new();
