@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "base/jsonw.h"
 #include "inspect/model.h"
-#include "inspect/report.h"
 #include "tune/conflicts.h"
 #include "tune/journal.h"
 #include "tune/plan.h"
@@ -125,7 +125,7 @@ static void render(const struct apply_opts *o, const struct apply_report *a)
 {
 	if (o->json) {
 		struct json_object *obj = report_apply_json(a);
-		report_print_json(stdout, obj);
+		jw_print(stdout, obj);
 		json_object_put(obj);
 	} else {
 		report_apply_text(stdout, a);

@@ -11,8 +11,9 @@
 #include "cli.h"
 #include "inspect/model.h"
 #include "diagnose/probe.h"
+#include "base/jsonw.h"
 #include "base/procfs_text.h"
-#include "inspect/report.h"
+#include "diagnose/report_diag.h"
 #include "diagnose/verdict.h"
 
 void usage_diagnose(FILE *out)
@@ -148,7 +149,7 @@ static int report(const struct diag_opts *o, struct diag_report *d)
 {
 	if (o->json) {
 		struct json_object *j = report_diag_json(d);
-		int rc = report_print_json(stdout, j);
+		int rc = jw_print(stdout, j);
 		json_object_put(j);
 		return rc ? EXIT_FAIL : EXIT_OK;
 	}

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/jsonw.h"
 #include "inspect/findings.h"
 #include "inspect/model.h"
-#include "inspect/report.h"
+#include "inspect/report_json.h"
+#include "inspect/report_text.h"
 
 void usage_inspect(FILE *out)
 {
@@ -71,7 +73,7 @@ int cmd_inspect(int argc, char **argv)
 	rc = EXIT_OK;
 	if (json) {
 		struct json_object *o = report_inspect_json(&m, &f);
-		if (report_print_json(stdout, o))
+		if (jw_print(stdout, o))
 			rc = EXIT_FAIL;
 		json_object_put(o);
 	} else {

@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "base/host.h"
 #include "tune/profile.h"
-#include "inspect/report.h"
+#include "base/jsonw.h"
 #include "tune/report_tune.h"
 
 void usage_profile(FILE *out)
@@ -30,7 +30,7 @@ static int list_profiles(const struct profile_opts *o, bool json)
 		return fail("profile", "cannot list profiles: %s", strerror(errno));
 	if (json) {
 		struct json_object *obj = report_profiles_json(v, n);
-		report_print_json(stdout, obj);
+		jw_print(stdout, obj);
 		json_object_put(obj);
 	} else {
 		report_profiles_text(stdout, v, n);

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "tune/journal.h"
-#include "inspect/report.h"
+#include "base/jsonw.h"
 #include "tune/report_tune.h"
 #include "tune/session.h"
 #include "tune/tune.h"
@@ -54,7 +54,7 @@ static void render(const struct tune_result *r, bool dry_run, bool force, bool j
 {
 	if (json) {
 		struct json_object *obj = report_revert_json(r, dry_run, force);
-		report_print_json(stdout, obj);
+		jw_print(stdout, obj);
 		json_object_put(obj);
 	} else {
 		report_revert_text(stdout, r, dry_run);

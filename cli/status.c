@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "tune/journal.h"
-#include "inspect/report.h"
+#include "base/jsonw.h"
 #include "tune/report_tune.h"
 #include "tune/session.h"
 #include "tune/tune.h"
@@ -32,7 +32,7 @@ static void render(const struct journal *j, const struct tune_result *r, bool js
 		fprintf(stderr, "agentune status: %s\n", why);
 	if (json) {
 		struct json_object *obj = report_status_json(j, r, &w);
-		report_print_json(stdout, obj);
+		jw_print(stdout, obj);
 		json_object_put(obj);
 	} else {
 		report_status_text(stdout, j, r, &w);

@@ -22,10 +22,12 @@ int errmsg_v(char *why, size_t sz, int rc, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
 /* Appends "; " and the formatted text to a message already in why (or
- * just the text when why is empty).  Cut like errmsg. */
+ * just the text when why is empty).  Cut like errmsg: when the text, or
+ * even the separator, does not fit, the end of why becomes "...". */
 void errmsg_append(char *why, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Whether a message was cut (ends with the "..." marker errmsg puts). */
+/* Whether a message was cut (ends with the "..." marker errmsg puts);
+ * NULL was not. */
 int errmsg_cut(const char *why);
 
 #endif

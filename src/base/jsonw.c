@@ -26,9 +26,19 @@ jo *jw_bool(bool b)
 	return json_object_new_boolean(b);
 }
 
+jo *jw_flag(int v)
+{
+	return v < 0 ? NULL : json_object_new_boolean(v);
+}
+
 jo *jw_int(int64_t v)
 {
 	return json_object_new_int64(v);
+}
+
+jo *jw_uint(uint64_t v)
+{
+	return json_object_new_uint64(v);
 }
 
 jo *jw_double(double v)

@@ -27,7 +27,11 @@ void jw_put(jo *o, const char *key, jo *v);
 jo *jw_str(const char *s);
 jo *jw_known(const char *s);
 jo *jw_bool(bool b);
+/* A yes/no that may be unknown: 1 or 0, negative is null. */
+jo *jw_flag(int v);
+/* Numbers that are always known: every value is written, none is null. */
 jo *jw_int(int64_t v);
+jo *jw_uint(uint64_t v);
 jo *jw_double(double v);
 /* NA_U64 / NA_S64 are null. */
 jo *jw_u64(uint64_t v);

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "diagnose.skel.h"
+#include "base/errmsg.h"
 #include "base/host.h"
 #include "base/util.h"
 
@@ -241,20 +242,6 @@ static char proc_state(const struct host *h, int pid, int *ppid)
 	return st;
 }
 
-static void seterr(char *err, size_t sz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, sz, fmt, ap);
-	va_end(ap);
-}
-
 static void detect_cpufreq(struct probe *p)
 {
 	p->cpufreq = false;
@@ -405,10 +392,8 @@ static int attach_all(struct probe *p, bool raw, char *err, size_t errsz)
 			snprintf(t->why, sizeof(t->why), "%s:%s did not attach (%s): %s",
 				 tp_defs[i].cat, tp_defs[i].name, raw ? "raw_tp" : "tp_btf",
 				 strerror(e));
-			if (tp_defs[i].core) {
-				seterr(err, errsz, "%s", t->why);
-				return e ? -e : -EINVAL;
-			}
+			if (tp_defs[i].core)
+				return errmsg(err, errsz, e ? -e : -EINVAL, "%s", t->why);
 			continue;
 		}
 		t->attached = true;
@@ -469,22 +454,20 @@ static int try_mode(struct probe *p, bool raw, const struct btf *vmlinux, char *
 	p->skel = diagnose_bpf__open_opts(&oo);
 	if (!p->skel) {
 		e = errno ? errno : EINVAL;
-		seterr(err, errsz, "opening the BPF object: %s", strerror(e));
-		return -e;
+		return errmsg(err, errsz, -e, "opening the BPF object: %s", strerror(e));
 	}
 	if ((e = configure(p, raw))) {
-		seterr(err, errsz, "configuring the BPF object: %s", strerror(-e));
 		destroy_skel(p);
-		return e;
+		return errmsg(err, errsz, e, "configuring the BPF object: %s", strerror(-e));
 	}
 	if ((e = diagnose_bpf__load(p->skel))) {
 		char line[160];
 
 		last_log_line(p->logbuf, line, sizeof(line));
 		if (e == -EPERM || e == -EACCES)
-			seterr(err, errsz, "%s (%s)", perm_msg, strerror(-e));
+			errmsg(err, errsz, e, "%s (%s)", perm_msg, strerror(-e));
 		else
-			seterr(err, errsz, "loading the %s programs: %s%s%s%s%s",
+			errmsg(err, errsz, e, "loading the %s programs: %s%s%s%s%s",
 			       raw ? "raw_tp" : "tp_btf", strerror(-e),
 			       line[0] ? ": verifier: " : "", line,
 			       last_libbpf_msg[0] && !line[0] ? ": " : "",
@@ -768,129 +751,171 @@ static int stats_wait_ms(const struct probe *p, int max)
 
 /* ---- open / close --------------------------------------------------------- */
 
-struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
-{
-	struct probe *p;
-	struct btf *vmlinux;
-	int e, n;
+/* The steps of probe_open.  Each returns 0 or a negative errno with the
+ * reason in err; probe_open closes what they set up when one fails. */
 
-	if (err && errsz)
-		err[0] = '\0';
-	if (!opts || opts->pid <= 0 || opts->tid < 0 || opts->slowest > PROBE_MAX_SLOWEST) {
-		seterr(err, errsz, "invalid probe options");
-		errno = EINVAL;
+static bool options_valid(const struct probe_opts *o)
+{
+	return o && o->pid > 0 && o->tid >= 0 && o->slowest <= PROBE_MAX_SLOWEST;
+}
+
+static struct probe *probe_new(const struct probe_opts *opts)
+{
+	struct probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
 		return NULL;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		seterr(err, errsz, "out of memory");
-		errno = ENOMEM;
-		return NULL;
-	}
 	p->opts = *opts;
 	p->stats_fd = -1;
-	if (opts->host) {
-		p->host = opts->host;
-		if (!p->host->live) {
-			/* BPF sees this kernel: /proc of a snapshot would lie. */
-			seterr(err, errsz, "diagnose needs the live host, not the tree at %s",
-			       p->host->root);
-			free(p);
-			errno = EINVAL;
-			return NULL;
-		}
-	} else {
-		if ((e = host_open(&p->own_host, "/"))) {
-			seterr(err, errsz, "opening /: %s", strerror(-e));
-			free(p);
-			errno = -e;
-			return NULL;
-		}
-		p->own = true;
-		p->host = &p->own_host;
-	}
-	e = 0;
-	char st = proc_state(p->host, opts->pid, NULL);
+	return p;
+}
 
-	if (!st || st == 'X') {
-		seterr(err, errsz, "no such process: %d", opts->pid);
-		e = ESRCH;
-	} else if (opts->tid) {
-		char path[64];
+/* The caller's host, which must be the live one (BPF sees this kernel: /proc
+ * of a snapshot would lie), or "/" opened here. */
+static int use_host(struct probe *p, char *err, size_t errsz)
+{
+	int e;
 
-		snprintf(path, sizeof(path), "/proc/%d/task/%d", opts->pid, opts->tid);
-		if (!host_is_dir(p->host, path)) {
-			seterr(err, errsz, "no thread %d in process %d", opts->tid, opts->pid);
-			e = ESRCH;
-		}
+	if (p->opts.host) {
+		p->host = p->opts.host;
+		if (!p->host->live)
+			return errmsg(err, errsz, -EINVAL,
+				      "diagnose needs the live host, not the tree at %s", p->host->root);
+		return 0;
 	}
-	if (!e && !may_load_bpf()) {
-		seterr(err, errsz, "%s", perm_msg);
-		e = EPERM;
-	}
-	if (e)
-		goto fail;
+	if ((e = host_open(&p->own_host, "/")))
+		return errmsg(err, errsz, e, "opening /: %s", strerror(-e));
+	p->own = true;
+	p->host = &p->own_host;
+	return 0;
+}
+
+static int check_target(const struct probe *p, char *err, size_t errsz)
+{
+	char st = proc_state(p->host, p->opts.pid, NULL);
+	char path[64];
+
+	if (!st || st == 'X')
+		return errmsg(err, errsz, -ESRCH, "no such process: %d", p->opts.pid);
+	if (!p->opts.tid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", p->opts.pid, p->opts.tid);
+	if (!host_is_dir(p->host, path))
+		return errmsg(err, errsz, -ESRCH, "no thread %d in process %d", p->opts.tid,
+			      p->opts.pid);
+	return 0;
+}
+
+static int check_rights(char *err, size_t errsz)
+{
+	return may_load_bpf() ? 0 : errmsg(err, errsz, -EPERM, "%s", perm_msg);
+}
+
+/* libbpf's messages through our callback, and the possible CPUs the
+ * per-CPU maps are sized by. */
+static int init_libbpf(struct probe *p, char *err, size_t errsz)
+{
+	int n;
 
 	libbpf_set_print(libbpf_print);
 	n = libbpf_num_possible_cpus();
-	if (n <= 0) {
-		seterr(err, errsz, "cannot count the possible CPUs: %s", strerror(-n));
-		e = -n;
-		goto fail;
-	}
+
+	if (n <= 0)
+		return errmsg(err, errsz, n ? n : -EINVAL, "cannot count the possible CPUs: %s",
+			      strerror(-n));
 	p->ncpus = (unsigned)n;
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		e = errno ? errno : ENOTSUP;
-		seterr(err, errsz, "the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
-		       "the CO-RE programs need CONFIG_DEBUG_INFO_BTF", strerror(e));
-		e = ENOTSUP;
-		goto fail;
-	}
-	p->cap = opts->slowest ? opts->slowest : PROBE_DEFAULT_SLOWEST;
+	return 0;
+}
+
+static int load_vmlinux_btf(struct btf **out, char *err, size_t errsz)
+{
+	*out = btf__load_vmlinux_btf();
+	if (*out)
+		return 0;
+	return errmsg(err, errsz, -ENOTSUP,
+		      "the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
+		      "the CO-RE programs need CONFIG_DEBUG_INFO_BTF",
+		      strerror(errno ? errno : ENOTSUP));
+}
+
+/* The heap of slow steps, and room for the verifier's log (without it a
+ * failed load says less, which is no reason to fail). */
+static int alloc_buffers(struct probe *p, char *err, size_t errsz)
+{
+	p->cap = p->opts.slowest ? p->opts.slowest : PROBE_DEFAULT_SLOWEST;
 	p->heap = calloc(p->cap, sizeof(*p->heap));
 	p->logbuf = malloc(1u << 20);
-	if (!p->heap) {
-		btf__free(vmlinux);
-		seterr(err, errsz, "out of memory");
-		e = ENOMEM;
-		goto fail;
-	}
-	detect_cpufreq(p);
+	return p->heap ? 0 : errmsg(err, errsz, -ENOMEM, "out of memory");
+}
 
-	/* Statistics first, so that a kernel without them is known before
-	 * loading; the windows start once attached (stats_start). */
-	if (opts->no_stats) {
+/* Statistics before loading, so that a kernel without them is known early;
+ * the windows start once attached (stats_start). */
+static void enable_stats(struct probe *p)
+{
+	if (p->opts.no_stats) {
 		copy_str(p->stats_why, sizeof(p->stats_why), "statistics not requested");
-	} else {
-		p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		if (p->stats_fd < 0)
-			snprintf(p->stats_why, sizeof(p->stats_why),
-				 "BPF_ENABLE_STATS failed: %s", strerror(errno));
+		return;
 	}
+	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (p->stats_fd < 0)
+		snprintf(p->stats_why, sizeof(p->stats_why), "BPF_ENABLE_STATS failed: %s",
+			 strerror(errno));
+}
 
-	/* bpf_task_pt_regs (5.15) reads the syscall from the saved registers;
-	 * the x86 check of "in a syscall" is in diagnose.bpf.c. */
+/* bpf_task_pt_regs (5.15) reads the syscall from the saved registers; the
+ * x86 check of "in a syscall" is in diagnose.bpf.c. */
+static void choose_syscall_source(struct probe *p)
+{
 #if defined(__x86_64__)
 	p->syscall_regs = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT,
 						  BPF_FUNC_task_pt_regs, NULL) > 0;
+#else
+	(void)p;
 #endif
-	p->raw = opts->force_raw_tp;
+}
+
+/* tp_btf programs, or raw_tp ones when forced or when tp_btf fails for any
+ * reason but a lack of rights (raw_tp would fail the same way). */
+static int load_and_attach(struct probe *p, const struct btf *vmlinux, char *err, size_t errsz)
+{
+	int e;
+
+	p->raw = p->opts.force_raw_tp;
 	if (p->raw)
 		copy_str(p->mode_why, sizeof(p->mode_why), "raw_tp forced");
-	e = -try_mode(p, p->raw, vmlinux, err, errsz);
-	if (e && !p->raw && e != EPERM) {
-		snprintf(p->mode_why, sizeof(p->mode_why), "tp_btf failed: %s", err);
+	e = try_mode(p, p->raw, vmlinux, err, errsz);
+	if (e && !p->raw && e != -EPERM) {
+		errmsg(p->mode_why, sizeof(p->mode_why), 0, "tp_btf failed: %s", err);
 		p->raw = true;
-		e = -try_mode(p, true, vmlinux, err, errsz);
+		e = try_mode(p, true, vmlinux, err, errsz);
+	}
+	return e;
+}
+
+/* Everything up to programs attached and running. */
+static int load_programs(struct probe *p, char *err, size_t errsz)
+{
+	struct btf *vmlinux;
+	int e = load_vmlinux_btf(&vmlinux, err, errsz);
+
+	if (e)
+		return e;
+	e = alloc_buffers(p, err, errsz);
+	if (!e) {
+		detect_cpufreq(p);
+		enable_stats(p);
+		choose_syscall_source(p);
+		e = load_and_attach(p, vmlinux, err, errsz);
 	}
 	btf__free(vmlinux);
 	free(p->logbuf);
 	p->logbuf = NULL;
-	if (e)
-		goto fail;
+	return e;
+}
 
-	/* Stages whose tracepoints did not attach record nothing. */
+/* Stages whose tracepoints did not attach record nothing. */
+static void disable_unattached_stages(struct probe *p)
+{
 	unsigned off = 0;
 
 	for (int i = 0; i < TP_MAX; i++)
@@ -899,25 +924,51 @@ struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
 	p->skel->bss->stage_off = off;
 	p->skel->bss->wake_target_off = !p->tp[TP_SCHED_MIGRATE].attached;
 	p->skel->bss->slow_ns = 0;
+}
 
-	/* After attaching: a thread created from now on is caught by
-	 * sched_process_fork, one created before is in /proc. */
-	add_process(p, opts->pid);
-	if (opts->children)
+/* After attaching: the threads that exist now and the ring buffer of slow
+ * steps, then the statistics windows.  A thread created from now on is
+ * caught by sched_process_fork, one created before is in /proc. */
+static int start_following(struct probe *p, char *err, size_t errsz)
+{
+	disable_unattached_stages(p);
+	add_process(p, p->opts.pid);
+	if (p->opts.children)
 		add_descendants(p);
-
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
-		e = errno ? errno : ENOMEM;
-		seterr(err, errsz, "creating the ring buffer reader: %s", strerror(e));
-		goto fail;
+		int e = errno ? errno : ENOMEM;
+
+		return errmsg(err, errsz, -e, "creating the ring buffer reader: %s", strerror(e));
 	}
 	stats_start(p);
+	return 0;
+}
+
+struct probe *probe_open(const struct probe_opts *opts, char *err, size_t errsz)
+{
+	struct probe *p;
+	int e;
+
+	if (err && errsz)
+		err[0] = '\0';
+	if (!options_valid(opts)) {
+		errno = -errmsg(err, errsz, -EINVAL, "invalid probe options");
+		return NULL;
+	}
+	p = probe_new(opts);
+	if (!p) {
+		errno = -errmsg(err, errsz, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	if ((e = use_host(p, err, errsz)) || (e = check_target(p, err, errsz)) ||
+	    (e = check_rights(err, errsz)) || (e = init_libbpf(p, err, errsz)) ||
+	    (e = load_programs(p, err, errsz)) || (e = start_following(p, err, errsz))) {
+		probe_close(p);
+		errno = -e;
+		return NULL;
+	}
 	return p;
-fail:
-	probe_close(p);
-	errno = e;
-	return NULL;
 }
 
 void probe_close(struct probe *p)

@@ -1,19 +1,13 @@
 /* diagnose/report_diag: the diagnose report, text and JSON (schema in
  * docs/json-schema.md): header, stage table, wake sources, the slowest steps
  * stage by stage, the verdict, and the tool's own cost. */
-#include "inspect/report.h"
+#include "diagnose/report_diag.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonw.h"
 #include "base/stats.h"
-
-typedef struct json_object jo;
-
-static void put(jo *o, const char *k, jo *v)
-{
-	json_object_object_add(o, k, v);
-}
 
 static double us(uint64_t ns)
 {
@@ -214,8 +208,8 @@ void report_diag_text(FILE *out, const struct diag_report *d)
 static jo *j_avail(const struct probe_avail *a)
 {
 	jo *o = json_object_new_object();
-	put(o, "available", json_object_new_boolean(a->available));
-	put(o, "why", a->available ? NULL : json_object_new_string(a->why));
+	jw_put(o, "available", jw_bool(a->available));
+	jw_put(o, "why", a->available ? NULL : jw_str(a->why));
 	return o;
 }
 
@@ -227,137 +221,184 @@ static jo *j_stages(const struct diag_report *d)
 		struct pct p;
 		stage_pct(d->r, s, h, &p);
 		jo *x = j_avail(&d->r->stages[s]);
-		put(x, "count", json_object_new_uint64(h->count));
-		put(x, "mean_us", json_object_new_double(hist_mean(h) / 1e3));
-		put(x, "p50_us", json_object_new_double(p.p50 / 1e3));
-		put(x, "p90_us", json_object_new_double(p.p90 / 1e3));
-		put(x, "p99_us", json_object_new_double(p.p99 / 1e3));
-		put(x, "p999_us", json_object_new_double(p.p999 / 1e3));
-		put(x, "max_us", json_object_new_double(p.max / 1e3));
-		put(o, probe_stage_name(s), x);
+		jw_put(x, "count", jw_uint(h->count));
+		jw_put(x, "mean_us", jw_double(hist_mean(h) / 1e3));
+		jw_put(x, "p50_us", jw_double(p.p50 / 1e3));
+		jw_put(x, "p90_us", jw_double(p.p90 / 1e3));
+		jw_put(x, "p99_us", jw_double(p.p99 / 1e3));
+		jw_put(x, "p999_us", jw_double(p.p999 / 1e3));
+		jw_put(x, "max_us", jw_double(p.max / 1e3));
+		jw_put(o, probe_stage_name(s), x);
 	}
 	free(h);
 	return o;
 }
 
-static jo *j_step(const struct diag_report *d, const struct step_event *e)
+/* A slow step's time stage by stage, with the parts of wake->run no stage
+ * explains and the time it was preempted after it first ran. */
+static jo *j_step_stages(const struct step_event *e)
 {
-	char src[96], mig[48];
-	wake_source(d, e, src, sizeof(src));
-	migration(d, e, mig, sizeof(mig));
-	jo *x = json_object_new_object();
-	put(x, "tid", json_object_new_int((int)e->tid));
-	put(x, "comm", json_object_new_string(e->comm));
-	put(x, "cpu", json_object_new_int((int)e->cpu));
-	put(x, "prev_cpu", e->prev_cpu == (uint32_t)-1 ? NULL : json_object_new_int((int)e->prev_cpu));
-	put(x, "migration", json_object_new_string(mig));
-	put(x, "delay_us", json_object_new_double(us(verdict_step_delay(e))));
 	jo *st = json_object_new_object();
 	for (unsigned s = 0; s < STAGE_MAX; s++)
-		put(st, probe_stage_name(s), json_object_new_double(us(e->stage_ns[s])));
+		jw_put(st, probe_stage_name(s), jw_double(us(e->stage_ns[s])));
 	uint64_t wr = e->stage_ns[STAGE_WAKE_RUN];
 	uint64_t known = e->stage_ns[STAGE_IDLE_EXIT] + e->stage_ns[STAGE_QUEUE];
-	put(st, "unattributed", json_object_new_double(us(wr > known ? wr - known : 0)));
-	put(st, "preempted", json_object_new_double(us(e->preempted_ns)));
-	put(x, "stages_us", st);
+	jw_put(st, "unattributed", jw_double(us(wr > known ? wr - known : 0)));
+	jw_put(st, "preempted", jw_double(us(e->preempted_ns)));
+	return st;
+}
+
+/* Who woke a slow step; the fields that do not apply to its kind are null. */
+static jo *j_step_wake(const struct diag_report *d, const struct step_event *e)
+{
+	char src[96];
+	wake_source(d, e, src, sizeof(src));
+	bool task = e->wake_kind == WAKE_TASK;
 	jo *w = json_object_new_object();
-	put(w, "kind", json_object_new_string(probe_wake_kind_name(e->wake_kind)));
-	put(w, "source", json_object_new_string(src));
-	put(w, "waker_pid", e->wake_kind == WAKE_TASK ? json_object_new_int((int)e->waker_pid) : NULL);
-	put(w, "waker_comm", e->wake_kind == WAKE_TASK ? json_object_new_string(e->waker_comm) : NULL);
-	put(w, "irq", e->wake_kind == WAKE_HARDIRQ ? json_object_new_int((int)e->wake_arg) : NULL);
-	put(w, "softirq", e->wake_kind == WAKE_SOFTIRQ ?
-		json_object_new_string(probe_softirq_name(e->wake_arg)) : NULL);
-	put(w, "napi_device", e->napi_dev[0] ? json_object_new_string(e->napi_dev) : NULL);
-	const char *work = work_function(d, e);
-	put(w, "work_function", work ? json_object_new_string(work) : NULL);
-	put(x, "wake", w);
-	put(x, "idle_state", e->idle_state >= 0 ? json_object_new_int(e->idle_state) : NULL);
-	put(x, "queued_behind", json_object_new_int((int)e->queued_behind));
-	put(x, "preempt_comm", e->preempt_comm[0] ? json_object_new_string(e->preempt_comm) : NULL);
-	put(x, "irq_count", json_object_new_uint64(e->irq_count));
-	put(x, "softirq_count", json_object_new_uint64(e->softirq_count));
-	put(x, "syscall", json_object_new_int((int)e->syscall_nr));
-	put(x, "page_faults", json_object_new_int((int)e->page_faults));
+	jw_put(w, "kind", jw_str(probe_wake_kind_name(e->wake_kind)));
+	jw_put(w, "source", jw_str(src));
+	jw_put(w, "waker_pid", task ? jw_int((int)e->waker_pid) : NULL);
+	jw_put(w, "waker_comm", task ? jw_str(e->waker_comm) : NULL);
+	jw_put(w, "irq", e->wake_kind == WAKE_HARDIRQ ? jw_int((int)e->wake_arg) : NULL);
+	jw_put(w, "softirq", e->wake_kind == WAKE_SOFTIRQ ?
+		jw_str(probe_softirq_name(e->wake_arg)) : NULL);
+	jw_put(w, "napi_device", jw_known(e->napi_dev));
+	jw_put(w, "work_function", jw_str(work_function(d, e)));
+	return w;
+}
+
+static jo *j_step(const struct diag_report *d, const struct step_event *e)
+{
+	char mig[48];
+	migration(d, e, mig, sizeof(mig));
+	jo *x = json_object_new_object();
+	jw_put(x, "tid", jw_int((int)e->tid));
+	jw_put(x, "comm", jw_str(e->comm));
+	jw_put(x, "cpu", jw_int((int)e->cpu));
+	jw_put(x, "prev_cpu", e->prev_cpu == (uint32_t)-1 ? NULL : jw_int((int)e->prev_cpu));
+	jw_put(x, "migration", jw_str(mig));
+	jw_put(x, "delay_us", jw_double(us(verdict_step_delay(e))));
+	jw_put(x, "stages_us", j_step_stages(e));
+	jw_put(x, "wake", j_step_wake(d, e));
+	jw_put(x, "idle_state", jw_nonneg(e->idle_state));
+	jw_put(x, "queued_behind", jw_int((int)e->queued_behind));
+	jw_put(x, "preempt_comm", jw_known(e->preempt_comm));
+	jw_put(x, "irq_count", jw_uint(e->irq_count));
+	jw_put(x, "softirq_count", jw_uint(e->softirq_count));
+	jw_put(x, "syscall", jw_int((int)e->syscall_nr));
+	jw_put(x, "page_faults", jw_int((int)e->page_faults));
 	return x;
 }
 
 static jo *j_verdict(const struct verdict *v)
 {
 	jo *o = json_object_new_object();
-	put(o, "slow_steps", json_object_new_int((int)v->nsteps));
-	put(o, "total_delay_us", json_object_new_double(us(v->total_ns)));
-	put(o, "migrated_steps", json_object_new_int((int)v->migrated));
+	jw_put(o, "slow_steps", jw_int((int)v->nsteps));
+	jw_put(o, "total_delay_us", jw_double(us(v->total_ns)));
+	jw_put(o, "migrated_steps", jw_int((int)v->migrated));
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < v->n; i++) {
 		jo *c = json_object_new_object();
-		put(c, "cause", json_object_new_string(v->cause[i].id));
-		put(c, "share", json_object_new_double(v->cause[i].share));
-		put(c, "delay_us", json_object_new_double(us(v->cause[i].ns)));
-		put(c, "steps", json_object_new_int((int)v->cause[i].steps));
-		put(c, "evidence", json_object_new_string(v->cause[i].evidence));
-		put(c, "knob", json_object_new_string(v->cause[i].knob));
+		jw_put(c, "cause", jw_str(v->cause[i].id));
+		jw_put(c, "share", jw_double(v->cause[i].share));
+		jw_put(c, "delay_us", jw_double(us(v->cause[i].ns)));
+		jw_put(c, "steps", jw_int((int)v->cause[i].steps));
+		jw_put(c, "evidence", jw_str(v->cause[i].evidence));
+		jw_put(c, "knob", jw_str(v->cause[i].knob));
 		json_object_array_add(a, c);
 	}
-	put(o, "causes", a);
+	jw_put(o, "causes", a);
 	return o;
+}
+
+static jo *j_target(const struct diag_report *d)
+{
+	const struct probe_result *r = d->r;
+	jo *t = json_object_new_object();
+	jw_put(t, "pid", jw_int(d->pid));
+	jw_put(t, "comm", jw_str(d->comm));
+	jw_put(t, "exited", jw_bool(d->target_exited));
+	jw_put(t, "cpus_allowed", jw_known(d->cpus_allowed));
+	jo *th = json_object_new_array();
+	for (size_t i = 0; i < r->nthreads; i++) {
+		jo *x = json_object_new_object();
+		jw_put(x, "tid", jw_int((int)r->threads[i].tid));
+		jw_put(x, "comm", jw_str(r->threads[i].comm));
+		jw_put(x, "steps", jw_uint(r->threads[i].steps));
+		jw_put(x, "exited", jw_bool(r->threads[i].exited));
+		json_object_array_add(th, x);
+	}
+	jw_put(t, "threads", th);
+	return t;
+}
+
+static jo *j_tracepoints(const struct probe_result *r)
+{
+	jo *tps = json_object_new_array();
+	for (size_t i = 0; i < r->ntps; i++) {
+		jo *x = json_object_new_object();
+		jw_put(x, "name", jw_str(r->tps[i].name));
+		jw_put(x, "attached", jw_bool(r->tps[i].attached));
+		jw_put(x, "why", r->tps[i].attached ? NULL : jw_str(r->tps[i].why));
+		json_object_array_add(tps, x);
+	}
+	return tps;
+}
+
+static jo *j_features(const struct probe_result *r)
+{
+	jo *feat = json_object_new_object();
+	for (unsigned f = 0; f < FEAT_MAX; f++)
+		jw_put(feat, probe_feature_name(f), j_avail(&r->features[f]));
+	return feat;
+}
+
+static jo *j_wake_sources(const struct probe_result *r)
+{
+	jo *wk = json_object_new_object();
+	for (unsigned k = 0; k < WAKE_KINDS; k++)
+		jw_put(wk, probe_wake_kind_name(k), jw_uint(r->wake_kinds[k]));
+	return wk;
+}
+
+static jo *j_slowest(const struct diag_report *d)
+{
+	const struct probe_result *r = d->r;
+	jo *slow = json_object_new_array();
+	size_t n = r->nslow < d->slowest ? r->nslow : d->slowest;
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(slow, j_step(d, &r->slow[i]));
+	return slow;
+}
+
+/* The programs' own cost; null figures when the kernel's statistics were off. */
+static jo *j_cost(const struct probe_result *r)
+{
+	jo *cost = json_object_new_object();
+	jw_put(cost, "available", jw_bool(r->bpf_stats));
+	jw_put(cost, "bpf_run_ns", r->bpf_stats ? jw_uint(r->bpf_run_ns) : NULL);
+	jw_put(cost, "bpf_run_count", r->bpf_stats ? jw_uint(r->bpf_run_cnt) : NULL);
+	jw_put(cost, "ns_per_event", r->bpf_stats && r->bpf_run_cnt ?
+		jw_double((double)r->bpf_run_ns / (double)r->bpf_run_cnt) : NULL);
+	return cost;
 }
 
 jo *report_diag_json(const struct diag_report *d)
 {
 	const struct probe_result *r = d->r;
 	jo *o = json_object_new_object();
-	put(o, "schema", json_object_new_string(DIAGNOSE_SCHEMA));
-	jo *t = json_object_new_object();
-	put(t, "pid", json_object_new_int(d->pid));
-	put(t, "comm", json_object_new_string(d->comm));
-	put(t, "exited", json_object_new_boolean(d->target_exited));
-	put(t, "cpus_allowed", d->cpus_allowed[0] ? json_object_new_string(d->cpus_allowed) : NULL);
-	jo *th = json_object_new_array();
-	for (size_t i = 0; i < r->nthreads; i++) {
-		jo *x = json_object_new_object();
-		put(x, "tid", json_object_new_int((int)r->threads[i].tid));
-		put(x, "comm", json_object_new_string(r->threads[i].comm));
-		put(x, "steps", json_object_new_uint64(r->threads[i].steps));
-		put(x, "exited", json_object_new_boolean(r->threads[i].exited));
-		json_object_array_add(th, x);
-	}
-	put(t, "threads", th);
-	put(o, "target", t);
-	put(o, "duration_s", json_object_new_double(d->duration_s));
-	put(o, "steps", json_object_new_uint64(r->steps));
-	put(o, "mode", json_object_new_string(r->mode));
-	jo *tps = json_object_new_array();
-	for (size_t i = 0; i < r->ntps; i++) {
-		jo *x = json_object_new_object();
-		put(x, "name", json_object_new_string(r->tps[i].name));
-		put(x, "attached", json_object_new_boolean(r->tps[i].attached));
-		put(x, "why", r->tps[i].attached ? NULL : json_object_new_string(r->tps[i].why));
-		json_object_array_add(tps, x);
-	}
-	put(o, "tracepoints", tps);
-	put(o, "lost_events", json_object_new_uint64(r->lost));
-	put(o, "stages", j_stages(d));
-	jo *feat = json_object_new_object();
-	for (unsigned f = 0; f < FEAT_MAX; f++)
-		put(feat, probe_feature_name(f), j_avail(&r->features[f]));
-	put(o, "features", feat);
-	jo *wk = json_object_new_object();
-	for (unsigned k = 0; k < WAKE_KINDS; k++)
-		put(wk, probe_wake_kind_name(k), json_object_new_uint64(r->wake_kinds[k]));
-	put(o, "wake_sources", wk);
-	jo *slow = json_object_new_array();
-	size_t n = r->nslow < d->slowest ? r->nslow : d->slowest;
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(slow, j_step(d, &r->slow[i]));
-	put(o, "slowest", slow);
-	put(o, "verdict", j_verdict(d->v));
-	jo *cost = json_object_new_object();
-	put(cost, "available", json_object_new_boolean(r->bpf_stats));
-	put(cost, "bpf_run_ns", r->bpf_stats ? json_object_new_uint64(r->bpf_run_ns) : NULL);
-	put(cost, "bpf_run_count", r->bpf_stats ? json_object_new_uint64(r->bpf_run_cnt) : NULL);
-	put(cost, "ns_per_event", r->bpf_stats && r->bpf_run_cnt ?
-		json_object_new_double((double)r->bpf_run_ns / (double)r->bpf_run_cnt) : NULL);
-	put(o, "cost", cost);
+	jw_put(o, "schema", jw_str(DIAGNOSE_SCHEMA));
+	jw_put(o, "target", j_target(d));
+	jw_put(o, "duration_s", jw_double(d->duration_s));
+	jw_put(o, "steps", jw_uint(r->steps));
+	jw_put(o, "mode", jw_str(r->mode));
+	jw_put(o, "tracepoints", j_tracepoints(r));
+	jw_put(o, "lost_events", jw_uint(r->lost));
+	jw_put(o, "stages", j_stages(d));
+	jw_put(o, "features", j_features(r));
+	jw_put(o, "wake_sources", j_wake_sources(r));
+	jw_put(o, "slowest", j_slowest(d));
+	jw_put(o, "verdict", j_verdict(d->v));
+	jw_put(o, "cost", j_cost(r));
 	return o;
 }

@@ -17,6 +17,9 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include "base/errmsg.h"
+#include "base/util.h"
+
 #ifndef NETDEV_FAMILY_NAME
 #define NETDEV_FAMILY_NAME "netdev"
 #endif
@@ -146,39 +149,33 @@ static int on_queue(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int fail(char *why, size_t whysz, int rc, const char *fmt, const char *detail)
-{
-	snprintf(why, whysz, fmt, detail);
-	return rc;
-}
-
 /* Sends the dump request and collects the answers into c. */
 static int do_dump(struct nl_sock *sk, int family, int cmd, struct dump_ctx *c, char *why,
 		   size_t whysz)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	if (!msg)
-		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		return errmsg(why, whysz, -ENOMEM, "out of memory");
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
 			 cmd, NETDEV_FAMILY_VERSION)) {
 		nlmsg_free(msg);
-		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		return errmsg(why, whysz, -ENOMEM, "out of memory");
 	}
 	int rc = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
 	if (rc < 0)
-		return fail(why, whysz, -EIO, "netdev netlink: send failed: %s",
-			    nl_geterror(rc));
+		return errmsg(why, whysz, -EIO, "netdev netlink: send failed: %s",
+			      nl_geterror(rc));
 	rc = nl_recvmsgs_default(sk);
 	if (c->err)
-		return fail(why, whysz, c->err, "%s", "out of memory");
+		return errmsg(why, whysz, c->err, "out of memory");
 	if (rc == -NLE_OPNOTSUPP)
-		return fail(why, whysz, -EOPNOTSUPP,
-			    "netdev netlink family has no NAPI_GET (kernel older than 6.8): %s",
-			    nl_geterror(rc));
+		return errmsg(why, whysz, -EOPNOTSUPP,
+			      "netdev netlink family has no NAPI_GET (kernel older than 6.8): %s",
+			      nl_geterror(rc));
 	if (rc < 0)
-		return fail(why, whysz, -EIO, "netdev netlink NAPI dump failed: %s",
-			    nl_geterror(rc));
+		return errmsg(why, whysz, -EIO, "netdev netlink NAPI dump failed: %s",
+			      nl_geterror(rc));
 	return 0;
 }
 
@@ -187,18 +184,18 @@ static int open_family(struct nl_sock **skp, int *family, char *why, size_t whys
 {
 	struct nl_sock *sk = nl_socket_alloc();
 	if (!sk)
-		return fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		return errmsg(why, whysz, -ENOMEM, "out of memory");
 	int rc = genl_connect(sk);
 	if (rc < 0) {
-		rc = fail(why, whysz, -EIO, "generic netlink unavailable: %s", nl_geterror(rc));
+		rc = errmsg(why, whysz, -EIO, "generic netlink unavailable: %s", nl_geterror(rc));
 		nl_socket_free(sk);
 		return rc;
 	}
 	*family = genl_ctrl_resolve(sk, NETDEV_FAMILY_NAME);
 	if (*family < 0) {
-		rc = fail(why, whysz, -ENOENT,
-			  "netdev netlink family not found (kernel older than 6.3?): %s",
-			  nl_geterror(*family));
+		rc = errmsg(why, whysz, -ENOENT,
+			    "netdev netlink family not found (kernel older than 6.3?): %s",
+			    nl_geterror(*family));
 		nl_socket_free(sk);
 		return rc;
 	}
@@ -206,7 +203,7 @@ static int open_family(struct nl_sock **skp, int *family, char *why, size_t whys
 	return 0;
 }
 
-int napi_netlink_dump(struct net *n, char *why, size_t whysz)
+int napi_netlink_dump(struct napi_inst **v, size_t *n, char *why, size_t whysz)
 {
 	struct dump_ctx c = { 0 };
 	struct nl_sock *sk;
@@ -219,7 +216,7 @@ int napi_netlink_dump(struct net *n, char *why, size_t whysz)
 	nl_socket_enable_msg_peek(sk);
 	rc = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_napi, &c);
 	if (rc < 0) {
-		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		rc = errmsg(why, whysz, -ENOMEM, "out of memory");
 		goto out;
 	}
 	rc = do_dump(sk, family, NETDEV_CMD_NAPI_GET, &c, why, whysz);
@@ -229,11 +226,8 @@ int napi_netlink_dump(struct net *n, char *why, size_t whysz)
 		if (nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_queue, &c) >= 0)
 			do_dump(sk, family, NETDEV_CMD_QUEUE_GET, &c, qwhy, sizeof(qwhy));
 		c.err = 0;
-	}
-	if (rc == 0) {
-		free(n->napi);
-		n->napi = c.v;
-		n->nnapi = c.n;
+		*v = c.v;
+		*n = c.n;
 		c.v = NULL;
 	}
 out:
@@ -242,36 +236,32 @@ out:
 	return rc;
 }
 
-/* A libnl error code (negative NLE_*) as a negative errno with a reason. */
-static int nl_fail(int nlerr, unsigned id, const char *what, char *why, size_t whysz)
+/* A libnl error code (negative NLE_*) as a negative errno. */
+static int errno_of_nlerr(int nlerr)
 {
-	int rc;
 	switch (-nlerr) {
-	case NLE_OBJ_NOTFOUND:
-		snprintf(why, whysz, "NAPI %u does not exist (any more)", id);
-		return -ENOENT;
-	case NLE_OPNOTSUPP:
-		snprintf(why, whysz, "netdev netlink %s is not supported by this kernel (%s)", what,
-			 nl_geterror(nlerr));
-		return -EOPNOTSUPP;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
 	case NLE_PERM:
-	case NLE_NOACCESS:
-		rc = -EPERM;
-		break;
+	case NLE_NOACCESS: return -EPERM;
 	case NLE_INVAL:
-	case NLE_RANGE:
-		rc = -EINVAL;
-		break;
-	case NLE_NOMEM:
-		rc = -ENOMEM;
-		break;
-	default:
-		rc = -EIO;
-		break;
+	case NLE_RANGE: return -EINVAL;
+	case NLE_NOMEM: return -ENOMEM;
+	default: return -EIO;
 	}
-	snprintf(why, whysz, "netdev netlink %s for NAPI %u failed: %s", what, id,
-		 nl_geterror(nlerr));
-	return rc;
+}
+
+/* The kernel refused request `what` about NAPI id: -errno with the reason. */
+static int napi_request_failed(int nlerr, unsigned id, const char *what, char *why, size_t whysz)
+{
+	int rc = errno_of_nlerr(nlerr);
+	if (rc == -ENOENT)
+		return errmsg(why, whysz, rc, "NAPI %u does not exist (any more)", id);
+	if (rc == -EOPNOTSUPP)
+		return errmsg(why, whysz, rc, "netdev netlink %s is not supported by this kernel (%s)",
+			      what, nl_geterror(nlerr));
+	return errmsg(why, whysz, rc, "netdev netlink %s for NAPI %u failed: %s", what, id,
+		      nl_geterror(nlerr));
 }
 
 /* A netdev request for one NAPI id; the caller adds the other attributes. */
@@ -303,23 +293,22 @@ int napi_netlink_get(unsigned id, struct napi_inst *out, char *why, size_t whysz
 	struct nl_msg *msg = napi_msg(family, NETDEV_CMD_NAPI_GET, id);
 	if (!msg || nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_napi, &c) < 0) {
 		nlmsg_free(msg);
-		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		rc = errmsg(why, whysz, -ENOMEM, "out of memory");
 		goto out;
 	}
 	rc = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
 	if (rc < 0) {
-		rc = fail(why, whysz, -EIO, "netdev netlink: send failed: %s", nl_geterror(rc));
+		rc = errmsg(why, whysz, -EIO, "netdev netlink: send failed: %s", nl_geterror(rc));
 		goto out;
 	}
 	rc = nl_recvmsgs_default(sk);
 	if (c.err) {
-		rc = fail(why, whysz, c.err, "%s", "out of memory");
+		rc = errmsg(why, whysz, c.err, "out of memory");
 	} else if (rc < 0) {
-		rc = nl_fail(rc, id, "NAPI_GET", why, whysz);
+		rc = napi_request_failed(rc, id, "NAPI_GET", why, whysz);
 	} else if (c.n != 1 || c.v[0].id != id) {
-		rc = -EIO;
-		snprintf(why, whysz, "netdev netlink NAPI_GET %u: %zu answers", id, c.n);
+		rc = errmsg(why, whysz, -EIO, "netdev netlink NAPI_GET %u: %zu answers", id, c.n);
 	} else {
 		*out = c.v[0];
 		rc = 0;
@@ -336,10 +325,10 @@ int napi_netlink_set(unsigned id, int attr, uint64_t value, char *why, size_t wh
 	int family;
 
 	if (attr != NETDEV_A_NAPI_DEFER_HARD_IRQS && attr != NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT)
-		return fail(why, whysz, -EINVAL, "%s", "NAPI attribute not settable here");
+		return errmsg(why, whysz, -EINVAL, "NAPI attribute not settable here");
 	/* The kernel's policy: defer-hard-irqs is a u32 in 0..S32_MAX. */
 	if (attr == NETDEV_A_NAPI_DEFER_HARD_IRQS && value > INT32_MAX)
-		return fail(why, whysz, -ERANGE, "%s", "defer-hard-irqs above 2147483647");
+		return errmsg(why, whysz, -ERANGE, "defer-hard-irqs above 2147483647");
 	int rc = open_family(&sk, &family, why, whysz);
 	if (rc)
 		return rc;
@@ -349,13 +338,13 @@ int napi_netlink_set(unsigned id, int attr, uint64_t value, char *why, size_t wh
 			     ? nla_put_u32(msg, attr, (uint32_t)value)
 			     : nla_put_u64(msg, attr, value)) < 0) {
 		nlmsg_free(msg);
-		rc = fail(why, whysz, -ENOMEM, "%s", "out of memory");
+		rc = errmsg(why, whysz, -ENOMEM, "out of memory");
 		goto out;
 	}
 	/* Sends, frees msg and waits for the kernel's ACK or error. */
 	rc = nl_send_sync(sk, msg);
 	if (rc < 0)
-		rc = nl_fail(rc, id, "NAPI_SET", why, whysz);
+		rc = napi_request_failed(rc, id, "NAPI_SET", why, whysz);
 out:
 	nl_socket_free(sk);
 	return rc;

@@ -1,19 +1,34 @@
 /* inspect/napi_netlink: NAPI instances from the kernel's `netdev` generic-netlink
  * family: the NETDEV_CMD_NAPI_GET dump (Linux 6.8+) for net.c, and NAPI_GET /
- * NAPI_SET of one instance for the napi knob (knob.c). */
+ * NAPI_SET of one instance for the napi knob (knob.c).
+ *
+ * It speaks only for the kernel: which interface name an ifindex has is
+ * net.c's business, which joins these instances to the interfaces it read. */
 #ifndef AGENTUNE_NAPI_NETLINK_H
 #define AGENTUNE_NAPI_NETLINK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "inspect/net.h"
+/* One NAPI instance as the kernel reports it. */
+struct napi_inst {
+	unsigned id;
+	int ifindex;
+	char ifname[32];           /* from ifindex, filled by net.c; "" unknown */
+	int irq;                   /* -1 when none */
+	int pid;                   /* threaded NAPI kthread, -1 when none */
+	int rx_queue;              /* rx queue it serves (netdev queue-get), -1 unknown */
+	int64_t defer_hard_irqs;   /* NA_S64 when the kernel does not report it */
+	int64_t gro_flush_timeout_ns;
+	int64_t irq_suspend_timeout_ns;
+};
 
-/* Dumps every NAPI instance of the running kernel into n->napi / n->nnapi
- * (replacing what was there; ifname is left "").  0 on success; a negative
- * errno-style code with a reason in why when the family is missing or the
- * dump fails. */
-int napi_netlink_dump(struct net *n, char *why, size_t whysz);
+/* Dumps every NAPI instance of the running kernel into *v (malloc'd, the
+ * caller frees it; NULL when there is none) and *n, in the kernel's order,
+ * ifname left "".  0 on success; a negative errno-style code with a reason
+ * in why when the family is missing or the dump fails (*v and *n are then
+ * left alone). */
+int napi_netlink_dump(struct napi_inst **v, size_t *n, char *why, size_t whysz);
 
 /* The attributes napi_netlink_set can change (enum netdev_a_napi; the
  * build host's uapi headers predate them). */

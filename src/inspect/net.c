@@ -2,7 +2,8 @@
  *
  * NAPI instances come from the kernel's `netdev` generic-netlink family on
  * the live host (napi_netlink.c) and from the snapshot's saved dump
- * (NAPI_SNAPSHOT_PATH, the JSON written by napi_to_json) on any other root.
+ * (NAPI_SNAPSHOT_PATH, the JSON written by napi_to_json) on any other root;
+ * here they are sorted and get their interface names.
  *
  * The JSON shape, stable for snapshots:
  *   {"napi": [ {"id": 8193, "ifindex": 2, "ifname": "ens1f0", "irq": 121,
@@ -24,7 +25,6 @@
 
 #include <json-c/json.h>
 
-#include "inspect/napi_netlink.h"
 #include "inspect/pci.h"
 
 #define CLASS_NET "/sys/class/net"
@@ -197,7 +197,12 @@ static void read_napi_snapshot(const struct host *h, struct net *out)
 static void read_napi(const struct host *h, struct net *out)
 {
 	if (h->live) {
-		if (napi_netlink_dump(out, out->napi_why, sizeof(out->napi_why)) == 0) {
+		struct napi_inst *v;
+		size_t n;
+		if (napi_netlink_dump(&v, &n, out->napi_why, sizeof(out->napi_why)) == 0) {
+			free(out->napi);
+			out->napi = v;
+			out->nnapi = n;
 			out->napi_available = true;
 			out->napi_why[0] = '\0';
 		}

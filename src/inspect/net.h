@@ -1,10 +1,12 @@
 /* inspect/net: interfaces (sysfs), net.core sysctls, and NAPI instances from the
- * `netdev` generic-netlink family (live) or from a snapshot's saved dump. */
+ * `netdev` generic-netlink family (live, napi_netlink.h) or from a snapshot's
+ * saved dump, joined to the interfaces by ifindex. */
 #ifndef AGENTUNE_NET_H
 #define AGENTUNE_NET_H
 
 #include "base/host.h"
 #include "base/util.h"
+#include "inspect/napi_netlink.h"
 
 /* Where a snapshot keeps what only netlink tells, relative to its root. */
 #define NAPI_SNAPSHOT_PATH "/agentune/napi.json"
@@ -20,18 +22,6 @@ struct net_if {
 	int64_t gro_flush_timeout_ns;   /* NA_S64 if missing */
 	int threaded;              /* 1/0, -1 unavailable */
 	bool is_virtual;           /* lives under /sys/devices/virtual */
-};
-
-struct napi_inst {
-	unsigned id;
-	int ifindex;
-	char ifname[32];           /* from ifindex; "" unknown */
-	int irq;                   /* -1 when none */
-	int pid;                   /* threaded NAPI kthread, -1 when none */
-	int rx_queue;              /* rx queue it serves (netdev queue-get), -1 unknown */
-	int64_t defer_hard_irqs;   /* NA_S64 when the kernel does not report it */
-	int64_t gro_flush_timeout_ns;
-	int64_t irq_suspend_timeout_ns;
 };
 
 struct net {

@@ -1,77 +1,27 @@
 /* inspect/report_json: the inspect report as JSON (docs/json-schema.md). Unavailable
  * values are null; every section has "available" and "why". */
-#include "inspect/report.h"
+#include "inspect/report_json.h"
 
-#include <errno.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-typedef struct json_object jo;
+#include "base/jsonw.h"
 
-static jo *j_u64(uint64_t v)
-{
-	return v == NA_U64 ? NULL : json_object_new_uint64(v);
-}
-
-static jo *j_s64(int64_t v)
-{
-	return v == NA_S64 ? NULL : json_object_new_int64(v);
-}
-
-static jo *j_int_or_null(int v)
-{
-	return v < 0 ? NULL : json_object_new_int(v);
-}
-
-static jo *j_str(const char *s)
-{
-	return s && s[0] ? json_object_new_string(s) : NULL;
-}
-
-static jo *j_mask(const struct cpumask *m, bool has)
-{
-	if (!has)
-		return NULL;
-	char *s = cpulist_str(m);
-	jo *o = json_object_new_string(s ? s : "");
-	free(s);
-	return o;
-}
-
-static void put(jo *o, const char *k, jo *v)
-{
-	json_object_object_add(o, k, v);
-}
-
+/* Every section starts with whether it could be read, and why not. */
 static jo *section(bool ok, const char *why)
 {
 	jo *o = json_object_new_object();
-	put(o, "available", json_object_new_boolean(ok));
-	put(o, "why", ok ? NULL : j_str(why));
+	jw_put(o, "available", jw_bool(ok));
+	jw_put(o, "why", ok ? NULL : jw_known(why));
 	return o;
 }
 
-static jo *counts_array(const uint64_t *v, unsigned n)
-{
-	jo *a = json_object_new_array_ext((int)n);
-	for (unsigned i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_uint64(v[i]));
-	return a;
-}
-
-static jo *rates_array(const double *v, unsigned n)
-{
-	jo *a = json_object_new_array_ext((int)n);
-	for (unsigned i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_double(v[i]));
-	return a;
-}
-
+/* The CPU each per-CPU column of a counter table stands for. */
 static jo *cpu_columns(const unsigned *cpu, unsigned n)
 {
 	jo *a = json_object_new_array_ext((int)n);
 	for (unsigned i = 0; i < n; i++)
-		json_object_array_add(a, json_object_new_int((int)cpu[i]));
+		json_object_array_add(a, jw_int((int)cpu[i]));
 	return a;
 }
 
@@ -80,117 +30,117 @@ static jo *cpu_columns(const unsigned *cpu, unsigned n)
 static jo *j_topology(const struct topology *t)
 {
 	jo *o = section(t->available, t->why);
-	put(o, "possible", j_mask(&t->possible, t->has_possible));
-	put(o, "present", j_mask(&t->present, t->has_present));
-	put(o, "online", j_mask(&t->online, t->has_online));
-	put(o, "offline", j_mask(&t->offline, t->has_offline));
-	put(o, "isolated", j_mask(&t->isolated, t->has_isolated));
-	put(o, "nohz_full", j_mask(&t->nohz_full, t->has_nohz_full));
-	put(o, "kernel_max", j_int_or_null(t->kernel_max));
-	put(o, "packages", json_object_new_int((int)t->packages));
-	put(o, "cores", json_object_new_int((int)t->cores));
+	jw_put(o, "possible", t->has_possible ? jw_cpulist(&t->possible) : NULL);
+	jw_put(o, "present", t->has_present ? jw_cpulist(&t->present) : NULL);
+	jw_put(o, "online", t->has_online ? jw_cpulist(&t->online) : NULL);
+	jw_put(o, "offline", t->has_offline ? jw_cpulist(&t->offline) : NULL);
+	jw_put(o, "isolated", t->has_isolated ? jw_cpulist(&t->isolated) : NULL);
+	jw_put(o, "nohz_full", t->has_nohz_full ? jw_cpulist(&t->nohz_full) : NULL);
+	jw_put(o, "kernel_max", jw_nonneg(t->kernel_max));
+	jw_put(o, "packages", jw_int((int)t->packages));
+	jw_put(o, "cores", jw_int((int)t->cores));
 	jo *nodes = json_object_new_array();
 	for (size_t i = 0; i < t->nnodes; i++) {
 		jo *n = json_object_new_object();
-		put(n, "id", json_object_new_int(t->node[i].id));
-		put(n, "cpus", j_mask(&t->node[i].cpus, true));
+		jw_put(n, "id", jw_int(t->node[i].id));
+		jw_put(n, "cpus", jw_cpulist(&t->node[i].cpus));
 		json_object_array_add(nodes, n);
 	}
-	put(o, "numa_nodes", nodes);
+	jw_put(o, "numa_nodes", nodes);
 	jo *cpus = json_object_new_array();
 	for (size_t i = 0; i < t->n; i++) {
 		const struct topo_cpu *c = &t->cpu[i];
 		jo *x = json_object_new_object();
-		put(x, "cpu", json_object_new_int((int)c->cpu));
-		put(x, "online", json_object_new_boolean(c->online));
-		put(x, "package", j_int_or_null(c->package));
-		put(x, "die", j_int_or_null(c->die));
-		put(x, "core", j_int_or_null(c->core));
-		put(x, "cluster", j_int_or_null(c->cluster));
-		put(x, "node", j_int_or_null(c->node));
-		put(x, "siblings", j_mask(&c->siblings, c->has_topology));
-		put(x, "llc", j_mask(&c->llc, !cpumask_empty(&c->llc)));
-		put(x, "llc_level", j_int_or_null(c->llc_level));
+		jw_put(x, "cpu", jw_int((int)c->cpu));
+		jw_put(x, "online", jw_bool(c->online));
+		jw_put(x, "package", jw_nonneg(c->package));
+		jw_put(x, "die", jw_nonneg(c->die));
+		jw_put(x, "core", jw_nonneg(c->core));
+		jw_put(x, "cluster", jw_nonneg(c->cluster));
+		jw_put(x, "node", jw_nonneg(c->node));
+		jw_put(x, "siblings", c->has_topology ? jw_cpulist(&c->siblings) : NULL);
+		jw_put(x, "llc", cpumask_empty(&c->llc) ? NULL : jw_cpulist(&c->llc));
+		jw_put(x, "llc_level", jw_nonneg(c->llc_level));
 		json_object_array_add(cpus, x);
 	}
-	put(o, "cpu", cpus);
+	jw_put(o, "cpu", cpus);
 	return o;
 }
 
 static jo *j_cpufreq(const struct cpufreq *f)
 {
 	jo *o = section(f->available, f->why);
-	put(o, "boost", f->boost < 0 ? NULL : json_object_new_boolean(f->boost));
-	put(o, "intel_pstate_status", j_str(f->pstate_status));
+	jw_put(o, "boost", jw_flag(f->boost));
+	jw_put(o, "intel_pstate_status", jw_known(f->pstate_status));
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < f->n; i++) {
 		const struct cpufreq_policy *p = &f->policy[i];
 		jo *x = json_object_new_object();
-		put(x, "name", j_str(p->name));
-		put(x, "cpus", j_mask(&p->cpus, true));
-		put(x, "related_cpus", j_mask(&p->related, true));
-		put(x, "driver", j_str(p->driver));
-		put(x, "governor", j_str(p->governor));
-		put(x, "available_governors", j_str(p->available_governors));
-		put(x, "cur_khz", j_u64(p->cur_khz));
-		put(x, "min_khz", j_u64(p->min_khz));
-		put(x, "max_khz", j_u64(p->max_khz));
-		put(x, "cpuinfo_min_khz", j_u64(p->cpuinfo_min_khz));
-		put(x, "cpuinfo_max_khz", j_u64(p->cpuinfo_max_khz));
-		put(x, "base_khz", j_u64(p->base_khz));
-		put(x, "transition_latency_ns", j_u64(p->transition_latency_ns));
-		put(x, "epp", j_str(p->epp));
+		jw_put(x, "name", jw_known(p->name));
+		jw_put(x, "cpus", jw_cpulist(&p->cpus));
+		jw_put(x, "related_cpus", jw_cpulist(&p->related));
+		jw_put(x, "driver", jw_known(p->driver));
+		jw_put(x, "governor", jw_known(p->governor));
+		jw_put(x, "available_governors", jw_known(p->available_governors));
+		jw_put(x, "cur_khz", jw_u64(p->cur_khz));
+		jw_put(x, "min_khz", jw_u64(p->min_khz));
+		jw_put(x, "max_khz", jw_u64(p->max_khz));
+		jw_put(x, "cpuinfo_min_khz", jw_u64(p->cpuinfo_min_khz));
+		jw_put(x, "cpuinfo_max_khz", jw_u64(p->cpuinfo_max_khz));
+		jw_put(x, "base_khz", jw_u64(p->base_khz));
+		jw_put(x, "transition_latency_ns", jw_u64(p->transition_latency_ns));
+		jw_put(x, "epp", jw_known(p->epp));
 		json_object_array_add(a, x);
 	}
-	put(o, "policies", a);
+	jw_put(o, "policies", a);
 	return o;
 }
 
 static jo *j_resume_latency(int64_t v)
 {
 	if (v == PMQOS_NA)
-		return json_object_new_string("n/a");
-	return j_s64(v);
+		return jw_str("n/a");
+	return jw_s64(v);
 }
 
 static jo *j_idle_state(const struct idle_state *s)
 {
 	jo *x = json_object_new_object();
-	put(x, "index", json_object_new_int((int)s->index));
-	put(x, "name", j_str(s->name));
-	put(x, "desc", j_str(s->desc));
-	put(x, "latency_us", j_u64(s->latency_us));
-	put(x, "residency_us", j_u64(s->residency_us));
-	put(x, "disabled", s->disabled < 0 ? NULL : json_object_new_boolean(s->disabled));
-	put(x, "default_status", j_str(s->default_status));
-	put(x, "usage", j_u64(s->usage));
-	put(x, "time_us", j_u64(s->time_us));
-	put(x, "above", j_u64(s->above));
-	put(x, "below", j_u64(s->below));
-	put(x, "rejected", j_u64(s->rejected));
+	jw_put(x, "index", jw_int((int)s->index));
+	jw_put(x, "name", jw_known(s->name));
+	jw_put(x, "desc", jw_known(s->desc));
+	jw_put(x, "latency_us", jw_u64(s->latency_us));
+	jw_put(x, "residency_us", jw_u64(s->residency_us));
+	jw_put(x, "disabled", jw_flag(s->disabled));
+	jw_put(x, "default_status", jw_known(s->default_status));
+	jw_put(x, "usage", jw_u64(s->usage));
+	jw_put(x, "time_us", jw_u64(s->time_us));
+	jw_put(x, "above", jw_u64(s->above));
+	jw_put(x, "below", jw_u64(s->below));
+	jw_put(x, "rejected", jw_u64(s->rejected));
 	return x;
 }
 
 static jo *j_cpuidle(const struct cpuidle *c)
 {
 	jo *o = section(c->available, c->why);
-	put(o, "driver", j_str(c->driver));
-	put(o, "governor", j_str(c->governor));
-	put(o, "cpu_dma_latency_us", j_s64(c->cpu_dma_latency_us));
-	put(o, "cpu_dma_latency_why", c->cpu_dma_latency_us == NA_S64 ? j_str(c->cpu_dma_latency_why) : NULL);
+	jw_put(o, "driver", jw_known(c->driver));
+	jw_put(o, "governor", jw_known(c->governor));
+	jw_put(o, "cpu_dma_latency_us", jw_s64(c->cpu_dma_latency_us));
+	jw_put(o, "cpu_dma_latency_why", c->cpu_dma_latency_us == NA_S64 ? jw_known(c->cpu_dma_latency_why) : NULL);
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < c->n; i++) {
 		const struct cpuidle_cpu *cc = &c->cpu[i];
 		jo *x = json_object_new_object();
-		put(x, "cpu", json_object_new_int((int)cc->cpu));
-		put(x, "resume_latency_us", j_resume_latency(cc->resume_latency_us));
+		jw_put(x, "cpu", jw_int((int)cc->cpu));
+		jw_put(x, "resume_latency_us", j_resume_latency(cc->resume_latency_us));
 		jo *st = json_object_new_array();
 		for (size_t k = 0; k < cc->nstates; k++)
 			json_object_array_add(st, j_idle_state(&cc->state[k]));
-		put(x, "states", st);
+		jw_put(x, "states", st);
 		json_object_array_add(a, x);
 	}
-	put(o, "cpu", a);
+	jw_put(o, "cpu", a);
 	return o;
 }
 
@@ -199,16 +149,16 @@ static jo *j_irq_device(const struct irq_device *d)
 	if (!d->pci && !d->bdf[0] && !d->ifname[0] && !d->napi && !d->kind[0])
 		return NULL;
 	jo *x = json_object_new_object();
-	put(x, "pci", j_str(d->bdf));
-	put(x, "vendor", d->pci ? j_str(d->pci->vendor_name) : NULL);
-	put(x, "device", d->pci ? j_str(d->pci->device_name) : NULL);
-	put(x, "class", d->pci ? j_str(d->pci->class_name) : NULL);
-	put(x, "kind", j_str(d->kind));
-	put(x, "vector", j_int_or_null(d->vector));
-	put(x, "mode", j_str(d->mode));
-	put(x, "interface", j_str(d->ifname));
-	put(x, "napi_id", d->napi ? json_object_new_int64(d->napi->id) : NULL);
-	put(x, "napi_via", d->napi ? json_object_new_string(d->napi_via) : NULL);
+	jw_put(x, "pci", jw_known(d->bdf));
+	jw_put(x, "vendor", d->pci ? jw_known(d->pci->vendor_name) : NULL);
+	jw_put(x, "device", d->pci ? jw_known(d->pci->device_name) : NULL);
+	jw_put(x, "class", d->pci ? jw_known(d->pci->class_name) : NULL);
+	jw_put(x, "kind", jw_known(d->kind));
+	jw_put(x, "vector", jw_nonneg(d->vector));
+	jw_put(x, "mode", jw_known(d->mode));
+	jw_put(x, "interface", jw_known(d->ifname));
+	jw_put(x, "napi_id", d->napi ? jw_int(d->napi->id) : NULL);
+	jw_put(x, "napi_via", d->napi ? jw_str(d->napi_via) : NULL);
 	return x;
 }
 
@@ -217,68 +167,68 @@ static jo *j_irq_line(const struct model *m, size_t i)
 	const struct irq_line *l = &m->irqs.lines[i];
 	jo *x = json_object_new_object();
 	if (l->numbered)
-		put(x, "irq", json_object_new_int((int)l->irq));
-	put(x, "label", json_object_new_string(l->label));
+		jw_put(x, "irq", jw_int((int)l->irq));
+	jw_put(x, "label", jw_str(l->label));
 	if (l->numbered) {
-		put(x, "chip", j_str(l->chip));
-		put(x, "hwirq", j_str(l->hwirq));
-		put(x, "trigger", j_str(l->trigger));
+		jw_put(x, "chip", jw_known(l->chip));
+		jw_put(x, "hwirq", jw_known(l->hwirq));
+		jw_put(x, "trigger", jw_known(l->trigger));
 	}
-	put(x, "name", j_str(l->name));
-	put(x, "total", json_object_new_uint64(l->total));
-	put(x, "counts", counts_array(l->counts, m->irqs.ncpus));
+	jw_put(x, "name", jw_known(l->name));
+	jw_put(x, "total", jw_uint(l->total));
+	jw_put(x, "counts", jw_u64_array(l->counts, m->irqs.ncpus));
 	if (l->numbered) {
-		put(x, "affinity", j_mask(&l->affinity, l->has_affinity));
-		put(x, "effective_affinity", j_mask(&l->effective, l->has_effective));
-		put(x, "node", j_int_or_null(l->node));
-		put(x, "device", m->irqdev ? j_irq_device(&m->irqdev[i]) : NULL);
+		jw_put(x, "affinity", l->has_affinity ? jw_cpulist(&l->affinity) : NULL);
+		jw_put(x, "effective_affinity", l->has_effective ? jw_cpulist(&l->effective) : NULL);
+		jw_put(x, "node", jw_nonneg(l->node));
+		jw_put(x, "device", m->irqdev ? j_irq_device(&m->irqdev[i]) : NULL);
 	}
 	if (m->sample.taken && m->sample.irq_rate && m->sample.irq_rate[i])
-		put(x, "rate_per_s", rates_array(m->sample.irq_rate[i], m->irqs.ncpus));
+		jw_put(x, "rate_per_s", jw_double_array(m->sample.irq_rate[i], m->irqs.ncpus));
 	return x;
 }
 
 static jo *j_interrupts(const struct model *m)
 {
 	jo *o = section(m->irqs_sec.ok, m->irqs_sec.why);
-	put(o, "cpus", cpu_columns(m->irqs.cpu, m->irqs.ncpus));
+	jw_put(o, "cpus", cpu_columns(m->irqs.cpu, m->irqs.ncpus));
 	jo *irqs = json_object_new_array(), *special = json_object_new_array();
 	for (size_t i = 0; i < m->irqs.n; i++)
 		json_object_array_add(m->irqs.lines[i].numbered ? irqs : special, j_irq_line(m, i));
-	put(o, "irqs", irqs);
-	put(o, "special", special);
+	jw_put(o, "irqs", irqs);
+	jw_put(o, "special", special);
 	return o;
 }
 
 static jo *j_softirqs(const struct model *m)
 {
 	jo *o = section(m->softirqs_sec.ok, m->softirqs_sec.why);
-	put(o, "cpus", cpu_columns(m->softirqs.cpu, m->softirqs.ncpus));
+	jw_put(o, "cpus", cpu_columns(m->softirqs.cpu, m->softirqs.ncpus));
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < m->softirqs.n; i++) {
 		const struct softirq_vec *v = &m->softirqs.vec[i];
 		jo *x = json_object_new_object();
-		put(x, "name", json_object_new_string(v->name));
-		put(x, "total", json_object_new_uint64(v->total));
-		put(x, "counts", counts_array(v->counts, m->softirqs.ncpus));
+		jw_put(x, "name", jw_str(v->name));
+		jw_put(x, "total", jw_uint(v->total));
+		jw_put(x, "counts", jw_u64_array(v->counts, m->softirqs.ncpus));
 		if (m->sample.taken && m->sample.softirq_rate && m->sample.softirq_rate[i])
-			put(x, "rate_per_s", rates_array(m->sample.softirq_rate[i], m->softirqs.ncpus));
+			jw_put(x, "rate_per_s", jw_double_array(m->sample.softirq_rate[i], m->softirqs.ncpus));
 		json_object_array_add(a, x);
 	}
-	put(o, "vectors", a);
+	jw_put(o, "vectors", a);
 	return o;
 }
 
 static jo *j_softnet_cpu(const struct softnet_cpu *c)
 {
 	jo *x = json_object_new_object();
-	put(x, "cpu", json_object_new_int((int)c->cpu));
-	put(x, "processed", j_u64(c->processed));
-	put(x, "dropped", j_u64(c->dropped));
-	put(x, "time_squeeze", j_u64(c->time_squeeze));
-	put(x, "received_rps", j_u64(c->received_rps));
-	put(x, "flow_limit_count", j_u64(c->flow_limit_count));
-	put(x, "backlog_len", j_u64(c->backlog_len));
+	jw_put(x, "cpu", jw_int((int)c->cpu));
+	jw_put(x, "processed", jw_u64(c->processed));
+	jw_put(x, "dropped", jw_u64(c->dropped));
+	jw_put(x, "time_squeeze", jw_u64(c->time_squeeze));
+	jw_put(x, "received_rps", jw_u64(c->received_rps));
+	jw_put(x, "flow_limit_count", jw_u64(c->flow_limit_count));
+	jw_put(x, "backlog_len", jw_u64(c->backlog_len));
 	return x;
 }
 
@@ -288,7 +238,7 @@ static jo *j_softnet(const struct model *m)
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < m->softnet.n; i++)
 		json_object_array_add(a, j_softnet_cpu(&m->softnet.cpu[i]));
-	put(o, "cpu", a);
+	jw_put(o, "cpu", a);
 	return o;
 }
 
@@ -300,38 +250,38 @@ static jo *j_pci(const struct pci *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pci_func *f = &p->func[i];
 		jo *x = json_object_new_object();
-		put(x, "bdf", json_object_new_string(f->bdf));
+		jw_put(x, "bdf", jw_str(f->bdf));
 		snprintf(hex, sizeof(hex), "0x%04x", f->vendor);
-		put(x, "vendor_id", f->has_ids ? json_object_new_string(hex) : NULL);
+		jw_put(x, "vendor_id", f->has_ids ? jw_str(hex) : NULL);
 		snprintf(hex, sizeof(hex), "0x%04x", f->device);
-		put(x, "device_id", f->has_ids ? json_object_new_string(hex) : NULL);
+		jw_put(x, "device_id", f->has_ids ? jw_str(hex) : NULL);
 		snprintf(hex, sizeof(hex), "0x%06x", f->class_code);
-		put(x, "class_id", f->has_ids ? json_object_new_string(hex) : NULL);
-		put(x, "vendor", j_str(f->vendor_name));
-		put(x, "device", j_str(f->device_name));
-		put(x, "class", j_str(f->class_name));
-		put(x, "kind", json_object_new_string(pci_class_kind(f->class_code)));
-		put(x, "numa_node", j_int_or_null(f->numa_node));
-		put(x, "local_cpus", j_mask(&f->local_cpus, f->has_local_cpus));
-		put(x, "driver", j_str(f->driver));
+		jw_put(x, "class_id", f->has_ids ? jw_str(hex) : NULL);
+		jw_put(x, "vendor", jw_known(f->vendor_name));
+		jw_put(x, "device", jw_known(f->device_name));
+		jw_put(x, "class", jw_known(f->class_name));
+		jw_put(x, "kind", jw_str(pci_class_kind(f->class_code)));
+		jw_put(x, "numa_node", jw_nonneg(f->numa_node));
+		jw_put(x, "local_cpus", f->has_local_cpus ? jw_cpulist(&f->local_cpus) : NULL);
+		jw_put(x, "driver", jw_known(f->driver));
 		jo *ifs = json_object_new_array();
 		char names[sizeof(f->netdevs)];
 		copy_str(names, sizeof(names), f->netdevs);
 		for (char *save = NULL, *t = strtok_r(names, " ", &save); t; t = strtok_r(NULL, " ", &save))
-			json_object_array_add(ifs, json_object_new_string(t));
-		put(x, "interfaces", ifs);
+			json_object_array_add(ifs, jw_str(t));
+		jw_put(x, "interfaces", ifs);
 		jo *vecs = json_object_new_array();
 		for (size_t k = 0; k < f->nvec; k++) {
 			jo *v = json_object_new_object();
-			put(v, "irq", json_object_new_int((int)f->vec[k].irq));
-			put(v, "mode", j_str(f->vec[k].mode));
-			put(v, "index", j_int_or_null(f->vec[k].index));
+			jw_put(v, "irq", jw_int((int)f->vec[k].irq));
+			jw_put(v, "mode", jw_known(f->vec[k].mode));
+			jw_put(v, "index", jw_nonneg(f->vec[k].index));
 			json_object_array_add(vecs, v);
 		}
-		put(x, "vectors", vecs);
+		jw_put(x, "vectors", vecs);
 		json_object_array_add(a, x);
 	}
-	put(o, "functions", a);
+	jw_put(o, "functions", a);
 	return o;
 }
 
@@ -342,18 +292,18 @@ static jo *j_napi(const struct net *n)
 	for (size_t i = 0; i < n->nnapi; i++) {
 		const struct napi_inst *p = &n->napi[i];
 		jo *x = json_object_new_object();
-		put(x, "id", json_object_new_int64(p->id));
-		put(x, "ifindex", j_int_or_null(p->ifindex));
-		put(x, "interface", j_str(p->ifname));
-		put(x, "irq", j_int_or_null(p->irq));
-		put(x, "pid", j_int_or_null(p->pid));
-		put(x, "rx_queue", j_int_or_null(p->rx_queue));
-		put(x, "defer_hard_irqs", j_s64(p->defer_hard_irqs));
-		put(x, "gro_flush_timeout_ns", j_s64(p->gro_flush_timeout_ns));
-		put(x, "irq_suspend_timeout_ns", j_s64(p->irq_suspend_timeout_ns));
+		jw_put(x, "id", jw_int(p->id));
+		jw_put(x, "ifindex", jw_nonneg(p->ifindex));
+		jw_put(x, "interface", jw_known(p->ifname));
+		jw_put(x, "irq", jw_nonneg(p->irq));
+		jw_put(x, "pid", jw_nonneg(p->pid));
+		jw_put(x, "rx_queue", jw_nonneg(p->rx_queue));
+		jw_put(x, "defer_hard_irqs", jw_s64(p->defer_hard_irqs));
+		jw_put(x, "gro_flush_timeout_ns", jw_s64(p->gro_flush_timeout_ns));
+		jw_put(x, "irq_suspend_timeout_ns", jw_s64(p->irq_suspend_timeout_ns));
 		json_object_array_add(a, x);
 	}
-	put(o, "instances", a);
+	jw_put(o, "instances", a);
 	return o;
 }
 
@@ -361,57 +311,57 @@ static jo *j_net(const struct net *n)
 {
 	jo *o = section(n->available, n->why);
 	jo *sys = json_object_new_object();
-	put(sys, "netdev_budget", j_s64(n->netdev_budget));
-	put(sys, "netdev_budget_usecs", j_s64(n->netdev_budget_usecs));
-	put(sys, "busy_poll", j_s64(n->busy_poll));
-	put(sys, "busy_read", j_s64(n->busy_read));
-	put(o, "sysctl", sys);
+	jw_put(sys, "netdev_budget", jw_s64(n->netdev_budget));
+	jw_put(sys, "netdev_budget_usecs", jw_s64(n->netdev_budget_usecs));
+	jw_put(sys, "busy_poll", jw_s64(n->busy_poll));
+	jw_put(sys, "busy_read", jw_s64(n->busy_read));
+	jw_put(o, "sysctl", sys);
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < n->n; i++) {
 		const struct net_if *f = &n->ifs[i];
 		jo *x = json_object_new_object();
-		put(x, "name", json_object_new_string(f->name));
-		put(x, "ifindex", j_int_or_null(f->ifindex));
-		put(x, "pci", j_str(f->pci_bdf));
-		put(x, "driver", j_str(f->driver));
-		put(x, "operstate", j_str(f->operstate));
-		put(x, "virtual", json_object_new_boolean(f->is_virtual));
-		put(x, "rx_queues", json_object_new_int((int)f->rx_queues));
-		put(x, "tx_queues", json_object_new_int((int)f->tx_queues));
-		put(x, "napi_defer_hard_irqs", j_s64(f->napi_defer_hard_irqs));
-		put(x, "gro_flush_timeout_ns", j_s64(f->gro_flush_timeout_ns));
-		put(x, "threaded", f->threaded < 0 ? NULL : json_object_new_boolean(f->threaded));
+		jw_put(x, "name", jw_str(f->name));
+		jw_put(x, "ifindex", jw_nonneg(f->ifindex));
+		jw_put(x, "pci", jw_known(f->pci_bdf));
+		jw_put(x, "driver", jw_known(f->driver));
+		jw_put(x, "operstate", jw_known(f->operstate));
+		jw_put(x, "virtual", jw_bool(f->is_virtual));
+		jw_put(x, "rx_queues", jw_int((int)f->rx_queues));
+		jw_put(x, "tx_queues", jw_int((int)f->tx_queues));
+		jw_put(x, "napi_defer_hard_irqs", jw_s64(f->napi_defer_hard_irqs));
+		jw_put(x, "gro_flush_timeout_ns", jw_s64(f->gro_flush_timeout_ns));
+		jw_put(x, "threaded", jw_flag(f->threaded));
 		json_object_array_add(a, x);
 	}
-	put(o, "interfaces", a);
-	put(o, "napi", j_napi(n));
+	jw_put(o, "interfaces", a);
+	jw_put(o, "napi", j_napi(n));
 	return o;
 }
 
 static jo *j_cgroup(const struct cgroup_info *c)
 {
 	jo *o = section(c->available, c->why);
-	put(o, "mode", json_object_new_string(cgroup_mode_name(c->mode)));
-	put(o, "v2_mount", j_str(c->v2_mount));
+	jw_put(o, "mode", jw_str(cgroup_mode_name(c->mode)));
+	jw_put(o, "v2_mount", jw_known(c->v2_mount));
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < c->n; i++) {
 		jo *x = json_object_new_object();
-		put(x, "name", json_object_new_string(c->ctrl[i].name));
-		put(x, "enabled", json_object_new_boolean(c->ctrl[i].enabled));
-		put(x, "hierarchy", c->ctrl[i].on_v2 ? json_object_new_string("v2")
-			: (c->ctrl[i].mount[0] ? json_object_new_string("v1") : NULL));
-		put(x, "mount", j_str(c->ctrl[i].mount));
+		jw_put(x, "name", jw_str(c->ctrl[i].name));
+		jw_put(x, "enabled", jw_bool(c->ctrl[i].enabled));
+		jw_put(x, "hierarchy", c->ctrl[i].on_v2 ? jw_str("v2")
+			: (c->ctrl[i].mount[0] ? jw_str("v1") : NULL));
+		jw_put(x, "mount", jw_known(c->ctrl[i].mount));
 		json_object_array_add(a, x);
 	}
-	put(o, "controllers", a);
+	jw_put(o, "controllers", a);
 	return o;
 }
 
 static jo *j_service(int pid)
 {
 	jo *x = json_object_new_object();
-	put(x, "running", json_object_new_boolean(pid > 0));
-	put(x, "pid", pid > 0 ? json_object_new_int(pid) : NULL);
+	jw_put(x, "running", jw_bool(pid > 0));
+	jw_put(x, "pid", pid > 0 ? jw_int(pid) : NULL);
 	return x;
 }
 
@@ -420,12 +370,12 @@ static jo *j_sample(const struct model *m)
 	if (!m->sample.taken)
 		return NULL;
 	jo *o = json_object_new_object();
-	put(o, "interval_ms", json_object_new_int((int)m->sample.interval_ms));
-	put(o, "elapsed_s", json_object_new_double(m->sample.elapsed_s));
+	jw_put(o, "interval_ms", jw_int((int)m->sample.interval_ms));
+	jw_put(o, "elapsed_s", jw_double(m->sample.elapsed_s));
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < m->sample.delta.n; i++)
 		json_object_array_add(a, j_softnet_cpu(&m->sample.delta.cpu[i]));
-	put(o, "softnet_delta", a);
+	jw_put(o, "softnet_delta", a);
 	return o;
 }
 
@@ -434,11 +384,11 @@ static jo *j_findings(const struct findings *f)
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < f->n; i++) {
 		jo *x = json_object_new_object();
-		put(x, "id", json_object_new_string(f->v[i].id));
-		put(x, "severity", json_object_new_string(severity_name(f->v[i].sev)));
-		put(x, "title", json_object_new_string(f->v[i].title));
-		put(x, "evidence", json_object_new_string(f->v[i].evidence));
-		put(x, "knob", json_object_new_string(f->v[i].knob));
+		jw_put(x, "id", jw_str(f->v[i].id));
+		jw_put(x, "severity", jw_str(severity_name(f->v[i].sev)));
+		jw_put(x, "title", jw_str(f->v[i].title));
+		jw_put(x, "evidence", jw_str(f->v[i].evidence));
+		jw_put(x, "knob", jw_str(f->v[i].knob));
 		json_object_array_add(a, x);
 	}
 	return a;
@@ -447,35 +397,26 @@ static jo *j_findings(const struct findings *f)
 jo *report_inspect_json(const struct model *m, const struct findings *f)
 {
 	jo *o = json_object_new_object();
-	put(o, "schema", json_object_new_string(INSPECT_SCHEMA));
+	jw_put(o, "schema", jw_str(INSPECT_SCHEMA));
 	jo *host = json_object_new_object();
-	put(host, "hostname", j_str(m->hostname));
-	put(host, "kernel", j_str(m->kernel));
-	put(host, "root", json_object_new_string(m->root));
-	put(o, "host", host);
-	put(o, "cpus", j_topology(&m->topo));
-	put(o, "cpufreq", j_cpufreq(&m->freq));
-	put(o, "cpuidle", j_cpuidle(&m->idle));
-	put(o, "interrupts", j_interrupts(m));
-	put(o, "softirqs", j_softirqs(m));
-	put(o, "softnet", j_softnet(m));
-	put(o, "pci", j_pci(&m->pci));
-	put(o, "network", j_net(&m->net));
-	put(o, "cgroup", j_cgroup(&m->cgroup));
+	jw_put(host, "hostname", jw_known(m->hostname));
+	jw_put(host, "kernel", jw_known(m->kernel));
+	jw_put(host, "root", jw_str(m->root));
+	jw_put(o, "host", host);
+	jw_put(o, "cpus", j_topology(&m->topo));
+	jw_put(o, "cpufreq", j_cpufreq(&m->freq));
+	jw_put(o, "cpuidle", j_cpuidle(&m->idle));
+	jw_put(o, "interrupts", j_interrupts(m));
+	jw_put(o, "softirqs", j_softirqs(m));
+	jw_put(o, "softnet", j_softnet(m));
+	jw_put(o, "pci", j_pci(&m->pci));
+	jw_put(o, "network", j_net(&m->net));
+	jw_put(o, "cgroup", j_cgroup(&m->cgroup));
 	jo *svc = section(m->svc.available, m->svc.why);
-	put(svc, "irqbalance", j_service(m->svc.irqbalance_pid));
-	put(svc, "tuned", j_service(m->svc.tuned_pid));
-	put(o, "services", svc);
-	put(o, "sample", j_sample(m));
-	put(o, "findings", j_findings(f));
+	jw_put(svc, "irqbalance", j_service(m->svc.irqbalance_pid));
+	jw_put(svc, "tuned", j_service(m->svc.tuned_pid));
+	jw_put(o, "services", svc);
+	jw_put(o, "sample", j_sample(m));
+	jw_put(o, "findings", j_findings(f));
 	return o;
-}
-
-int report_print_json(FILE *out, jo *obj)
-{
-	const char *s = json_object_to_json_string_ext(
-		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (fputs(s, out) < 0 || fputc('\n', out) < 0)
-		return -EIO;
-	return 0;
 }

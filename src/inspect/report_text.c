@@ -1,7 +1,7 @@
 /* inspect/report_text: the inspect report for people.  Wide per-CPU data is summarised
  * (top CPUs, grouped CPU lists) so a 1152-CPU host stays readable; --json has
  * every value. */
-#include "inspect/report.h"
+#include "inspect/report_text.h"
 
 #include <stdlib.h>
 #include <string.h>

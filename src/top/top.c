@@ -9,6 +9,7 @@
 
 #include "tune/journal.h"
 #include "inspect/model.h"
+#include "base/errmsg.h"
 #include "base/procfs_text.h"
 #include "inspect/procstat.h"
 #include "top/top.h"
@@ -139,14 +140,15 @@ struct top_source *top_source_open(const struct top_opts *o, char *err, size_t e
 	int e;
 
 	if (!s) {
-		snprintf(err, errsz, "out of memory");
+		errmsg(err, errsz, 0, "out of memory");
 		return NULL;
 	}
 	s->host = o->host;
 	s->no_bpf = o->no_bpf;
 	copy_str(s->journal_dir, sizeof(s->journal_dir),
 		 o->journal_dir ? o->journal_dir : journal_default_dir());
-	snprintf(err, errsz, "out of memory");
+	/* What fails below without a message of its own runs out of memory. */
+	errmsg(err, errsz, 0, "out of memory");
 	if ((e = model_read(s->host, &s->m)) || (e = list_cpus(s)) || (e = index_devices(s)) ||
 	    (e = open_agents(s, o, err, errsz)) || (e = read_counters(s, &s->prev))) {
 		top_source_close(s);

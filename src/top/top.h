@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/host.h"
+#include "top/top_agent.h"
 
 /* Softirq columns of the CPU pane; every other vector is summed in OTHER. */
 enum top_softirq { TSI_NET_RX, TSI_TIMER, TSI_SCHED, TSI_RCU, TSI_BLOCK, TSI_OTHER, TSI_MAX };
@@ -75,25 +76,6 @@ struct top_irq {
 	struct top_irq_cpu cpu[TOP_IRQ_CPUS]; /* the busiest of them, busiest first */
 };
 
-struct top_agent {
-	int pid;
-	char comm[16];
-	bool alive;
-	unsigned nthreads;
-	double util;              /* CPU time of all its threads, in CPUs (1.0 = one CPU) */
-	char cpus[64];            /* CPUs its threads ran on in the interval: "1,3" */
-	bool bpf;                 /* the columns below are measured */
-	char why[192];            /* why they are not ("--no-bpf", "not allowed to load
-	                           * BPF (needs CAP_BPF and CAP_PERFMON)") */
-	double steps_rate;        /* per s */
-	double wake_run_p50_us, wake_run_p99_us; /* over the interval; NaN when no step */
-	double idle_exit_share;   /* of the wake->run time: CPU leaving idle; NaN */
-	double interference_share;/* irq+softirq time during steps, of run time; NaN */
-	char cause[24];           /* dominant delay in the interval: "queueing",
-	                           * "idle-exit", "irq", "softirq", "none" (no steps) */
-	double cause_share;       /* its share of wake->run + interference; NaN */
-};
-
 struct top_frame {
 	unsigned seq;             /* 1 for the first frame */
 	double elapsed_s;         /* interval the rates cover */
@@ -108,7 +90,7 @@ struct top_frame {
 	struct top_irq *irqs;
 	double irq_total_rate;    /* every row together */
 	size_t nagents;
-	struct top_agent *agents; /* in --pid order */
+	struct top_agent *agents; /* in --pid order (top_agent.h) */
 };
 
 struct top_opts {

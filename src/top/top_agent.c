@@ -8,6 +8,7 @@
 
 #include "diagnose/probe.h"
 #include "inspect/procstat.h"
+#include "base/errmsg.h"
 #include "base/stats.h"
 #include "top/top_agent.h"
 #include "diagnose/verdict.h"
@@ -71,7 +72,8 @@ static void open_probe(struct agent_watch *w)
 
 	w->probe = probe_open(&o, err, sizeof(err));
 	if (!w->probe) {
-		snprintf(w->why, sizeof(w->why), "%s", err[0] ? err : strerror(errno));
+		/* probe_open's reason may be longer than the row has room for. */
+		errmsg(w->why, sizeof(w->why), 0, "%s", err[0] ? err : strerror(errno));
 		return;
 	}
 	w->res = probe_result_new();
@@ -101,7 +103,7 @@ struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
 	long hz = sysconf(_SC_CLK_TCK);
 
 	if (!w) {
-		snprintf(err, errsz, "out of memory");
+		errmsg(err, errsz, 0, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -109,7 +111,7 @@ struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
 	w->pid = pid;
 	w->ticks_per_s = hz > 0 ? (double)hz : 100.0;
 	if (task_list_read(h, pid, &tl) < 0) {
-		snprintf(err, errsz, "no process %d", pid);
+		errmsg(err, errsz, 0, "no process %d", pid);
 		free(w);
 		errno = ESRCH;
 		return NULL;

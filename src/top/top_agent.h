@@ -1,6 +1,7 @@
 /* top/top_agent: one --pid of `agentune top`: its threads from procfs and its
  * steps from the diagnose BPF programs (src/diagnose/probe.c, in-kernel histograms
- * and counters), turned into figures over the interval between samples. */
+ * and counters), turned into figures over the interval between samples.
+ * It owns the agent's row; the frame (top.h) holds one per --pid. */
 #ifndef AGENTUNE_TOP_AGENT_H
 #define AGENTUNE_TOP_AGENT_H
 
@@ -8,7 +9,26 @@
 #include <stddef.h>
 
 #include "base/host.h"
-#include "top/top.h"
+
+/* One agent's row of a frame (struct top_frame in top.h). */
+struct top_agent {
+	int pid;
+	char comm[16];
+	bool alive;
+	unsigned nthreads;
+	double util;              /* CPU time of all its threads, in CPUs (1.0 = one CPU) */
+	char cpus[64];            /* CPUs its threads ran on in the interval: "1,3" */
+	bool bpf;                 /* the columns below are measured */
+	char why[192];            /* why they are not ("--no-bpf", "not allowed to load
+	                           * BPF (needs CAP_BPF and CAP_PERFMON)") */
+	double steps_rate;        /* per s */
+	double wake_run_p50_us, wake_run_p99_us; /* over the interval; NaN when no step */
+	double idle_exit_share;   /* of the wake->run time: CPU leaving idle; NaN */
+	double interference_share;/* irq+softirq time during steps, of run time; NaN */
+	char cause[24];           /* dominant delay in the interval: "queueing",
+	                           * "idle-exit", "irq", "softirq", "none" (no steps) */
+	double cause_share;       /* its share of wake->run + interference; NaN */
+};
 
 /* A thread of the agent that used CPU time in the interval, and the CPU it
  * was last on at the end of it. */
