@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "inspect/model.h"
-#include "diagnose/probe.h"
 #include "base/jsonw.h"
 #include "base/procfs_text.h"
+#include "diagnose/probe.h"
 #include "diagnose/report_diag.h"
 #include "diagnose/verdict.h"
+#include "inspect/model.h"
 
 void usage_diagnose(FILE *out)
 {

@@ -7,8 +7,8 @@
 
 #include "cli.h"
 #include "base/host.h"
-#include "tune/profile.h"
 #include "base/jsonw.h"
+#include "tune/profile.h"
 #include "tune/report_tune.h"
 
 void usage_profile(FILE *out)

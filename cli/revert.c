@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tune/journal.h"
 #include "base/jsonw.h"
+#include "tune/journal.h"
 #include "tune/report_tune.h"
 #include "tune/session.h"
 #include "tune/tune.h"

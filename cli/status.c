@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "tune/journal.h"
 #include "base/jsonw.h"
+#include "tune/journal.h"
 #include "tune/report_tune.h"
 #include "tune/session.h"
 #include "tune/tune.h"

@@ -12,8 +12,8 @@
 
 #include "cli.h"
 #include "top/top.h"
-#include "top_screen.h"
 #include "top/top_view.h"
+#include "top_screen.h"
 
 #define MAX_PIDS 64
 #define BATCH_IRQS 20           /* busiest IRQs a batch frame lists */

@@ -13,8 +13,8 @@
 
 #include "cli.h"
 #include "base/util.h"
-#include "top_screen.h"
 #include "top/top_view.h"
+#include "top_screen.h"
 
 #define MIN_COLS 40
 #define PANE_MIN_LINES 3        /* title, column header, one row */
