@@ -37,7 +37,7 @@ static void reads_through_links_and_link_files(void **state)
 	/* eth0 is a link-file (captures keep links as files). */
 	assert_int_equal(host_read_u64(&h, "/sys/class/net/eth0/mtu", &v), 0);
 	assert_int_equal(v, 1500);
-	char out[512];
+	char out[TEST_PATH];
 	assert_int_equal(host_link(&h, "/sys/class/net/eth0", out, sizeof(out)), 0);
 	assert_string_equal(out, "/sys/devices/pci0000:00/0000:00:03.0/net/eth0");
 	assert_int_equal(host_resolve(&h, "/sys/bus/pci/devices/0000:00:03.0", out, sizeof(out)), 0);
@@ -49,7 +49,7 @@ static void escaping_link_is_not_followed(void **state)
 {
 	struct host h;
 	assert_int_equal(host_open(&h, tmpl), 0);
-	char out[512];
+	char out[TEST_PATH];
 	assert_int_equal(host_resolve(&h, "/sys/class/net/evil/passwd", out, sizeof(out)), -EXDEV);
 	assert_null(host_read(&h, "/sys/class/net/evil/passwd", NULL));
 	assert_int_equal(errno, EXDEV);
@@ -111,8 +111,8 @@ static void recording_saves_what_was_read(void **state)
 	assert_int_equal(host_read_u64(&h, "/proc/sys/net/core/netdev_budget", &v), 0);
 	assert_int_equal(host_record_add(&h, "/agentune/extra.json", "{}", 2), 0);
 
-	char out[128];
-	snprintf(out, sizeof(out), "%s-snap", tmpl);
+	char out[TEST_PATH];
+	tpathf(out, "%s-snap", tmpl);
 	const char *failed = NULL;
 	assert_int_equal(host_record_save(&h, out, &failed), 0);
 	host_close(&h);
