@@ -21,6 +21,41 @@ static void read_tree(const char *root, struct host *h, struct net *n)
 
 /* ---------- project trees ---------- */
 
+/* The same capture with real dangling links and with link-files: eth0's
+ * driver from its virtio device's dangling `driver` link, eth1 (its
+ * directory not captured) known by name and the PCI address in its link. */
+static void fixture_dangling_links(void **state)
+{
+	struct host ha, hb;
+	struct net a, b;
+	read_tree(FIXTURES "/dangling-symlinks-2cpu", &ha, &a);
+	read_tree(FIXTURES "/dangling-linkfiles-2cpu", &hb, &b);
+	const struct net_if *f = must_if(&a, "eth0");
+	assert_string_equal(f->driver, "virtio_net");
+	assert_string_equal(f->pci_bdf, "0000:00:03.0");
+	assert_int_equal(f->ifindex, 4);
+	f = must_if(&a, "eth1");
+	assert_string_equal(f->pci_bdf, "0000:00:04.0");
+	assert_string_equal(f->driver, "");
+	assert_int_equal(f->ifindex, -1);
+	assert_false(f->is_virtual);
+	assert_int_equal(a.n, 3);
+	assert_int_equal(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		const struct net_if *x = &a.ifs[i], *y = must_if(&b, a.ifs[i].name);
+		assert_string_equal(x->pci_bdf, y->pci_bdf);
+		assert_string_equal(x->driver, y->driver);
+		assert_int_equal(x->ifindex, y->ifindex);
+		assert_int_equal(x->is_virtual, y->is_virtual);
+		assert_int_equal(x->rx_queues, y->rx_queues);
+		assert_string_equal(x->operstate, y->operstate);
+	}
+	net_free(&a);
+	net_free(&b);
+	host_close(&ha);
+	host_close(&hb);
+}
+
 static void fixture_virtio(void **state)
 {
 	struct host h;
@@ -544,6 +579,7 @@ static void live_machine(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(fixture_virtio),
+	cmocka_unit_test(fixture_dangling_links),
 	cmocka_unit_test(fixture_e810_napi),
 	cmocka_unit_test(shared_node_exporter),
 	cmocka_unit_test(shared_procfs),

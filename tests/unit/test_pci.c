@@ -121,6 +121,49 @@ static void fixture_virtio(void **state)
 	host_close(&h);
 }
 
+/* A capture that kept the links but not their targets, once with real
+ * symbolic links and once with link-files: the same functions, the driver
+ * names from the links' text, nothing followed out of the root. */
+static void fixture_dangling_links(void **state)
+{
+	struct host ha, hb;
+	struct pci a, b;
+	read_tree(FIXTURES "/dangling-symlinks-2cpu", &ha, &a);
+	read_tree(FIXTURES "/dangling-linkfiles-2cpu", &hb, &b);
+	assert_int_equal(a.n, 3); /* 0000:00:05.0 leads nowhere: not a function */
+	assert_null(pci_find(&a, "0000:00:05.0"));
+	assert_string_equal(must_find(&a, "0000:00:03.0")->driver, "virtio-pci");
+	assert_string_equal(must_find(&a, "0000:00:02.0")->driver, "virtio-pci");
+	assert_string_equal(must_find(&a, "0000:00:00.0")->driver, ""); /* leaves the root */
+	assert_string_equal(must_find(&a, "0000:00:03.0")->netdevs, "eth0");
+	assert_vec_range(must_find(&a, "0000:00:03.0"), 37, 39, "msix");
+	assert_int_equal(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		const struct pci_func *x = &a.func[i], *y = &b.func[i];
+		assert_string_equal(x->bdf, y->bdf);
+		assert_string_equal(x->path, y->path);
+		assert_string_equal(x->driver, y->driver);
+		assert_string_equal(x->netdevs, y->netdevs);
+		assert_int_equal(x->vendor, y->vendor);
+		assert_int_equal(x->nvec, y->nvec);
+		for (size_t k = 0; k < x->nvec; k++) {
+			assert_int_equal(x->vec[k].irq, y->vec[k].irq);
+			assert_string_equal(x->vec[k].mode, y->vec[k].mode);
+		}
+	}
+	char t[TEST_PATH];
+	assert_int_equal(pci_link_target(&ha, "/sys/devices/pci0000:00/0000:00:00.0/driver", t,
+					 sizeof(t)),
+			 -EXDEV);
+	assert_int_equal(pci_link_target(&hb, "/sys/devices/pci0000:00/0000:00:00.0/driver", t,
+					 sizeof(t)),
+			 -EXDEV);
+	pci_free(&a);
+	pci_free(&b);
+	host_close(&ha);
+	host_close(&hb);
+}
+
 static void fixture_e810(void **state)
 {
 	struct host h;
@@ -518,6 +561,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(class_kinds),
 	cmocka_unit_test(bdf_syntax),
 	cmocka_unit_test(fixture_virtio),
+	cmocka_unit_test(fixture_dangling_links),
 	cmocka_unit_test(fixture_e810),
 	cmocka_unit_test(scratch_layouts),
 	cmocka_unit_test(no_pci_bus),
