@@ -65,7 +65,11 @@ cpu_col() {
 
 @test "top -b -n 3 --no-bpf: three frames; every pane live from procfs" {
 	need_loc_row
-	start_workload --cpu "$CPU" --duration 0 --work-us 300
+	# /proc/stat counts a CPU busy or idle by what runs at each tick: a
+	# workload whose period divides the tick's (1 ms: 4 ms at HZ=250) keeps
+	# one phase against it and reads 0% or 100% busy by chance.  1013 us
+	# divides no tick period, so its steps sweep the tick.
+	start_workload --cpu "$CPU" --duration 0 --work-us 300 --interval-us 1013
 	"$AGENTUNE" top -b -n 3 -d 0.5 --no-bpf --pid "$WL_PID" --width 200 >"$BATS_TEST_TMPDIR/top.txt"
 	out="$BATS_TEST_TMPDIR/top.txt"
 	[ "$(grep -c '^agentune top - ' "$out")" -eq 3 ]
@@ -82,7 +86,7 @@ cpu_col() {
 	[ "$(awk 'NR == 1 { print $1 }' <<<"$cpus")" = all ]
 	[ "$(awk 'NR > 1 { printf "%s ", $1 }' <<<"$cpus")" = "$(seq -s ' ' 0 $(($(nproc) - 1))) " ]
 	# The consumer (30% busy on its CPU) is listed on that CPU's row, and
-	# that CPU is busier than 10% (/proc/stat counts in ticks).
+	# that CPU is busier than 10% (/proc/stat counts in ticks, above).
 	row=$(awk -v c="$CPU" '$1 == c' <<<"$cpus")
 	[[ " $row " == *" $WL_TID "* ]]
 	util=$(cpu_col "$CPU" 2 <<<"$cpus")
