@@ -311,26 +311,71 @@ int host_resolve(const struct host *h, const char *path, char *out, size_t sz)
 	return resolve(h, path, true, out, sz);
 }
 
-int host_link(const struct host *h, const char *path, char *out, size_t sz)
+/* The link at path, a real symbolic link or a link-file, read the same way:
+ * canon gets the link's own canonical path (the directories above it
+ * resolved), target its text.  -EINVAL when path is neither. */
+static int link_text(const struct host *h, const char *path, char *canon, size_t csz,
+		     char *target, size_t tsz)
 {
-	char canon[PATH_MAX], target[PATH_MAX];
-	int rc = resolve(h, path, false, canon, sizeof(canon));
+	int rc = resolve(h, path, false, canon, csz);
 	if (rc)
 		return rc;
 	struct stat st;
 	if (fstatat(h->rootfd, rel(canon), &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISLNK(st.st_mode)) {
-		ssize_t n = readlinkat(h->rootfd, rel(canon), target, sizeof(target) - 1);
+		ssize_t n = readlinkat(h->rootfd, rel(canon), target, tsz - 1);
 		if (n < 0)
 			return -errno;
 		target[n] = '\0';
 		record(h, REC_LINK, canon, target, (size_t)n);
-	} else if (!S_ISREG(st.st_mode) || !read_link_file(h, canon, target, sizeof(target))) {
+	} else if (!S_ISREG(st.st_mode) || !read_link_file(h, canon, target, tsz)) {
 		return -EINVAL;
 	} else {
 		record(h, REC_FILE, canon, target, strlen(target));
 	}
+	return 0;
+}
+
+/* dir (the canonical directory that holds a link) joined with the link's
+ * text, lexically, as a path inside the root: absolute text starts at the
+ * root, ".." drops the component before it.  -EXDEV when it climbs above
+ * the root. */
+static int link_join(const char *dir, const char *target, char *out, size_t sz)
+{
+	char buf[PATH_MAX * 2], res[PATH_MAX * 2] = "";
+	size_t len = 0;
+	if (snprintf(buf, sizeof(buf), "%s/%s", target[0] == '/' ? "" : dir, target) >=
+	    (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			if (!len)
+				return -EXDEV;
+			while (len && res[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+			res[len] = '\0';
+			continue;
+		}
+		int n = snprintf(res + len, sizeof(res) - len, "/%s", c);
+		if (n < 0 || (size_t)n >= sizeof(res) - len)
+			return -ENAMETOOLONG;
+		len += (size_t)n;
+	}
+	return snprintf(out, sz, "%s", len ? res : "/") >= (int)sz ? -ENAMETOOLONG : 0;
+}
+
+int host_link(const struct host *h, const char *path, char *out, size_t sz)
+{
+	char canon[PATH_MAX], target[PATH_MAX];
+	int rc = link_text(h, path, canon, sizeof(canon), target, sizeof(target));
+	if (rc)
+		return rc;
+	struct stat st;
 	char joined[PATH_MAX * 2];
 	if (target[0] == '/')
 		snprintf(joined, sizeof(joined), "%s", target);
@@ -344,6 +389,16 @@ int host_link(const struct host *h, const char *path, char *out, size_t sz)
 	if (!rc && h->rec && fstatat(h->rootfd, rel(out), &st, 0) == 0 && S_ISDIR(st.st_mode))
 		record(h, REC_DIR, out, NULL, 0);
 	return rc;
+}
+
+int host_link_target(const struct host *h, const char *path, char *out, size_t sz)
+{
+	char canon[PATH_MAX], target[PATH_MAX];
+	int rc = link_text(h, path, canon, sizeof(canon), target, sizeof(target));
+	if (rc)
+		return rc;
+	pop_component(canon);
+	return link_join(canon, target, out, sz);
 }
 
 /* Opens path for reading or writing, confined to the root. */

@@ -5,7 +5,9 @@
  * live machine; with another root it is a snapshot or a fixture tree.  Links
  * inside a root resolve inside it; a link that would climb out of the root is
  * not followed (EXDEV).  Captured trees sometimes hold a link as a regular file
- * whose content is the link's target ("link-files"); they resolve like links.
+ * whose content is the link's target ("link-files"); they resolve like links,
+ * and a link-file whose target the tree lacks reads like a real dangling
+ * link (host_link_target).
  *
  * A host can record every path it reads, lists or resolves, with the content
  * it saw, so that `agentune snapshot` copies exactly what inspect read.
@@ -66,8 +68,18 @@ int host_list(const struct host *h, const char *dir, struct strlist *out);
 int host_resolve(const struct host *h, const char *path, char *out, size_t sz);
 
 /* Target of the link at path, resolved to a canonical path ("driver" ->
- * "/sys/bus/pci/drivers/igb").  -EINVAL if path is not a link. */
+ * "/sys/bus/pci/drivers/igb").  -EINVAL if path is not a link, -ENOENT
+ * when the tree does not hold the target. */
 int host_link(const struct host *h, const char *path, char *out, size_t sz);
+
+/* Where the link at path points, whether or not the tree holds the target
+ * (a capture keeps a PCI function's `driver` link but not
+ * /sys/bus/pci/drivers/igb): the directory holding the link, resolved,
+ * joined with the link's text taken lexically ("../../../bus/pci/drivers/igb"
+ * -> "/sys/bus/pci/drivers/igb").  A real symbolic link and a link-file read
+ * the same.  0, -EXDEV (the text climbs out of the root: not followed),
+ * -EINVAL (not a link), -ENOENT (nothing at path). */
+int host_link_target(const struct host *h, const char *path, char *out, size_t sz);
 
 bool host_exists(const struct host *h, const char *path);
 bool host_is_dir(const struct host *h, const char *path);

@@ -75,75 +75,13 @@ static int vec_qsort_cmp(const void *a, const void *b)
 	return x < y ? -1 : (x > y);
 }
 
-/* Joins dir and a relative link target lexically; -EXDEV when it climbs
- * above the root. */
-static int lexical_join(const char *dir, const char *target, char *out, size_t sz)
-{
-	char buf[PATH_MAX * 2];
-	if (snprintf(buf, sizeof(buf), "%s/%s", target[0] == '/' ? "" : dir, target) >=
-	    (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	char res[PATH_MAX * 2] = "";
-	size_t len = 0;
-	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(c, "."))
-			continue;
-		if (!strcmp(c, "..")) {
-			if (!len)
-				return -EXDEV;
-			while (len && res[len - 1] != '/')
-				len--;
-			if (len)
-				len--;
-			res[len] = '\0';
-			continue;
-		}
-		int n = snprintf(res + len, sizeof(res) - len, "/%s", c);
-		if (n < 0 || (size_t)n >= sizeof(res) - len)
-			return -ENAMETOOLONG;
-		len += (size_t)n;
-	}
-	if (snprintf(out, sz, "%s", len ? res : "/") >= (int)sz)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* A captured tree often keeps a link (as a link-file) but not what it points
- * to (/sys/bus/pci/drivers/..., a virtioN directory), so host_link() says
- * ENOENT.  The target's path is still known from the link text, provided the
- * link stays inside the root.  Real dangling symlinks cannot be read through
- * host_* and stay -ENOENT. */
-static int dangling_link(const struct host *h, const char *path, char *out, size_t sz)
-{
-	char dir[PATH_MAX], canon[PATH_MAX], file[PATH_MAX + NAME_MAX + 2];
-	copy_str(dir, sizeof(dir), path);
-	char *slash = strrchr(dir, '/');
-	if (!slash || !slash[1])
-		return -ENOENT;
-	*slash = '\0';
-	if (host_resolve(h, *dir ? dir : "/", canon, sizeof(canon)))
-		return -ENOENT;
-	snprintf(file, sizeof(file), "%s/%s", strcmp(canon, "/") ? canon : "", slash + 1);
-	size_t len;
-	char *text = host_read(h, file, &len);
-	if (!text)
-		return -ENOENT;
-	while (len && isspace((unsigned char)text[len - 1]))
-		text[--len] = '\0';
-	int rc = -EINVAL;
-	if (len && strlen(text) == len && !strchr(text, '\n') &&
-	    (!strncmp(text, "../", 3) || !strncmp(text, "./", 2)))
-		rc = lexical_join(canon, text, out, sz);
-	free(text);
-	return rc;
-}
-
 int pci_link_target(const struct host *h, const char *path, char *out, size_t sz)
 {
 	int rc = host_link(h, path, out, sz);
 	if (rc != -ENOENT)
 		return rc;
-	return dangling_link(h, path, out, sz);
+	/* A link (or link-file) the tree kept without its target. */
+	return host_link_target(h, path, out, sz);
 }
 
 int pci_driver_name(const struct host *h, const char *devdir, char *out, size_t sz)

@@ -49,9 +49,9 @@ const char *pci_class_kind(unsigned class_code);
 /* "0000:00:04.0" or a 5+-digit domain "10000:00:04.0". */
 bool pci_is_bdf(const char *s);
 /* host_link() that also names the target of a link whose target a captured
- * tree did not keep (a link-file inside the root whose target is missing):
- * the lexical, canonical target path.  0, -EXDEV (leaves the root), -EINVAL
- * (not a link), -ENOENT. */
+ * tree did not keep (a real symbolic link or a link-file, inside the root,
+ * whose target is missing): host_link_target().  0, -EXDEV (leaves the
+ * root), -EINVAL (not a link), -ENOENT. */
 int pci_link_target(const struct host *h, const char *path, char *out, size_t sz);
 /* Name of the driver bound to the device directory devdir (the basename of
  * its `driver` link) into out; "" when unbound or when the link leaves the

@@ -61,14 +61,14 @@ load helpers
 }
 
 @test "a report that cannot be written fails the command (exit 1, says so), every command" {
-	[ -w /dev/full ] || skip "no /dev/full on this machine"
+	need_dev_full
 	export AGENTUNE_RUN_DIR="$BATS_TEST_TMPDIR/run"
 	for args in "--version" "help" "inspect --help" \
 		"inspect --root $FIXTURES/virtio-net-2cpu" "inspect --json --root $FIXTURES/virtio-net-2cpu" \
 		"profile list" "profile list --json" "profile show balanced" \
 		"status" "status --json" "revert --dry-run" "revert --dry-run --json" \
-		"apply profile balanced --dry-run --cpus 1 --root $FIXTURES/virtio-net-2cpu" \
-		"apply profile balanced --dry-run --json --cpus 1 --root $FIXTURES/virtio-net-2cpu" \
+		"apply $UNSAFE profile balanced --dry-run --cpus 1 --root $FIXTURES/virtio-net-2cpu" \
+		"apply $UNSAFE profile balanced --dry-run --json --cpus 1 --root $FIXTURES/virtio-net-2cpu" \
 		"top -b -n 1 --no-bpf"; do
 		# shellcheck disable=SC2086
 		run "$AGENTUNE" $args

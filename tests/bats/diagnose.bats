@@ -16,6 +16,7 @@ teardown() {
 	[ -n "$HOG_PID" ] && kill "$HOG_PID" 2>/dev/null
 	stop_workload
 	if [ -n "$PMQOS_SAVED" ]; then echo "$PMQOS_SAVED" >"$PMQOS"; fi
+	remove_nobody_copy
 	true
 }
 
@@ -40,9 +41,10 @@ diag() {
 
 @test "diagnose: without the rights to load BPF it says which capability, exit 1" {
 	need_root
-	command -v setpriv >/dev/null || skip "setpriv not installed"
+	need_cmd setpriv
+	nobody_copy
 	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$AGENTUNE" diagnose --pid 1 --duration 1
+		"$NOBODY_AGENTUNE" diagnose --pid 1 --duration 1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"CAP_BPF"* ]]
 }
@@ -86,9 +88,12 @@ idle_share() {
 	jq '.stages.idle_exit.mean_us / .stages.wake_run.mean_us' "$BATS_TEST_TMPDIR/dg.json"
 }
 
+# The premise: with 0 (no constraint) the CPU may enter an idle state deeper
+# than polling, which n/a (poll only) keeps it out of.
 @test "diagnose: PM QoS n/a vs 0 on the agent CPU -> idle-exit share larger with 0" {
 	need_bpf
-	[ -w "$PMQOS" ] || skip "$PMQOS not writable"
+	need_pmqos "$CPU"
+	need_deep_idle_state "$CPU" 0
 	PMQOS_SAVED=$(cat "$PMQOS")
 	echo n/a >"$PMQOS"
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
@@ -105,7 +110,8 @@ idle_share() {
 
 @test "diagnose: timer interrupt load on the agent CPU -> IRQ interference, local timer named" {
 	need_bpf
-	command -v stress-ng >/dev/null || skip "stress-ng not installed"
+	need_cmd stress-ng
+	need_loc_row
 	stress-ng --timer 1 --timer-freq 50000 --taskset "$CPU" -t 8 >/dev/null 2>&1 &
 	HOG_PID=$!
 	sleep 0.5

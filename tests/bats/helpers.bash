@@ -4,13 +4,168 @@ AGENTUNE="$REPO/${B:-build}/agentune"
 SHARED_HOSTS="$REPO/../shared/fixtures/hosts"
 FIXTURES="$REPO/tests/fixtures"
 
+# ---------- premises ----------
+# A test whose premise is a capability of this machine checks it with one of
+# these, which skip the test and say why when it does not hold.  A premise is
+# checked, never assumed from the machine a test was written on.
+
 need_shared() {
-	[ -d "$SHARED_HOSTS" ] || skip "../shared/fixtures/hosts not found"
+	[ -d "$SHARED_HOSTS" ] || skip "../shared/fixtures/hosts not found beside the checkout"
 }
 
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 }
+
+need_cmd() {
+	command -v "$1" >/dev/null || skip "$1 is not installed"
+}
+
+need_cpus() {
+	[ "$(nproc)" -ge "$1" ] || skip "needs $1 CPUs (agent and housekeeping); this machine has $(nproc)"
+}
+
+need_dev_full() {
+	[ -c /dev/full ] && [ -w /dev/full ] || skip "no writable /dev/full on this machine"
+}
+
+# A local timer row "LOC:" in /proc/interrupts (x86; arm64 names its timer
+# IRQ otherwise).
+need_loc_row() {
+	grep -q '^ *LOC:' /proc/interrupts || skip "no local timer row (LOC) in /proc/interrupts: not an x86 machine"
+}
+
+# The per-CPU PM QoS file of CPU $1, writable.
+need_pmqos() {
+	local f=/sys/devices/system/cpu/cpu$1/power/pm_qos_resume_latency_us
+	[ -e "$f" ] || skip "no $f"
+	[ -w "$f" ] || skip "$f is not writable"
+}
+
+# An idle state of CPU $1 that a PM QoS resume-latency constraint keeps the
+# CPU out of: a cpuidle driver, and on that CPU an enabled state deeper than
+# polling (exit latency above 0) that the CPU may enter under the constraint
+# $2 it has when the test starts ("0": none; "n/a": polling only; N: states
+# with exit latency up to N us) and under the global /dev/cpu_dma_latency.
+# The premise of the tests that compare how a CPU idles with and without a
+# constraint; without it (no cpuidle driver: idle is a bare halt, a VM exit
+# on a guest) a constraint changes nothing.
+need_deep_idle_state() {
+	local cpu=$1 allowed=${2:-0} drv d s lat global
+	drv=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)
+	if [ -z "$drv" ] || [ "$drv" = none ]; then
+		skip "no cpuidle driver (current_driver: ${drv:-absent}): idle is a bare halt, so a PM QoS constraint does not change the idle state"
+	fi
+	d=/sys/devices/system/cpu/cpu$cpu/cpuidle
+	[ -d "$d" ] || skip "cpuidle driver $drv but no $d: no idle state for a constraint to avoid"
+	[ "$allowed" = n/a ] && skip "CPU $cpu's PM QoS already holds n/a: the CPU only polls"
+	global=$(od -An -tu4 -N4 /dev/cpu_dma_latency 2>/dev/null | tr -d ' ')
+	for s in "$d"/state*; do
+		[ "$(cat "$s/disable" 2>/dev/null || echo 0)" = 0 ] || continue
+		lat=$(cat "$s/latency" 2>/dev/null) || continue
+		[ "${lat:-0}" -gt 0 ] || continue
+		[ "$allowed" -eq 0 ] || [ "$lat" -le "$allowed" ] || continue
+		[ -z "$global" ] || [ "$lat" -le "$global" ] || continue
+		return 0
+	done
+	skip "cpuidle driver $drv: no enabled idle state deeper than polling on CPU $cpu (exit latency > 0 us, allowed by PM QoS ${allowed} and cpu_dma_latency ${global:-unknown})"
+}
+
+# A network interface backed by a PCI function (the real path of its
+# `device` link runs through a PCI address: the function itself or a virtio
+# device below it): eth0 if it is one, else the first.  Sets NIC and NIC_BDF.
+need_pci_nic() {
+	local i dev c
+	NIC="" NIC_BDF=""
+	for i in /sys/class/net/eth0 /sys/class/net/*; do
+		[ -e "$i/device" ] || continue
+		dev=$(readlink -f "$i/device") || continue
+		for c in ${dev//\// }; do
+			[[ "$c" =~ ^[0-9a-fA-F]{4,}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$ ]] && NIC_BDF=$c
+		done
+		if [ -n "$NIC_BDF" ]; then NIC=$(basename "$i"); return 0; fi
+	done
+	skip "no network interface backed by a PCI function (/sys/class/net/*/device)"
+}
+
+# The PCI function $1 has MSI-X vectors (msi_irqs/N holding "msix").
+need_msix() {
+	local d=/sys/bus/pci/devices/$1/msi_irqs
+	[ -d "$d" ] || skip "PCI function $1 has no MSI or MSI-X vectors ($d)"
+	grep -qx msix "$d"/* 2>/dev/null || skip "PCI function $1 has no MSI-X vector"
+}
+
+# No irqbalance running (a test that plants a fake one names its pid).
+need_no_irqbalance() {
+	local p
+	p=$(pgrep -x irqbalance | head -1)
+	[ -z "$p" ] || skip "irqbalance (pid $p) runs on this machine"
+}
+
+# An IRQ whose affinity (/proc/irq/N/smp_affinity_list) includes CPU $1 and
+# can be written: something for a profile that moves IRQs off it to move.
+need_irq_on_cpu() {
+	local f
+	for f in /proc/irq/*/smp_affinity_list; do
+		[ -w "$f" ] && cpulist_has "$(cat "$f")" "$1" && return 0
+	done
+	skip "no IRQ with CPU $1 in its affinity to move"
+}
+
+# Whether the CPU list $1 ("0-3,8") holds CPU $2.
+cpulist_has() {
+	local r lo hi
+	for r in ${1//,/ }; do
+		lo=${r%-*} hi=${r#*-}
+		[ "$2" -ge "$lo" ] && [ "$2" -le "$hi" ] && return 0
+	done
+	return 1
+}
+
+# ---------- things the tests share ----------
+
+# The binary and the shipped profiles where user nobody (65534) can run
+# and read them: the checkout may lie under a directory only root can enter
+# (a CI clone under /var/lib/...).  Sets NOBODY_AGENTUNE; the copy is made
+# in a fresh directory under /tmp (open to every user on Linux) that the
+# test's teardown removes with remove_nobody_copy.
+nobody_copy() {
+	NOBODY_DIR=$(mktemp -d /tmp/agentune-nobody.XXXXXX)
+	chmod 0755 "$NOBODY_DIR"
+	mkdir -m 0755 "$NOBODY_DIR/build" "$NOBODY_DIR/profiles"
+	install -m 0755 "$AGENTUNE" "$NOBODY_DIR/build/agentune"
+	install -m 0644 "$REPO"/profiles/*.profile "$NOBODY_DIR/profiles/"
+	NOBODY_AGENTUNE="$NOBODY_DIR/build/agentune"
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$NOBODY_AGENTUNE" ||
+		skip "user nobody cannot reach $NOBODY_DIR"
+}
+
+remove_nobody_copy() {
+	[ -n "${NOBODY_DIR:-}" ] && rm -rf "$NOBODY_DIR"
+	NOBODY_DIR=""
+}
+
+# Whether root may load the checkout's shipped profiles: every directory
+# from / down to profiles/ and the files are owned by root and writable by
+# no one else (what apply checks).  A checkout under /tmp, or owned by a
+# user, is not; there the tests pass --allow-unsafe-profile, in UNSAFE.
+checkout_profiles_safe() {
+	local d
+	d=$(readlink -f "$REPO/profiles")
+	while :; do
+		[ "$(stat -c %u "$d")" -eq 0 ] || return 1
+		(( 8#$(stat -c %a "$d") & 8#022 )) && return 1
+		[ "$d" = / ] && break
+		d=$(dirname "$d")
+	done
+	for d in "$REPO"/profiles/*.profile; do
+		[ "$(stat -c %u "$d")" -eq 0 ] || return 1
+		(( 8#$(stat -c %a "$d") & 8#022 )) && return 1
+	done
+	return 0
+}
+UNSAFE=""
+checkout_profiles_safe || UNSAFE="--allow-unsafe-profile"
 
 # Drops what changes from one read to the next (counters, rates, pids, the
 # root path) so two reports of the same host compare equal.

@@ -76,3 +76,55 @@ check_tree() {
 		echo "$output" | jq -e '.cpufreq.available == false'
 	done
 }
+
+# Captured trees hold links either as real symbolic links, some dangling
+# (their target not captured), or as link-files (regular files holding the
+# link text): inspect reads both the same way.
+LINKFILES="$REPO/tests/tools/linkfiles.sh"
+
+# inspect --root DIR, JSON and text, with DIR written as ROOT.
+report_of() {
+	"$AGENTUNE" inspect --root "$1" --json | jq -S 'del(.host.root)'
+	"$AGENTUNE" inspect --root "$1" | sed "s|$(readlink -f "$1")|ROOT|g; s|$1|ROOT|g"
+}
+
+@test "inspect --root: real dangling links give the report of the same tree with link-files" {
+	a="$FIXTURES/dangling-symlinks-2cpu" b="$FIXTURES/dangling-linkfiles-2cpu"
+	# the two fixtures are one tree in the two forms
+	[ "$(find "$a" -type l | wc -l)" -ge 8 ]
+	[ "$(find "$b" -type l | wc -l)" -eq 0 ]
+	"$LINKFILES" to-linkfiles "$a" "$BATS_TEST_TMPDIR/b"
+	diff -r -x README "$b" "$BATS_TEST_TMPDIR/b"
+	diff -u <(report_of "$a") <(report_of "$b")
+	# what the links say, dangling or not
+	"$AGENTUNE" inspect --root "$a" --json >"$BATS_TEST_TMPDIR/a.json"
+	jq -e '[.pci.functions[] | {bdf, driver}] == [
+	         {bdf: "0000:00:00.0", driver: null}, {bdf: "0000:00:02.0", driver: "virtio-pci"},
+	         {bdf: "0000:00:03.0", driver: "virtio-pci"}]' "$BATS_TEST_TMPDIR/a.json"
+	jq -e '[.network.interfaces[] | {name, pci, driver}] == [
+	         {name: "eth0", pci: "0000:00:03.0", driver: "virtio_net"},
+	         {name: "eth1", pci: "0000:00:04.0", driver: null},
+	         {name: "lo", pci: null, driver: null}]' "$BATS_TEST_TMPDIR/a.json"
+	# and a snapshot of the tree keeps its dangling links as links
+	"$AGENTUNE" snapshot --root "$a" "$BATS_TEST_TMPDIR/snap" >/dev/null
+	[ -L "$BATS_TEST_TMPDIR/snap/sys/devices/pci0000:00/0000:00:03.0/driver" ]
+	diff -u <("$AGENTUNE" inspect --root "$a" --json | jq -S 'del(.host.root)') \
+		<("$AGENTUNE" inspect --root "$BATS_TEST_TMPDIR/snap" --json | jq -S 'del(.host.root)')
+}
+
+@test "inspect --root: every shared capture with its link-files made real links gives the same report" {
+	need_shared
+	n=0
+	for root in "$SHARED_HOSTS"/*/; do
+		name=$(basename "$root")
+		[ -n "$("$LINKFILES" list "${root%/}" | head -1)" ] || continue
+		"$LINKFILES" to-symlinks "${root%/}" "$BATS_TEST_TMPDIR/$name"
+		[ -n "$(find "$BATS_TEST_TMPDIR/$name" -type l | head -1)" ]
+		diff -u <(report_of "${root%/}") <(report_of "$BATS_TEST_TMPDIR/$name") ||
+			{ echo "$name: the reports differ"; return 1; }
+		rm -rf "${BATS_TEST_TMPDIR:?}/$name"
+		n=$((n + 1))
+	done
+	echo "$n captures with link-files"
+	[ "$n" -ge 10 ]
+}

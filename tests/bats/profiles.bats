@@ -4,15 +4,14 @@
 # found it: teardown reverts whatever the test's journal still holds.
 load helpers
 
+# A checkout under a directory others can write (/tmp) holds profiles that
+# root must refuse: helpers.bash sets UNSAFE=--allow-unsafe-profile then,
+# and "a profile a non-root user could have written" checks that apply
+# refuses them without it.
 setup() {
 	WL_PID="" MOUNTED=""
 	export AGENTUNE_RUN_DIR="$BATS_TEST_TMPDIR/run"
 	unset AGENTUNE_FAULT_EXIT_AFTER AGENTUNE_PROFILE_PATH
-	# A checkout under a world-writable directory (/tmp) holds profiles
-	# that root must refuse; the tests then say so explicitly.
-	UNSAFE=""
-	"$AGENTUNE" apply profile balanced --cpus 0 --dry-run >/dev/null 2>&1 ||
-		UNSAFE="--allow-unsafe-profile"
 }
 
 teardown() {
@@ -21,6 +20,7 @@ teardown() {
 		"$AGENTUNE" revert --force >/dev/null 2>&1 || true
 	fi
 	stop_workload
+	remove_nobody_copy
 	true
 }
 
@@ -31,7 +31,7 @@ apply() {
 # The bundled workload with its consumer and main thread on CPU 1 (what
 # cpus = auto reads): the agent CPU is 1, housekeeping 0.
 start_agent() {
-	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (agent and housekeeping)"
+	need_cpus 2
 	start_workload --cpu 1 --interval-us 1000 --wake eventfd --duration 0
 	taskset -p -c 1 "$WL_PID" >/dev/null
 }
@@ -132,6 +132,7 @@ check_plan_holds() {
 	need_root
 	start_agent
 	cg_before=$(cat "/proc/$WL_PID/cgroup")
+	cgroups_before=$(agentune_cgroups)
 	"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/before" >/dev/null
 	for p in balanced agent-latency agent-network agent-storage agent-isolated; do
 		apply "$p" --pid "$WL_PID" --json >"$BATS_TEST_TMPDIR/$p.json" ||
@@ -146,11 +147,27 @@ check_plan_holds() {
 		"$AGENTUNE" snapshot "$BATS_TEST_TMPDIR/after" >/dev/null
 		snap_same "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 		[ "$(cat "/proc/$WL_PID/cgroup")" = "$cg_before" ]
-		[ ! -d /sys/fs/cgroup/cpu/agentune ]
+		# no cgroup of agentune's is left, in any hierarchy
+		[ "$(agentune_cgroups)" = "$cgroups_before" ]
 	done
-	# agent-latency really planned something on this machine
-	[ "$(jq '[.changes[] | select(.knob == "pm_qos")] | length' "$BATS_TEST_TMPDIR/agent-latency.json")" -ge 1 ]
-	[ "$(jq '[.changes[] | select(.knob == "irq_affinity")] | length' "$BATS_TEST_TMPDIR/agent-latency.json")" -ge 1 ]
+}
+
+# The cgroups named agentune in every hierarchy this machine mounts.
+agentune_cgroups() {
+	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts |
+		while read -r m; do find "$m" -maxdepth 2 -type d -name 'agentune*'; done | sort
+}
+
+# What the test above applies is not empty here: agent-latency plans PM QoS
+# for the agent CPU and moves the IRQs off it, where the machine has them.
+@test "agent-latency plans PM QoS and IRQ moves for the agent CPU" {
+	need_root
+	need_pmqos 1
+	need_irq_on_cpu 1
+	start_agent
+	apply agent-latency --pid "$WL_PID" --dry-run --json >"$BATS_TEST_TMPDIR/plan.json"
+	[ "$(jq '[.changes[] | select(.knob == "pm_qos" and .target == "1")] | length' "$BATS_TEST_TMPDIR/plan.json")" -ge 1 ]
+	[ "$(jq '[.changes[] | select(.knob == "irq_affinity")] | length' "$BATS_TEST_TMPDIR/plan.json")" -ge 1 ]
 }
 
 @test "revert is idempotent: the second says nothing to revert" {
@@ -192,6 +209,7 @@ check_plan_holds() {
 
 @test "drift: status says drifted, revert leaves it, --force restores it" {
 	need_root
+	need_pmqos 1
 	start_agent
 	f=/sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us
 	orig=$(cat $f)
@@ -283,6 +301,14 @@ check_plan_holds() {
 	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run --allow-unsafe-profile
 	[ "$status" -eq 0 ]
 	rm -rf "$d"
+	# The checkout's own profiles, as helpers.bash judged them (UNSAFE).
+	run "$AGENTUNE" apply profile balanced --cpus 1 --dry-run
+	if [ -n "$UNSAFE" ]; then
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"refused"*"a profile must be writable by root only"* ]]
+	else
+		[ "$status" -eq 0 ]
+	fi
 }
 
 # Every kind of bad profile line: exit 2, its message with file and line,
@@ -331,16 +357,18 @@ check_plan_holds() {
 
 @test "apply as a user who is not root: refused, dry run allowed" {
 	need_root
-	command -v setpriv >/dev/null || skip "setpriv not installed"
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AGENTUNE" apply profile agent-latency --cpus 1
+	need_cmd setpriv
+	nobody_copy
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_AGENTUNE" apply profile agent-latency --cpus 1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"needs root"* ]]
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$AGENTUNE" apply profile agent-latency --cpus 1 --dry-run
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_AGENTUNE" apply profile agent-latency --cpus 1 --dry-run
 	[ "$status" -eq 0 ]
 }
 
 @test "apply warns when irqbalance runs and says what to do" {
 	need_root
+	need_no_irqbalance
 	cp /bin/sleep "$BATS_TEST_TMPDIR/irqbalance"
 	"$BATS_TEST_TMPDIR/irqbalance" 30 &
 	fake=$!

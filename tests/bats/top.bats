@@ -17,6 +17,7 @@ setup() {
 teardown() {
 	stop_workload
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	remove_nobody_copy
 	true
 }
 
@@ -63,11 +64,17 @@ cpu_col() {
 }
 
 @test "top -b -n 3 --no-bpf: three frames; every pane live from procfs" {
-	start_workload --cpu "$CPU" --duration 0 --work-us 300
+	need_loc_row
+	# /proc/stat counts a CPU busy or idle by what runs at each tick: a
+	# workload whose period divides the tick's (1 ms: 4 ms at HZ=250) keeps
+	# one phase against it and reads 0% or 100% busy by chance.  1013 us
+	# divides no tick period, so its steps sweep the tick.
+	start_workload --cpu "$CPU" --duration 0 --work-us 300 --interval-us 1013
 	"$AGENTUNE" top -b -n 3 -d 0.5 --no-bpf --pid "$WL_PID" --width 200 >"$BATS_TEST_TMPDIR/top.txt"
 	out="$BATS_TEST_TMPDIR/top.txt"
 	[ "$(grep -c '^agentune top - ' "$out")" -eq 3 ]
 	f3=$(frame "$out" 3)
+	echo "$f3" # shown when the test fails
 	# Header.
 	grep -q "kernel $(uname -r)" <<<"$f3"
 	grep -q 'cpuidle:' <<<"$f3"
@@ -79,7 +86,7 @@ cpu_col() {
 	[ "$(awk 'NR == 1 { print $1 }' <<<"$cpus")" = all ]
 	[ "$(awk 'NR > 1 { printf "%s ", $1 }' <<<"$cpus")" = "$(seq -s ' ' 0 $(($(nproc) - 1))) " ]
 	# The consumer (30% busy on its CPU) is listed on that CPU's row, and
-	# that CPU is busier than 10% (/proc/stat counts in ticks).
+	# that CPU is busier than 10% (/proc/stat counts in ticks, above).
 	row=$(awk -v c="$CPU" '$1 == c' <<<"$cpus")
 	[[ " $row " == *" $WL_TID "* ]]
 	util=$(cpu_col "$CPU" 2 <<<"$cpus")
@@ -95,6 +102,7 @@ cpu_col() {
 
 @test "top -b -n 3 --pid: the agent pane measures the workload's steps (BPF)" {
 	need_bpf
+	need_loc_row
 	start_workload --cpu "$CPU" --duration 0 --interval-us 1000
 	"$AGENTUNE" top -b -n 3 -d 1 --pid "$WL_PID" --width 200 >"$BATS_TEST_TMPDIR/top.txt"
 	f3=$(frame "$BATS_TEST_TMPDIR/top.txt" 3)
@@ -124,10 +132,11 @@ cpu_col() {
 
 @test "top -b --pid as a user who cannot load BPF: procfs panes, the agent pane says why" {
 	need_root
-	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	need_cmd setpriv
+	nobody_copy
 	start_workload --cpu "$CPU" --duration 0
 	run setpriv --reuid 65534 --regid 65534 --clear-groups \
-		"$AGENTUNE" top -b -n 1 -d 0.3 --pid "$WL_PID" --width 200
+		"$NOBODY_AGENTUNE" top -b -n 1 -d 0.3 --pid "$WL_PID" --width 200
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"CPUs ($(nproc))"* ]]
 	grep -q "^ *$WL_PID .*no BPF: .*CAP_BPF" <<<"$output"
@@ -166,7 +175,7 @@ wait_screen() {
 
 # A shell in a 160x50 tmux window, then top started in it.
 start_top_in_tmux() {
-	command -v tmux >/dev/null || skip "tmux not installed"
+	need_cmd tmux
 	tm new-session -d -s top -x 160 -y 50 "env PS1='top-test\$ ' bash --norc --noprofile"
 	tm set-option -t top status off
 	wait_screen 'top-test\$'

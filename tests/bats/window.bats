@@ -25,8 +25,8 @@ teardown() {
 
 need_window() {
 	need_bpf
-	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs (agent and housekeeping)"
-	[ -w "$PMQOS" ] || skip "$PMQOS not writable"
+	need_cpus 2
+	need_pmqos "$CPU"
 	ORIG=$(cat "$PMQOS")
 	[ "$ORIG" != n/a ] || skip "CPU $CPU already holds n/a: a window would change nothing"
 }
@@ -232,8 +232,12 @@ idle_share() {
 	jq '.stages.idle_exit.mean_us / .stages.wake_run.mean_us' "$BATS_TEST_TMPDIR/dg.json"
 }
 
+# The premise: outside a window the CPU may enter an idle state deeper than
+# polling (under its original constraint), which the window's n/a keeps it
+# out of.
 @test "window: diagnose on the agent shows the idle-exit share falling under the window" {
 	need_window
+	need_deep_idle_state "$CPU" "$ORIG"
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
 	"$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 2 --json >"$BATS_TEST_TMPDIR/dg.json"
 	before=$(idle_share)

@@ -118,8 +118,8 @@ static void scratch_v1_and_none(void **state)
 	host_close(&h);
 
 	/* without /proc/cgroups, v1 controllers come from the mount options */
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/proc/cgroups", root);
+	char p[TEST_PATH];
+	tpathf(p, "%s/proc/cgroups", root);
 	unlink(p);
 	read_tree(root, &h, &c);
 	assert_int_equal(c.mode, CGROUP_V1);

@@ -11,8 +11,8 @@ struct ctx {
 
 static void load(struct ctx *c, const char *fixture)
 {
-	char root[512];
-	snprintf(root, sizeof(root), "%s/%s", FIXTURES, fixture);
+	char root[TEST_PATH];
+	tpathf(root, "%s/%s", FIXTURES, fixture);
 	assert_int_equal(host_open(&c->h, root), 0);
 	assert_int_equal(model_read(&c->h, &c->m), 0);
 	assert_int_equal(findings_eval(&c->m, &c->f), 0);

@@ -495,8 +495,7 @@ static void kvm_one_cpu_and_laptop(void **state)
 
 static void big_1152cpu(void **state)
 {
-	if (!shared_available())
-		skip();
+	need_shared();
 	char *dir = tree_new("irq");
 	char cmd[2048];
 	tree_dir(dir, "proc");

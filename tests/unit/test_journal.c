@@ -11,7 +11,7 @@
 /* A scratch tree per test; the journal directory is root/run. */
 struct ctx {
 	char *root;
-	char dir[512];
+	char dir[TEST_PATH];
 	char why[8192];
 };
 
@@ -21,7 +21,7 @@ static int setup(void **state)
 	if (!c)
 		return -1;
 	c->root = tree_new("journal");
-	snprintf(c->dir, sizeof(c->dir), "%s/run", c->root);
+	tpathf(c->dir, "%s/run", c->root);
 	*state = c;
 	return 0;
 }
@@ -242,8 +242,8 @@ static void test_open_creates_0700(void **state)
 	journal_close(&j);
 
 	/* Parents are not made. */
-	char deep[600];
-	snprintf(deep, sizeof(deep), "%s/no/such/run", c->root);
+	char deep[TEST_PATH];
+	tpathf(deep, "%s/no/such/run", c->root);
 	assert_int_equal(journal_open(&j, deep, true, c->why, sizeof(c->why)), -ENOENT);
 	assert_non_null(strstr(c->why, "its parent directory does not exist"));
 	journal_close(&j);
@@ -271,12 +271,12 @@ static void test_close_idempotent(void **state)
 static void test_dir_symlink_refused(void **state)
 {
 	struct ctx *c = *state;
-	char real[600];
-	snprintf(real, sizeof(real), "%s/real", c->root);
+	char real[TEST_PATH];
+	tpathf(real, "%s/real", c->root);
 	assert_int_equal(mkdir(real, 0700), 0);
 	assert_int_equal(symlink(real, c->dir), 0);
 	struct journal j;
-	char expect[1024];
+	char expect[TEST_MSG];
 	snprintf(expect, sizeof(expect), "%s is a symlink: refusing it", c->dir);
 	for (int create = 0; create < 2; create++) {
 		assert_int_equal(journal_open(&j, c->dir, create, c->why, sizeof(c->why)), -ELOOP);
@@ -285,8 +285,8 @@ static void test_dir_symlink_refused(void **state)
 		journal_close(&j);
 	}
 	/* Nothing was made through the link. */
-	char p[700];
-	snprintf(p, sizeof(p), "%s/journal", real);
+	char p[TEST_PATH];
+	tpathf(p, "%s/journal", real);
 	assert_false(exists(p));
 }
 
@@ -296,7 +296,7 @@ static void test_dir_not_a_directory(void **state)
 	put_file(c->dir, "x", 1, 0600);
 	struct journal j;
 	assert_int_equal(journal_open(&j, c->dir, true, c->why, sizeof(c->why)), -ENOTDIR);
-	char expect[1024];
+	char expect[TEST_MSG];
 	snprintf(expect, sizeof(expect), "%s is not a directory: refusing it", c->dir);
 	assert_string_equal(c->why, expect);
 	journal_close(&j);
@@ -314,7 +314,7 @@ static void test_dir_mode_refused(void **state)
 		assert_int_equal(chmod(c->dir, modes[i].mode), 0);
 		struct journal j;
 		assert_int_equal(journal_open(&j, c->dir, true, c->why, sizeof(c->why)), -EPERM);
-		char expect[1024];
+		char expect[TEST_MSG];
 		snprintf(expect, sizeof(expect), "%s is mode %s: must be 0700", c->dir,
 			 modes[i].text);
 		assert_string_equal(c->why, expect);
@@ -329,10 +329,7 @@ static void test_dir_mode_refused(void **state)
 static void test_dir_owner_refused(void **state)
 {
 	struct ctx *c = *state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "SKIP: changing a directory's owner needs root\n");
-		skip();
-	}
+	need_root("changing a directory's owner");
 	assert_int_equal(mkdir(c->dir, 0700), 0);
 	assert_int_equal(chown(c->dir, 65534, 65534), 0);
 	struct journal j;
@@ -348,14 +345,14 @@ static void test_planted_journal_symlink(void **state)
 	struct ctx *c = *state;
 	struct journal j;
 	open_ok(c, &j);
-	char victim[600], p[600];
-	snprintf(victim, sizeof(victim), "%s/victim", c->root);
+	char victim[TEST_PATH], p[TEST_PATH];
+	tpathf(victim, "%s/victim", c->root);
 	put_file(victim, "precious\n", 9, 0600);
 	jpath(c, "journal", p, sizeof(p));
 	assert_int_equal(symlink(victim, p), 0);
 
-	char expect[1024];
-	snprintf(expect, sizeof(expect), "%s/journal is a symlink: refusing it", c->dir);
+	char expect[TEST_MSG];
+	tpathf(expect, "%s/journal is a symlink: refusing it", c->dir);
 	assert_int_equal(journal_load(&j, c->why, sizeof(c->why)), -ELOOP);
 	assert_string_equal(c->why, expect);
 	struct journal_apply a = sample_apply("agent-latency", 1);
@@ -365,8 +362,8 @@ static void test_planted_journal_symlink(void **state)
 	assert_int_equal(j.fd, -1);
 
 	/* A dangling one is not created through either. */
-	char dangling[600];
-	snprintf(dangling, sizeof(dangling), "%s/made-through-link", c->root);
+	char dangling[TEST_PATH];
+	tpathf(dangling, "%s/made-through-link", c->root);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(dangling, p), 0);
 	assert_int_equal(journal_add_apply(&j, &a, c->why, sizeof(c->why)), -ELOOP);
@@ -383,14 +380,14 @@ static void test_planted_lock_symlink(void **state)
 	struct ctx *c = *state;
 	struct journal j;
 	open_ok(c, &j);
-	char victim[600], p[600];
-	snprintf(victim, sizeof(victim), "%s/victim", c->root);
+	char victim[TEST_PATH], p[TEST_PATH];
+	tpathf(victim, "%s/victim", c->root);
 	put_file(victim, "precious\n", 9, 0600);
 	jpath(c, "lock", p, sizeof(p));
 	assert_int_equal(symlink(victim, p), 0);
 	assert_int_equal(journal_lock(&j, c->why, sizeof(c->why)), -ELOOP);
-	char expect[1024];
-	snprintf(expect, sizeof(expect), "%s/lock is a symlink: refusing it", c->dir);
+	char expect[TEST_MSG];
+	tpathf(expect, "%s/lock is a symlink: refusing it", c->dir);
 	assert_string_equal(c->why, expect);
 	assert_int_equal(j.lockfd, -1);
 	journal_close(&j);
@@ -404,7 +401,7 @@ static void test_fifo_and_directory_refused(void **state)
 	struct ctx *c = *state;
 	struct journal j;
 	open_ok(c, &j);
-	char p[600], expect[1024];
+	char p[TEST_PATH], expect[TEST_MSG];
 	jpath(c, "journal", p, sizeof(p));
 	assert_int_equal(mkfifo(p, 0600), 0);
 	snprintf(expect, sizeof(expect),
@@ -429,7 +426,7 @@ static void test_fifo_and_directory_refused(void **state)
 	jpath(c, "lock", p, sizeof(p));
 	assert_int_equal(mkfifo(p, 0600), 0);
 	assert_int_equal(journal_lock(&j, c->why, sizeof(c->why)), -EPERM);
-	snprintf(expect, sizeof(expect), "%s/lock is a FIFO, not a regular file: refusing it",
+	tpathf(expect, "%s/lock is a FIFO, not a regular file: refusing it",
 		 c->dir);
 	assert_string_equal(c->why, expect);
 	journal_close(&j);
@@ -440,16 +437,16 @@ static void test_file_mode_and_links_refused(void **state)
 	struct ctx *c = *state;
 	struct journal j;
 	open_ok(c, &j);
-	char p[600], other[600], expect[1024];
+	char p[TEST_PATH], other[TEST_PATH], expect[TEST_MSG];
 	jpath(c, "journal", p, sizeof(p));
 	put_file(p, "", 0, 0644);
 	assert_int_equal(journal_load(&j, c->why, sizeof(c->why)), -EPERM);
-	snprintf(expect, sizeof(expect), "%s/journal is mode 0644: must be 0600", c->dir);
+	tpathf(expect, "%s/journal is mode 0644: must be 0600", c->dir);
 	assert_string_equal(c->why, expect);
 	assert_int_equal(chmod(p, 0600), 0);
 	load_ok(c, &j);
 
-	snprintf(other, sizeof(other), "%s/other-name", c->root);
+	tpathf(other, "%s/other-name", c->root);
 	assert_int_equal(link(p, other), 0);
 	assert_int_equal(journal_load(&j, c->why, sizeof(c->why)), -EPERM);
 	assert_non_null(strstr(c->why, "journal has 2 hard links: refusing it"));
@@ -537,7 +534,7 @@ static void test_bytes_on_disk(void **state)
 	struct journal_entry e = sample_irq(1, "38", "0-1", "0", "IRQ 38 virtio2-input.0");
 	add_change_ok(c, &j, &e);
 	/* Each record is on disk the moment add returns: read it while j is open. */
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	char *s = slurp(p, NULL);
 	assert_non_null(s);
@@ -563,7 +560,7 @@ static void test_rewrite_subset(void **state)
 	struct journal j;
 	open_ok(c, &j);
 	fill(c, &j);
-	char p[600], tmp[600];
+	char p[TEST_PATH], tmp[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	jpath(c, "journal.new", tmp, sizeof(tmp));
 	/* A stale temporary file from a killed rewrite is replaced. */
@@ -659,7 +656,7 @@ static void test_rewrite_none_removes(void **state)
 	struct journal j;
 	open_ok(c, &j);
 	fill(c, &j);
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	assert_true(exists(p));
 	bool keep[5] = { false };
@@ -697,7 +694,7 @@ static void test_lock_two_structs(void **state)
 	assert_int_equal(journal_lock(&a, c->why, sizeof(c->why)), 0);
 	assert_int_equal(journal_lock(&a, c->why, sizeof(c->why)), 0);
 	assert_int_equal(journal_lock(&b, c->why, sizeof(c->why)), -EBUSY);
-	char expect[1024];
+	char expect[TEST_MSG];
 	snprintf(expect, sizeof(expect),
 		 "another agentune (pid %d) is applying or reverting: lock %s/lock is held",
 		 (int)getpid(), c->dir);
@@ -705,7 +702,7 @@ static void test_lock_two_structs(void **state)
 	assert_int_equal(b.lockfd, -1);
 	journal_close(&a);
 	assert_int_equal(journal_lock(&b, c->why, sizeof(c->why)), 0);
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "lock", p, sizeof(p));
 	struct stat st;
 	assert_int_equal(lstat(p, &st), 0);
@@ -724,6 +721,10 @@ static void test_lock_other_process(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* Only the parent holds the other ends: the child sees EOF and
+		 * exits when the parent dies half-way. */
+		close(up[0]);
+		close(down[1]);
 		struct journal k;
 		char w[512];
 		char b = journal_open(&k, c->dir, false, w, sizeof(w)) == 0 &&
@@ -742,7 +743,7 @@ static void test_lock_other_process(void **state)
 	assert_int_equal(b, 'L');
 
 	assert_int_equal(journal_lock(&j, c->why, sizeof(c->why)), -EBUSY);
-	char expect[1024];
+	char expect[TEST_MSG];
 	snprintf(expect, sizeof(expect),
 		 "another agentune (pid %d) is applying or reverting: lock %s/lock is held",
 		 (int)pid, c->dir);
@@ -757,7 +758,7 @@ static void test_lock_other_process(void **state)
 
 	/* Released with the child: ours now, with our pid in it. */
 	assert_int_equal(journal_lock(&j, c->why, sizeof(c->why)), 0);
-	char p[600], want[32];
+	char p[TEST_PATH], want[32];
 	jpath(c, "lock", p, sizeof(p));
 	char *s = slurp(p, NULL);
 	snprintf(want, sizeof(want), "%d\n", (int)getpid());
@@ -773,7 +774,7 @@ static void test_add_refuses(void **state)
 	struct ctx *c = *state;
 	struct journal j;
 	open_ok(c, &j);
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 
 	/* A change needs its apply record. */
@@ -834,7 +835,7 @@ static void test_append_needs_load(void **state)
 	open_ok(c, &j);
 	fill(c, &j);
 	journal_close(&j);
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	size_t before, after;
 	char *s = slurp(p, &before);
@@ -980,7 +981,7 @@ static const struct corrupt corrupt[] = {
 static void test_corrupt(void **state)
 {
 	struct ctx *c = *state;
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	for (size_t i = 0; i < ARRAY_SIZE(corrupt); i++) {
 		const struct corrupt *k = &corrupt[i];
@@ -992,8 +993,8 @@ static void test_corrupt(void **state)
 		assert_int_equal(j.n, 1);
 		put_file(p, k->text, k->len ? k->len : strlen(k->text), 0600);
 		int rc = journal_load(&j, c->why, sizeof(c->why));
-		char prefix[1024];
-		snprintf(prefix, sizeof(prefix), "%s/journal line %d: ", c->dir, k->line);
+		char prefix[TEST_PATH];
+		tpathf(prefix, "%s/journal line %d: ", c->dir, k->line);
 		if (rc != -EINVAL || strncmp(c->why, prefix, strlen(prefix)) ||
 		    !strstr(c->why + strlen(prefix), k->reason))
 			fprintf(stderr, "case %zu: rc %d, why \"%s\", want line %d \"%s\"\n", i, rc,
@@ -1017,7 +1018,7 @@ static void test_load_sound(void **state)
 	open_ok(c, &j);
 	load_ok(c, &j);
 	assert_int_equal(j.n, 0);
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	put_file(p, "", 0, 0600);
 	load_ok(c, &j);
@@ -1096,7 +1097,7 @@ static void test_window_round_trip(void **state)
 	};
 	for (int i = 0; i < 4; i++)
 		add_change_ok(c, &j, &e[i]);
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	char *s = slurp(p, NULL);
 	assert_non_null(s);
@@ -1185,7 +1186,7 @@ static void test_window_refused_on_other_knobs(void **state)
 	journal_close(&j);
 
 	/* Nothing of it reached the file. */
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	char *s = slurp(p, NULL);
 	assert_non_null(s);
@@ -1198,7 +1199,7 @@ static void test_window_refused_on_other_knobs(void **state)
 static void test_window_false_loads(void **state)
 {
 	struct ctx *c = *state;
-	char p[600];
+	char p[TEST_PATH];
 	jpath(c, "journal", p, sizeof(p));
 	const char *text = A1 "\n" CHW(1, "pm_qos", "2", "0", "n/a", "false") "\n"
 			   CHW(2, "pm_qos", "3", "0", "n/a", "true") "\n";

@@ -20,8 +20,8 @@
 
 static char *slurp(const char *root, const char *rel)
 {
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	char p[TEST_PATH];
+	tpathf(p, "%s/%s", root, rel);
 	FILE *f = fopen(p, "r");
 	assert_non_null(f);
 	static char buf[4096];
@@ -228,7 +228,7 @@ static void valid_rejects(void **state)
 
 static void paths(void **state)
 {
-	char p[512];
+	char p[TEST_PATH];
 	knob_path(KNOB_IRQ_AFFINITY, "38", p, sizeof(p));
 	assert_string_equal(p, "/proc/irq/38/smp_affinity_list");
 	knob_path(KNOB_SYSCTL, "net.core.netdev_budget_usecs", p, sizeof(p));
@@ -369,13 +369,13 @@ static void netdev_tree(void **state)
 	const char *dev0 = "sys/devices/pci0000:00/0000:00:03.0/virtio0/net/eth0";
 	const char *dev1 = "sys/devices/pci0000:00/0000:00:04.0/net/eth1";
 	char *root = tree_new("knob-netdev");
-	char p[512];
-	snprintf(p, sizeof(p), "%s/napi_defer_hard_irqs", dev0);
+	char p[TEST_PATH];
+	tpathf(p, "%s/napi_defer_hard_irqs", dev0);
 	tree_put(root, p, "0\n");
-	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev0);
+	tpathf(p, "%s/gro_flush_timeout", dev0);
 	tree_put(root, p, "0\n");
 	tree_link(root, "sys/class/net/eth0", "../../devices/pci0000:00/0000:00:03.0/virtio0/net/eth0");
-	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev1);
+	tpathf(p, "%s/gro_flush_timeout", dev1);
 	tree_put(root, p, "20000\n");
 	tree_put(root, "sys/class/net/eth1", "../../devices/pci0000:00/0000:00:04.0/net/eth1");
 	struct host h;
@@ -383,12 +383,12 @@ static void netdev_tree(void **state)
 	must_read(&h, KNOB_NETDEV_ATTR, "eth0/napi_defer_hard_irqs", "0");
 	roundtrip(&h, KNOB_NETDEV_ATTR, "eth0/napi_defer_hard_irqs", "2", "2");
 	roundtrip(&h, KNOB_NETDEV_ATTR, "eth0/gro_flush_timeout", "200000", "200000");
-	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev0);
+	tpathf(p, "%s/gro_flush_timeout", dev0);
 	assert_string_equal(slurp(root, p), "200000\n");
 	must_read(&h, KNOB_NETDEV_ATTR, "eth1/gro_flush_timeout", "20000");
 	/* Through a link-file too. */
 	roundtrip(&h, KNOB_NETDEV_ATTR, "eth1/gro_flush_timeout", "400000", "400000");
-	snprintf(p, sizeof(p), "%s/gro_flush_timeout", dev1);
+	tpathf(p, "%s/gro_flush_timeout", dev1);
 	assert_string_equal(slurp(root, p), "400000\n");
 	char v[64];
 	assert_int_equal(knob_read(&h, KNOB_NETDEV_ATTR, "eth2/gro_flush_timeout", v, sizeof(v)),
@@ -613,8 +613,8 @@ static void cgroup_dir_tree(void **state)
 	must_write(&h, KNOB_CGROUP_DIR, d, "present");
 	must_read(&h, KNOB_CGROUP_DIR, d, "present");
 	/* Made in the hierarchy the link points to. */
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/cpu,cpuacct/agentune", root);
+	char p[TEST_PATH];
+	tpathf(p, "%s/sys/fs/cgroup/cpu,cpuacct/agentune", root);
 	struct stat st;
 	assert_int_equal(stat(p, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
@@ -633,12 +633,12 @@ static void cgroup_dir_tree(void **state)
 	/* Each pid was written to the parent's cgroup.procs (no O_TRUNC in a
 	 * tree: the last of two same-length pids is what is left). */
 	assert_string_equal(slurp(root, "sys/fs/cgroup/cpu,cpuacct/cgroup.procs"), "1240");
-	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/cpu,cpuacct/agentune/cgroup.procs", root);
+	tpathf(p, "%s/sys/fs/cgroup/cpu,cpuacct/agentune/cgroup.procs", root);
 	assert_int_equal(unlink(p), 0);
 	must_write(&h, KNOB_CGROUP_DIR, d, "absent");
 	must_read(&h, KNOB_CGROUP_DIR, d, "absent");
 	assert_int_equal(stat(root, &st), 0);
-	snprintf(p, sizeof(p), "%s/sys/fs/cgroup/cpu,cpuacct/agentune", root);
+	tpathf(p, "%s/sys/fs/cgroup/cpu,cpuacct/agentune", root);
 	assert_int_not_equal(stat(p, &st), 0);
 	must_write(&h, KNOB_CGROUP_DIR, d, "absent"); /* idempotent */
 
@@ -673,7 +673,7 @@ static void cgroup_attr_tree(void **state)
 	struct host h;
 	assert_int_equal(host_open(&h, root), 0);
 	const char *a = "/sys/fs/cgroup/agentune/";
-	char t[256], v[KNOB_VAL_MAX], why[256];
+	char t[TEST_PATH], v[KNOB_VAL_MAX], why[256];
 #define T(file) (snprintf(t, sizeof(t), "%s%s", a, file), t)
 	must_read(&h, KNOB_CGROUP_ATTR, T("cpu.max"), "max 100000");
 	roundtrip(&h, KNOB_CGROUP_ATTR, T("cpu.max"), "50000 100000", "50000 100000");
@@ -719,13 +719,7 @@ static void napi_not_live(void **state)
 
 /* ---------- live (root) ---------- */
 
-#define SKIP_UNLESS_ROOT()                                                         \
-	do {                                                                       \
-		if (geteuid() != 0) {                                              \
-			fprintf(stderr, "SKIP: live test needs root\n");           \
-			skip();                                                    \
-		}                                                                  \
-	} while (0)
+#define SKIP_UNLESS_ROOT() need_root("writes the live machine's settings")
 
 struct live {
 	struct host h;
@@ -792,18 +786,21 @@ static void napi_live(void **state)
 {
 	struct live *l = *state;
 	SKIP_UNLESS_ROOT();
+	char nic[64], bdf[64];
+	need_pci_nic(nic, sizeof(nic), bdf, sizeof(bdf));
 	live_open(l);
 	struct net n;
 	assert_int_equal(net_read(&l->h, &n), 0);
 	unsigned id = 0;
 	for (size_t i = 0; n.napi_available && i < n.nnapi && !id; i++)
-		if (!strcmp(n.napi[i].ifname, "eth0"))
+		if (!strcmp(n.napi[i].ifname, nic))
 			id = n.napi[i].id;
+	bool dump = n.napi_available;
 	net_free(&n);
-	if (!id) {
-		fprintf(stderr, "SKIP: no NAPI instance of eth0\n");
-		skip();
-	}
+	if (!dump)
+		skip_because("no NAPI dump: the netdev generic netlink family is unavailable");
+	if (!id)
+		skip_because("no NAPI instance of %s in the netdev netlink dump", nic);
 	/* napi_netlink_get sees the instance; an unknown id is -ENOENT. */
 	struct napi_inst ni;
 	char why[256];
@@ -818,10 +815,8 @@ static void napi_live(void **state)
 	l->k = KNOB_NAPI;
 	snprintf(l->target, sizeof(l->target), "%u/defer-hard-irqs", id);
 	int rc = knob_read(&l->h, KNOB_NAPI, l->target, l->old, sizeof(l->old));
-	if (rc == -EOPNOTSUPP) {
-		fprintf(stderr, "SKIP: kernel does not report defer-hard-irqs per NAPI\n");
-		skip();
-	}
+	if (rc == -EOPNOTSUPP)
+		skip_because("kernel does not report defer-hard-irqs per NAPI");
 	assert_int_equal(rc, 0);
 	char want[32];
 	snprintf(want, sizeof(want), "%lld", atoll(l->old) + 1);
@@ -845,13 +840,11 @@ static void pmqos_live(void **state)
 {
 	struct live *l = *state;
 	SKIP_UNLESS_ROOT();
+	need_pmqos(1);
 	live_open(l);
 	l->k = KNOB_PMQOS;
 	copy_str(l->target, sizeof(l->target), "1");
-	if (knob_read(&l->h, KNOB_PMQOS, "1", l->old, sizeof(l->old))) {
-		fprintf(stderr, "SKIP: no PM QoS file for cpu1\n");
-		skip();
-	}
+	assert_int_equal(knob_read(&l->h, KNOB_PMQOS, "1", l->old, sizeof(l->old)), 0);
 	const char *want = strcmp(l->old, "20") ? "20" : "25";
 	l->changed = true;
 	roundtrip(&l->h, KNOB_PMQOS, "1", want, want);
@@ -880,7 +873,7 @@ static pid_t spawn(void)
 			pause();
 	}
 	/* Wait for the second thread. */
-	char p[64];
+	char p[TEST_PATH];
 	snprintf(p, sizeof(p), "/proc/%d/task", pid);
 	for (int i = 0; i < 200; i++) {
 		struct strlist tl;
@@ -903,7 +896,7 @@ static pid_t spawn(void)
  * ctrl, or of cgroup2 when ctrl is NULL, as /proc/PID/task/TID/cgroup says. */
 static void threads_in(pid_t pid, const char *ctrl, const char *rel)
 {
-	char p[64];
+	char p[TEST_PATH];
 	snprintf(p, sizeof(p), "/proc/%d/task", pid);
 	DIR *d = opendir(p);
 	assert_non_null(d);
@@ -911,8 +904,8 @@ static void threads_in(pid_t pid, const char *ctrl, const char *rel)
 	for (struct dirent *e; (e = readdir(d));) {
 		if (e->d_name[0] == '.')
 			continue;
-		char f[400], line[512];
-		snprintf(f, sizeof(f), "%s/%s/cgroup", p, e->d_name);
+		char f[TEST_PATH], line[512];
+		tpathf(f, "%s/%s/cgroup", p, e->d_name);
 		FILE *fp = fopen(f, "r");
 		assert_non_null(fp);
 		bool found = false;
@@ -953,7 +946,7 @@ static void cgroup_cycle(struct live *l, const char *mount, const char *ctrl, co
 	must_read(&l->h, KNOB_CGROUP_DIR, l->dir, "present");
 	if (attr) {
 		char t[KNOB_TARGET_MAX + 64], v[KNOB_VAL_MAX];
-		snprintf(t, sizeof(t), "%s/%s", l->dir, attr);
+		tpathf(t, "%s/%s", l->dir, attr);
 		assert_int_equal(knob_read(&l->h, KNOB_CGROUP_ATTR, t, v, sizeof(v)), 0);
 		assert_false(knob_same(KNOB_CGROUP_ATTR, v, val));
 		roundtrip(&l->h, KNOB_CGROUP_ATTR, t, val, val);
@@ -1011,10 +1004,8 @@ static void cgroup_v1_live(void **state)
 	SKIP_UNLESS_ROOT();
 	live_open(l);
 	char mount[256];
-	if (!live_mount(l, "cpu", mount, sizeof(mount))) {
-		fprintf(stderr, "SKIP: no cgroup v1 cpu hierarchy\n");
-		skip();
-	}
+	need_cgroup_v1("cpu", mount, sizeof(mount));
+	assert_true(live_mount(l, "cpu", mount, sizeof(mount)));
 	cgroup_cycle(l, mount, "cpu", "cpu.shares", "2048");
 }
 
@@ -1026,15 +1017,13 @@ static void cpuset_v1_live(void **state)
 	SKIP_UNLESS_ROOT();
 	live_open(l);
 	char mount[128];
-	if (!live_mount(l, "cpuset", mount, sizeof(mount))) {
-		fprintf(stderr, "SKIP: no cgroup v1 cpuset hierarchy\n");
-		skip();
-	}
-	char rel[64], target[KNOB_TARGET_MAX], why[256], t[300];
+	need_cgroup_v1("cpuset", mount, sizeof(mount));
+	assert_true(live_mount(l, "cpuset", mount, sizeof(mount)));
+	char rel[64], target[KNOB_TARGET_MAX], why[256], t[TEST_PATH];
 	snprintf(rel, sizeof(rel), "/agentune-test-%d", (int)getpid());
 	snprintf(l->dir, sizeof(l->dir), "%s%s", mount, rel);
 	must_write(&l->h, KNOB_CGROUP_DIR, l->dir, "present");
-	snprintf(t, sizeof(t), "%s/cpuset.cpus", l->dir);
+	tpathf(t, "%s/cpuset.cpus", l->dir);
 	must_read(&l->h, KNOB_CGROUP_ATTR, t, "");
 	l->child[0] = spawn();
 	snprintf(target, sizeof(target), "%d:%s", (int)l->child[0], mount);
@@ -1043,13 +1032,13 @@ static void cpuset_v1_live(void **state)
 	assert_non_null(strstr(why, "cpuset has no CPUs or memory nodes set (ENOSPC)"));
 	must_read(&l->h, KNOB_CGROUP_PROCS, target, "/");
 	/* With CPUs and memory nodes it does. */
-	char cpus[64], mems[64], p[300];
-	snprintf(p, sizeof(p), "%s/cpuset.cpus", mount);
+	char cpus[64], mems[64], p[TEST_PATH];
+	tpathf(p, "%s/cpuset.cpus", mount);
 	assert_int_equal(knob_read(&l->h, KNOB_CGROUP_ATTR, p, cpus, sizeof(cpus)), 0);
-	snprintf(p, sizeof(p), "%s/cpuset.mems", mount);
+	tpathf(p, "%s/cpuset.mems", mount);
 	assert_int_equal(knob_read(&l->h, KNOB_CGROUP_ATTR, p, mems, sizeof(mems)), 0);
 	roundtrip(&l->h, KNOB_CGROUP_ATTR, t, cpus, cpus);
-	snprintf(t, sizeof(t), "%s/cpuset.mems", l->dir);
+	tpathf(t, "%s/cpuset.mems", l->dir);
 	roundtrip(&l->h, KNOB_CGROUP_ATTR, t, mems, mems);
 	roundtrip(&l->h, KNOB_CGROUP_PROCS, target, rel, rel);
 	threads_in(l->child[0], "cpuset", rel);
@@ -1066,10 +1055,8 @@ static void cgroup_v2_live(void **state)
 	SKIP_UNLESS_ROOT();
 	live_open(l);
 	char mount[256];
-	if (!live_mount(l, NULL, mount, sizeof(mount))) {
-		fprintf(stderr, "SKIP: no cgroup2 mount\n");
-		skip();
-	}
+	need_cgroup_v2(mount, sizeof(mount));
+	assert_true(live_mount(l, NULL, mount, sizeof(mount)));
 	cgroup_cycle(l, mount, NULL, NULL, NULL);
 }
 
@@ -1082,12 +1069,10 @@ static void cgroup_v2_libcgroup_live(void **state)
 	SKIP_UNLESS_ROOT();
 	live_open(l);
 	char mount[256];
-	if (!live_mount(l, NULL, mount, sizeof(mount))) {
-		fprintf(stderr, "SKIP: no cgroup2 mount\n");
-		skip();
-	}
-	char ctrls[256] = "", sub[256] = "", p[300];
-	snprintf(p, sizeof(p), "%s/cgroup.controllers", mount);
+	need_cgroup_v2(mount, sizeof(mount));
+	assert_true(live_mount(l, NULL, mount, sizeof(mount)));
+	char ctrls[256] = "", sub[256] = "", p[TEST_PATH];
+	tpathf(p, "%s/cgroup.controllers", mount);
 	host_read_line(&l->h, p, ctrls, sizeof(ctrls));
 	snprintf(l->subtree, sizeof(l->subtree), "%s/cgroup.subtree_control", mount);
 	assert_int_equal(host_read_line(&l->h, l->subtree, sub, sizeof(sub)), 0);
@@ -1095,10 +1080,8 @@ static void cgroup_v2_libcgroup_live(void **state)
 		/* Enable the first controller for the test, disable it after. */
 		char first[64] = "";
 		sscanf(ctrls, "%63s", first);
-		if (!first[0]) {
-			fprintf(stderr, "SKIP: cgroup2 has no controller to enable\n");
-			skip();
-		}
+		if (!first[0])
+			skip_because("cgroup2 has no controller to enable (all are on v1 hierarchies)");
 		char plus[70];
 		snprintf(plus, sizeof(plus), "+%s", first);
 		snprintf(l->subtree_undo, sizeof(l->subtree_undo), "-%s", first);
@@ -1141,7 +1124,7 @@ static void window_valid(void **state)
 	assert_false(knob_valid(KNOB_WINDOW, "pmqos", "start", why, sizeof(why)));
 	assert_string_equal(why, "value \"start\" is not valid for window_controller pmqos");
 	/* No file behind it. */
-	char p[256] = "x";
+	char p[TEST_PATH] = "x";
 	knob_path(KNOB_WINDOW, "pmqos", p, sizeof(p));
 	assert_string_equal(p, "");
 	assert_true(knob_same(KNOB_WINDOW, "running", "running"));

@@ -22,9 +22,9 @@ static void copy_dir(const char *src, const char *dst)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		char s[4096], t[4096];
-		snprintf(s, sizeof(s), "%s/%s", src, e->d_name);
-		snprintf(t, sizeof(t), "%s/%s", dst, e->d_name);
+		char s[TEST_PATH], t[TEST_PATH];
+		tpathf(s, "%s/%s", src, e->d_name);
+		tpathf(t, "%s/%s", dst, e->d_name);
 		struct stat st;
 		assert_int_equal(lstat(s, &st), 0);
 		if (S_ISLNK(st.st_mode)) {
@@ -55,8 +55,8 @@ static void copy_dir(const char *src, const char *dst)
 static char *fixture_copy(const char *name)
 {
 	char *root = tree_new("plan");
-	char src[4096];
-	snprintf(src, sizeof(src), "%s/%s", FIXTURES, name);
+	char src[TEST_PATH];
+	tpathf(src, "%s/%s", FIXTURES, name);
 	copy_dir(src, root);
 	return root;
 }
@@ -91,7 +91,7 @@ struct fx {
 	char *root;               /* owned when tree */
 	bool tree;
 	char rootbuf[4096];
-	char prof[4200];
+	char prof[TEST_PATH];
 	struct host h;
 	struct model m;
 	struct profile p;
@@ -121,8 +121,8 @@ static void fx_tree(struct fx *f, char *root)
 
 static void fx_fixture(struct fx *f, const char *name)
 {
-	char r[4096];
-	snprintf(r, sizeof(r), "%s/%s", FIXTURES, name);
+	char r[TEST_PATH];
+	tpathf(r, "%s/%s", FIXTURES, name);
 	fx_open(f, r, false);
 }
 
@@ -130,7 +130,7 @@ static void fx_fixture(struct fx *f, const char *name)
 static void fx_profile(struct fx *f, const char *text)
 {
 	char *dir = tree_new("plan-prof");
-	snprintf(f->prof, sizeof(f->prof), "%s/t.profile", dir);
+	tpathf(f->prof, "%s/t.profile", dir);
 	tree_put(dir, "t.profile", text);
 	struct profile_opts po = { .dirs = NULL, .ndirs = 0, .check_safe = false };
 	struct parse_error err;
@@ -189,7 +189,7 @@ static void src_at(const struct fx *f, int line, char *buf, size_t sz)
 static void check_change(const struct fx *f, size_t i, enum knob_kind k, const char *target,
 			 const char *old, const char *new, int line)
 {
-	char src[4300];
+	char src[TEST_PATH];
 	assert_true(i < f->pl.n);
 	const struct plan_change *c = &f->pl.c[i];
 	if (c->ch.knob != k || strcmp(c->ch.target, target) || strcmp(c->ch.old, old) ||
@@ -220,7 +220,7 @@ static void check_note(const struct fx *f, const char *part, int line)
 			fprintf(stderr, "note: %s\n", f->pl.notes[i].text);
 	assert_non_null(n);
 	if (line > 0) {
-		char src[4300];
+		char src[TEST_PATH];
 		src_at(f, line, src, sizeof(src));
 		assert_string_equal(n->source, src);
 	}
@@ -236,7 +236,7 @@ static void check_mask(const struct cpumask *m, const char *want)
 /* why = "PROFILE:LINE: ...what..." */
 static void check_why(const struct fx *f, int line, const char *what)
 {
-	char src[4300];
+	char src[TEST_PATH];
 	if (line > 0) {
 		src_at(f, line, src, sizeof(src));
 		if (strncmp(f->why, src, strlen(src)) || f->why[strlen(src)] != ':')
@@ -503,10 +503,10 @@ static void test_irq_numa_unknown(void **state)
 	/* Nothing at all known: housekeeping. */
 	root = nic_tree();
 	tree_put(root, NIC_DEV "/numa_node", "-1\n");
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/%s/local_cpus", root, NIC_DEV);
+	char p[TEST_PATH];
+	tpathf(p, "%s/%s/local_cpus", root, NIC_DEV);
 	unlink(p);
-	snprintf(p, sizeof(p), "%s/%s/local_cpulist", root, NIC_DEV);
+	tpathf(p, "%s/%s/local_cpulist", root, NIC_DEV);
 	unlink(p);
 	fx_tree(&f, root);
 	fx_profile(&f, "[irq]\nmove = pci:0000:3b:00.0 -> numa-local\n");
@@ -1031,8 +1031,8 @@ static void test_napi_sysfs_missing(void **state)
 	(void)state;
 	struct fx f;
 	char *root = fixture_copy("virtio-net-2cpu");
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/sys/devices/pci0000:00/0000:00:03.0/virtio2/net/eth0/"
+	char p[TEST_PATH];
+	tpathf(p, "%s/sys/devices/pci0000:00/0000:00:03.0/virtio2/net/eth0/"
 		 "gro_flush_timeout", root);
 	assert_int_equal(unlink(p), 0);
 	fx_tree(&f, root);
@@ -1049,8 +1049,8 @@ static void test_sysctls(void **state)
 	(void)state;
 	struct fx f;
 	char *root = fixture_copy("nic-napi-8cpu");
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/proc/sys/net/core/busy_read", root);
+	char p[TEST_PATH];
+	tpathf(p, "%s/proc/sys/net/core/busy_read", root);
 	assert_int_equal(unlink(p), 0);
 	fx_tree(&f, root);
 	fx_profile(&f, "[napi]\n"
@@ -1279,9 +1279,11 @@ static void test_shared_hosts(void **state)
 {
 	(void)state;
 	struct shared_iter it;
+	/* First, before anything is allocated: it skips without ../shared. */
+	shared_first(&it);
 	char *dir = tree_new("plan-prof");
-	char prof[4200];
-	snprintf(prof, sizeof(prof), "%s/t.profile", dir);
+	char prof[TEST_PATH];
+	tpathf(prof, "%s/t.profile", dir);
 	tree_put(dir, "t.profile", "[irq]\n"
 				   "move = all -> housekeeping\n"
 				   "move = class:net -> numa-local\n"
@@ -1298,7 +1300,7 @@ static void test_shared_hosts(void **state)
 	struct profile p;
 	assert_int_equal(profile_load(prof, &po, &p, &err), 0);
 	size_t hosts = 0, planned = 0;
-	for (shared_first(&it); shared_next(&it);) {
+	while (shared_next(&it)) {
 		struct model m;
 		assert_int_equal(model_read(&it.h, &m), 0);
 		struct cpumask online, agent;

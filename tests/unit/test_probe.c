@@ -27,20 +27,6 @@
 
 #define S(x) (1u << (x))
 
-static void require_bpf(void)
-{
-	struct stat st;
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "SKIP: loading BPF needs root (CAP_BPF, CAP_PERFMON)\n");
-		skip();
-	}
-	if (stat("/sys/kernel/btf/vmlinux", &st)) {
-		fprintf(stderr, "SKIP: no kernel BTF (/sys/kernel/btf/vmlinux)\n");
-		skip();
-	}
-}
-
 /* Processes a test started: killed by the teardown even when an assertion
  * failed half-way (and by the kernel if the test process dies). */
 static pid_t started[16];
@@ -268,7 +254,7 @@ static void pingpong_case(bool raw, bool pinned)
 	struct probe_opts o = { .slowest = 20, .force_raw_tp = raw };
 	struct probe_result *r = probe_result_new();
 
-	require_bpf();
+	need_bpf();
 	assert_non_null(r);
 	pingpong_start(&pp, pinned);
 	o.pid = pp.target;
@@ -371,7 +357,7 @@ static void live_disabled_stage(void **state)
 	struct probe_opts o = { .slowest = 5, .disable_stages = S(STAGE_IDLE_EXIT) };
 	struct probe_result *r = probe_result_new();
 
-	require_bpf();
+	need_bpf();
 	pingpong_start(&pp, false);
 	o.pid = pp.target;
 	struct probe *p = open_or_fail(&o);
@@ -416,7 +402,7 @@ static void live_disabled_features(void **state)
 	struct probe_result *r = probe_result_new();
 	unsigned off = 0;
 
-	require_bpf();
+	need_bpf();
 	pingpong_start(&pp, false);
 	o.pid = pp.target;
 	struct probe *p = open_or_fail(&o);
@@ -517,7 +503,7 @@ static void live_new_threads_followed(void **state)
 	struct mt_shared *sh;
 	struct probe_result *r = probe_result_new();
 
-	require_bpf();
+	need_bpf();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(sh != MAP_FAILED);
 	memset(sh, 0, sizeof(*sh));
@@ -576,7 +562,7 @@ static void live_one_thread(void **state)
 	struct mt_shared *sh;
 	struct probe_result *r = probe_result_new();
 
-	require_bpf();
+	need_bpf();
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(sh != MAP_FAILED);
 	memset(sh, 0, sizeof(*sh));
@@ -683,7 +669,7 @@ static void live_children(void **state)
 {
 	uint64_t c, pa;
 
-	require_bpf();
+	need_bpf();
 	children_case(false, &c, &pa);
 	assert_int_equal(c, 0);
 	assert_true(pa > 100);
@@ -749,7 +735,7 @@ static struct probe_result *run_probe(pid_t pid, int ms, unsigned slowest)
  * happened to be interrupted. */
 static void live_wake_timer(void **state)
 {
-	require_bpf();
+	need_bpf();
 	pid_t pid = timer_loop(-1, 1000);
 	struct probe_result *r = run_probe(pid, 400, 10);
 
@@ -775,7 +761,7 @@ static void live_wake_timer(void **state)
  * the sender's CPU, and that is the wake source, not the sender. */
 static void live_wake_netrx(void **state)
 {
-	require_bpf();
+	need_bpf();
 	int rx = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
@@ -826,7 +812,7 @@ static void live_wake_netrx(void **state)
  * is named as the task that ran before it. */
 static void live_queue_behind_hog(void **state)
 {
-	require_bpf();
+	need_bpf();
 	pid_t h = hog(0);
 	pid_t pid = timer_loop(0, 2000);
 
@@ -858,7 +844,7 @@ static void live_queue_behind_hog(void **state)
  * the step that follows. */
 static void live_block_io(void **state)
 {
-	require_bpf();
+	need_bpf();
 	char path[] = "/var/tmp/agentune-probe-XXXXXX";
 	int fd = mkstemp(path);
 	struct statfs sf;
@@ -870,8 +856,7 @@ static void live_block_io(void **state)
 			close(fd);
 			unlink(path);
 		}
-		fprintf(stderr, "SKIP: /var/tmp is not on a block device\n");
-		skip();
+		skip_because("/var/tmp is not on a block device");
 	}
 	memset(buf, 'x', sizeof(buf));
 	for (int i = 0; i < 16; i++)
@@ -881,8 +866,7 @@ static void live_block_io(void **state)
 	fd = open(path, O_RDONLY | O_DIRECT);
 	unlink(path);
 	if (fd < 0) {
-		fprintf(stderr, "SKIP: O_DIRECT not supported on /var/tmp\n");
-		skip();
+		skip_because("O_DIRECT not supported on /var/tmp");
 	}
 	pid_t pid = spawn();
 
@@ -932,7 +916,7 @@ static void live_target_exits(void **state)
 	struct probe_opts o = { 0 };
 	struct probe_result *r = probe_result_new();
 
-	require_bpf();
+	need_bpf();
 	pingpong_start(&pp, false);
 	o.pid = pp.target;
 	struct probe *p = open_or_fail(&o);
@@ -1067,7 +1051,7 @@ static void names(void **state)
  * runs (waking, switch in, switch out). */
 static void stats_case(bool always)
 {
-	require_bpf();
+	need_bpf();
 	struct probe_opts o = { .slowest = 10, .stats_always = always };
 	struct probe_result *r = probe_result_new();
 	pid_t pid = timer_loop(-1, 500);

@@ -19,7 +19,7 @@ static int load_in(const char *dir, const char *name, struct profile *p, struct 
 /* A scratch directory holding one profile, t.profile, with text. */
 struct scratch {
 	char *root;
-	char path[512];
+	char path[TEST_PATH];
 };
 
 static int load_text(struct scratch *s, const char *text, struct profile *p,
@@ -409,7 +409,7 @@ static const char *const bad_elsewhere[] = { "cycle-a", "cycle-b", "include-bad"
 static void bad_fixtures(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bads); i++) {
-		char path[512];
+		char path[TEST_PATH];
 		snprintf(path, sizeof(path), BAD "/%s.profile", bads[i].name);
 		struct profile p;
 		struct parse_error err;
@@ -624,7 +624,7 @@ static void window_budget_check(void **state)
 			   &err, s.path, 7, "");
 	assert_string_equal(err.msg, "[pmqos] cost_per_window = 5 is larger than budget_tokens "
 				     "= 3: no window could ever open");
-	char buf[700], want[700];
+	char buf[700], want[TEST_MSG];
 	perr_format(&err, buf, sizeof(buf));
 	snprintf(want, sizeof(want), "%s line 7: [pmqos] cost_per_window = 5 is larger than "
 				     "budget_tokens = 3: no window could ever open", s.path);
@@ -672,10 +672,10 @@ static void window_budget_check(void **state)
 static void window_budget_includes(void **state)
 {
 	char *root = tree_new("profile");
-	char a[512], b[512], c[512], want[1200];
-	snprintf(a, sizeof(a), "%s/a.profile", root);
-	snprintf(b, sizeof(b), "%s/b.profile", root);
-	snprintf(c, sizeof(c), "%s/c.profile", root);
+	char a[TEST_PATH], b[TEST_PATH], c[TEST_PATH], want[1200];
+	tpathf(a, "%s/a.profile", root);
+	tpathf(b, "%s/b.profile", root);
+	tpathf(c, "%s/c.profile", root);
 	struct profile p;
 	struct parse_error err;
 
@@ -731,10 +731,10 @@ static void window_budget_includes(void **state)
 static void window_override(void **state)
 {
 	char *root = tree_new("profile");
-	char a[512], b[512], c[512];
-	snprintf(a, sizeof(a), "%s/a.profile", root);
-	snprintf(b, sizeof(b), "%s/b.profile", root);
-	snprintf(c, sizeof(c), "%s/c.profile", root);
+	char a[TEST_PATH], b[TEST_PATH], c[TEST_PATH];
+	tpathf(a, "%s/a.profile", root);
+	tpathf(b, "%s/b.profile", root);
+	tpathf(c, "%s/c.profile", root);
 	tree_put(root, "a.profile", "[pmqos]\nmode = static\nwindow_ms = 50\nbudget_tokens = 100\n"
 				    "refill_per_s = 5\n");
 	tree_put(root, "b.profile", "[main]\ninclude = a\n[pmqos]\nmode = window\n"
@@ -790,8 +790,8 @@ static void odd_bytes(void **state)
 	assert_parse_error(load_in(s.root, s.path, &p, &err), &err, s.path, 3, "NUL byte");
 	/* A directory, and a file too large to be a profile. */
 	tree_dir(s.root, "d.profile");
-	char path[600];
-	snprintf(path, sizeof(path), "%s/d.profile", s.root);
+	char path[TEST_PATH];
+	tpathf(path, "%s/d.profile", s.root);
 	assert_parse_error(load_in(s.root, path, &p, &err), &err, path, 0, "not a regular file");
 	char *big = malloc(70000);
 	assert_non_null(big);
@@ -799,11 +799,11 @@ static void odd_bytes(void **state)
 	big[69999] = '\0';
 	tree_put(s.root, "big.profile", big);
 	free(big);
-	snprintf(path, sizeof(path), "%s/big.profile", s.root);
+	tpathf(path, "%s/big.profile", s.root);
 	assert_parse_error(load_in(s.root, path, &p, &err), &err, path, 0, "larger than 64 KiB");
 	/* An include of a directory names the include line. */
 	tree_put(s.root, "inc.profile", "[main]\ninclude = d.profile\n");
-	snprintf(path, sizeof(path), "%s/inc.profile", s.root);
+	tpathf(path, "%s/inc.profile", s.root);
 	assert_parse_error(load_in(s.root, path, &p, &err), &err, path, 2, "not a regular file");
 	scratch_free(&s);
 }
@@ -957,8 +957,8 @@ static void depth_limit(void **state)
 	assert_int_equal(tree_free(root), 0);
 
 	root = depth_tree(PROFILE_MAX_DEPTH + 1);
-	char file[512];
-	snprintf(file, sizeof(file), "%s/d%d.profile", root, PROFILE_MAX_DEPTH);
+	char file[TEST_PATH];
+	tpathf(file, "%s/d%d.profile", root, PROFILE_MAX_DEPTH);
 	assert_parse_error(load_in(root, "d1", &p, &err), &err, file, 2,
 			   "includes nested deeper than 8 files: d1.profile includes d2.profile");
 	assert_non_null(strstr(err.msg, "d8.profile includes d9.profile"));
@@ -1122,8 +1122,8 @@ static void shipped_window_defaults(void **state)
 	struct profile_opts o = { .dirs = dirs, .ndirs = 2 };
 	struct profile p;
 	struct parse_error err;
-	char path[512];
-	snprintf(path, sizeof(path), "%s/agent-latency.profile", root);
+	char path[TEST_PATH];
+	tpathf(path, "%s/agent-latency.profile", root);
 	int rc = profile_load("agent-latency", &o, &p, &err);
 	if (rc)
 		fprintf(stderr, "line %d: %s\n", err.line, err.msg);
@@ -1224,15 +1224,15 @@ static void unsafe_tmp(void **state)
 	struct stat st;
 	assert_int_equal(stat("/tmp", &st), 0);
 	assert_true(st.st_mode & S_IWOTH); /* as on every Linux */
-	char *root = tree_new("profile");
+	char *root = tree_new_in("/tmp", "profile");
 	chmod(root, 0755);
 	tree_put(root, "t.profile", "[main]\nsummary = in tmp\n");
-	char path[512], why[256];
-	snprintf(path, sizeof(path), "%s/t.profile", root);
+	char path[TEST_PATH], why[256];
+	tpathf(path, "%s/t.profile", root);
 	chmod(path, 0644);
 	assert_int_equal(profile_check_safe(path, why, sizeof(why)), -EPERM);
 	if (geteuid() == 0) {
-		char want[64];
+		char want[TEST_MSG];
 		snprintf(want, sizeof(want), "/tmp: writable by others (mode %04o)",
 			 (unsigned)(st.st_mode & 07777));
 		assert_string_equal(why, want);
@@ -1253,7 +1253,7 @@ static void unsafe_tmp(void **state)
 	assert_int_equal(profile_load(path, &o, &p, &err), 0);
 	profile_free(&p);
 	/* A path that does not exist. */
-	snprintf(path, sizeof(path), "%s/none.profile", root);
+	tpathf(path, "%s/none.profile", root);
 	assert_int_equal(profile_check_safe(path, why, sizeof(why)), -ENOENT);
 	assert_non_null(strstr(why, "No such file"));
 	assert_int_equal(tree_free(root), 0);
@@ -1291,14 +1291,13 @@ static void safe_checks(void **state)
 	char **made = calloc(2, sizeof(char *));
 	assert_non_null(made);
 	*state = made;
+	need_root("a directory only root can write, and chown");
 	char *root = made[0] = safe_dir();
-	if (!root) {
-		fprintf(stderr, "SKIP: needs root and a root-only /run\n");
-		skip();
-	}
-	char path[512], inc[512], link[512], why[256];
-	snprintf(path, sizeof(path), "%s/ok.profile", root);
-	snprintf(inc, sizeof(inc), "%s/inc.profile", root);
+	if (!root)
+		skip_because("/run is not a directory only root can write");
+	char path[TEST_PATH], inc[TEST_PATH], link[TEST_PATH], why[256];
+	tpathf(path, "%s/ok.profile", root);
+	tpathf(inc, "%s/inc.profile", root);
 	tree_put(root, "ok.profile", "[main]\ninclude = inc\n");
 	tree_put(root, "inc.profile", "[napi]\nbusy_poll = 1\n");
 	chmod(path, 0644);
@@ -1316,8 +1315,8 @@ static void safe_checks(void **state)
 	/* Each way a file or a directory above it can be someone else's. */
 	chmod(inc, 0666);
 	assert_int_equal(profile_check_safe(inc, why, sizeof(why)), -EPERM);
-	char want[600];
-	snprintf(want, sizeof(want), "%s: writable by others (mode 0666)", inc);
+	char want[TEST_MSG];
+	tpathf(want, "%s: writable by others (mode 0666)", inc);
 	assert_string_equal(why, want);
 	/* The included file is checked too. */
 	assert_int_equal(profile_load("ok", &o, &p, &err), -EPERM);
@@ -1326,32 +1325,32 @@ static void safe_checks(void **state)
 
 	chmod(inc, 0664);
 	assert_int_equal(profile_check_safe(inc, why, sizeof(why)), -EPERM);
-	snprintf(want, sizeof(want), "%s: writable by group (mode 0664)", inc);
+	tpathf(want, "%s: writable by group (mode 0664)", inc);
 	assert_string_equal(why, want);
 
 	chmod(inc, 0644);
 	assert_int_equal(chown(inc, 1000, 0), 0);
 	assert_int_equal(profile_check_safe(inc, why, sizeof(why)), -EPERM);
-	snprintf(want, sizeof(want), "%s: owned by uid 1000, not root", inc);
+	tpathf(want, "%s: owned by uid 1000, not root", inc);
 	assert_string_equal(why, want);
 	assert_int_equal(chown(inc, 0, 0), 0);
 
 	chmod(root, 0777);
 	assert_int_equal(profile_check_safe(path, why, sizeof(why)), -EPERM);
-	snprintf(want, sizeof(want), "%s: writable by others (mode 0777)", root);
+	tpathf(want, "%s: writable by others (mode 0777)", root);
 	assert_string_equal(why, want);
 	chmod(root, 0755);
 	assert_int_equal(profile_check_safe(path, why, sizeof(why)), 0);
 
 	/* A link in /tmp to a safe file: whoever owns /tmp's entries picks the target. */
-	char *tmp = made[1] = tree_new("profile");
+	char *tmp = made[1] = tree_new_in("/tmp", "profile");
 	chmod(tmp, 0755);
-	snprintf(link, sizeof(link), "%s/l.profile", tmp);
+	tpathf(link, "%s/l.profile", tmp);
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(profile_check_safe(link, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, "/tmp: writable by others"));
 	/* A link in a safe directory to a safe file is fine. */
-	snprintf(link, sizeof(link), "%s/l.profile", root);
+	tpathf(link, "%s/l.profile", root);
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(profile_check_safe(link, why, sizeof(why)), 0);
 

@@ -61,8 +61,8 @@ static void scratch_cases(void **state)
 	read_tree(root, &h, &s);
 	assert_int_equal(s.tuned_pid, 450);
 	host_close(&h);
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/proc/450/cmdline", root);
+	char p[TEST_PATH];
+	tpathf(p, "%s/proc/450/cmdline", root);
 	unlink(p);
 	read_tree(root, &h, &s);
 	assert_int_equal(s.tuned_pid, 500);
@@ -86,7 +86,7 @@ static void shared_not_captured(void **state)
 
 static void check_comm(const struct host *h, int pid, const char *want)
 {
-	char p[64], comm[32];
+	char p[TEST_PATH], comm[32];
 	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
 	if (host_read_line(h, p, comm, sizeof(comm)))
 		return; /* exited since */

@@ -6,7 +6,7 @@
 
 struct fx {
 	char *run;           /* parent of the run directory */
-	char dir[4200];      /* the run directory, AGENTUNE_RUN_DIR */
+	char dir[TEST_PATH]; /* the run directory, AGENTUNE_RUN_DIR */
 	char *root;          /* a host tree */
 	struct host h;
 	char *saved_env;
@@ -20,7 +20,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->run = tree_new("session-run");
-	snprintf(f->dir, sizeof(f->dir), "%s/agentune", f->run);
+	tpathf(f->dir, "%s/agentune", f->run);
 	f->root = tree_new("session-host");
 	if (host_open(&f->h, f->root))
 		return -1;
@@ -120,9 +120,9 @@ static void apply_refuses_another_root(void **state)
 	assert_int_equal(host_open(&h2, other), 0);
 	struct tune_session s;
 	assert_int_equal(session_open_apply(&s, &h2, f->why, sizeof(f->why)), -EXDEV);
-	char want[8600];
-	snprintf(want, sizeof(want),
-		 "the journal holds changes to root %s (apply 1 of t); revert them first", f->h.root);
+	char want[TEST_MSG];
+	tpathf(want, "the journal holds changes to root %s (apply 1 of t); revert them first",
+	       f->h.root);
 	assert_string_equal(f->why, want);
 	session_close(&s);
 	host_close(&h2);

@@ -200,9 +200,9 @@ static void advance_tree(const char *root, bool with_idle)
 
 static void rm_rel(const char *root, const char *rel)
 {
-	char p[4096];
+	char p[TEST_PATH];
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	tpathf(p, "%s/%s", root, rel);
 	assert_int_equal(tree_rm(p), 0);
 }
 
@@ -219,7 +219,7 @@ static void sleep_ms(unsigned ms)
 struct ctx {
 	char *root;               /* the host tree */
 	char *scratch;            /* for journals */
-	char nojournal[600];      /* a directory that does not exist */
+	char nojournal[TEST_PATH];      /* a directory that does not exist */
 	struct host h;
 	bool host_open;
 	struct top_source *s;
@@ -235,7 +235,7 @@ static int setup(void **state)
 	if (!c)
 		return -1;
 	c->scratch = tree_new("topj");
-	snprintf(c->nojournal, sizeof(c->nojournal), "%s/absent", c->scratch);
+	tpathf(c->nojournal, "%s/absent", c->scratch);
 	*state = c;
 	return 0;
 }
@@ -802,10 +802,10 @@ static void add_apply(const char *dir, struct journal_apply *a)
 static void test_profile_from_journal(void **state)
 {
 	struct ctx *c = *state;
-	char dir[600], file[700];
+	char dir[TEST_PATH], file[TEST_PATH];
 
-	snprintf(dir, sizeof(dir), "%s/run", c->scratch);
-	snprintf(file, sizeof(file), "%s/journal", dir);
+	tpathf(dir, "%s/run", c->scratch);
+	tpathf(file, "%s/journal", dir);
 	c->root = build_tree(true);
 	open_host(c, c->root);
 	c->s = open_source(c, NULL, 0, dir);
@@ -1017,10 +1017,10 @@ static void test_no_such_pid(void **state)
 
 static void put_run(const char *dir, const char *name, const char *text)
 {
-	char p[700];
+	char p[TEST_PATH];
 	FILE *fp;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	tpathf(p, "%s/%s", dir, name);
 	fp = fopen(p, "w");
 	assert_non_null(fp);
 	fputs(text, fp);
@@ -1039,9 +1039,9 @@ static void put_run(const char *dir, const char *name, const char *text)
 static void test_window_none(void **state)
 {
 	struct ctx *c = *state;
-	char dir[600];
+	char dir[TEST_PATH];
 
-	snprintf(dir, sizeof(dir), "%s/run", c->scratch);
+	tpathf(dir, "%s/run", c->scratch);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	c->root = build_tree(true);
 	open_host(c, c->root);
@@ -1063,8 +1063,8 @@ static void test_window_none(void **state)
 	assert_string_equal(c->f.all.window, "");
 
 	/* Reverted: gone again. */
-	char p[700];
-	snprintf(p, sizeof(p), "%s/window.json", dir);
+	char p[TEST_PATH];
+	tpathf(p, "%s/window.json", dir);
 	assert_int_equal(unlink(p), 0);
 	sample_ok(c);
 	assert_string_equal(c->f.hdr.window, "none");
@@ -1083,9 +1083,9 @@ static void test_window_none(void **state)
 static void test_window_running(void **state)
 {
 	struct ctx *c = *state;
-	char dir[600], json[2048], want[160];
+	char dir[TEST_PATH], json[2048], want[160];
 
-	snprintf(dir, sizeof(dir), "%s/run", c->scratch);
+	tpathf(dir, "%s/run", c->scratch);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	c->child = stand_in_controller(dir);
 	char pid[16];

@@ -28,7 +28,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	f->root = tree_new("tune");
 	f->run = tree_new("tune-run");
-	snprintf(f->jdir, sizeof(f->jdir), "%s/agentune", f->run);
+	tpathf(f->jdir, "%s/agentune", f->run);
 	for (int irq = 30; irq <= 33; irq++) {
 		char rel[64];
 		snprintf(rel, sizeof(rel), "proc/irq/%d/smp_affinity_list", irq);
@@ -152,9 +152,9 @@ static void apply_journals_every_change_and_revert_restores(void **state)
 static void failure_midway_undoes_everything(void **state)
 {
 	struct fx *f = *state;
-	char p[4096];
-	tree_path(f->root, "proc/sys/net/core/busy_read", p, sizeof(p));
+	char *p = tree_path(f->root, "proc/sys/net/core/busy_read");
 	unlink(p);
+	free(p);
 	tree_dir(f->root, "proc/sys/net/core/busy_read");
 	tree_put(f->root, "proc/sys/net/core/busy_read/x", "");
 	struct plan pl;
@@ -291,9 +291,10 @@ static void gone_targets_are_reported(void **state)
 	struct tune_result r;
 	assert_int_equal(tune_apply(&f->h, &f->j, &pl, &opts, &r), 0);
 	tune_result_free(&r);
-	char p[4096];
-	tree_path(f->root, "proc/irq/33", p, sizeof(p));
-	assert_int_equal(tree_rm(p), 0);
+	char *p = tree_path(f->root, "proc/irq/33");
+	int rc = tree_rm(p);
+	free(p);
+	assert_int_equal(rc, 0);
 	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
 	assert_int_equal(r.it[0].state, TUNE_GONE);
 	tune_result_free(&r);
@@ -314,8 +315,8 @@ static void gone_targets_are_reported(void **state)
 
 static char *slurp(const char *root, const char *rel)
 {
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	char p[TEST_PATH];
+	tpathf(p, "%s/%s", root, rel);
 	FILE *fp = fopen(p, "r");
 	if (!fp)
 		return NULL;
@@ -328,9 +329,9 @@ static char *slurp(const char *root, const char *rel)
 
 static bool jdir_has(const struct fx *f, const char *name)
 {
-	char p[4200];
+	char p[TEST_PATH];
 	struct stat st;
-	snprintf(p, sizeof(p), "%s/%s", f->jdir, name);
+	tpathf(p, "%s/%s", f->jdir, name);
 	return lstat(p, &st) == 0;
 }
 
@@ -349,8 +350,8 @@ static void fake_controller(struct fx *f)
 
 static void put_run_file(struct fx *f, const char *name, const char *text)
 {
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/%s", f->jdir, name);
+	char p[TEST_PATH];
+	tpathf(p, "%s/%s", f->jdir, name);
 	FILE *fp = fopen(p, "w");
 	assert_non_null(fp);
 	fputs(text, fp);

@@ -16,7 +16,7 @@
 
 struct ctx {
 	char *run;                /* the run directory */
-	char why[512];
+	char why[TEST_MSG];
 	pid_t child;              /* a stand-in controller, killed by teardown */
 };
 
@@ -45,9 +45,9 @@ static int teardown(void **state)
 
 static bool run_has(const struct ctx *c, const char *name)
 {
-	char p[4096];
+	char p[TEST_PATH];
 	struct stat st;
-	snprintf(p, sizeof(p), "%s/%s", c->run, name);
+	tpathf(p, "%s/%s", c->run, name);
 	return lstat(p, &st) == 0;
 }
 
@@ -132,8 +132,8 @@ static void test_status_absent(void **state)
 	assert_int_equal(st.opened, 0);
 	winctl_status_free(&st);
 	/* Nor is a run directory that does not exist an error. */
-	char absent[4200];
-	snprintf(absent, sizeof(absent), "%s/no/such/dir", c->run);
+	char absent[TEST_PATH];
+	tpathf(absent, "%s/no/such/dir", c->run);
 	assert_int_equal(winctl_status_read(absent, &st, c->why, sizeof(c->why)), 0);
 	assert_false(st.present);
 	winctl_status_free(&st);
@@ -151,15 +151,15 @@ static void test_status_malformed(void **state)
 		{ "[1,2]\n", "not a JSON object" },
 		{ "\"running\"\n", "not a JSON object" },
 	};
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/window.json", c->run);
+	char path[TEST_PATH];
+	tpathf(path, "%s/window.json", c->run);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		put(c, WINCTL_STATEFILE, bad[i].text);
 		struct winctl_status st;
 		c->why[0] = '\0';
 		int rc = winctl_status_read(c->run, &st, c->why, sizeof(c->why));
-		char want[4300];
-		snprintf(want, sizeof(want), "%s: %s", path, bad[i].what);
+		char want[TEST_MSG];
+		tpathf(want, "%s: %s", path, bad[i].what);
 		if (rc != -EINVAL || strcmp(c->why, want))
 			fprintf(stderr, "case %zu: rc %d why \"%s\"\n", i, rc, c->why);
 		assert_int_equal(rc, -EINVAL);
@@ -474,15 +474,15 @@ static void test_start_refusals(void **state)
 	stand_in(c);
 	struct winctl_config cfg = config(c, getpid());
 	assert_int_equal(winctl_start(&h, &cfg, c->why, sizeof(c->why)), -EEXIST);
-	char want[128];
+	char want[TEST_MSG];
 	snprintf(want, sizeof(want), "a window controller is already running (pid %d)",
 		 (int)c->child);
 	assert_string_equal(c->why, want);
 	kill(c->child, SIGKILL);
 	waitpid(c->child, NULL, 0);
 	c->child = 0;
-	char p[4200];
-	snprintf(p, sizeof(p), "%s/%s", c->run, WINCTL_PIDFILE);
+	char p[TEST_PATH];
+	tpathf(p, "%s/%s", c->run, WINCTL_PIDFILE);
 	assert_int_equal(unlink(p), 0);
 
 	/* Parameters window.h refuses. */
