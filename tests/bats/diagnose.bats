@@ -8,12 +8,13 @@ PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
 
 setup() {
 	[ "$(nproc)" -ge 2 ] || CPU=0
-	WL_PID="" HOG_PID="" PMQOS_SAVED=""
+	WL_PID="" HOG_PID="" PMQOS_SAVED="" DIAG_PID=""
 }
 
 # Runs even when a test fails: nothing a test planted outlives it.
 teardown() {
 	[ -n "$HOG_PID" ] && kill "$HOG_PID" 2>/dev/null
+	[ -n "$DIAG_PID" ] && kill "$DIAG_PID" 2>/dev/null
 	stop_workload
 	if [ -n "$PMQOS_SAVED" ]; then echo "$PMQOS_SAVED" >"$PMQOS"; fi
 	remove_nobody_copy
@@ -121,12 +122,25 @@ idle_share() {
 	        | .evidence | contains("LOC Local timer")] | any' "$BATS_TEST_TMPDIR/dg.json"
 }
 
+# diagnose in the background; DIAG_PID.  The workload started with a long
+# --start-delay-ms steps once diagnose has attached (SIGUSR1).
+diag_then_step() {
+	"$AGENTUNE" diagnose "$@" --json >"$BATS_TEST_TMPDIR/dg.json" &
+	DIAG_PID=$!
+	wait_bpf_attached "$DIAG_PID"
+	kill -USR1 "$WL_PID"
+}
+
 @test "diagnose: wake->run p50 and p99 agree with the workload's own measurement" {
 	need_bpf
-	# The workload starts stepping after diagnose is attached and stops
-	# before it ends, so both measure the same steps.
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --start-delay-ms 1000 --warmup 0
-	diag --pid "$WL_PID" --tid "$WL_TID" --duration 10
+	# The workload starts stepping once diagnose is attached and stops
+	# before it ends, so both measure the same steps.  (A fixed 1 s delay
+	# was not enough: loading takes about that long on a busy machine, and
+	# the steps diagnose missed were the slow ones of that busy second.)
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 3 --start-delay-ms 60000 --warmup 0
+	diag_then_step --pid "$WL_PID" --tid "$WL_TID" --duration 10
+	wait "$DIAG_PID"
+	DIAG_PID=""
 	wait "$WL_PID"
 	for p in p50 p99; do
 		ours=$(jq ".stages.wake_run.${p}_us" "$BATS_TEST_TMPDIR/dg.json")
@@ -147,10 +161,14 @@ idle_share() {
 
 @test "diagnose: a target that exits mid-run still gets its report, saying so" {
 	need_bpf
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 1
-	run "$AGENTUNE" diagnose --pid "$WL_PID" --duration 10 --json
-	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.target.exited and .steps > 100 and .duration_s < 9'
+	# It steps for 1 s from when diagnose is attached (a fixed 1 s from its
+	# start could be over before diagnose had loaded), then exits.
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 1 --start-delay-ms 60000
+	diag_then_step --pid "$WL_PID" --duration 10
+	wait "$DIAG_PID"
+	DIAG_PID=""
+	jq -c '{exited: .target.exited, steps, duration_s}' "$BATS_TEST_TMPDIR/dg.json"
+	jq -e '.target.exited and .steps > 100 and .duration_s < 9' "$BATS_TEST_TMPDIR/dg.json"
 }
 
 @test "diagnose: the raw_tp fallback, forced, measures the same steps" {

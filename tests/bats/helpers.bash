@@ -200,6 +200,22 @@ start_workload() {
 	[ -n "$WL_TID" ]
 }
 
+# Waits (up to 60 s) until process $1 holds BPF links: diagnose or top has
+# loaded and attached its programs.  Loading takes about a second on a busy
+# 2-CPU machine, so a test whose workload must not step before the tracer
+# sees it waits for this, then starts the workload (start_workload
+# --start-delay-ms N, then kill -USR1 "$WL_PID").
+wait_bpf_attached() {
+	local i
+	for i in $(seq 6000); do
+		[ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c bpf_link)" -gt 0 ] && return 0
+		kill -0 "$1" 2>/dev/null || { echo "process $1 exited before it attached BPF"; return 1; }
+		sleep 0.01
+	done
+	echo "process $1 attached no BPF program in 60 s"
+	return 1
+}
+
 stop_workload() {
 	[ -n "${WL_PID:-}" ] && kill "$WL_PID" 2>/dev/null
 	wait "${WL_PID:-}" 2>/dev/null || true

@@ -152,10 +152,12 @@ check_plan_holds() {
 	done
 }
 
-# The cgroups named agentune in every hierarchy this machine mounts.
+# The cgroups the shipped profiles create (balanced: name = agentune), in
+# every hierarchy this machine mounts (only that name: other tests' scratch
+# cgroups come and go).
 agentune_cgroups() {
 	awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts |
-		while read -r m; do find "$m" -maxdepth 2 -type d -name 'agentune*'; done | sort
+		while read -r m; do find "$m" -maxdepth 2 -type d -name agentune; done | sort
 }
 
 # What the test above applies is not empty here: agent-latency plans PM QoS

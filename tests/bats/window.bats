@@ -73,6 +73,22 @@ controller_pid() {
 	"$AGENTUNE" status --json | jq -r '.window_controller.pid'
 }
 
+# Waits up to $2 ms until `status --json` satisfies the jq condition $1;
+# prints the ms it took.
+wait_status() {
+	local cond=$1 limit=$2 t0 now
+	t0=$(date +%s%N)
+	while :; do
+		now=$(date +%s%N)
+		"$AGENTUNE" status --json | jq -e "$cond" >/dev/null && {
+			echo $(((now - t0) / 1000000))
+			return 0
+		}
+		(((now - t0) / 1000000 > limit)) && return 1
+		sleep 0.01
+	done
+}
+
 @test "window: n/a while the agent steps, the original back within a few windows of a pause" {
 	need_window
 	agent_in_window "window_ms = 50"
@@ -166,7 +182,10 @@ controller_pid() {
 	need_window
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
 	apply_window "window_ms = 20" "budget_tokens = 5" "refill_per_s = 5" "cost_per_window = 1"
+	cp_=$(controller_pid); echo "ctl schedstat before: $(cat /proc/$cp_/schedstat) $(grep ctxt /proc/$cp_/status | tr -s '\t\n' ' ')"
 	sleep 3
+	echo "ctl schedstat after: $(cat /proc/$cp_/schedstat) $(grep ctxt /proc/$cp_/status | tr -s '\t\n' ' ')"
+	cat "$AGENTUNE_RUN_DIR/window.json"; date +%s.%N
 	run "$AGENTUNE" status --json
 	c=$(echo "$output" | jq '.window_controller')
 	granted=$(echo "$c" | jq '.windows_opened + .windows_extended')
@@ -187,6 +206,11 @@ controller_pid() {
 	pid=$(controller_pid)
 	stop_workload
 	wait_value "$ORIG" 500 >/dev/null
+	# The window may close at its deadline (the agent stops stepping when
+	# it gets SIGTERM, and takes 15-30 ms to exit) before the controller
+	# learns of the exit (its pidfd): wait for that, as for the window.
+	ms=$(wait_status '.window_controller.agent_exited' 500)
+	echo "agent's exit seen $ms ms after the window closed"
 	run "$AGENTUNE" status --json
 	[ "$(echo "$output" | jq '.window_controller.agent_exited')" = true ]
 	[ "$(echo "$output" | jq '.window_controller.running')" = true ]

@@ -69,6 +69,7 @@ __attribute__((format(printf, 1, 2))) static inline char *xasprintf(const char *
 	do {                                                                        \
 		skip_reason(__VA_ARGS__);                                           \
 		skip();                                                             \
+		__builtin_unreachable(); /* skip() jumps out of the test */        \
 	} while (0)
 
 __attribute__((format(printf, 1, 2))) static inline void skip_reason(const char *fmt, ...)

@@ -287,7 +287,7 @@ static void usage(void)
 	     "  --producer-cpu LIST pin producer i to LIST[i % n] (default: a CPU\n"
 	     "                      no consumer uses, else the consumer's)\n"
 	     "  --pause-ms-every A:B  run A ms, pause B ms, repeatedly\n"
-	     "  --start-delay-ms N  wait N ms after the ready line (0)\n"
+	     "  --start-delay-ms N  wait N ms after the ready line, or until SIGUSR1 (0)\n"
 	     "  --json              final stats as one JSON object\n"
 	     "  --quiet             no ready line on stderr");
 }
@@ -958,7 +958,11 @@ static int report(const struct opts *o, struct pair *p, double elapsed_s)
  * Wait for a signal, every consumer finishing, or the deadline (-1: none).
  * Returns true if the run should stop early (signal or all done).
  */
-static bool wait_main(int sfd, int done_fd, int nthreads, int64_t deadline, uint64_t *done)
+/* Waits for the deadline (false), a stop signal or every consumer done
+ * (true).  SIGUSR1 counts as the deadline when usr1_ends is set (it ends
+ * the start delay) and is ignored otherwise. */
+static bool wait_main(int sfd, int done_fd, int nthreads, int64_t deadline, uint64_t *done,
+		      bool usr1_ends)
 {
 	struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { done_fd, POLLIN, 0 } };
 
@@ -977,8 +981,15 @@ static bool wait_main(int sfd, int done_fd, int nthreads, int64_t deadline, uint
 		}
 		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
 			die_sys("poll");
-		if (pfd[0].revents)
-			return true;
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo != SIGUSR1)
+				return true;
+			if (usr1_ends)
+				return false;
+			continue;
+		}
 		if (pfd[1].revents && read(done_fd, &v, sizeof(v)) == sizeof(v)) {
 			*done += v;
 			if (*done >= (uint64_t)nthreads)
@@ -1060,6 +1071,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	sh.stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -1073,7 +1085,8 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		print_ready(&o, p);
 	if (o.start_delay_ns)
-		early = wait_main(sfd, sh.done_fd, o.threads, now_ns() + o.start_delay_ns, &done);
+		early = wait_main(sfd, sh.done_fd, o.threads, now_ns() + o.start_delay_ns, &done,
+				  true);
 	if (early)
 		atomic_store(&sh.stop, 1);
 	sh.start_ns = now_ns();
@@ -1082,7 +1095,7 @@ int main(int argc, char **argv)
 	if (o.duration_s > 0)
 		deadline = sh.start_ns + (int64_t)(o.duration_s * NSEC_PER_SEC);
 	if (!early)
-		wait_main(sfd, sh.done_fd, o.threads, deadline, &done);
+		wait_main(sfd, sh.done_fd, o.threads, deadline, &done, false);
 	end_ns = now_ns();
 	atomic_store(&sh.stop, 1);
 	efd_add(sh.stop_fd, 1);
