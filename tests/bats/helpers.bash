@@ -200,15 +200,19 @@ start_workload() {
 	[ -n "$WL_TID" ]
 }
 
-# Waits (up to 60 s) until process $1 holds BPF links: diagnose or top has
-# loaded and attached its programs.  Loading takes about a second on a busy
-# 2-CPU machine, so a test whose workload must not step before the tracer
-# sees it waits for this, then starts the workload (start_workload
-# --start-delay-ms N, then kill -USR1 "$WL_PID").
+# Waits (up to 60 s) until process $1 (diagnose) holds BPF links and waits
+# in epoll for their events: its programs are attached and its set-up after
+# attaching (the target's threads, the ring buffer) is done.  Loading takes
+# about a second on a busy 2-CPU machine, so a test whose workload must not
+# step before the tracer sees it waits for this, then starts the workload
+# (start_workload --start-delay-ms N, then kill -USR1 "$WL_PID").
 wait_bpf_attached() {
 	local i
 	for i in $(seq 6000); do
-		[ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c bpf_link)" -gt 0 ] && return 0
+		if [ "$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c bpf_link)" -gt 0 ] &&
+		   [ "$(cat "/proc/$1/wchan" 2>/dev/null)" = do_epoll_wait ]; then
+			return 0
+		fi
 		kill -0 "$1" 2>/dev/null || { echo "process $1 exited before it attached BPF"; return 1; }
 		sleep 0.01
 	done
