@@ -220,6 +220,30 @@ wait_bpf_attached() {
 	return 1
 }
 
+# AGENTUNE_RUN_DIR on a tmpfs of its own (as root), as /run is on most
+# hosts.  The window controller writes its state file there between two
+# deadlines; in a directory on disk that write can block it for up to a
+# second while other processes load the disk (on this project's VMs /tmp is
+# the root ext4, mounted with discard and without a journal: a rename that
+# frees the old file's blocks waits for the discard), and windows then stay
+# open past their deadline.  release_run_dir unmounts it: call it after
+# revert.
+run_dir_on_tmpfs() {
+	RUNFS="$BATS_TEST_TMPDIR/runfs" RUNFS_MOUNTED=""
+	mkdir -p "$RUNFS"
+	if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=16m,mode=0700 agentune-test-run "$RUNFS"; then
+		RUNFS_MOUNTED=1
+	fi
+	export AGENTUNE_RUN_DIR="$RUNFS/run"
+}
+
+release_run_dir() {
+	if [ -n "${RUNFS_MOUNTED:-}" ]; then
+		umount "$RUNFS" 2>/dev/null || umount -l "$RUNFS"
+	fi
+	RUNFS_MOUNTED=""
+}
+
 stop_workload() {
 	[ -n "${WL_PID:-}" ] && kill "$WL_PID" 2>/dev/null
 	wait "${WL_PID:-}" 2>/dev/null || true

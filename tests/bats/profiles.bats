@@ -10,7 +10,7 @@ load helpers
 # refuses them without it.
 setup() {
 	WL_PID="" MOUNTED=""
-	export AGENTUNE_RUN_DIR="$BATS_TEST_TMPDIR/run"
+	run_dir_on_tmpfs
 	unset AGENTUNE_FAULT_EXIT_AFTER AGENTUNE_PROFILE_PATH
 }
 
@@ -21,6 +21,7 @@ teardown() {
 	fi
 	stop_workload
 	remove_nobody_copy
+	release_run_dir
 	true
 }
 

@@ -11,7 +11,7 @@ PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
 
 setup() {
 	WL_PID=""
-	export AGENTUNE_RUN_DIR="$BATS_TEST_TMPDIR/run"
+	run_dir_on_tmpfs
 	unset AGENTUNE_FAULT_EXIT_AFTER
 }
 
@@ -20,6 +20,7 @@ teardown() {
 		"$AGENTUNE" revert --force >/dev/null 2>&1 || true
 	fi
 	stop_workload
+	release_run_dir
 	true
 }
 
