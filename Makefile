@@ -37,7 +37,16 @@ SRC_O   := $(SRC_C:%.c=$(B)/%.o)
 CLI_O   := $(CLI_C:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_C:tests/unit/%.c=$(B)/tests/%)
 FUZZ_BIN := $(FUZZ_C:tests/fuzz/%.c=$(B)/fuzz/%)
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+# The version: a semantic version in VERSION (the one place it is written),
+# then the commit it was built from when the tree is a git checkout
+# ("0.3.0+g1234abc", ".dirty" with uncommitted changes), else from the
+# .gitrev file `make deb` leaves in the tree it packages.
+VERSION_BASE := $(shell cat VERSION)
+GIT_REV := $(shell if git rev-parse --git-dir >/dev/null 2>&1; then \
+	r=$$(git rev-parse --short=7 HEAD 2>/dev/null) && \
+	{ git diff --quiet HEAD -- 2>/dev/null && echo "$$r" || echo "$$r.dirty"; }; \
+	elif [ -r .gitrev ]; then cat .gitrev; fi)
+VERSION := $(VERSION_BASE)$(if $(GIT_REV),+g$(GIT_REV))
 
 .PHONY: all check demo bench install uninstall clean deps unit asan fuzz tools
 all: $(B)/agentune tools

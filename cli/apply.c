@@ -19,8 +19,8 @@
 void usage_apply(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune apply profile NAME|FILE [--pid PID] [--cpus LIST] [--dry-run]\n"
-		"                      [--json] [--allow-unsafe-profile]\n\n"
+		"Usage: agentune apply [profile] NAME|FILE [-p PID] [-c LIST] [--dry-run] [-j]\n"
+		"                      [--allow-unsafe-profile] [-r DIR]\n\n"
 		"Resolves the profile against this host into a plan (knob, target,\n"
 		"current -> new, and the profile line it comes from) and prints it.  Then,\n"
 		"unless --dry-run, takes the lock in " JOURNAL_DIR ", records each change in\n"
@@ -30,20 +30,32 @@ void usage_apply(FILE *out)
 		"host to its state before the first.  A profile with [pmqos] mode = window\n"
 		"starts the PM QoS window controller, a daemon that holds the agent CPUs'\n"
 		"constraint while the agent steps (its values journaled here first);\n"
-		"revert stops it.\n\n"
-		"  --pid PID      the agent process: its CPUs (cpus = auto), the process\n"
-		"                 moved into the agent cgroup, and whose steps (and its\n"
-		"                 children's) open PM QoS windows\n"
-		"  --cpus LIST    the agent CPUs (overrides the profile's [agent] cpus)\n"
-		"  --dry-run      print the plan and change nothing\n"
-		"  --json         JSON output (schema " APPLY_SCHEMA ")\n"
-		"  --allow-unsafe-profile  accept, as root, a profile file that a non-root\n"
-		"                 user could have written (refused by default, as sudo does)\n"
-		"  --root DIR     apply to a tree under DIR instead of the host (tests)\n\n"
+		"revert stops it.  `apply NAME` and `apply profile NAME` are the same.\n\n"
+		"  -p, --pid PID    the agent process: its CPUs (cpus = auto), the process\n"
+		"                   moved into the agent cgroup, and whose steps (and its\n"
+		"                   children's) open PM QoS windows\n"
+		"  -c, --cpus LIST  the agent CPUs (overrides the profile's [agent] cpus)\n"
+		"      --dry-run    print the plan and change nothing; a profile file the\n"
+		"                   safety rule refuses is planned, with the refusal as a warning\n"
+		"  -j, --json       JSON output (schema " APPLY_SCHEMA ")\n"
+		"      --allow-unsafe-profile  accept, as root, a profile file that a non-root\n"
+		"                   user could have written (refused by default, as sudo does)\n"
+		"  -r, --root DIR   apply to a tree under DIR instead of the host (tests)\n\n"
 		"Environment: AGENTUNE_RUN_DIR moves the journal and lock (tests);\n"
 		"AGENTUNE_FAULT_EXIT_AFTER=N makes apply _exit right after its Nth\n"
 		"journaled write (crash-safety tests).\n");
 }
+
+const struct option apply_longopts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "allow-unsafe-profile", no_argument, NULL, 'u' },
+	{ "root", required_argument, NULL, 'r' },
+	{ NULL, 0, NULL, 0 },
+};
+const char apply_shortopts[] = ":p:c:jr:";
 
 struct apply_opts {
 	const char *profile;
@@ -51,24 +63,16 @@ struct apply_opts {
 	int pid;
 	struct cpumask cpus;
 	bool cpus_set, dry_run, json, allow_unsafe;
+	char *refusal;              /* dry run: why a real apply would refuse the file */
 	unsigned long exit_after;
 };
 
 static int parse_opts(int argc, char **argv, struct apply_opts *o)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "allow-unsafe-profile", no_argument, NULL, 'u' },
-		{ "root", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long v;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:c:nj", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, apply_shortopts, apply_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_uint_opt(optarg, 1, 4194304, &v))
@@ -85,22 +89,24 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 		case 'u': o->allow_unsafe = true; break;
 		case 'r': o->root = optarg; break;
 		case ':': return usage_error("apply", "option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("apply", "unknown option '%s'", argv[optind - 1]);
+		default: return unknown_option("apply", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc || strcmp(argv[optind], "profile"))
-		return usage_error("apply", "expected 'profile NAME|FILE'");
-	if (optind + 2 != argc)
-		return usage_error("apply", optind + 1 >= argc ? "profile: which one? (agentune profile list)"
-							: "unexpected argument '%s'", argv[argc - 1]);
-	o->profile = argv[optind + 1];
+	/* apply NAME, or apply profile NAME (the keyword is optional). */
+	if (optind < argc && !strcmp(argv[optind], "profile") && argc - optind >= 2)
+		optind++;
+	if (optind >= argc)
+		return usage_error("apply", "which profile? (agentune profile list)");
+	if (optind + 1 != argc)
+		return usage_error("apply", "unexpected argument '%s'", argv[optind + 1]);
+	o->profile = argv[optind];
 	const char *fault = getenv("AGENTUNE_FAULT_EXIT_AFTER");
 	if (fault && *fault && !parse_uint_opt(fault, 1, 1000000, &o->exit_after))
 		return usage_error("apply", "AGENTUNE_FAULT_EXIT_AFTER: '%s' is not a count", fault);
 	return EXIT_OK;
 }
 
-static int load_profile(const struct apply_opts *o, struct profile *p)
+static int load_profile(struct apply_opts *o, struct profile *p)
 {
 	struct strlist dirs;
 	if (profile_search_dirs(&dirs))
@@ -110,11 +116,21 @@ static int load_profile(const struct apply_opts *o, struct profile *p)
 		.check_safe = geteuid() == 0 && !o->allow_unsafe,
 	};
 	struct parse_error err;
+	char msg[PERR_TEXT_MAX];
 	int rc = profile_load(o->profile, &po, p, &err);
+	if (rc == -EPERM && o->dry_run) {
+		/* A dry run changes nothing: show the plan the file asks for,
+		 * and that a real apply would refuse it. */
+		perr_format(&err, msg, sizeof(msg));
+		if (asprintf(&o->refusal, "apply without --dry-run would refuse this profile: %s "
+			     "(--allow-unsafe-profile accepts it)", msg) < 0)
+			o->refusal = NULL;
+		po.check_safe = false;
+		rc = profile_load(o->profile, &po, p, &err);
+	}
 	strlist_free(&dirs);
 	if (!rc)
 		return EXIT_OK;
-	char msg[PERR_TEXT_MAX];
 	perr_format(&err, msg, sizeof(msg));
 	if (rc == -EPERM)
 		return usage_error("apply", "%s (--allow-unsafe-profile accepts it)", msg);
@@ -149,6 +165,8 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 	}
 	struct strlist warnings;
 	strlist_init(&warnings);
+	if (o->refusal)
+		strlist_add(&warnings, o->refusal);
 	conflicts_warn(&m, &pl, &warnings);
 	struct apply_report a = { .p = p, .pl = &pl, .warnings = &warnings, .dry_run = o->dry_run };
 	struct tune_result r = { 0 };
@@ -215,5 +233,6 @@ out:
 	if (h.rootfd >= 0)
 		host_close(&h);
 	cpumask_free(&o.cpus);
+	free(o.refusal);
 	return ret;
 }

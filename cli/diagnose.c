@@ -19,23 +19,38 @@
 void usage_diagnose(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune diagnose --pid PID [--tid TID] [--duration S] [--slowest N]\n"
-		"                         [--children] [--json]\n\n"
+		"Usage: agentune diagnose -p PID [-t TID] [--duration S] [--slowest N]\n"
+		"                         [--children] [-j]\n\n"
 		"Measures every step of the process's threads (woken -> runs -> blocks again)\n"
 		"with built-in BPF programs and says which kernel stage delayed it: wake\n"
 		"source, idle exit, runqueue wait, IRQ and softirq interference, migration.\n"
 		"Ends with a verdict: causes ranked by their share of the slowest steps'\n"
 		"delay, with evidence and the profile knob that addresses each.  Ctrl-C ends\n"
 		"early and still reports.  Needs root (CAP_BPF and CAP_PERFMON).\n\n"
-		"  --pid PID       the process to diagnose\n"
-		"  --tid TID       only this thread of it\n"
-		"  --duration S    seconds to measure (default 10, 1-86400)\n"
-		"  --slowest N     slow steps to break down (default 10, 1-10000)\n"
-		"  --children      also follow child processes started during the run\n"
-		"  --json          JSON output (schema agentune.diagnose/1)\n"
-		"  --raw-tp        use raw tracepoints even where BTF ones work\n"
-		"  --disable-stage NAME  measure without that stage (testing the fallbacks)\n");
+		"  -p, --pid PID       the process to diagnose\n"
+		"  -t, --tid TID       only this thread of it\n"
+		"      --duration S    whole seconds to measure (default 10, 1-86400)\n"
+		"      --slowest N     slow steps to break down (default 10, 1-10000)\n"
+		"      --children      also follow child processes started during the run\n"
+		"  -j, --json          JSON output (schema agentune.diagnose/1)\n"
+		"      --raw-tp        use raw tracepoints even where BTF ones work\n"
+		"      --disable-stage NAME  measure without that stage (testing the fallbacks)\n");
 }
+
+const struct option diagnose_longopts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "tid", required_argument, NULL, 't' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "slowest", required_argument, NULL, 'n' },
+	{ "children", no_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "raw-tp", no_argument, NULL, 'r' },
+	{ "disable-stage", required_argument, NULL, 'x' },
+	{ NULL, 0, NULL, 0 },
+};
+/* --duration, --slowest, --children and --raw-tp have no short option: their
+ * letters mean other things elsewhere (agentune(8), "Short options"). */
+const char diagnose_shortopts[] = ":p:t:j";
 
 struct diag_opts {
 	struct probe_opts probe;
@@ -53,24 +68,13 @@ static int stage_by_name(const char *name)
 
 static int parse_opts(int argc, char **argv, struct diag_opts *o)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "tid", required_argument, NULL, 't' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "slowest", required_argument, NULL, 'n' },
-		{ "children", no_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "raw-tp", no_argument, NULL, 'r' },
-		{ "disable-stage", required_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long v;
 	int c, stage;
 	memset(o, 0, sizeof(*o));
 	o->duration = 10;
 	o->probe.slowest = PROBE_DEFAULT_SLOWEST;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:t:d:n:cj", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, diagnose_shortopts, diagnose_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case 't':
@@ -97,7 +101,7 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 			o->probe.disable_stages |= 1u << stage;
 			break;
 		case ':': return usage_error("diagnose", "option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("diagnose", "unknown option '%s'", argv[optind - 1]);
+		default: return unknown_option("diagnose", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

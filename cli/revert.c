@@ -14,7 +14,7 @@
 void usage_revert(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune revert [--dry-run] [--force] [--json]\n\n"
+		"Usage: agentune revert [--dry-run] [-f] [-j]\n\n"
 		"Walks the journal in " JOURNAL_DIR " backwards and restores each setting to\n"
 		"its value before the first apply.  A setting that someone else changed\n"
 		"since is left as it is and reported (and stays in the journal) unless\n"
@@ -22,27 +22,29 @@ void usage_revert(FILE *out)
 		"when everything is restored says \"Nothing to revert\".  Exits 1 when a\n"
 		"setting could not be restored or was left because it drifted.  A PM QoS\n"
 		"window controller is stopped first, then what it held is restored.\n\n"
-		"  --dry-run   show what would be restored, change nothing\n"
-		"  --force     restore settings even where someone else changed them\n"
-		"  --json      JSON output (schema " REVERT_SCHEMA ")\n");
+		"      --dry-run  show what would be restored, change nothing\n"
+		"  -f, --force    restore settings even where someone else changed them\n"
+		"  -j, --json     JSON output (schema " REVERT_SCHEMA ")\n");
 }
+
+const struct option revert_longopts[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+const char revert_shortopts[] = "fj";
 
 static int parse_opts(int argc, char **argv, bool *dry_run, bool *force, bool *json)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "nfj", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, revert_shortopts, revert_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': *dry_run = true; break;
 		case 'f': *force = true; break;
 		case 'j': *json = true; break;
-		default: return usage_error("revert", "unknown option '%s'", argv[optind - 1]);
+		default: return unknown_option("revert", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

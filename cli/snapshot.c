@@ -8,18 +8,22 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "base/jsonw.h"
 #include "inspect/model.h"
+
+#define SNAPSHOT_SCHEMA "agentune.snapshot/1"
 
 void usage_snapshot(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune snapshot [--root DIR] OUTDIR\n\n"
+		"Usage: agentune snapshot [-r DIR] [-j] OUTDIR\n\n"
 		"Copies every procfs/sysfs file inspect reads into OUTDIR, keeping absolute\n"
 		"paths, links and directory entries, and writes the NAPI instances (netlink)\n"
 		"to OUTDIR" NAPI_SNAPSHOT_PATH ". 'agentune inspect --root OUTDIR' then prints\n"
 		"the report this host gave, counters as they were.  OUTDIR must not exist or\n"
 		"be empty.\n\n"
-		"  --root DIR   snapshot another root (a snapshot of a snapshot)\n");
+		"  -r, --root DIR   snapshot another root (a snapshot of a snapshot)\n"
+		"  -j, --json       a JSON summary of what was captured (schema " SNAPSHOT_SCHEMA ")\n");
 }
 
 static bool dir_is_empty(const char *path)
@@ -36,42 +40,74 @@ static bool dir_is_empty(const char *path)
 	return empty;
 }
 
-static int capture(struct host *h, const char *outdir)
+/* What the snapshot holds: the entries written and what inspect found in
+ * them (CPUs, IRQ lines, interfaces, NAPI instances). */
+static void print_json(const struct host *h, const struct model *m, const char *root,
+		       const char *outdir, bool napi)
+{
+	jo *o = json_object_new_object();
+	jw_put(o, "schema", jw_str(SNAPSHOT_SCHEMA));
+	jw_put(o, "root", jw_str(root));
+	jw_put(o, "output", jw_str(outdir));
+	jw_put(o, "entries", jw_uint(host_record_count(h)));
+	jw_put(o, "cpus", jw_uint(m->topo.n));
+	jw_put(o, "irq_lines", jw_uint(m->irqs.n));
+	jw_put(o, "interfaces", jw_uint(m->net.n));
+	jw_put(o, "napi_recorded", jw_bool(napi));
+	jw_put(o, "napi_instances", napi ? jw_uint(m->net.nnapi) : NULL);
+	jw_print(stdout, o);
+	json_object_put(o);
+}
+
+static int capture(struct host *h, const char *root, const char *outdir, bool json)
 {
 	struct model m;
 	if (model_read(h, &m))
 		return fail("snapshot", "out of memory");
 	int rc = 0;
-	if (h->live && m.net.napi_available) {
-		char *json = napi_to_json(&m.net);
-		rc = json ? host_record_add(h, NAPI_SNAPSHOT_PATH, json, strlen(json)) : -ENOMEM;
-		free(json);
+	bool napi = h->live && m.net.napi_available;
+	if (napi) {
+		char *text = napi_to_json(&m.net);
+		rc = text ? host_record_add(h, NAPI_SNAPSHOT_PATH, text, strlen(text)) : -ENOMEM;
+		free(text);
 	}
-	model_free(&m);
-	if (rc)
+	if (rc) {
+		model_free(&m);
 		return fail("snapshot", "recording NAPI instances: %s", strerror(-rc));
+	}
 	const char *failed = NULL;
 	rc = host_record_save(h, outdir, &failed);
-	if (rc)
+	if (rc) {
+		model_free(&m);
 		return fail("snapshot", "writing %s%s: %s", outdir, failed ? failed : "", strerror(-rc));
-	printf("snapshot: %zu entries written to %s\n", host_record_count(h), outdir);
+	}
+	if (json)
+		print_json(h, &m, root, outdir, napi);
+	else
+		printf("snapshot: %zu entries written to %s\n", host_record_count(h), outdir);
+	model_free(&m);
 	return EXIT_OK;
 }
 
+const struct option snapshot_longopts[] = {
+	{ "root", required_argument, NULL, 'r' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+const char snapshot_shortopts[] = ":r:j";
+
 int cmd_snapshot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *root = "/";
+	bool json = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, snapshot_shortopts, snapshot_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
+		case 'j': json = true; break;
 		case ':': return usage_error("snapshot", "option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("snapshot", "unknown option '%s'", argv[optind - 1]);
+		default: return unknown_option("snapshot", argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -89,7 +125,7 @@ int cmd_snapshot(int argc, char **argv)
 		host_close(&h);
 		return fail("snapshot", "out of memory");
 	}
-	rc = capture(&h, outdir);
+	rc = capture(&h, root, outdir, json);
 	host_close(&h);
 	return rc;
 }

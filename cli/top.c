@@ -21,8 +21,8 @@
 void usage_top(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune top [--pid PID]... [-d SECONDS] [-b] [-n FRAMES] [--no-bpf]\n"
-		"                    [--width COLS] [--root DIR]\n\n"
+		"Usage: agentune top [-p PID]... [-d SECONDS] [-b] [-n FRAMES] [--no-bpf]\n"
+		"                    [--width COLS] [-r DIR]\n\n"
 		"A live view, refreshed every -d seconds: which CPUs take which interrupts\n"
 		"and softirqs, how deep they sleep and under which PM QoS constraint, the\n"
 		"busiest IRQs with their device and affinity, and for each --pid its steps/s,\n"
@@ -34,7 +34,7 @@ void usage_top(FILE *out)
 		"  -n, --frames N    stop after N frames\n"
 		"      --no-bpf      procfs/sysfs only (the agent pane says what is missing)\n"
 		"      --width COLS  batch line width (default: the terminal's, else 160)\n"
-		"      --root DIR    read procfs/sysfs under DIR (a snapshot; not with --pid)\n\n"
+		"  -r, --root DIR    read procfs/sysfs under DIR (a snapshot; not with --pid)\n\n"
 		"Keys: q quit, p pause, s sort column, Tab next pane, + / - interval,\n"
 		"      arrows PgUp PgDn Home End scroll the pane, h help.\n",
 		MAX_PIDS);
@@ -63,18 +63,21 @@ static bool parse_delay(const char *s, double *out)
 	return true;
 }
 
+/* -b, -d, -n and -p as in procps top(1). */
+const struct option top_longopts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "delay", required_argument, NULL, 'd' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "frames", required_argument, NULL, 'n' },
+	{ "no-bpf", no_argument, NULL, 'N' },
+	{ "width", required_argument, NULL, 'w' },
+	{ "root", required_argument, NULL, 'r' },
+	{ NULL, 0, NULL, 0 },
+};
+const char top_shortopts[] = ":p:d:bn:r:";
+
 static int parse_opts(int argc, char **argv, struct top_cli *o)
 {
-	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "frames", required_argument, NULL, 'n' },
-		{ "no-bpf", no_argument, NULL, 'N' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "root", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long v;
 	int c;
 
@@ -82,7 +85,7 @@ static int parse_opts(int argc, char **argv, struct top_cli *o)
 	o->delay = 1;
 	o->root = "/";
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:d:bn:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, top_shortopts, top_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_uint_opt(optarg, 1, 4194304, &v))
@@ -107,7 +110,7 @@ static int parse_opts(int argc, char **argv, struct top_cli *o)
 			break;
 		case 'r': o->root = optarg; break;
 		case ':': return usage_error("top", "option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("top", "unknown option '%s'", argv[optind - 1]);
+		default: return unknown_option("top", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
