@@ -199,6 +199,13 @@ static void usage_help(FILE *out)
 	fprintf(out, "Usage: agentune help [COMMAND]\n");
 }
 
+/* A command's help, and the option every command has. */
+static void print_usage(const struct command *c)
+{
+	c->usage(stdout);
+	printf("\n  -h, --help   this help (every command; agentune(8) has them all)\n");
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -208,7 +215,7 @@ static int cmd_help(int argc, char **argv)
 	const struct command *c = find_command(argv[1]);
 	if (!c)
 		return usage_error("help", "unknown command '%s'", argv[1]);
-	c->usage(stdout);
+	print_usage(c);
 	return EXIT_OK;
 }
 
@@ -247,7 +254,7 @@ static int dispatch(int argc, char **argv, const char **name)
 		if (!strcmp(argv[i], "--"))
 			break;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			c->usage(stdout);
+			print_usage(c);
 			return EXIT_OK;
 		}
 	}

@@ -28,9 +28,11 @@ complete_words() {
 	for c in $("$AGENTUNE" help | awk '/^Commands:/ {on=1; next} on && !NF {exit} on {print $1}'); do
 		grep -q "'$c:" "$REPO/completions/_agentune" || { echo "zsh: missing $c"; return 1; }
 	done
-	for c in inspect diagnose top apply revert status profile; do
-		for o in $("$AGENTUNE" "$c" --help | grep -oE -- '--[a-z-]+' | sort -u); do
-			grep -Eq -- "'(\*)?$o\[" "$REPO/completions/_agentune" || { echo "zsh: missing $o"; return 1; }
+	# an option spec: '--opt[...' with an optional exclusion list "(...)"
+	# and "*" (repeatable) before it; short options too
+	for c in inspect snapshot diagnose top apply revert status profile; do
+		for o in $("$AGENTUNE" "$c" --help | grep -oE -- '(^|[ ,[])--?[a-zA-Z][a-z-]*' | grep -oE -- '--?[a-zA-Z][a-z-]*' | sort -u); do
+			grep -Eq -- "'(\([^)]*\))?(\*)?$o\[" "$REPO/completions/_agentune" || { echo "zsh: missing $c $o"; return 1; }
 		done
 	done
 }

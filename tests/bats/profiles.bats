@@ -222,6 +222,8 @@ agentune_cgroups() {
 	[ "$(cat $f)" = n/a ]
 	echo 7 >$f
 	run "$AGENTUNE" status --json
+	# a drifted setting: exit 3 (agentune(8), like tuned-adm verify)
+	[ "$status" -eq 3 ]
 	[ "$(echo "$output" | jq -r '.settings[] | select(.knob == "pm_qos" and .target == "1") | .state')" = drifted ]
 	[ "$(echo "$output" | jq '.summary.ok')" -ge 1 ]
 	run "$AGENTUNE" revert
@@ -229,10 +231,13 @@ agentune_cgroups() {
 	[[ "$output" == *drifted*"changed by someone else"* ]]
 	[ "$(cat $f)" = 7 ]
 	run "$AGENTUNE" status --json
+	[ "$status" -eq 3 ]
 	[ "$(echo "$output" | jq '.settings | length')" -eq 1 ]
 	run "$AGENTUNE" revert --force
 	[ "$status" -eq 0 ]
 	[ "$(cat $f)" = "$orig" ]
+	run "$AGENTUNE" status
+	[ "$status" -eq 0 ]
 	run "$AGENTUNE" revert
 	[[ "$output" == *"Nothing to revert"* ]]
 }
@@ -298,19 +303,34 @@ agentune_cgroups() {
 	d=$(mktemp -d /tmp/agentune-prof.XXXXXX)
 	printf '[main]\nsummary = test\n[napi]\nbusy_poll = 10us\n' >"$d/mine.profile"
 	chmod 0644 "$d/mine.profile"
-	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run
+	# refused by a real apply (on a copy of a fixture tree: nothing of the
+	# host is at stake if it were not)
+	tree="$BATS_TEST_TMPDIR/tree"
+	cp -a "$FIXTURES/virtio-net-2cpu" "$tree"
+	cp -a "$tree" "$BATS_TEST_TMPDIR/pristine"
+	run "$AGENTUNE" apply --root "$tree" profile "$d/mine.profile" --cpus 1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"writable by others"* ]]
+	snap_same "$tree" "$BATS_TEST_TMPDIR/pristine"
+	# a dry run shows the plan, with the refusal as a warning
+	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"busy_poll"* ]]
+	[[ "$output" == *"would refuse this profile"*"writable by others"* ]]
+	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.warnings[] | select(test("would refuse this profile"))] | length == 1'
 	run "$AGENTUNE" apply profile "$d/mine.profile" --cpus 1 --dry-run --allow-unsafe-profile
 	[ "$status" -eq 0 ]
+	[[ "$output" != *"would refuse"* ]]
 	rm -rf "$d"
 	# The checkout's own profiles, as helpers.bash judged them (UNSAFE).
 	run "$AGENTUNE" apply profile balanced --cpus 1 --dry-run
+	[ "$status" -eq 0 ]
 	if [ -n "$UNSAFE" ]; then
-		[ "$status" -eq 2 ]
-		[[ "$output" == *"refused"*"a profile must be writable by root only"* ]]
+		[[ "$output" == *"would refuse"*"a profile must be writable by root only"* ]]
 	else
-		[ "$status" -eq 0 ]
+		[[ "$output" != *"would refuse"* ]]
 	fi
 }
 
@@ -385,9 +405,12 @@ agentune_cgroups() {
 @test "apply: usage errors are exit 2 naming the option" {
 	run "$AGENTUNE" apply profile
 	[ "$status" -eq 2 ]
-	run "$AGENTUNE" apply agent-latency
+	run "$AGENTUNE" apply agent-latency extra
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"expected 'profile NAME|FILE'"* ]]
+	[[ "$output" == *"unexpected argument 'extra'"* ]]
+	run "$AGENTUNE" apply
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"which profile?"* ]]
 	run "$AGENTUNE" apply profile agent-latency --cpus x-y --dry-run
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--cpus: 'x-y'"* ]]
