@@ -16,7 +16,8 @@ B       ?= build
 DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids \
 	libnl-3-dev libnl-genl-3-dev libcgroup-dev libncurses-dev libelf-dev zlib1g-dev \
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
-	rt-tests sockperf linux-perf bpftrace stress-ng
+	rt-tests sockperf linux-perf bpftrace stress-ng \
+	scdoc man-db debhelper dpkg-dev fakeroot lintian
 
 PKG_LIBS := libpci libnl-genl-3.0 json-c inih libcgroup ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
@@ -48,8 +49,23 @@ GIT_REV := $(shell if git rev-parse --git-dir >/dev/null 2>&1; then \
 	elif [ -r .gitrev ]; then cat .gitrev; fi)
 VERSION := $(VERSION_BASE)$(if $(GIT_REV),+g$(GIT_REV))
 
-.PHONY: all check demo bench install uninstall clean deps unit asan fuzz tools
-all: $(B)/agentune tools
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/agentune
+UNITDIR ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
+
+MAN_SRC := $(wildcard man/*.scd)
+MAN_OUT := $(MAN_SRC:man/%.scd=$(B)/man/%)
+
+.PHONY: all check demo bench install uninstall clean deps unit asan fuzz tools man deb
+all: $(B)/agentune tools man
+
+# Man pages: scdoc sources in man/, the version filled in.
+man: $(MAN_OUT)
+$(B)/man/%: man/%.scd VERSION
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION_BASE)/g' $< | scdoc > $@.tmp && mv $@.tmp $@
 
 # The diagnose BPF programs: vmlinux.h, the BPF object, the skeleton.
 include bpf/bpf.mk
@@ -58,7 +74,7 @@ $(B)/src/tune/winctl.o: $(STEPWATCH_SKEL)
 
 $(B)/%.o: %.c $(wildcard src/*/*.h cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DAGENTUNE_VERSION='"$(VERSION)"' -DAGENTUNE_DATADIR='"$(PREFIX)/share/agentune"' -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DAGENTUNE_VERSION='"$(VERSION)"' -DAGENTUNE_DATADIR='"$(PREFIX)/share/agentune"' -c $< -o $@
 
 $(B)/libagentune.a: $(SRC_O)
 	ar rcs $@ $^
@@ -121,19 +137,50 @@ bench: deps
 	$(MAKE) all
 	tests/bench/run.sh
 
-install: $(B)/agentune
-	install -D -m 0755 $(B)/agentune $(DESTDIR)$(PREFIX)/bin/agentune
+# The binary in sbin (a root tool), man pages, completions, profiles, docs,
+# and the systemd units and their configuration where the tree has them
+# (systemd/*.service, *.timer; etc/agentune.conf).
+install: $(B)/agentune man
+	install -D -m 0755 $(B)/agentune $(DESTDIR)$(SBINDIR)/agentune
+	install -D -m 0644 $(B)/man/agentune.8 $(DESTDIR)$(MANDIR)/man8/agentune.8
+	install -D -m 0644 $(B)/man/agentune.profile.5 $(DESTDIR)$(MANDIR)/man5/agentune.profile.5
 	install -D -m 0644 completions/agentune.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/agentune
 	install -D -m 0644 completions/_agentune $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_agentune
-	@if ls profiles/*.profile >/dev/null 2>&1; then \
-		install -d $(DESTDIR)$(PREFIX)/share/agentune/profiles; \
-		install -m 0644 profiles/*.profile $(DESTDIR)$(PREFIX)/share/agentune/profiles/; fi
+	install -d $(DESTDIR)$(PREFIX)/share/agentune/profiles
+	install -m 0644 profiles/*.profile $(DESTDIR)$(PREFIX)/share/agentune/profiles/
+	install -D -m 0644 docs/json-schema.md $(DESTDIR)$(DOCDIR)/json-schema.md
+	@set -e; for u in $(wildcard systemd/*.service systemd/*.timer); do \
+		echo "install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u#systemd/}"; \
+		install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
+	@if [ -f etc/agentune.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/agentune/agentune.conf ]; then \
+		echo "install -D -m 0644 etc/agentune.conf $(DESTDIR)$(SYSCONFDIR)/agentune/agentune.conf"; \
+		install -D -m 0644 etc/agentune.conf $(DESTDIR)$(SYSCONFDIR)/agentune/agentune.conf; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/agentune \
+	rm -f $(DESTDIR)$(SBINDIR)/agentune $(DESTDIR)$(PREFIX)/bin/agentune \
+		$(DESTDIR)$(MANDIR)/man8/agentune.8 $(DESTDIR)$(MANDIR)/man5/agentune.profile.5 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/agentune \
 		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_agentune
-	rm -rf $(DESTDIR)$(PREFIX)/share/agentune
+	rm -rf $(DESTDIR)$(PREFIX)/share/agentune $(DESTDIR)$(DOCDIR)
+	@for u in $(wildcard systemd/*.service systemd/*.timer); do \
+		rm -f $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
+
+# The Debian package, built from a copy of this tree (tracked and untracked
+# files, not build/ or .git) under $(B)/deb, so that neither the tree nor
+# its parent gets dpkg-buildpackage's files: $(B)/agentune_VERSION_ARCH.deb.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE := agentune_$(VERSION_BASE)_$(DEB_ARCH).deb
+deb: $(B)/$(DEB_FILE)
+$(B)/$(DEB_FILE): FORCE
+	@v=$$(dpkg-parsechangelog -S Version 2>/dev/null); [ "$$v" = "$(VERSION_BASE)" ] || \
+		{ echo "deb: debian/changelog is at $$v, VERSION at $(VERSION_BASE): add a changelog entry (dch -v $(VERSION_BASE))" >&2; exit 1; }
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/agentune-$(VERSION_BASE)
+	tar -c --exclude=./build --exclude=./.git --exclude='./$(B)' . | tar -x -C $(B)/deb/agentune-$(VERSION_BASE)
+	echo '$(GIT_REV)' > $(B)/deb/agentune-$(VERSION_BASE)/.gitrev
+	cd $(B)/deb/agentune-$(VERSION_BASE) && dpkg-buildpackage -b -us -uc --no-sign
+	cp $(B)/deb/$(DEB_FILE) $@
+	@echo "deb: $@"
+FORCE:
 
 clean:
 	rm -rf build

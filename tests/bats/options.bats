@@ -65,10 +65,14 @@ has_word() {
 @test "every option of every command is in agentune(8) under that command" {
 	need_cmd man
 	[ -f "$MAN8" ] || skip "$MAN8 not built (make)"
+	# --help, which every command has, is under GLOBAL OPTIONS
+	global=$(MANWIDTH=200 man -l "$MAN8" 2>/dev/null | col -b | awk '/^GLOBAL OPTIONS/ {on=1; next} on && /^[A-Z]/ {exit} on')
+	has_word "$global" --help && has_word "$global" -h && has_word "$global" --version
 	for c in $(commands); do
 		text=$(man_section "$c")
 		[ -n "$text" ] || { echo "agentune(8): no subsection 'agentune $c'"; return 1; }
 		while read -r long short _; do
+			[ "$long" = --help ] && continue
 			has_word "$text" "$long" || { echo "agentune(8) $c: missing $long"; return 1; }
 			[ "$short" = - ] || has_word "$text" "$short" || { echo "agentune(8) $c: missing $short ($long)"; return 1; }
 		done < <(options_of "$c")
