@@ -43,10 +43,10 @@ FUZZ_BIN := $(FUZZ_C:tests/fuzz/%.c=$(B)/fuzz/%)
 # ("0.3.0+g1234abc", ".dirty" with uncommitted changes), else from the
 # .gitrev file `make deb` leaves in the tree it packages.
 VERSION_BASE := $(shell cat VERSION)
-GIT_REV := $(shell if git rev-parse --git-dir >/dev/null 2>&1; then \
+GIT_REV := $(shell if [ -r .gitrev ]; then cat .gitrev; \
+	elif git rev-parse --git-dir >/dev/null 2>&1; then \
 	r=$$(git rev-parse --short=7 HEAD 2>/dev/null) && \
-	{ git diff --quiet HEAD -- 2>/dev/null && echo "$$r" || echo "$$r.dirty"; }; \
-	elif [ -r .gitrev ]; then cat .gitrev; fi)
+	{ git diff --quiet HEAD -- 2>/dev/null && echo "$$r" || echo "$$r.dirty"; }; fi)
 VERSION := $(VERSION_BASE)$(if $(GIT_REV),+g$(GIT_REV))
 
 SBINDIR ?= $(PREFIX)/sbin
