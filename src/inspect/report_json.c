@@ -357,11 +357,13 @@ static jo *j_cgroup(const struct cgroup_info *c)
 	return o;
 }
 
-static jo *j_service(int pid)
+static jo *j_service(int pid, const struct svc_boot *b)
 {
 	jo *x = json_object_new_object();
 	jw_put(x, "running", jw_bool(pid > 0));
 	jw_put(x, "pid", pid > 0 ? jw_int(pid) : NULL);
+	jw_put(x, "enabled_at_boot", jw_flag(b->enabled));
+	jw_put(x, "enabled_by", b->enabled > 0 ? jw_str(b->by) : NULL);
 	return x;
 }
 
@@ -413,8 +415,17 @@ jo *report_inspect_json(const struct model *m, const struct findings *f)
 	jw_put(o, "network", j_net(&m->net));
 	jw_put(o, "cgroup", j_cgroup(&m->cgroup));
 	jo *svc = section(m->svc.available, m->svc.why);
-	jw_put(svc, "irqbalance", j_service(m->svc.irqbalance_pid));
-	jw_put(svc, "tuned", j_service(m->svc.tuned_pid));
+	jo *irqb = j_service(m->svc.irqbalance_pid, &m->svc.irqbalance_boot);
+	jw_put(irqb, "banned_cpulist", *m->svc.irqbalance_banned ? jw_str(m->svc.irqbalance_banned) : NULL);
+	jw_put(irqb, "config", *m->svc.irqbalance_conf ? jw_str(m->svc.irqbalance_conf) : NULL);
+	jw_put(svc, "irqbalance", irqb);
+	jo *tuned = j_service(m->svc.tuned_pid, &m->svc.tuned_boot);
+	jw_put(tuned, "active_profile", *m->svc.tuned_profile ? jw_str(m->svc.tuned_profile) : NULL);
+	jo *keys = json_object_new_array();
+	for (size_t i = 0; i < m->svc.ntuned_keys; i++)
+		json_object_array_add(keys, jw_str(m->svc.tuned_keys[i]));
+	jw_put(tuned, "profile_keys", m->svc.tuned_keys_read ? keys : (json_object_put(keys), NULL));
+	jw_put(svc, "tuned", tuned);
 	jw_put(o, "services", svc);
 	jw_put(o, "sample", j_sample(m));
 	jw_put(o, "findings", j_findings(f));

@@ -453,21 +453,35 @@ static void text_cgroup(FILE *out, const struct cgroup_info *c)
 	}
 }
 
+static void text_boot(FILE *out, const struct svc_boot *b)
+{
+	if (b->enabled > 0)
+		fprintf(out, ", enabled at boot (%s)", b->by);
+	else if (b->enabled == 0)
+		fprintf(out, ", not enabled at boot");
+}
+
 static void text_services(FILE *out, const struct services *s)
 {
 	heading(out, "Services that change these settings");
-	if (!s->available) {
+	if (!s->available)
 		fprintf(out, "  %s: %s\n", NA, s->why);
-		return;
-	}
 	if (s->irqbalance_pid > 0)
-		fprintf(out, "  irqbalance running (pid %d)\n", s->irqbalance_pid);
+		fprintf(out, "  irqbalance running (pid %d)", s->irqbalance_pid);
 	else
-		fprintf(out, "  irqbalance not running\n");
+		fprintf(out, "  irqbalance not running");
+	text_boot(out, &s->irqbalance_boot);
+	if (*s->irqbalance_banned)
+		fprintf(out, "; IRQBALANCE_BANNED_CPULIST=%s (%s)", s->irqbalance_banned, s->irqbalance_conf);
+	fputc('\n', out);
 	if (s->tuned_pid > 0)
-		fprintf(out, "  tuned running (pid %d)\n", s->tuned_pid);
+		fprintf(out, "  tuned running (pid %d)", s->tuned_pid);
 	else
-		fprintf(out, "  tuned not running\n");
+		fprintf(out, "  tuned not running");
+	text_boot(out, &s->tuned_boot);
+	if (*s->tuned_profile)
+		fprintf(out, "; active profile %s", s->tuned_profile);
+	fputc('\n', out);
 }
 
 static void text_findings(FILE *out, const struct findings *f)

@@ -41,6 +41,14 @@ check_tree() {
 	n=0
 	for root in "$FIXTURES"/*/; do
 		[ "$(basename "$root")" = bad ] && continue
+		# profiles/ and the /etc-only trees (services-etc-*) are not host
+		# roots: inspect says so, exit 2 (agentune(8), inspect --root)
+		if [ ! -d "$root/proc" ] && [ ! -d "$root/sys" ]; then
+			run "$AGENTUNE" inspect --root "$root"
+			[ "$status" -eq 2 ] && [[ "$output" == *"holds none of what inspect reads"* ]] ||
+				{ echo "$root: status $status: $output"; return 1; }
+			continue
+		fi
 		check_tree "$root"
 		n=$((n + 1))
 	done
@@ -67,7 +75,11 @@ check_tree() {
 }
 
 @test "bad input: empty and missing files are unavailable, not errors" {
-	for case in empty-files missing-dirs; do
+	# a root with nothing inspect reads is not a host tree: exit 2, says so
+	run "$AGENTUNE" inspect --root "$FIXTURES/bad/missing-dirs" --json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"holds none of what inspect reads"* ]]
+	for case in empty-files; do
 		root="$FIXTURES/bad/$case"
 		[ -d "$root" ] || continue
 		run "$AGENTUNE" inspect --root "$root" --json

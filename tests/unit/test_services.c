@@ -109,7 +109,60 @@ static void live_machine(void **state)
 	host_close(&h);
 }
 
+/* /etc of a systemd host: wants links, the banned list, tuned's active
+ * profile and the keys of its include chain (/etc/tuned before
+ * /usr/lib/tuned). */
+static void etc_systemd(void **state)
+{
+	struct host h;
+	struct services s;
+	read_tree(FIXTURES "/services-etc-systemd", &h, &s);
+	assert_false(s.available); /* no /proc in this tree */
+	assert_int_equal(s.irqbalance_pid, 0);
+	assert_int_equal(s.irqbalance_boot.enabled, 1);
+	assert_string_equal(s.irqbalance_boot.by,
+			    "/etc/systemd/system/multi-user.target.wants/irqbalance.service");
+	assert_int_equal(s.tuned_boot.enabled, 1);
+	assert_string_equal(s.irqbalance_banned, "2-3"); /* quoted, commented line skipped */
+	assert_string_equal(s.irqbalance_conf, "/etc/default/irqbalance");
+	assert_string_equal(s.tuned_profile, "agent-net");
+	assert_true(s.tuned_keys_read);
+	const char *want[] = { "sysctl.net.core.busy_read", "sysctl.net.core.busy_poll",
+			       "cpu.force_latency", "cpu.governor", "vm.transparent_hugepages" };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bool found = false;
+		for (size_t j = 0; j < s.ntuned_keys; j++)
+			found |= !strcmp(s.tuned_keys[j], want[i]);
+		if (!found)
+			fail_msg("tuned key %s not read", want[i]);
+	}
+	host_close(&h);
+}
+
+/* sysv: an S link in rc2.d enables, K links do not; /etc/sysconfig. */
+static void etc_sysv(void **state)
+{
+	struct host h;
+	struct services s;
+	read_tree(FIXTURES "/services-etc-sysv", &h, &s);
+	assert_int_equal(s.irqbalance_boot.enabled, 1);
+	assert_string_equal(s.irqbalance_boot.by, "/etc/rc2.d/S01irqbalance");
+	assert_int_equal(s.tuned_boot.enabled, 0);
+	assert_string_equal(s.irqbalance_banned, "1"); /* export VAR=value */
+	assert_string_equal(s.irqbalance_conf, "/etc/sysconfig/irqbalance");
+	assert_string_equal(s.tuned_profile, "");
+	assert_false(s.tuned_keys_read);
+	host_close(&h);
+	/* a tree without /etc: unknown, not "no" */
+	read_tree(FIXTURES "/virtio-net-2cpu", &h, &s);
+	assert_int_equal(s.irqbalance_boot.enabled, -1);
+	assert_int_equal(s.tuned_boot.enabled, -1);
+	host_close(&h);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(etc_systemd),
+	cmocka_unit_test(etc_sysv),
 	cmocka_unit_test(fixture_both_running),
 	cmocka_unit_test(fixture_none_running),
 	cmocka_unit_test(scratch_cases),
