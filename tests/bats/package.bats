@@ -121,6 +121,8 @@ build_deb() {
 	[ "$status" -eq 0 ]
 	dpkg-query -L "$PKG" >"$BATS_TEST_TMPDIR/files"
 	[ -s "$BATS_TEST_TMPDIR/files" ]
+	# conffiles (/etc/agentune/agentune.conf) stay after -r, by design; -P removes them
+	dpkg-query -W -f='${Conffiles}\n' "$PKG" | awk 'NF {print $1}' >"$BATS_TEST_TMPDIR/conffiles"
 
 	run /usr/sbin/agentune --version
 	[ "$status" -eq 0 ]
@@ -146,6 +148,8 @@ build_deb() {
 	gone() {
 		while read -r p; do
 			[ "$p" = /. ] && continue
+			[ "$1" = remove ] && grep -qxF "$p" "$BATS_TEST_TMPDIR/conffiles" && continue
+			[ "$1" = remove ] && [ -d "$p" ] && grep -q "^$p/" "$BATS_TEST_TMPDIR/conffiles" && continue
 			if [ -d "$p" ] && [ ! -L "$p" ]; then
 				[[ "$p" != */agentune* ]] || { echo "directory left: $p"; return 1; }
 				[ -n "$(ls -A "$p")" ] || { echo "empty directory left: $p"; return 1; }
@@ -154,11 +158,11 @@ build_deb() {
 			fi
 		done <"$BATS_TEST_TMPDIR/files"
 	}
-	gone
+	gone remove
 	run dpkg_retry -P "$PKG"
 	[ "$status" -eq 0 ]
-	gone
-	[ ! -e /etc/agentune/agentune.conf ]
+	gone purge
+	while read -r c; do [ ! -e "$c" ] || { echo "conffile left after purge: $c"; false; }; done <"$BATS_TEST_TMPDIR/conffiles"
 	! dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed
 	! ls /var/lib/dpkg/info/"$PKG".* 2>/dev/null
 }
