@@ -484,6 +484,18 @@ static void journal_windows(struct fx *f)
 	}
 }
 
+/* The host as a window profile leaves it: CPU 2's window open (n/a), CPU
+ * 3 holding pmqos3_now, the frequency floor at minfreq_now, the records
+ * journaled and a stand-in controller running. */
+static void windows_applied(struct fx *f, const char *pmqos3_now, const char *minfreq_now)
+{
+	tree_put(f->root, PMQOS2, "n/a\n");
+	tree_put(f->root, PMQOS3, pmqos3_now);
+	tree_put(f->root, MINFREQ0, minfreq_now);
+	journal_windows(f);
+	fake_controller(f);
+}
+
 static const struct tune_item *item(const struct tune_result *r, enum knob_kind k,
 				    const char *target)
 {
@@ -499,11 +511,7 @@ static const struct tune_item *item(const struct tune_result *r, enum knob_kind 
 static void window_status(void **state)
 {
 	struct fx *f = *state;
-	tree_put(f->root, PMQOS2, "n/a\n");
-	tree_put(f->root, PMQOS3, "0\n");
-	tree_put(f->root, MINFREQ0, "3500000\n");
-	journal_windows(f);
-	fake_controller(f);
+	windows_applied(f, "0\n", "3500000\n");
 
 	struct tune_result r;
 	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
@@ -622,11 +630,7 @@ static void window_revert_after_kill(void **state)
 static void window_revert_stops_controller(void **state)
 {
 	struct fx *f = *state;
-	tree_put(f->root, PMQOS2, "n/a\n");
-	tree_put(f->root, PMQOS3, "7\n");         /* someone else's */
-	tree_put(f->root, MINFREQ0, "1400000\n");
-	journal_windows(f);
-	fake_controller(f);
+	windows_applied(f, "7\n", "1400000\n");         /* someone else's */
 	put_run_file(f, "window.json", "{\"pid\":1}\n");
 
 	struct tune_result r;
@@ -667,11 +671,7 @@ static void window_revert_stops_controller(void **state)
 static void window_dry_run_leaves_the_controller_running(void **state)
 {
 	struct fx *f = *state;
-	tree_put(f->root, PMQOS2, "n/a\n");
-	tree_put(f->root, PMQOS3, "0\n");
-	tree_put(f->root, MINFREQ0, "1400000\n");
-	journal_windows(f);
-	fake_controller(f);
+	windows_applied(f, "0\n", "1400000\n");
 	struct tune_result r;
 	char why[512];
 	assert_int_equal(tune_revert(&f->h, &f->j, false, true, &r, why, sizeof(why)), 0);
