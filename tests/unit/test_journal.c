@@ -85,33 +85,30 @@ static struct journal_apply sample_apply(const char *profile, int pid)
 	return a;
 }
 
-static struct journal_entry sample_irq(unsigned apply, const char *irq, const char *old,
-				       const char *new, const char *label)
+/* A journal record of apply number `apply`: knob k on target, old -> new. */
+static struct journal_entry sample_entry(unsigned apply, enum knob_kind k, const char *target,
+					 const char *label, const char *source, const char *old,
+					 const char *new)
 {
 	struct journal_entry e;
 	memset(&e, 0, sizeof(e));
 	e.apply = apply;
-	e.ch.knob = KNOB_IRQ_AFFINITY;
-	snprintf(e.ch.target, sizeof(e.ch.target), "%s", irq);
+	change_init(&e.ch, k, target, label, source);
 	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
 	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
-	snprintf(e.ch.label, sizeof(e.ch.label), "%s", label);
-	snprintf(e.ch.source, sizeof(e.ch.source), "x.profile:12");
 	return e;
+}
+
+static struct journal_entry sample_irq(unsigned apply, const char *irq, const char *old,
+				       const char *new, const char *label)
+{
+	return sample_entry(apply, KNOB_IRQ_AFFINITY, irq, label, "x.profile:12", old, new);
 }
 
 static struct journal_entry sample_sysctl(unsigned apply, const char *old, const char *new)
 {
-	struct journal_entry e;
-	memset(&e, 0, sizeof(e));
-	e.apply = apply;
-	e.ch.knob = KNOB_SYSCTL;
-	snprintf(e.ch.target, sizeof(e.ch.target), "net.core.netdev_budget");
-	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
-	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
-	snprintf(e.ch.label, sizeof(e.ch.label), "netdev_budget");
-	snprintf(e.ch.source, sizeof(e.ch.source), "balanced.profile:7");
-	return e;
+	return sample_entry(apply, KNOB_SYSCTL, "net.core.netdev_budget", "netdev_budget",
+			    "balanced.profile:7", old, new);
 }
 
 static void open_ok(struct ctx *c, struct journal *j)
@@ -1059,15 +1056,9 @@ static void test_load_sound(void **state)
 static struct journal_entry sample_window(unsigned apply, enum knob_kind k, const char *target,
 					  const char *old, const char *new, bool window)
 {
-	struct journal_entry e;
-	memset(&e, 0, sizeof(e));
-	e.apply = apply;
-	e.ch.knob = k;
-	snprintf(e.ch.target, sizeof(e.ch.target), "%s", target);
-	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
-	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
-	snprintf(e.ch.label, sizeof(e.ch.label), "cpu%s (window)", target);
-	snprintf(e.ch.source, sizeof(e.ch.source), "w.profile:3");
+	char label[64];
+	snprintf(label, sizeof(label), "cpu%s (window)", target);
+	struct journal_entry e = sample_entry(apply, k, target, label, "w.profile:3", old, new);
 	e.ch.window = window;
 	return e;
 }
