@@ -54,6 +54,8 @@ static void record_one_apply(struct fx *f)
 	struct journal_apply a = { .apply = 1, .pid = -1, .time = 1795400000, .by = 1 };
 	copy_str(a.profile, sizeof(a.profile), "t");
 	copy_str(a.root, sizeof(a.root), f->h.root);
+	assert_int_equal(host_root_id(&f->h, &a.root_dev, &a.root_ino), 0);
+	a.root_id_set = true;
 	assert_int_equal(journal_add_apply(&s.j, &a, f->why, sizeof(f->why)), 0);
 	struct journal_entry e = { .apply = 1 };
 	change_init(&e.ch, KNOB_SYSCTL, "net.core.busy_poll", "busy_poll", "t.profile:3");
