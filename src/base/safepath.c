@@ -42,6 +42,17 @@ static int next_component(const char **p, char *comp, bool *last)
 
 /* ---------- beneath a directory we hold ---------- */
 
+/* O_DIRECTORY|O_NOFOLLOW on a symlink fails with ENOTDIR: say -ELOOP, as
+ * for a link anywhere else, so callers see one answer for "a link". */
+static int link_is_eloop(int dirfd, const char *name, int e)
+{
+	struct stat st;
+	if (e == ENOTDIR && !fstatat(dirfd, *name ? name : ".", &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -e;
+}
+
 int sp_open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode)
 {
 	if (rel[0] == '/')
@@ -82,10 +93,10 @@ int sp_open_beneath_walk(int dirfd, const char *rel, int flags, mode_t mode)
 	if (r == 0) /* "" or only slashes: the directory itself */
 		strcpy(comp, ".");
 	int fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-	int e = errno;
+	int e = fd < 0 ? link_is_eloop(cur, comp, errno) : 0;
 	close(cur);
 	if (fd < 0)
-		return -e;
+		return e;
 	/* O_PATH|O_NOFOLLOW opens a link itself rather than failing. */
 	struct stat st;
 	if ((flags & O_PATH) && !fstat(fd, &st) && S_ISLNK(st.st_mode)) {
@@ -105,11 +116,16 @@ int sp_open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, dirfd, *rel ? rel : ".", &how, sizeof(how));
+	struct stat st;
+	if (fd >= 0 && (flags & O_PATH) && !fstat(fd, &st) && S_ISLNK(st.st_mode)) {
+		close(fd); /* O_PATH|O_NOFOLLOW opens a link itself */
+		return -ELOOP;
+	}
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOSYS)
 		return sp_open_beneath_walk(dirfd, rel, flags, mode);
-	return -errno;
+	return link_is_eloop(dirfd, rel, errno);
 }
 
 /* The parent of rel below dirfd (O_PATH) and rel's last component. */

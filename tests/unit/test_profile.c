@@ -1352,6 +1352,27 @@ static void safe_checks(void **state)
 	assert_int_equal(symlink(path, link), 0);
 	assert_int_equal(profile_check_safe(link, why, sizeof(why)), 0);
 
+	/* A link in the middle of the path owned by another user, pointing
+	 * (for now) at this safe directory: whoever owns it could point it
+	 * elsewhere between a check by name and the read.  Refused, and so is
+	 * an include reached through it. */
+	char mid[TEST_PATH], top[TEST_PATH];
+	tpathf(mid, "%s/viauser", root);
+	assert_int_equal(symlink(".", mid), 0);
+	assert_int_equal(lchown(mid, 1000, 1000), 0);
+	tpathf(link, "%s/viauser/ok.profile", root);
+	assert_int_equal(profile_check_safe(link, why, sizeof(why)), -EPERM);
+	tpathf(want, "%s: a symlink owned by uid 1000, not root", mid);
+	assert_string_equal(why, want);
+	tree_put(root, "top.profile", "[main]\ninclude = viauser/inc.profile\n");
+	tpathf(top, "%s/top.profile", root);
+	chmod(top, 0644);
+	assert_int_equal(profile_load(top, &o, &p, &err), -EPERM);
+	tpathf(link, "%s/viauser/inc.profile", root);
+	assert_string_equal(err.file, link);
+	assert_non_null(strstr(err.msg, want));
+	assert_int_equal(p.chain.n, 0);
+
 }
 
 static const struct CMUnitTest tests[] = {
