@@ -69,9 +69,11 @@ struct journal {
 /* The directory from AGENTUNE_RUN_DIR or JOURNAL_DIR. */
 const char *journal_default_dir(void);
 
-/* Opens dir; with create makes it (0700) when absent.  Refuses a dir that
- * is a symlink, not a directory, not owned by us, or open to group/others.
- * 0; -ENOENT (absent and !create); -errno with why. */
+/* Opens dir; with create makes it (0700) when absent (not its parents).
+ * dir must be absolute (-EINVAL) and is walked from "/" with no symlink
+ * followed anywhere in it, a trailing slash changing nothing (-ELOOP);
+ * refuses a dir that is not a directory, not owned by us, or open to
+ * group/others.  0; -ENOENT (absent and !create); -errno with why. */
 int journal_open(struct journal *j, const char *dir, bool create, char *why, size_t sz);
 
 /* Takes the lock without waiting.  -EBUSY with "held by agentune pid N". */
