@@ -37,6 +37,11 @@ struct strlist {
 int host_open(struct host *h, const char *root);
 void host_close(struct host *h);
 
+/* The root directory's identity (fstat of rootfd): what a journal records
+ * so that a path that later names another tree is not taken for it.
+ * 0 or -errno. */
+int host_root_id(const struct host *h, uint64_t *dev, uint64_t *ino);
+
 /* Start recording what is read (for snapshot). */
 int host_record_start(struct host *h);
 
@@ -93,8 +98,13 @@ int host_write(const struct host *h, const char *path, const char *data);
 int host_mkdir(const struct host *h, const char *path);
 int host_rmdir(const struct host *h, const char *path);
 
-/* Snapshot support: write everything recorded under dir.  0 or -errno;
- * on error *failed names the path that could not be written. */
+/* Snapshot support: write everything recorded below the directory dirfd
+ * (one nobody else can write: sp_stage_begin), no symlink followed on the
+ * way, every file created (O_EXCL) rather than opened.  0 or -errno; on
+ * error *failed names the path that could not be written. */
+int host_record_save_at(const struct host *h, int dirfd, const char **failed);
+/* The same into dir, made (0755) when absent; dir itself is not followed
+ * if a symlink.  For trees the caller alone controls (tests). */
 int host_record_save(const struct host *h, const char *dir, const char **failed);
 /* Records an extra file that no reader read (the netlink NAPI dump). */
 int host_record_add(struct host *h, const char *path, const char *data, size_t len);

@@ -9,6 +9,7 @@
  */
 #include "tune/journal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 
 #include "base/errmsg.h"
 #include "base/jsonw.h"
+#include "base/safepath.h"
 #include "base/util.h"
 
 #define JOURNAL_TMP "journal.new"
@@ -79,31 +81,17 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 	}
 	copy_str(j->dir, sizeof(j->dir), dir);
 
-	/* Only the directory itself is made: a missing parent means a
-	 * mistyped AGENTUNE_RUN_DIR, not something to build. */
-	if (create && mkdir(dir, 0700) && errno != EEXIST) {
-		int e = errno;
-		if (e == ENOENT)
-			errmsg(why, sz, 0, "cannot create %s: its parent directory does not exist", dir);
-		else
-			errmsg(why, sz, 0, "cannot create %s: %s", dir, strerror(e));
-		return -e;
-	}
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Walked from "/" with no symlink followed anywhere (a trailing slash
+	 * or a link in the middle included); only the directory itself is
+	 * made: a missing parent means a mistyped AGENTUNE_RUN_DIR.  A
+	 * relative directory is refused: the controller, a daemon in "/",
+	 * would look elsewhere than the apply that started it. */
+	int fd = sp_open_dir_nolinks(dir, create, 0700, why, sz);
 	if (fd < 0) {
-		int e = errno;
-		struct stat st;
-		if (e == ELOOP || e == ENOTDIR) {
-			/* lstat only words the message; the refusal came from open. */
-			if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
-				errmsg(why, sz, 0, "%s is a symlink: refusing it", dir);
-				return -ELOOP;
-			}
-			errmsg(why, sz, 0, "%s is not a directory: refusing it", dir);
-			return -ENOTDIR;
-		}
-		errmsg(why, sz, 0, "cannot open %s: %s", dir, strerror(e));
-		return -e;
+		if (fd == -EINVAL && dir[0] != '/')
+			errmsg(why, sz, 0, "run directory %s is not an absolute path: refusing it "
+			       "(AGENTUNE_RUN_DIR must start with /)", dir);
+		return fd;
 	}
 	struct stat st;
 	if (fstat(fd, &st)) {
@@ -413,7 +401,7 @@ static int mem_add_change(struct journal *j, const struct journal_entry *e)
 /* ---------- records: JSON ---------- */
 
 static const char *const apply_keys[] = {
-	"type", "apply", "profile", "path", "pid", "cpus", "root", "time", "by",
+	"type", "apply", "profile", "path", "pid", "cpus", "root", "root_id", "time", "by",
 };
 static const char *const change_keys[] = {
 	"type", "seq", "apply", "knob", "target", "old", "new", "label", "source", "window",
@@ -488,6 +476,30 @@ static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, i
 	return true;
 }
 
+/* "root_id":"DEV:INO", optional (older journals lack it). */
+static bool get_root_id(json_object *o, struct journal_apply *a, char *r, size_t rsz)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, "root_id", &v))
+		return true;
+	char text[64], *colon;
+	if (!get_str(o, "root_id", text, sizeof(text), r, rsz))
+		return false;
+	if (!(colon = strchr(text, ':'))) {
+		errmsg(r, rsz, 0, "field \"root_id\" is not DEV:INO");
+		return false;
+	}
+	*colon = '\0';
+	if (!text[0] || !colon[1] || !isdigit((unsigned char)text[0]) ||
+	    !isdigit((unsigned char)colon[1]) || !parse_u64(text, &a->root_dev) ||
+	    !parse_u64(colon + 1, &a->root_ino)) {
+		errmsg(r, rsz, 0, "field \"root_id\" is not DEV:INO");
+		return false;
+	}
+	a->root_id_set = true;
+	return true;
+}
+
 static int parse_apply(struct journal *j, json_object *o, char *r, size_t rsz)
 {
 	struct journal_apply a;
@@ -502,6 +514,8 @@ static int parse_apply(struct journal *j, json_object *o, char *r, size_t rsz)
 	    !get_str(o, "root", a.root, sizeof(a.root), r, rsz) ||
 	    !get_int(o, "time", 0, INT64_MAX - 1, &t, r, rsz) ||
 	    !get_int(o, "by", 1, INT_MAX, &by, r, rsz))
+		return -EINVAL;
+	if (!get_root_id(o, &a, r, rsz))
 		return -EINVAL;
 	a.apply = (unsigned)apply;
 	a.pid = (int)pid;
@@ -691,6 +705,11 @@ static json_object *apply_json(const struct journal_apply *a)
 	jw_put(o, "pid", jw_int(a->pid));
 	jw_put(o, "cpus", jw_str(a->cpus));
 	jw_put(o, "root", jw_str(a->root));
+	if (a->root_id_set) {
+		char id[48];
+		snprintf(id, sizeof(id), "%" PRIu64 ":%" PRIu64, a->root_dev, a->root_ino);
+		jw_put(o, "root_id", jw_str(id));
+	}
 	jw_put(o, "time", jw_int(a->time));
 	jw_put(o, "by", jw_int(a->by));
 	return o;

@@ -9,7 +9,7 @@
  *   journal   JSON lines (json-c), appended and fsync()ed one record at a
  *             time *before* the change it describes is made:
  *     {"type":"apply","apply":1,"profile":"agent-latency","path":"...",
- *      "pid":1234,"cpus":"1","root":"/","time":1795400000,"by":4321}
+ *      "pid":1234,"cpus":"1","root":"/","root_id":"2049:2","time":1795400000,"by":4321}
  *     {"type":"change","seq":1,"apply":1,"knob":"irq_affinity","target":"38",
  *      "old":"0-1","new":"0","label":"IRQ 38 virtio2-input.0","source":"x.profile:12"}
  *   A change written by the PM QoS window controller rather than by apply
@@ -40,6 +40,11 @@ struct journal_apply {
 	int pid;                    /* -1 without --pid */
 	char cpus[256];             /* agent CPUs as a list */
 	char root[4096];            /* host root the changes were made under */
+	/* The root directory's identity when applied ("root_id":"DEV:INO"),
+	 * so that revert never follows the path to another tree.  Absent in
+	 * a journal of an older agentune: root_id_set false. */
+	bool root_id_set;
+	uint64_t root_dev, root_ino;
 	int64_t time;               /* seconds since the epoch */
 	int by;                     /* pid of the agentune that applied */
 };
@@ -64,9 +69,11 @@ struct journal {
 /* The directory from AGENTUNE_RUN_DIR or JOURNAL_DIR. */
 const char *journal_default_dir(void);
 
-/* Opens dir; with create makes it (0700) when absent.  Refuses a dir that
- * is a symlink, not a directory, not owned by us, or open to group/others.
- * 0; -ENOENT (absent and !create); -errno with why. */
+/* Opens dir; with create makes it (0700) when absent (not its parents).
+ * dir must be absolute (-EINVAL) and is walked from "/" with no symlink
+ * followed anywhere in it, a trailing slash changing nothing (-ELOOP);
+ * refuses a dir that is not a directory, not owned by us, or open to
+ * group/others.  0; -ENOENT (absent and !create); -errno with why. */
 int journal_open(struct journal *j, const char *dir, bool create, char *why, size_t sz);
 
 /* Takes the lock without waiting.  -EBUSY with "held by agentune pid N". */

@@ -177,6 +177,7 @@ static struct journal_apply apply_record(const struct journal *j,
 	copy_str(a.path, sizeof(a.path), o->profile_path ? o->profile_path : "");
 	copy_str(a.cpus, sizeof(a.cpus), o->cpus ? o->cpus : "");
 	copy_str(a.root, sizeof(a.root), h->root);
+	a.root_id_set = host_root_id(h, &a.root_dev, &a.root_ino) == 0;
 	a.pid = o->pid;
 	a.time = (int64_t)time(NULL);
 	a.by = (int)getpid();
