@@ -157,7 +157,7 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 		char *cpus = cpulist_str(&pl.agent_cpus);
 		struct tune_apply_opts t = {
 			.profile = p->name, .profile_path = p->path, .cpus = cpus,
-			.pid = pl.pid, .exit_after = o->exit_after,
+			.pid = pl.pid, .pid_start = pl.pid_start, .exit_after = o->exit_after,
 		};
 		rc = tune_apply(h, j, &pl, &t, &r);
 		free(cpus);

@@ -498,8 +498,14 @@ int host_read_line(const struct host *h, const char *path, char *buf, size_t sz)
 		n--;
 	/* A NUL inside the line ends it: some captures hold "\0\n". */
 	n = strnlen(s, n);
-	if (n >= sz)
-		n = sz - 1;
+	/* A line that does not fit is an error, never a shorter value: a cut
+	 * CPU list is another CPU list. */
+	if (n >= sz) {
+		free(data);
+		if (sz)
+			buf[0] = '\0';
+		return -EOVERFLOW;
+	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	free(data);

@@ -43,7 +43,8 @@ int host_record_start(struct host *h);
 /* Whole file as a NUL-terminated malloc'd buffer; NULL with errno set. */
 char *host_read(const struct host *h, const char *path, size_t *len);
 
-/* First line, white space trimmed, into buf.  0 or -errno. */
+/* First line, white space trimmed, into buf.  0 or -errno; -EOVERFLOW (buf
+ * "") when the line does not fit: nothing is ever cut. */
 int host_read_line(const struct host *h, const char *path, char *buf, size_t sz);
 
 /* Integers from a one-value file: 0, -errno, or -EINVAL when not a number. */
