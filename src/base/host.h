@@ -40,7 +40,9 @@ void host_close(struct host *h);
 /* Start recording what is read (for snapshot). */
 int host_record_start(struct host *h);
 
-/* Whole file as a NUL-terminated malloc'd buffer; NULL with errno set. */
+/* Whole file as a NUL-terminated malloc'd buffer; NULL with errno set:
+ * ESPIPE when path is not a regular file (a FIFO or socket; a device but
+ * on the live host), which is never opened so as to block. */
 char *host_read(const struct host *h, const char *path, size_t *len);
 
 /* First line, white space trimmed, into buf.  0 or -errno; -EOVERFLOW (buf
@@ -82,12 +84,17 @@ int host_link(const struct host *h, const char *path, char *out, size_t sz);
  * -EINVAL (not a link), -ENOENT (nothing at path). */
 int host_link_target(const struct host *h, const char *path, char *out, size_t sz);
 
+/* strerror, with ESPIPE and EOVERFLOW worded as host_read, host_write
+ * and host_read_line mean them. */
+const char *host_strerror(int err);
+
 bool host_exists(const struct host *h, const char *path);
 bool host_is_dir(const struct host *h, const char *path);
 
 /* Writes data to an existing file (no O_CREAT), replacing its content (a
  * tree's regular file is truncated; procfs, sysfs and cgroupfs ignore the
- * truncation, as they do for `echo x > file`).  0 or -errno. */
+ * truncation, as they do for `echo x > file`).  0 or -errno; -ESPIPE for
+ * anything but a regular file (opened without blocking). */
 int host_write(const struct host *h, const char *path, const char *data);
 
 /* Creates (0755) or removes an empty directory: cgroups.  0 or -errno. */

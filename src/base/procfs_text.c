@@ -171,6 +171,13 @@ int pt_status_field(const struct host *h, int pid, const char *key, char *buf, s
 		size_t n = strcspn(v, "\n");
 		while (n && pt_is_space(v[n - 1]))
 			n--;
+		/* Never a cut value: a cut CPU list is another list. */
+		if (n >= sz) {
+			if (sz)
+				buf[0] = '\0';
+			rc = -EOVERFLOW;
+			break;
+		}
 		copy_strn(buf, sz, v, n);
 		rc = 0;
 		break;

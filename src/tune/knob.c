@@ -166,6 +166,8 @@ int knob_write(const struct host *h, enum knob_kind k, const char *target, const
 	int rc = host_write(h, path, line);
 	if (!rc)
 		return 0;
+	if (rc == -ESPIPE)
+		return errmsg(why, sz, rc, "%s: %s", path, host_strerror(rc));
 	if (d->write_error)
 		return d->write_error(rc, target, val, why, sz);
 	return errmsg(why, sz, rc, "%s: %s", path, strerror(-rc));

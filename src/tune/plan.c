@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,12 @@ static int plan_set(struct ctx *c, enum knob_kind k, const char *target, const c
 		return fail(c, -EOVERFLOW, s, "%s %s: its current value is longer than the %d bytes "
 			    "agentune can journal: refusing to change it", knob_name(k), target,
 			    KNOB_VAL_MAX - 1);
+	if (rc == -ESPIPE) {
+		char path[PATH_MAX];
+		knob_path(k, target, path, sizeof(path));
+		return fail(c, -ESPIPE, s, "%s %s: %s is %s", knob_name(k), target, path,
+			    host_strerror(rc));
+	}
 	if (rc)
 		old[0] = '\0';
 	else if (knob_same(k, old, new))
@@ -181,7 +188,7 @@ static bool node_cpus(const struct model *m, int id, const struct cpumask **out)
 
 static int pid_cpus(struct ctx *c, const struct profile_src *s, struct cpumask *out)
 {
-	char list[4096];
+	char list[KNOB_VAL_MAX]; /* whole for 8192 CPU ids; longer: -EOVERFLOW */
 	int rc = pt_status_field(c->h, c->o->pid, "Cpus_allowed_list", list, sizeof(list));
 	if (rc == -ENOENT || rc == -ESRCH)
 		return fail(c, -ESRCH, NULL, "process %d does not exist", c->o->pid);

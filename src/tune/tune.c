@@ -2,6 +2,7 @@
 #include "tune/tune.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,17 @@ static int setting_write(const struct host *h, const struct journal *j, enum kno
 		      "the PM QoS window controller is started by apply, with its profile");
 }
 
+/* "cannot read PATH: reason" (the path when the knob has a file). */
+static void read_error(char *why, size_t sz, enum knob_kind k, const char *target, int rc)
+{
+	char path[PATH_MAX];
+	knob_path(k, target, path, sizeof(path));
+	if (path[0])
+		errmsg(why, sz, rc, "cannot read %s: %s", path, host_strerror(rc));
+	else
+		errmsg(why, sz, rc, "cannot read it: %s", host_strerror(rc));
+}
+
 /* Writes val and reads it back.  0, or -errno with why. */
 static int write_verified(const struct host *h, const struct journal *j, enum knob_kind k,
 			  const char *target, const char *val, char *why, size_t sz)
@@ -88,7 +100,7 @@ static int write_verified(const struct host *h, const struct journal *j, enum kn
 	rc = setting_read(h, j, k, target, back, sizeof(back));
 	if (rc)
 		return errmsg(why, sz, rc, "wrote %s but cannot read it back: %s", val,
-			      strerror(-rc));
+			      host_strerror(rc));
 	if (!knob_same(k, back, val))
 		return errmsg(why, sz, -EIO, "wrote %s but it reads back as %s", val, back);
 	return 0;
@@ -295,7 +307,7 @@ static int apply_one(const struct apply_ctx *a, const struct plan_change *pc,
 	*journaled = false;
 	int rc = setting_read(a->h, a->j, c->knob, c->target, it->ch.old, sizeof(it->ch.old));
 	if (rc) {
-		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+		read_error(it->why, sizeof(it->why), c->knob, c->target, rc);
 		return -1;
 	}
 	if (knob_same(c->knob, it->ch.old, c->new)) {
@@ -466,7 +478,7 @@ static bool revert_one(const struct host *h, const struct journal *j, const stru
 	}
 	if (rc) {
 		it->state = TUNE_FAILED;
-		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+		read_error(it->why, sizeof(it->why), e->knob, e->target, rc);
 		return true;
 	}
 	if (knob_same(e->knob, it->now, e->old)) {
@@ -553,7 +565,7 @@ static void status_one(const struct host *h, const struct journal *j, const stru
 		it->now[0] = '\0';
 	} else if (rc) {
 		it->state = TUNE_FAILED;
-		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+		read_error(it->why, sizeof(it->why), e->knob, e->target, rc);
 	} else if (e->window) {
 		bool open = knob_same(e->knob, it->now, e->new);
 		bool closed = knob_same(e->knob, it->now, it->ch.old);
