@@ -828,8 +828,15 @@ static int append_line(struct journal *j, const char *line, size_t len, int64_t 
 		/* The first record: its directory entry must be durable too. */
 		rc = fsync_dir(j, why, sz);
 	}
-	if (rc && ftruncate(j->fd, st.st_size) == 0)
+	if (rc && st.st_size == 0) {
+		/* Nothing of it was ours to keep: an empty journal goes. */
+		unlinkat(j->dirfd, JOURNAL_FILE, 0);
+		close(j->fd);
+		j->fd = -1;
+		j->last_apply_off = -1;
+	} else if (rc && ftruncate(j->fd, st.st_size) == 0) {
 		fsync(j->fd);
+	}
 	return rc;
 }
 
