@@ -356,8 +356,13 @@ static int cg_line_for(char *text, const struct hier *hi, char *out, size_t sz)
 				for (size_t i = 0; i < hi->n && !match; i++)
 					match = !strcmp(tok, hi->ctrl[i]);
 		}
-		if (match)
-			return knob_trim(c2 + 1, out, sz) ? 0 : -EOVERFLOW;
+		if (match) {
+			if (!knob_trim(c2 + 1, out, sz))
+				return -EOVERFLOW;
+			/* Found by fuzz_procpid: "2:cpu:/a b" or "0::" is not a
+			 * cgroup the knob could write back: malformed. */
+			return cg_rel_ok(out) ? 0 : -EINVAL;
+		}
 	}
 	return -ENODEV;
 }

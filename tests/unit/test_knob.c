@@ -639,8 +639,14 @@ static void procs_start_time(void **state)
 	tree_put(root, "proc/4321/stat", "4321 (agent) Z 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 555 0 0\n");
 	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", v, sizeof(v)),
 			 -ENOENT);
-	/* The right process is moved. */
+	/* A line that names no cgroup the knob could write back (found by
+	 * fuzz_procpid): malformed, not a value. */
 	tree_put(root, "proc/4321/stat", STAT_LINE(4321, 555));
+	tree_put(root, "proc/4321/cgroup", "0::/a b\n");
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", v, sizeof(v)),
+			 -EINVAL);
+	tree_put(root, "proc/4321/cgroup", "0::/system.slice/agent.service\n");
+	/* The right process is moved. */
 	must_write(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", "/agentune");
 	assert_string_equal(slurp(root, "sys/fs/cgroup/agentune/cgroup.procs"), "4321");
 	host_close(&h);
