@@ -442,13 +442,48 @@ static int open_confined(const struct host *h, const char *path, int flags,
 	return fd < 0 ? -errno : fd;
 }
 
+/* Whether what fd opened is a file host_read or host_write may use:
+ * procfs, sysfs and cgroupfs files are regular; /dev/cpu_dma_latency is a
+ * device, read on the live host only.  A FIFO or socket (planted in a tree)
+ * never: it would block or mean nothing.  0 or -ESPIPE. */
+static int check_kind(const struct host *h, int fd, bool writing)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	if (!writing && h->live && S_ISCHR(st.st_mode))
+		return 0;
+	return -ESPIPE;
+}
+
+const char *host_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == ESPIPE)
+		return "not a regular file (a FIFO, socket or device): refused";
+	if (err == EOVERFLOW)
+		return "its value is longer than agentune can hold whole: refused";
+	return strerror(err);
+}
+
 char *host_read(const struct host *h, const char *path, size_t *len)
 {
 	char canon[PATH_MAX];
 	snprintf(canon, sizeof(canon), "%s", path);
-	int fd = open_confined(h, path, O_RDONLY, canon, sizeof(canon));
+	/* O_NONBLOCK: a FIFO in a tree must not hang us (check_kind then
+	 * refuses it); regular files ignore the flag. */
+	int fd = open_confined(h, path, O_RDONLY | O_NONBLOCK, canon, sizeof(canon));
 	if (fd < 0) {
 		errno = -fd;
+		return NULL;
+	}
+	int kind = check_kind(h, fd, false);
+	if (kind) {
+		close(fd);
+		errno = -kind;
 		return NULL;
 	}
 	size_t cap = 4096, n = 0;
@@ -511,8 +546,14 @@ int host_read_line(const struct host *h, const char *path, char *buf, size_t sz)
 		n--;
 	/* A NUL inside the line ends it: some captures hold "\0\n". */
 	n = strnlen(s, n);
-	if (n >= sz)
-		n = sz - 1;
+	/* A line that does not fit is an error, never a shorter value: a cut
+	 * CPU list is another CPU list. */
+	if (n >= sz) {
+		free(data);
+		if (sz)
+			buf[0] = '\0';
+		return -EOVERFLOW;
+	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	free(data);
@@ -643,9 +684,17 @@ bool host_is_dir(const struct host *h, const char *path)
 int host_write(const struct host *h, const char *path, const char *data)
 {
 	char canon[PATH_MAX];
-	int fd = open_confined(h, path, O_WRONLY | O_TRUNC, canon, sizeof(canon));
+	int fd = open_confined(h, path, O_WRONLY | O_TRUNC | O_NONBLOCK, canon, sizeof(canon));
+	/* A FIFO without a reader: ENXIO from a non-blocking open. */
+	if (fd == -ENXIO)
+		return -ESPIPE;
 	if (fd < 0)
 		return fd;
+	int kind = check_kind(h, fd, true);
+	if (kind) {
+		close(fd);
+		return kind;
+	}
 	size_t len = strlen(data);
 	ssize_t n = write(fd, data, len);
 	int rc = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
