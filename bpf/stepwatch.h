@@ -3,7 +3,10 @@
 #ifndef AGENTUNE_STEPWATCH_H
 #define AGENTUNE_STEPWATCH_H
 
-#define STEPWATCH_MAX_CPUS 1024
+/* CPU ids the controller can watch: 0..8191, the largest x86 and arm64
+ * kernels (NR_CPUS 8192); a CPU beyond is refused before anything is
+ * written (winctl.c map_cpus).  The .bss array is 512 KiB. */
+#define STEPWATCH_MAX_CPUS 8192
 #define STEPWATCH_MAX_AGENTS 4096
 
 /* One CPU, in the mmapped .bss.  The BPF side writes last_step_ns and steps

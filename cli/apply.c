@@ -43,7 +43,9 @@ void usage_apply(FILE *out)
 		"  -r, --root DIR   apply to a tree under DIR instead of the host (tests)\n\n"
 		"Environment: AGENTUNE_RUN_DIR moves the journal and lock (tests);\n"
 		"AGENTUNE_FAULT_EXIT_AFTER=N makes apply _exit right after its Nth\n"
-		"journaled write (crash-safety tests).\n");
+		"journaled write (crash-safety tests); AGENTUNE_FAULT_JOURNAL=N[:ENOSPC|:EIO]\n"
+		"makes its Nth journal write or rewrite fail as a full or failing disk\n"
+		"would (tests).\n");
 }
 
 const struct option apply_longopts[] = {
@@ -65,6 +67,8 @@ struct apply_opts {
 	bool cpus_set, dry_run, json, allow_unsafe;
 	char *refusal;              /* dry run: why a real apply would refuse the file */
 	unsigned long exit_after;
+	unsigned long journal_fault;  /* AGENTUNE_FAULT_JOURNAL */
+	int journal_fault_err;
 };
 
 static int parse_opts(int argc, char **argv, struct apply_opts *o)
@@ -103,7 +107,7 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 	const char *fault = getenv("AGENTUNE_FAULT_EXIT_AFTER");
 	if (fault && *fault && !parse_uint_opt(fault, 1, 1000000, &o->exit_after))
 		return usage_error("apply", "AGENTUNE_FAULT_EXIT_AFTER: '%s' is not a count", fault);
-	return EXIT_OK;
+	return parse_journal_fault("apply", &o->journal_fault, &o->journal_fault_err);
 }
 
 static int load_profile(struct apply_opts *o, struct profile *p)
@@ -175,12 +179,14 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 		char *cpus = cpulist_str(&pl.agent_cpus);
 		struct tune_apply_opts t = {
 			.profile = p->name, .profile_path = p->path, .cpus = cpus,
-			.pid = pl.pid, .exit_after = o->exit_after,
+			.pid = pl.pid, .pid_start = pl.pid_start, .exit_after = o->exit_after,
 		};
 		rc = tune_apply(h, j, &pl, &t, &r);
 		free(cpus);
 		a.r = &r;
-		ret = rc ? EXIT_FAIL : EXIT_OK;
+		/* A journal left unsettled fails the command even when the
+		 * changes hold: the report says what it holds. */
+		ret = rc || r.journal_why[0] ? EXIT_FAIL : EXIT_OK;
 	}
 	render(o, &a);
 	tune_result_free(&r);
@@ -223,6 +229,7 @@ int cmd_apply(int argc, char **argv)
 			ret = fail("apply", "%s", why);
 			goto out;
 		}
+		journal_set_fault(&s.j, o.journal_fault, o.journal_fault_err);
 	}
 	ret = plan_and_apply(&o, &h, &p, opened ? &s.j : NULL);
 out:

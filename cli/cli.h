@@ -35,6 +35,11 @@ int unknown_option(const char *cmd, const char *arg);
 /* Parses an unsigned number in [min, max]; false on anything else. */
 bool parse_uint_opt(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/* AGENTUNE_FAULT_JOURNAL=N[:ENOSPC|:EIO] (tests only): the Nth journal
+ * write or rewrite of this command fails with that error (ENOSPC when not
+ * said).  *at 0 when unset.  EXIT_OK or EXIT_USAGE. */
+int parse_journal_fault(const char *cmd, unsigned long *at, int *err);
+
 /* For commands whose only option is --json: parses it, leaves optind at
  * the first operand.  EXIT_OK or EXIT_USAGE. */
 int parse_json_only(const char *cmd, int argc, char **argv, bool *json);

@@ -90,6 +90,28 @@ const struct option json_only_longopts[] = {
 };
 const char json_only_shortopts[] = "j";
 
+int parse_journal_fault(const char *cmd, unsigned long *at, int *err)
+{
+	const char *s = getenv("AGENTUNE_FAULT_JOURNAL");
+	*at = 0;
+	*err = ENOSPC;
+	if (!s || !*s)
+		return EXIT_OK;
+	char num[24];
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+	if (n >= sizeof(num))
+		n = sizeof(num) - 1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!parse_uint_opt(num, 1, 1000000, at) ||
+	    (colon && strcmp(colon + 1, "ENOSPC") && strcmp(colon + 1, "EIO")))
+		return usage_error(cmd, "AGENTUNE_FAULT_JOURNAL: '%s' is not N, N:ENOSPC or N:EIO", s);
+	if (colon && !strcmp(colon + 1, "EIO"))
+		*err = EIO;
+	return EXIT_OK;
+}
+
 int parse_json_only(const char *cmd, int argc, char **argv, bool *json)
 {
 	int c;

@@ -24,7 +24,9 @@ void usage_revert(FILE *out)
 		"window controller is stopped first, then what it held is restored.\n\n"
 		"      --dry-run  show what would be restored, change nothing\n"
 		"  -f, --force    restore settings even where someone else changed them\n"
-		"  -j, --json     JSON output (schema " REVERT_SCHEMA ")\n");
+		"  -j, --json     JSON output (schema " REVERT_SCHEMA ")\n\n"
+		"Environment: AGENTUNE_FAULT_JOURNAL=N[:ENOSPC|:EIO] makes the Nth journal\n"
+		"write or rewrite fail as a full or failing disk would (tests).\n");
 }
 
 const struct option revert_longopts[] = {
@@ -69,6 +71,10 @@ int cmd_revert(int argc, char **argv)
 	int ret = parse_opts(argc, argv, &dry_run, &force, &json);
 	if (ret)
 		return ret;
+	unsigned long fault_at;
+	int fault_err;
+	if ((ret = parse_journal_fault("revert", &fault_at, &fault_err)))
+		return ret;
 	struct tune_session s;
 	struct tune_result r = { 0 };
 	char why[1024] = "";
@@ -81,6 +87,7 @@ int cmd_revert(int argc, char **argv)
 		session_close(&s);
 		return ret;
 	}
+	journal_set_fault(&s.j, fault_at, fault_err);
 	int rc = tune_revert(&s.h, &s.j, force, dry_run, &r, why, sizeof(why));
 	render(&r, dry_run, force, json);
 	if (rc)

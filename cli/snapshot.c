@@ -1,14 +1,13 @@
 /* agentune snapshot: copy every file inspect reads into DIR, under its
  * absolute path, plus the NAPI instances that only netlink tells. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "base/jsonw.h"
+#include "base/safepath.h"
 #include "inspect/model.h"
 
 #define SNAPSHOT_SCHEMA "agentune.snapshot/1"
@@ -21,23 +20,11 @@ void usage_snapshot(FILE *out)
 		"paths, links and directory entries, and writes the NAPI instances (netlink)\n"
 		"to OUTDIR" NAPI_SNAPSHOT_PATH ". 'agentune inspect --root OUTDIR' then prints\n"
 		"the report this host gave, counters as they were.  OUTDIR must not exist or\n"
-		"be empty.\n\n"
+		"be an empty directory (not a symlink).  The capture is written into a new\n"
+		"directory beside OUTDIR that only you can enter, and renamed to OUTDIR\n"
+		"when complete; nothing in it is written through a symlink.\n\n"
 		"  -r, --root DIR   snapshot another root (a snapshot of a snapshot)\n"
 		"  -j, --json       a JSON summary of what was captured (schema " SNAPSHOT_SCHEMA ")\n");
-}
-
-static bool dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return false;
-	struct dirent *de;
-	bool empty = true;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			empty = false;
-	closedir(d);
-	return empty;
 }
 
 /* What the snapshot holds: the entries written and what inspect found in
@@ -59,6 +46,10 @@ static void print_json(const struct host *h, const struct model *m, const char *
 	json_object_put(o);
 }
 
+/* Reads the host, then writes what was read into a fresh 0700 directory
+ * beside outdir that nobody else can enter, and renames it to outdir: no
+ * one can plant a link in it while it is written, and a failed capture
+ * leaves nothing behind. */
 static int capture(struct host *h, const char *root, const char *outdir, bool json)
 {
 	struct model m;
@@ -75,11 +66,27 @@ static int capture(struct host *h, const char *root, const char *outdir, bool js
 		model_free(&m);
 		return fail("snapshot", "recording NAPI instances: %s", strerror(-rc));
 	}
+	struct sp_stage st;
+	char why[1024];
+	rc = sp_stage_begin(&st, outdir, why, sizeof(why));
+	if (rc) {
+		sp_stage_abort(&st);
+		model_free(&m);
+		return fail("snapshot", "%s", why);
+	}
 	const char *failed = NULL;
-	rc = host_record_save(h, outdir, &failed);
+	rc = host_record_save_at(h, st.fd, &failed);
+	if (rc) {
+		sp_stage_abort(&st);
+		model_free(&m);
+		return fail("snapshot", "writing %s%s: %s", outdir, failed ? failed : "",
+			    strerror(-rc));
+	}
+	rc = sp_stage_commit(&st, 0755, why, sizeof(why));
+	sp_stage_abort(&st);
 	if (rc) {
 		model_free(&m);
-		return fail("snapshot", "writing %s%s: %s", outdir, failed ? failed : "", strerror(-rc));
+		return fail("snapshot", "%s", why);
 	}
 	if (json)
 		print_json(h, &m, root, outdir, napi);
@@ -100,7 +107,7 @@ int cmd_snapshot(int argc, char **argv)
 {
 	const char *root = "/";
 	bool json = false;
-	int c;
+	int c, rc;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, snapshot_shortopts, snapshot_longopts, NULL)) != -1) {
 		switch (c) {
@@ -113,12 +120,14 @@ int cmd_snapshot(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("snapshot", "expected one output directory");
 	const char *outdir = argv[optind];
-	struct stat st;
-	if (stat(outdir, &st) == 0 && (!S_ISDIR(st.st_mode) || !dir_is_empty(outdir)))
-		return usage_error("snapshot", "%s exists and is not an empty directory", outdir);
+	/* Refused before reading the host; checked again when it is replaced. */
+	char why[1024];
+	rc = sp_stage_check(outdir, why, sizeof(why));
+	if (rc)
+		return usage_error("snapshot", "%s", why);
 
 	struct host h;
-	int rc = host_open(&h, root);
+	rc = host_open(&h, root);
 	if (rc)
 		return usage_error("snapshot", "--root %s: %s", root, strerror(-rc));
 	if (host_record_start(&h)) {

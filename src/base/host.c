@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/safepath.h"
 #include "base/util.h"
 
 #define MAX_LINKS 40
@@ -173,6 +174,18 @@ int host_open(struct host *h, const char *root)
 	h->live = strcmp(real, "/") == 0;
 	h->rootfd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return h->rootfd < 0 ? -errno : 0;
+}
+
+int host_root_id(const struct host *h, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+	if (h->rootfd < 0)
+		return -EBADF;
+	if (fstat(h->rootfd, &st))
+		return -errno;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return 0;
 }
 
 void host_close(struct host *h)
@@ -429,13 +442,48 @@ static int open_confined(const struct host *h, const char *path, int flags,
 	return fd < 0 ? -errno : fd;
 }
 
+/* Whether what fd opened is a file host_read or host_write may use:
+ * procfs, sysfs and cgroupfs files are regular; /dev/cpu_dma_latency is a
+ * device, read on the live host only.  A FIFO or socket (planted in a tree)
+ * never: it would block or mean nothing.  0 or -ESPIPE. */
+static int check_kind(const struct host *h, int fd, bool writing)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	if (!writing && h->live && S_ISCHR(st.st_mode))
+		return 0;
+	return -ESPIPE;
+}
+
+const char *host_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == ESPIPE)
+		return "not a regular file (a FIFO, socket or device): refused";
+	if (err == EOVERFLOW)
+		return "its value is longer than agentune can hold whole: refused";
+	return strerror(err);
+}
+
 char *host_read(const struct host *h, const char *path, size_t *len)
 {
 	char canon[PATH_MAX];
 	snprintf(canon, sizeof(canon), "%s", path);
-	int fd = open_confined(h, path, O_RDONLY, canon, sizeof(canon));
+	/* O_NONBLOCK: a FIFO in a tree must not hang us (check_kind then
+	 * refuses it); regular files ignore the flag. */
+	int fd = open_confined(h, path, O_RDONLY | O_NONBLOCK, canon, sizeof(canon));
 	if (fd < 0) {
 		errno = -fd;
+		return NULL;
+	}
+	int kind = check_kind(h, fd, false);
+	if (kind) {
+		close(fd);
+		errno = -kind;
 		return NULL;
 	}
 	size_t cap = 4096, n = 0;
@@ -498,8 +546,14 @@ int host_read_line(const struct host *h, const char *path, char *buf, size_t sz)
 		n--;
 	/* A NUL inside the line ends it: some captures hold "\0\n". */
 	n = strnlen(s, n);
-	if (n >= sz)
-		n = sz - 1;
+	/* A line that does not fit is an error, never a shorter value: a cut
+	 * CPU list is another CPU list. */
+	if (n >= sz) {
+		free(data);
+		if (sz)
+			buf[0] = '\0';
+		return -EOVERFLOW;
+	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	free(data);
@@ -630,9 +684,17 @@ bool host_is_dir(const struct host *h, const char *path)
 int host_write(const struct host *h, const char *path, const char *data)
 {
 	char canon[PATH_MAX];
-	int fd = open_confined(h, path, O_WRONLY | O_TRUNC, canon, sizeof(canon));
+	int fd = open_confined(h, path, O_WRONLY | O_TRUNC | O_NONBLOCK, canon, sizeof(canon));
+	/* A FIFO without a reader: ENXIO from a non-blocking open. */
+	if (fd == -ENXIO)
+		return -ESPIPE;
 	if (fd < 0)
 		return fd;
+	int kind = check_kind(h, fd, true);
+	if (kind) {
+		close(fd);
+		return kind;
+	}
 	size_t len = strlen(data);
 	ssize_t n = write(fd, data, len);
 	int rc = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
@@ -685,30 +747,13 @@ int host_rmdir(const struct host *h, const char *path)
 
 /* ---------- saving a recording ---------- */
 
-/* mkdir -p for a canonical path (no links in it by construction). */
-static int mkdirs(int dfd, const char *path)
-{
-	char buf[PATH_MAX * 2];
-	snprintf(buf, sizeof(buf), "%s", rel(path));
-	for (char *s = buf; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdirat(dfd, buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdirat(dfd, buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
+/* The directories above path, made below dfd without following a link. */
 static int parent_dirs(int dfd, const char *path)
 {
 	char parent[PATH_MAX * 2];
 	snprintf(parent, sizeof(parent), "%s", path);
 	pop_component(parent);
-	return *parent ? mkdirs(dfd, parent) : 0;
+	return *parent ? sp_mkdirs_beneath(dfd, rel(parent), 0755) : 0;
 }
 
 /* An absolute link target would point out of the snapshot on the machine
@@ -727,30 +772,36 @@ static void relative_target(const char *link, const char *target, char *out, siz
 	snprintf(out + len, sz - len, "%s", target + 1);
 }
 
+/* One entry below dfd.  Nothing on the way is followed through a link
+ * (not even one the snapshot itself holds), and files are created, never
+ * opened through whatever might already be at their name. */
 static int save_entry(int dfd, const struct rec_entry *e)
 {
-	int rc = e->kind == REC_DIR ? mkdirs(dfd, e->path) : parent_dirs(dfd, e->path);
+	int rc = e->kind == REC_DIR ? sp_mkdirs_beneath(dfd, rel(e->path), 0755)
+				    : parent_dirs(dfd, e->path);
 	if (rc || e->kind == REC_DIR)
 		return rc;
 	if (e->kind == REC_LINK) {
 		char target[PATH_MAX * 2];
 		relative_target(e->path, e->data, target, sizeof(target));
-		if (symlinkat(target, dfd, rel(e->path)) < 0 && errno != EEXIST)
-			return -errno;
-		return 0;
+		rc = sp_symlink_beneath(dfd, rel(e->path), target);
+		return rc == -EEXIST ? 0 : rc;
 	}
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-	if (e->kind == REC_PLACEHOLDER)
-		flags |= O_EXCL; /* never clobber content read elsewhere */
-	else
-		flags |= O_TRUNC;
-	int fd = openat(dfd, rel(e->path), flags, 0644);
+	int fd = sp_open_beneath(dfd, rel(e->path), O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd == -EEXIST) {
+		/* Placeholders never clobber content read elsewhere; a file read
+		 * twice keeps what was read last (a regular file we made). */
+		if (e->kind == REC_PLACEHOLDER)
+			return 0;
+		fd = sp_open_beneath(dfd, rel(e->path), O_WRONLY | O_TRUNC, 0);
+	}
 	if (fd < 0)
-		return (e->kind == REC_PLACEHOLDER && errno == EEXIST) ? 0 : -errno;
+		return fd;
 	rc = 0;
 	if (e->data && e->len && write(fd, e->data, e->len) != (ssize_t)e->len)
 		rc = -EIO;
-	close(fd);
+	if (close(fd) && !rc)
+		rc = -errno;
 	return rc;
 }
 
@@ -766,26 +817,32 @@ static int save_rank(enum rec_kind k)
 	}
 }
 
-int host_record_save(const struct host *h, const char *dir, const char **failed)
+int host_record_save_at(const struct host *h, int dirfd, const char **failed)
 {
 	if (!h->rec)
 		return -EINVAL;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
 	int rc = 0;
 	for (int rank = 0; rank <= 3 && !rc; rank++) {
 		for (size_t i = 0; i < h->rec->n && !rc; i++) {
 			const struct rec_entry *e = &h->rec->v[i];
 			if (save_rank(e->kind) != rank)
 				continue;
-			rc = save_entry(dfd, e);
+			rc = save_entry(dirfd, e);
 			if (rc && failed)
 				*failed = e->path;
 		}
 	}
+	return rc;
+}
+
+int host_record_save(const struct host *h, const char *dir, const char **failed)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int rc = host_record_save_at(h, dfd, failed);
 	close(dfd);
 	return rc;
 }

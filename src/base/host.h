@@ -37,13 +37,21 @@ struct strlist {
 int host_open(struct host *h, const char *root);
 void host_close(struct host *h);
 
+/* The root directory's identity (fstat of rootfd): what a journal records
+ * so that a path that later names another tree is not taken for it.
+ * 0 or -errno. */
+int host_root_id(const struct host *h, uint64_t *dev, uint64_t *ino);
+
 /* Start recording what is read (for snapshot). */
 int host_record_start(struct host *h);
 
-/* Whole file as a NUL-terminated malloc'd buffer; NULL with errno set. */
+/* Whole file as a NUL-terminated malloc'd buffer; NULL with errno set:
+ * ESPIPE when path is not a regular file (a FIFO or socket; a device but
+ * on the live host), which is never opened so as to block. */
 char *host_read(const struct host *h, const char *path, size_t *len);
 
-/* First line, white space trimmed, into buf.  0 or -errno. */
+/* First line, white space trimmed, into buf.  0 or -errno; -EOVERFLOW (buf
+ * "") when the line does not fit: nothing is ever cut. */
 int host_read_line(const struct host *h, const char *path, char *buf, size_t sz);
 
 /* Integers from a one-value file: 0, -errno, or -EINVAL when not a number. */
@@ -81,20 +89,30 @@ int host_link(const struct host *h, const char *path, char *out, size_t sz);
  * -EINVAL (not a link), -ENOENT (nothing at path). */
 int host_link_target(const struct host *h, const char *path, char *out, size_t sz);
 
+/* strerror, with ESPIPE and EOVERFLOW worded as host_read, host_write
+ * and host_read_line mean them. */
+const char *host_strerror(int err);
+
 bool host_exists(const struct host *h, const char *path);
 bool host_is_dir(const struct host *h, const char *path);
 
 /* Writes data to an existing file (no O_CREAT), replacing its content (a
  * tree's regular file is truncated; procfs, sysfs and cgroupfs ignore the
- * truncation, as they do for `echo x > file`).  0 or -errno. */
+ * truncation, as they do for `echo x > file`).  0 or -errno; -ESPIPE for
+ * anything but a regular file (opened without blocking). */
 int host_write(const struct host *h, const char *path, const char *data);
 
 /* Creates (0755) or removes an empty directory: cgroups.  0 or -errno. */
 int host_mkdir(const struct host *h, const char *path);
 int host_rmdir(const struct host *h, const char *path);
 
-/* Snapshot support: write everything recorded under dir.  0 or -errno;
- * on error *failed names the path that could not be written. */
+/* Snapshot support: write everything recorded below the directory dirfd
+ * (one nobody else can write: sp_stage_begin), no symlink followed on the
+ * way, every file created (O_EXCL) rather than opened.  0 or -errno; on
+ * error *failed names the path that could not be written. */
+int host_record_save_at(const struct host *h, int dirfd, const char **failed);
+/* The same into dir, made (0755) when absent; dir itself is not followed
+ * if a symlink.  For trees the caller alone controls (tests). */
 int host_record_save(const struct host *h, const char *dir, const char **failed);
 /* Records an extra file that no reader read (the netlink NAPI dump). */
 int host_record_add(struct host *h, const char *path, const char *data, size_t len);

@@ -163,7 +163,12 @@ int pt_status_field(const struct host *h, int pid, const char *key, char *buf, s
 		return -errno;
 	size_t klen = strlen(key);
 	int rc = -ENODATA;
-	for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
+	for (const char *line = text, *next; line && *line; line = next) {
+		/* The line after this one, NULL at the end (no arithmetic on
+		 * NULL: a last line without '\n' ends the loop). */
+		next = strchr(line, '\n');
+		if (next)
+			next++;
 		if (strncmp(line, key, klen) || line[klen] != ':')
 			continue;
 		const char *v = line + klen + 1;
@@ -171,6 +176,13 @@ int pt_status_field(const struct host *h, int pid, const char *key, char *buf, s
 		size_t n = strcspn(v, "\n");
 		while (n && pt_is_space(v[n - 1]))
 			n--;
+		/* Never a cut value: a cut CPU list is another list. */
+		if (n >= sz) {
+			if (sz)
+				buf[0] = '\0';
+			rc = -EOVERFLOW;
+			break;
+		}
 		copy_strn(buf, sz, v, n);
 		rc = 0;
 		break;

@@ -118,7 +118,8 @@ int pt_read(const struct host *h, const char *path, char **buf, size_t *len,
 
 /* One "Key:\tvalue" field of /proc/PID/status ("Cpus_allowed_list"), the
  * value trimmed, into buf.  0; -ENODATA when the file has no such field;
- * -errno from reading it (-ENOENT when the process is gone). */
+ * -EOVERFLOW (buf "") when the value does not fit (never cut); -errno from
+ * reading it (-ENOENT when the process is gone). */
 int pt_status_field(const struct host *h, int pid, const char *key, char *buf, size_t sz);
 
 #endif

@@ -226,7 +226,7 @@ static const char perm_msg[] =
 /* State letter of /proc/PID/stat, 0 when it cannot be read. */
 static char proc_state(const struct host *h, int pid, int *ppid)
 {
-	char path[64], buf[512];
+	char path[64], buf[2048]; /* 52 fields of up to 20 digits and a comm */
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if (host_read_line(h, path, buf, sizeof(buf)))

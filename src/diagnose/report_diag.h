@@ -26,7 +26,9 @@ struct diag_report {
 	const struct verdict *v;
 	const struct model *m;     /* host model with the run's interrupt rates; may be NULL */
 	const struct ksyms *ksyms; /* names kworkers' work functions; may be NULL */
-	char cpus_allowed[128];    /* the process's CPU affinity ("0-1"), "" unknown */
+	/* The process's CPU affinity ("0-1"), "" unknown; whole on a host of
+	 * 8192 CPU ids (the longest list is 26568 bytes). */
+	char cpus_allowed[32768];
 };
 
 /* The report as a JSON object; the caller prints it (jw_print) and puts it. */

@@ -345,16 +345,31 @@ static void irq_add_cpu(struct top_irq *q, unsigned cpu, double r)
 	q->cpu[at] = (struct top_irq_cpu){ cpu, r };
 }
 
+/* A CPU list for the screen: whole, or its start and "..." when the
+ * column is too narrow (never a shorter list that looks whole). */
+static void screen_list(const struct cpumask *m, char *buf, size_t sz)
+{
+	int n = cpulist_format(m, buf, sz);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= sz && sz > 4) {
+		size_t len = strlen(buf);
+		if (len > sz - 4)
+			len = sz - 4;
+		memcpy(buf + len, "...", 4);
+	}
+}
+
 /* The IRQ's requested and effective affinity, read through the interrupts
  * reader into its line; "" when unavailable. */
 static void irq_affinity(const struct top_source *s, struct irq_line *l, struct top_irq *q)
 {
 	interrupts_read_irq_files(s->host, l);
-	if (!l->has_affinity || cpulist_format(&l->affinity, q->affinity, sizeof(q->affinity)) < 0)
-		q->affinity[0] = '\0';
-	if (!l->has_effective ||
-	    cpulist_format(&l->effective, q->effective, sizeof(q->effective)) < 0)
-		q->effective[0] = '\0';
+	q->affinity[0] = q->effective[0] = '\0';
+	if (l->has_affinity)
+		screen_list(&l->affinity, q->affinity, sizeof(q->affinity));
+	if (l->has_effective)
+		screen_list(&l->effective, q->effective, sizeof(q->effective));
 }
 
 static void describe_irq(const struct top_source *s, struct irq_line *l, struct top_irq *q)

@@ -9,6 +9,7 @@
  */
 #include "tune/journal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 
 #include "base/errmsg.h"
 #include "base/jsonw.h"
+#include "base/safepath.h"
 #include "base/util.h"
 
 #define JOURNAL_TMP "journal.new"
@@ -69,6 +71,7 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 {
 	memset(j, 0, sizeof(*j));
 	j->dirfd = j->lockfd = j->fd = -1;
+	j->last_apply_off = -1;
 	if (!dir || !*dir) {
 		errmsg(why, sz, 0, "no journal directory given");
 		return -EINVAL;
@@ -79,31 +82,17 @@ int journal_open(struct journal *j, const char *dir, bool create, char *why, siz
 	}
 	copy_str(j->dir, sizeof(j->dir), dir);
 
-	/* Only the directory itself is made: a missing parent means a
-	 * mistyped AGENTUNE_RUN_DIR, not something to build. */
-	if (create && mkdir(dir, 0700) && errno != EEXIST) {
-		int e = errno;
-		if (e == ENOENT)
-			errmsg(why, sz, 0, "cannot create %s: its parent directory does not exist", dir);
-		else
-			errmsg(why, sz, 0, "cannot create %s: %s", dir, strerror(e));
-		return -e;
-	}
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Walked from "/" with no symlink followed anywhere (a trailing slash
+	 * or a link in the middle included); only the directory itself is
+	 * made: a missing parent means a mistyped AGENTUNE_RUN_DIR.  A
+	 * relative directory is refused: the controller, a daemon in "/",
+	 * would look elsewhere than the apply that started it. */
+	int fd = sp_open_dir_nolinks(dir, create, 0700, why, sz);
 	if (fd < 0) {
-		int e = errno;
-		struct stat st;
-		if (e == ELOOP || e == ENOTDIR) {
-			/* lstat only words the message; the refusal came from open. */
-			if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
-				errmsg(why, sz, 0, "%s is a symlink: refusing it", dir);
-				return -ELOOP;
-			}
-			errmsg(why, sz, 0, "%s is not a directory: refusing it", dir);
-			return -ENOTDIR;
-		}
-		errmsg(why, sz, 0, "cannot open %s: %s", dir, strerror(e));
-		return -e;
+		if (fd == -EINVAL && dir[0] != '/')
+			errmsg(why, sz, 0, "run directory %s is not an absolute path: refusing it "
+			       "(AGENTUNE_RUN_DIR must start with /)", dir);
+		return fd;
 	}
 	struct stat st;
 	if (fstat(fd, &st)) {
@@ -413,7 +402,8 @@ static int mem_add_change(struct journal *j, const struct journal_entry *e)
 /* ---------- records: JSON ---------- */
 
 static const char *const apply_keys[] = {
-	"type", "apply", "profile", "path", "pid", "cpus", "root", "time", "by",
+	"type", "apply", "profile", "path", "pid", "pid_start", "cpus", "root", "root_id",
+	"time", "by",
 };
 static const char *const change_keys[] = {
 	"type", "seq", "apply", "knob", "target", "old", "new", "label", "source", "window",
@@ -488,6 +478,30 @@ static bool get_int(json_object *o, const char *key, int64_t min, int64_t max, i
 	return true;
 }
 
+/* "root_id":"DEV:INO", optional (older journals lack it). */
+static bool get_root_id(json_object *o, struct journal_apply *a, char *r, size_t rsz)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, "root_id", &v))
+		return true;
+	char text[64], *colon;
+	if (!get_str(o, "root_id", text, sizeof(text), r, rsz))
+		return false;
+	if (!(colon = strchr(text, ':'))) {
+		errmsg(r, rsz, 0, "field \"root_id\" is not DEV:INO");
+		return false;
+	}
+	*colon = '\0';
+	if (!text[0] || !colon[1] || !isdigit((unsigned char)text[0]) ||
+	    !isdigit((unsigned char)colon[1]) || !parse_u64(text, &a->root_dev) ||
+	    !parse_u64(colon + 1, &a->root_ino)) {
+		errmsg(r, rsz, 0, "field \"root_id\" is not DEV:INO");
+		return false;
+	}
+	a->root_id_set = true;
+	return true;
+}
+
 static int parse_apply(struct journal *j, json_object *o, char *r, size_t rsz)
 {
 	struct journal_apply a;
@@ -502,6 +516,20 @@ static int parse_apply(struct journal *j, json_object *o, char *r, size_t rsz)
 	    !get_str(o, "root", a.root, sizeof(a.root), r, rsz) ||
 	    !get_int(o, "time", 0, INT64_MAX - 1, &t, r, rsz) ||
 	    !get_int(o, "by", 1, INT_MAX, &by, r, rsz))
+		return -EINVAL;
+	/* Optional: older journals do not have it (unknown start time). */
+	json_object *ps;
+	if (json_object_object_get_ex(o, "pid_start", &ps)) {
+		int64_t st;
+		if (!get_int(o, "pid_start", 1, INT64_MAX - 1, &st, r, rsz))
+			return -EINVAL;
+		if (pid <= 0) {
+			errmsg(r, rsz, 0, "pid_start without a pid");
+			return -EINVAL;
+		}
+		a.pid_start = (uint64_t)st;
+	}
+	if (!get_root_id(o, &a, r, rsz))
 		return -EINVAL;
 	a.apply = (unsigned)apply;
 	a.pid = (int)pid;
@@ -677,6 +705,34 @@ int journal_load(struct journal *j, char *why, size_t sz)
 	return 0;
 }
 
+/* ---------- fault injection (tests) ---------- */
+
+void journal_set_fault(struct journal *j, unsigned long at, int err)
+{
+	j->fault_at = at;
+	j->fault_err = err > 0 ? err : ENOSPC;
+	j->writes = 0;
+}
+
+/* Counts one write or rewrite; the errno it must fail with, or 0. */
+static int fault_now(struct journal *j)
+{
+	j->writes++;
+	return j->fault_at && j->writes == j->fault_at ? j->fault_err : 0;
+}
+
+/* write(), or under an injected fault half of it and then the error, as a
+ * disk that fills up part way through. */
+static ssize_t write_or_fault(int fd, const char *s, size_t len, int fault)
+{
+	if (!fault)
+		return write(fd, s, len);
+	if (len / 2 && write(fd, s, len / 2) < 0)
+		return -1;
+	errno = fault;
+	return -1;
+}
+
 /* ---------- append ---------- */
 
 static json_object *apply_json(const struct journal_apply *a)
@@ -689,8 +745,15 @@ static json_object *apply_json(const struct journal_apply *a)
 	jw_put(o, "profile", jw_str(a->profile));
 	jw_put(o, "path", jw_str(a->path));
 	jw_put(o, "pid", jw_int(a->pid));
+	if (a->pid > 0 && a->pid_start)
+		jw_put(o, "pid_start", jw_int((int64_t)a->pid_start));
 	jw_put(o, "cpus", jw_str(a->cpus));
 	jw_put(o, "root", jw_str(a->root));
+	if (a->root_id_set) {
+		char id[48];
+		snprintf(id, sizeof(id), "%" PRIu64 ":%" PRIu64, a->root_dev, a->root_ino);
+		jw_put(o, "root_id", jw_str(id));
+	}
 	jw_put(o, "time", jw_int(a->time));
 	jw_put(o, "by", jw_int(a->by));
 	return o;
@@ -759,8 +822,10 @@ static int open_append(struct journal *j, char *why, size_t sz)
 
 /* One record, one write(), then fsync: either the whole line is in the
  * file and durable, or the file is cut back to where it was. */
-static int append_line(struct journal *j, const char *line, size_t len, char *why, size_t sz)
+static int append_line(struct journal *j, const char *line, size_t len, int64_t *before,
+		       char *why, size_t sz)
 {
+	int fault = fault_now(j);
 	int rc = open_append(j, why, sz);
 	if (rc)
 		return rc;
@@ -770,7 +835,9 @@ static int append_line(struct journal *j, const char *line, size_t len, char *wh
 		errmsg(why, sz, 0, "cannot stat %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 		return rc;
 	}
-	ssize_t w = write(j->fd, line, len);
+	if (before)
+		*before = (int64_t)st.st_size;
+	ssize_t w = write_or_fault(j->fd, line, len, fault);
 	if (w != (ssize_t)len) {
 		rc = w < 0 ? -errno : -EIO;
 		errmsg(why, sz, 0, "cannot write %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
@@ -781,8 +848,15 @@ static int append_line(struct journal *j, const char *line, size_t len, char *wh
 		/* The first record: its directory entry must be durable too. */
 		rc = fsync_dir(j, why, sz);
 	}
-	if (rc && ftruncate(j->fd, st.st_size) == 0)
+	if (rc && st.st_size == 0) {
+		/* Nothing of it was ours to keep: an empty journal goes. */
+		unlinkat(j->dirfd, JOURNAL_FILE, 0);
+		close(j->fd);
+		j->fd = -1;
+		j->last_apply_off = -1;
+	} else if (rc && ftruncate(j->fd, st.st_size) == 0) {
 		fsync(j->fd);
+	}
 	return rc;
 }
 
@@ -802,8 +876,11 @@ int journal_add_apply(struct journal *j, struct journal_apply *a, char *why, siz
 		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
-	int rc = append_line(j, line, len, why, sz);
+	int64_t before = -1;
+	int rc = append_line(j, line, len, &before, why, sz);
 	free(line);
+	if (rc == 0)
+		j->last_apply_off = before;
 	if (rc == 0 && mem_add_apply(j, a)) {
 		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
@@ -825,7 +902,7 @@ int journal_add_change(struct journal *j, struct journal_entry *e, char *why, si
 		errmsg(why, sz, 0, "out of memory");
 		return -ENOMEM;
 	}
-	int rc = append_line(j, line, len, why, sz);
+	int rc = append_line(j, line, len, NULL, why, sz);
 	free(line);
 	if (rc == 0 && mem_add_change(j, e)) {
 		errmsg(why, sz, 0, "out of memory");
@@ -836,10 +913,11 @@ int journal_add_change(struct journal *j, struct journal_entry *e, char *why, si
 
 /* ---------- rewrite ---------- */
 
-static int write_all(int fd, const char *s, size_t len)
+static int write_all(int fd, const char *s, size_t len, int *fault)
 {
 	while (len) {
-		ssize_t w = write(fd, s, len);
+		ssize_t w = write_or_fault(fd, s, len, *fault);
+		*fault = 0;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -850,20 +928,21 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-static int write_record(int fd, json_object *o)
+static int write_record(int fd, json_object *o, int *fault)
 {
 	size_t len = 0;
 	char *line = record_line(o, &len);
 	if (!line)
 		return -ENOMEM;
-	int rc = write_all(fd, line, len);
+	int rc = write_all(fd, line, len, fault);
 	free(line);
 	return rc;
 }
 
 /* The kept records into fd, in an order load accepts: each apply record
  * (ascending) before the first kept change that refers to it. */
-static int write_kept(const struct journal *j, const bool *keep, const bool *used, int fd)
+static int write_kept(const struct journal *j, const bool *keep, const bool *used, int fd,
+		      int fault)
 {
 	size_t next = 0;
 	for (size_t i = 0; i < j->n; i++) {
@@ -872,11 +951,11 @@ static int write_kept(const struct journal *j, const bool *keep, const bool *use
 		for (; next < j->napplies && j->applies[next].apply <= j->e[i].apply; next++) {
 			if (!used[next])
 				continue;
-			int rc = write_record(fd, apply_json(&j->applies[next]));
+			int rc = write_record(fd, apply_json(&j->applies[next]), &fault);
 			if (rc)
 				return rc;
 		}
-		int rc = write_record(fd, change_json(&j->e[i]));
+		int rc = write_record(fd, change_json(&j->e[i]), &fault);
 		if (rc)
 			return rc;
 	}
@@ -884,19 +963,21 @@ static int write_kept(const struct journal *j, const bool *keep, const bool *use
 }
 
 /* Writes journal.new and renames it over the journal. */
-static int replace_file(struct journal *j, const bool *keep, const bool *used, char *why,
-			size_t sz)
+static int replace_file(struct journal *j, const bool *keep, const bool *used, int fault,
+			char *why, size_t sz)
 {
 	int fd = open_in(j, JOURNAL_TMP, O_WRONLY | O_CREAT | O_EXCL, why, sz);
 	if (fd < 0)
 		return fd;
-	int rc = write_kept(j, keep, used, fd);
+	int rc = write_kept(j, keep, used, fd, fault);
 	if (rc == 0 && fsync(fd))
 		rc = -errno;
 	if (close(fd) && rc == 0)
 		rc = -errno;
 	if (rc == 0 && renameat(j->dirfd, JOURNAL_TMP, j->dirfd, JOURNAL_FILE))
 		rc = -errno;
+	if (rc == 0)
+		j->last_apply_off = -1; /* another file now */
 	if (rc) {
 		errmsg(why, sz, 0, "cannot rewrite %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 		unlinkat(j->dirfd, JOURNAL_TMP, 0);
@@ -929,19 +1010,24 @@ int journal_rewrite(struct journal *j, const bool *keep, char *why, size_t sz)
 	if (j->fd >= 0)
 		close(j->fd);
 	j->fd = -1;
-	int rc = 0;
+	int rc = 0, fault = fault_now(j);
 	if (unlinkat(j->dirfd, JOURNAL_TMP, 0) && errno != ENOENT) {
 		rc = -errno;
 		errmsg(why, sz, 0, "cannot remove %s/%s: %s", j->dir, JOURNAL_TMP, strerror(-rc));
 	} else if (!nkeep) {
-		if (unlinkat(j->dirfd, JOURNAL_FILE, 0) && errno != ENOENT) {
+		/* An injected fault strikes before the removal: the journal
+		 * stays as it was, as after a failed rewrite. */
+		if (fault)
+			errno = fault;
+		if (fault || (unlinkat(j->dirfd, JOURNAL_FILE, 0) && errno != ENOENT)) {
 			rc = -errno;
 			errmsg(why, sz, 0, "cannot remove %s/%s: %s", j->dir, JOURNAL_FILE, strerror(-rc));
 		} else {
+			j->last_apply_off = -1;
 			rc = fsync_dir(j, why, sz);
 		}
 	} else {
-		rc = replace_file(j, keep, used, why, sz);
+		rc = replace_file(j, keep, used, fault, why, sz);
 	}
 	if (rc == 0) {
 		size_t n = 0, na = 0;
@@ -956,6 +1042,56 @@ int journal_rewrite(struct journal *j, const bool *keep, char *why, size_t sz)
 	}
 	free(used);
 	return rc;
+}
+
+int journal_drop_last_apply(struct journal *j, size_t first_entry, char *why, size_t sz)
+{
+	if (!j->napplies || first_entry > j->n) {
+		errmsg(why, sz, 0, "no apply record to drop");
+		return -EINVAL;
+	}
+	unsigned apply = j->applies[j->napplies - 1].apply;
+	for (size_t i = 0; i < first_entry; i++) {
+		if (j->e[i].apply == apply) {
+			errmsg(why, sz, 0, "apply %u has records before entry %zu", apply, first_entry);
+			return -EINVAL;
+		}
+	}
+	if (j->last_apply_off < 0 || j->fd < 0) {
+		bool *keep = calloc(j->n ? j->n : 1, sizeof(*keep));
+		if (!keep) {
+			errmsg(why, sz, 0, "out of memory");
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < first_entry; i++)
+			keep[i] = true;
+		/* The rewrite drops the apply record with its last change. */
+		int rc = journal_rewrite(j, keep, why, sz);
+		free(keep);
+		return rc;
+	}
+	/* Cutting the file back (or removing it when it held only this
+	 * apply) needs no free space; only the sync can fail. */
+	int rc = fault_now(j) ? -j->fault_err : 0;
+	if (!rc && j->last_apply_off == 0) {
+		if (unlinkat(j->dirfd, JOURNAL_FILE, 0) && errno != ENOENT)
+			rc = -errno;
+		close(j->fd);
+		j->fd = -1;
+		if (!rc && fsync_dir(j, why, sz))
+			return -EIO;
+	} else if (!rc) {
+		if (ftruncate(j->fd, (off_t)j->last_apply_off) || fsync(j->fd))
+			rc = -errno;
+	}
+	if (rc) {
+		errmsg(why, sz, 0, "cannot cut %s/%s back: %s", j->dir, JOURNAL_FILE, strerror(-rc));
+		return rc;
+	}
+	j->n = first_entry;
+	j->napplies--;
+	j->last_apply_off = -1;
+	return 0;
 }
 
 /* ---------- lookups ---------- */

@@ -119,7 +119,7 @@ void knob_path(enum knob_kind k, const char *target, char *out, size_t sz)
 int knob_read(const struct host *h, enum knob_kind k, const char *target, char *val, size_t sz)
 {
 	const struct knob_driver *d = driver(k);
-	char path[PATH_MAX], line[KNOB_VAL_MAX * 2];
+	char path[PATH_MAX], line[KNOB_VAL_MAX * 2], norm[KNOB_VAL_MAX * 2];
 
 	if (!knob_valid(k, target, NULL, NULL, 0))
 		return -EINVAL;
@@ -133,10 +133,15 @@ int knob_read(const struct host *h, enum knob_kind k, const char *target, char *
 	int rc = host_read_line(h, path, line, sizeof(line));
 	if (rc)
 		return rc;
+	/* Normalised in a buffer as large as the line, so that a value too
+	 * long for val is an error here and never a cut one. */
 	if (d->normalise)
-		d->normalise(target, line, val, sz);
+		d->normalise(target, line, norm, sizeof(norm));
 	else
-		copy_str(val, sz, line);
+		copy_str(norm, sizeof(norm), line);
+	if (strlen(norm) >= sz || strlen(norm) >= KNOB_VAL_MAX)
+		return -EOVERFLOW;
+	copy_str(val, sz, norm);
 	return 0;
 }
 
@@ -157,10 +162,12 @@ int knob_write(const struct host *h, enum knob_kind k, const char *target, const
 	/* With a newline, as `echo` writes it: the kernel's parsers accept
 	 * it, and a tree's file then reads back byte for byte as it was. */
 	char line[KNOB_VAL_MAX + 2];
-	snprintf(line, sizeof(line), "%s\n", val);
+	snprintf(line, sizeof(line), "%s\n", val); /* fits: knob_valid checked val */
 	int rc = host_write(h, path, line);
 	if (!rc)
 		return 0;
+	if (rc == -ESPIPE)
+		return errmsg(why, sz, rc, "%s: %s", path, host_strerror(rc));
 	if (d->write_error)
 		return d->write_error(rc, target, val, why, sz);
 	return errmsg(why, sz, rc, "%s: %s", path, strerror(-rc));
@@ -173,7 +180,8 @@ bool knob_same(enum knob_kind k, const char *a, const char *b)
 
 	if (!d || !a || !b)
 		return false;
-	knob_trim(a, x, sizeof(x));
-	knob_trim(b, y, sizeof(y));
+	/* A value too long to hold is the same as nothing. */
+	if (!knob_trim(a, x, sizeof(x)) || !knob_trim(b, y, sizeof(y)))
+		return false;
 	return d->same ? d->same(x, y) : !strcmp(x, y);
 }

@@ -30,6 +30,7 @@
 #include "tune/knob_cgroup.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@
 #include "base/errmsg.h"
 #include "base/util.h"
 #include "inspect/cgroup.h"
+#include "inspect/procstat.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define MAX_CTRLS 16
@@ -89,20 +91,75 @@ static bool cg_rel_ok(const char *p)
 	       (!p[1] || knob_components_ok(p + 1));
 }
 
-/* "1234:/sys/fs/cgroup/cpu" -> pid and mount. */
-static bool procs_split(const char *t, int *pid, char *mount, size_t sz)
+/* "1234@98765:/sys/fs/cgroup/cpu" -> pid, start time and mount;
+ * "1234:/sys/fs/cgroup/cpu" (no start time) -> *start 0. */
+static bool procs_split(const char *t, int *pid, uint64_t *start, char *mount, size_t sz)
 {
-	char num[16];
+	char num[48];
 	const char *c = strchr(t, ':');
-	uint64_t v;
+	uint64_t v, s = 0;
 	if (!c || (size_t)(c - t) >= sizeof(num))
 		return false;
 	copy_strn(num, sizeof(num), t, (size_t)(c - t));
+	char *at = strchr(num, '@');
+	if (at) {
+		*at = '\0';
+		if (!knob_dec_ok(at + 1, INT64_MAX, &s) || s == 0)
+			return false;
+	}
 	if (!knob_dec_ok(num, INT_MAX, &v) || v == 0)
 		return false;
 	*pid = (int)v;
+	*start = s;
 	copy_str(mount, sz, c + 1);
 	return true;
+}
+
+bool knob_procs_has_start(const char *target)
+{
+	const char *c = strchr(target, ':');
+	const char *at = strchr(target, '@');
+	return at && c && at < c;
+}
+
+int knob_pid_start(const struct host *h, int pid, uint64_t *start)
+{
+	char path[64];
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	char *buf = host_read(h, path, &len);
+	if (!buf)
+		return errno == ENOENT || errno == ESRCH ? -ENOENT : -errno;
+	struct task_stat ts;
+	int rc = task_stat_parse(buf, len, &ts);
+	free(buf);
+	if (rc || !ts.starttime)
+		return -EINVAL;
+	if (ts.state == 'Z' || ts.state == 'X')
+		return -ENOENT;
+	*start = ts.starttime;
+	return 0;
+}
+
+/* Whether the pid of a target is still the process it names: 0, or
+ * -ENOENT when it is gone or the pid names a process started at another
+ * time (why says so). */
+static int same_process(const struct host *h, int pid, uint64_t start, char *why, size_t sz)
+{
+	uint64_t now = 0;
+	if (!start)
+		return 0; /* unknown: as recorded by an older agentune */
+	int rc = knob_pid_start(h, pid, &now);
+	if (rc == -ENOENT)
+		return errmsg(why, sz, -ENOENT, "process %d no longer exists", pid);
+	if (rc)
+		return errmsg(why, sz, rc, "/proc/%d/stat: %s", pid, strerror(-rc));
+	if (now != start)
+		return errmsg(why, sz, -ENOENT,
+			      "process %d no longer exists: pid %d now names another process "
+			      "(started at %" PRIu64 ", not %" PRIu64 "); left alone",
+			      pid, pid, now, start);
+	return 0;
 }
 
 /* cpu.max: "max PERIOD" or "QUOTA PERIOD". */
@@ -300,8 +357,11 @@ static int cg_line_for(char *text, const struct hier *hi, char *out, size_t sz)
 					match = !strcmp(tok, hi->ctrl[i]);
 		}
 		if (match) {
-			knob_trim(c2 + 1, out, sz);
-			return 0;
+			if (!knob_trim(c2 + 1, out, sz))
+				return -EOVERFLOW;
+			/* Found by fuzz_procpid: "2:cpu:/a b" or "0::" is not a
+			 * cgroup the knob could write back: malformed. */
+			return cg_rel_ok(out) ? 0 : -EINVAL;
 		}
 	}
 	return -ENODEV;
@@ -517,8 +577,12 @@ static int procs_hier(const struct host *h, const char *t, int *pid, struct hier
 		      size_t sz)
 {
 	char mount[KNOB_TARGET_MAX];
-	procs_split(t, pid, mount, sizeof(mount));
-	int rc = find_hier(h, mount, hi, why, sz);
+	uint64_t start = 0;
+	procs_split(t, pid, &start, mount, sizeof(mount));
+	int rc = same_process(h, *pid, start, why, sz);
+	if (rc)
+		return rc;
+	rc = find_hier(h, mount, hi, why, sz);
 	if (rc)
 		return rc;
 	if (strcmp(hi->rel, "/"))
@@ -700,9 +764,11 @@ const struct knob_driver knob_cgroup_attr = {
 static bool procs_target_ok(const char *t, char *why, size_t sz)
 {
 	int pid;
+	uint64_t start;
 	char mount[KNOB_TARGET_MAX];
-	if (!procs_split(t, &pid, mount, sizeof(mount))) {
-		errmsg(why, sz, 0, "cgroup_procs target \"%s\" is not PID:/sys/fs/cgroup/...", t);
+	if (!procs_split(t, &pid, &start, mount, sizeof(mount))) {
+		errmsg(why, sz, 0,
+		       "cgroup_procs target \"%s\" is not PID[@START]:/sys/fs/cgroup/...", t);
 		return false;
 	}
 	return cg_path_ok(mount, true, why, sz);

@@ -71,14 +71,20 @@ const char *knob_split_slash(const char *t, char *head, size_t sz)
 	return s + 1;
 }
 
-void knob_trim(const char *s, char *out, size_t sz)
+bool knob_trim(const char *s, char *out, size_t sz)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
 	size_t n = strlen(s);
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
+	if (n >= sz) {
+		if (sz)
+			out[0] = '\0';
+		return false;
+	}
 	copy_strn(out, sz, s, n);
+	return true;
 }
 
 bool knob_same_number(const char *a, const char *b)
@@ -106,7 +112,8 @@ bool knob_canonical_cpulist(const char *in, char *out, size_t sz)
 {
 	struct cpumask m;
 	cpumask_init(&m);
-	bool ok = cpulist_parse(in, &m) == 0 && cpulist_format(&m, out, sz) >= 0;
+	int n = cpulist_parse(in, &m) == 0 ? cpulist_format(&m, out, sz) : -1;
+	bool ok = n >= 0 && (size_t)n < sz;
 	cpumask_free(&m);
 	return ok;
 }

@@ -53,7 +53,11 @@ enum knob_kind {
 	KNOB__COUNT
 };
 
-#define KNOB_VAL_MAX 256
+/* Values are as long as the kernel prints them: a CPU list of a host with
+ * 8192 CPU ids is at most 26568 bytes ("0-1,3-4,...,8190-8191"), a hex
+ * mask 2303.  A longer value is refused (knob_valid, knob_read: -EOVERFLOW)
+ * before anything is written; it is never cut. */
+#define KNOB_VAL_MAX 32768
 #define KNOB_TARGET_MAX 256
 
 struct knob_driver {
@@ -89,8 +93,9 @@ const char *knob_split_slash(const char *t, char *head, size_t sz);
 
 /* ---------- shared comparisons ---------- */
 
-/* s without leading and trailing white space, into out. */
-void knob_trim(const char *s, char *out, size_t sz);
+/* s without leading and trailing white space, into out; false (out "")
+ * when it does not fit. */
+bool knob_trim(const char *s, char *out, size_t sz);
 /* Both decimal numbers: equal as numbers; otherwise as text. */
 bool knob_same_number(const char *a, const char *b);
 /* Both CPU lists: equal as sets.  *parsed false when one is not a list. */

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #include "base/errmsg.h"
 #include "base/procfs_text.h"
 #include "tune/journal.h"
+#include "tune/knob_cgroup.h"
 #include "tune/winctl.h"
 
 #define DEFAULT_CGROUP "agentune"
@@ -136,17 +138,40 @@ static int plan_set(struct ctx *c, enum knob_kind k, const char *target, const c
 		    const char *new, const struct profile_src *s, bool optional)
 {
 	char old[KNOB_VAL_MAX];
-	if (knob_read(c->h, k, target, old, sizeof(old)))
+	int rc = knob_read(c->h, k, target, old, sizeof(old));
+	/* A value revert could not restore whole: refused before anything
+	 * is written. */
+	if (rc == -EOVERFLOW)
+		return fail(c, -EOVERFLOW, s, "%s %s: its current value is longer than the %d bytes "
+			    "agentune can journal: refusing to change it", knob_name(k), target,
+			    KNOB_VAL_MAX - 1);
+	if (rc == -ESPIPE) {
+		char path[PATH_MAX];
+		knob_path(k, target, path, sizeof(path));
+		return fail(c, -ESPIPE, s, "%s %s: %s is %s", knob_name(k), target, path,
+			    host_strerror(rc));
+	}
+	if (rc)
 		old[0] = '\0';
 	else if (knob_same(k, old, new))
 		return 0;
 	return add_change(c, k, target, label, old, new, s, optional);
 }
 
+/* The CPU list of m into buf: 0, or -EOVERFLOW when it does not fit; buf
+ * then holds a start of it that ends in "..." (for messages only). */
 static int mask_str(const struct cpumask *m, char *buf, size_t sz)
 {
 	int n = cpulist_format(m, buf, sz);
-	return n < 0 || (size_t)n >= sz ? -ENOMEM : 0;
+	if (n >= 0 && (size_t)n < sz)
+		return 0;
+	if (sz > 4) {
+		size_t len = strlen(buf);
+		if (len > sz - 4)
+			len = sz - 4;
+		memcpy(buf + len, "...", 4);
+	}
+	return -EOVERFLOW;
 }
 
 static bool node_cpus(const struct model *m, int id, const struct cpumask **out)
@@ -163,7 +188,7 @@ static bool node_cpus(const struct model *m, int id, const struct cpumask **out)
 
 static int pid_cpus(struct ctx *c, const struct profile_src *s, struct cpumask *out)
 {
-	char list[4096];
+	char list[KNOB_VAL_MAX]; /* whole for 8192 CPU ids; longer: -EOVERFLOW */
 	int rc = pt_status_field(c->h, c->o->pid, "Cpus_allowed_list", list, sizeof(list));
 	if (rc == -ENOENT || rc == -ESRCH)
 		return fail(c, -ESRCH, NULL, "process %d does not exist", c->o->pid);
@@ -210,6 +235,9 @@ static int agent_cpus(struct ctx *c)
 		snprintf(dir, sizeof(dir), "/proc/%d", c->o->pid);
 		if (!host_exists(c->h, dir))
 			return fail(c, -ESRCH, NULL, "process %d does not exist", c->o->pid);
+		/* 0 (unknown) when a tree holds no stat: checked where needed. */
+		if (knob_pid_start(c->h, c->o->pid, &pl->pid_start))
+			pl->pid_start = 0;
 	}
 	if (c->o->cpus) {
 		s = NULL;
@@ -438,8 +466,9 @@ static int plan_irq_line(struct ctx *c, const struct irq_rule *r, const struct i
 
 	cpumask_init(&dest);
 	int rc = irq_dest(c, r, l, d, &dest);
-	if (!rc)
-		rc = mask_str(&dest, new, sizeof(new));
+	if (!rc && mask_str(&dest, new, sizeof(new)))
+		rc = fail(c, -EOVERFLOW, &r->src, "IRQ %u: the CPU list is longer than the %d bytes "
+			  "agentune can journal", l->irq, KNOB_VAL_MAX - 1);
 	cpumask_free(&dest);
 	if (rc)
 		return rc;
@@ -1169,7 +1198,13 @@ static int plan_cgroup(struct ctx *c)
 		if (!hr->cpu && !hr->cpuset)
 			continue;
 		char target[KNOB_TARGET_MAX], label[160], new[80];
-		if (!pathf(target, sizeof(target), "%d:%s", c->o->pid, hr->mount))
+		/* The start time tells this process from a later one that
+		 * reuses its pid (revert must never move that one). */
+		if (!c->pl->pid_start)
+			return fail(c, -ESRCH, g.src, "cannot read the start time of process %d "
+				    "(/proc/%d/stat)", c->o->pid, c->o->pid);
+		if (!pathf(target, sizeof(target), "%d@%" PRIu64 ":%s", c->o->pid,
+			   c->pl->pid_start, hr->mount))
 			return fail(c, -ENAMETOOLONG, g.src, "cgroup mount %s: path too long",
 				    hr->mount);
 		strf(label, sizeof(label), "process %d -> cgroup %s (%s)", c->o->pid, g.name,

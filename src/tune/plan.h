@@ -45,6 +45,7 @@ struct plan {
 	size_t nnotes, notes_cap;
 	struct cpumask agent_cpus, housekeeping;
 	int pid;                    /* -1 without --pid */
+	uint64_t pid_start;         /* its start time (/proc/PID/stat); 0 unknown */
 	/* [pmqos] mode = window: the controller's parameters, when the plan
 	 * starts one (a window_controller change). */
 	struct window_params window;

@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "base/errmsg.h"
+#include "base/safepath.h"
 #include "inspect/cpuidle.h"
 #include "inspect/pci.h"
 #include "tune/window.h"
@@ -1040,11 +1041,20 @@ static int find_in_dirs(const struct profile_opts *o, const char *name, char *ou
 	return -ENOENT;
 }
 
-/* Whole regular file, at most PROFILE_MAX_SIZE bytes, NUL added.  0 or -errno
- * with why. */
-static int read_file(const char *path, char **out, size_t *len, struct stat *st, char *why,
-		     size_t sz)
+/* Opens path.  With vetted, as sp_open_root_owned does (every directory
+ * and link on the way root's and not writable by others, checked on the
+ * descriptors walked, so the check is about the file that is then read):
+ * -EPERM with why naming the path and the reason.  Otherwise (and for the
+ * other errors) why is the bare reason. */
+static int open_profile(const char *path, bool vetted, struct stat *st, char *why, size_t sz)
 {
+	if (vetted) {
+		int fd = sp_open_root_owned(path, st, why, sz);
+		if (fd >= 0 || fd == -EPERM)
+			return fd;
+		errmsg(why, sz, 0, "%s", fd == -EINVAL ? "not a regular file" : strerror(-fd));
+		return fd;
+	}
 	/* O_NONBLOCK: a FIFO named by mistake must not hang us before fstat. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
@@ -1052,6 +1062,17 @@ static int read_file(const char *path, char **out, size_t *len, struct stat *st,
 		errmsg(why, sz, 0, "%s", strerror(e));
 		return -e;
 	}
+	return fd;
+}
+
+/* Whole regular file, at most PROFILE_MAX_SIZE bytes, NUL added.  0 or -errno
+ * with why (-EPERM: refused by the vetting, see open_profile). */
+static int read_file(const char *path, bool vetted, char **out, size_t *len, struct stat *st,
+		     char *why, size_t sz)
+{
+	int fd = open_profile(path, vetted, st, why, sz);
+	if (fd < 0)
+		return fd;
 	int rc = 0;
 	char *buf = NULL;
 	size_t n = 0;
@@ -1160,7 +1181,12 @@ static int load_file(struct loader *L, const char *path, const struct profile_sr
 	char *buf = NULL;
 	size_t len = 0;
 	struct stat st;
-	int rc = read_file(path, &buf, &len, &st, why, sizeof(why));
+	int rc = read_file(path, L->o->check_safe, &buf, &len, &st, why, sizeof(why));
+	if (rc == -EPERM && L->o->check_safe) {
+		perr_set(L->err, path, 0, "refused: %s (a profile must be writable by root only)",
+			 why);
+		return rc;
+	}
 	if (rc) {
 		file_error(L, path, from, why);
 		return rc;
@@ -1178,12 +1204,6 @@ static int load_file(struct loader *L, const char *path, const struct profile_sr
 			 PROFILE_MAX_DEPTH, chain);
 		free(buf);
 		return -EINVAL;
-	}
-	if (L->o->check_safe && (rc = profile_check_safe(path, why, sizeof(why)))) {
-		perr_set(L->err, path, 0, "refused: %s (a profile must be writable by root only)",
-			 why);
-		free(buf);
-		return rc;
 	}
 	if (strlist_add(&p->chain, path)) {
 		free(buf);
@@ -1304,76 +1324,14 @@ int profile_load(const char *name_or_file, const struct profile_opts *o, struct 
 
 /* ---------- who could have written it ---------- */
 
-/* One path: root's, and (links aside, whose mode means nothing) not
- * writable by group or others. */
-static int check_one(const char *path, bool link, char *why, size_t sz)
-{
-	struct stat st;
-	if ((link ? lstat : stat)(path, &st)) {
-		int e = errno;
-		errmsg(why, sz, 0, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	if (st.st_uid != 0) {
-		errmsg(why, sz, 0, "%s: owned by uid %u, not root", path, (unsigned)st.st_uid);
-		return -EPERM;
-	}
-	if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		errmsg(why, sz, 0, "%s: writable by %s (mode %04o)", path,
-			 st.st_mode & S_IWOTH ? "others" : "group", (unsigned)(st.st_mode & 07777));
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* path (canonical, absolute) and every directory above it. */
-static int check_dirs_up(char *path, char *why, size_t sz)
-{
-	for (;;) {
-		int rc = check_one(path, false, why, sz);
-		if (rc)
-			return rc;
-		char *slash = strrchr(path, '/');
-		if (!slash || !strcmp(path, "/"))
-			return 0;
-		if (slash == path)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
-}
-
-/* The file as resolved, and the directories above it.  When path itself is
- * a link, also the link and the directories above it: whoever can replace
- * the link chooses the profile.  (Links in the middle of the path are only
- * followed, not vetted.) */
 int profile_check_safe(const char *path, char *why, size_t sz)
 {
-	char real[PATH_MAX];
-	if (!realpath(path, real)) {
-		int e = errno;
-		errmsg(why, sz, 0, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	int rc = check_dirs_up(real, why, sz);
 	struct stat st;
-	if (rc || lstat(path, &st) || !S_ISLNK(st.st_mode))
-		return rc;
-	if ((rc = check_one(path, true, why, sz)))
-		return rc;
-	char *dir = strdup(path);
-	if (!dir)
-		return -ENOMEM;
-	char *slash = strrchr(dir, '/');
-	const char *d = !slash ? "." : slash == dir ? "/" : (*slash = '\0', dir);
-	if (realpath(d, real)) {
-		rc = check_dirs_up(real, why, sz);
-	} else {
-		rc = -errno;
-		errmsg(why, sz, 0, "%s: %s", d, strerror(-rc));
-	}
-	free(dir);
-	return rc;
+	int fd = sp_open_root_owned(path, &st, why, sz);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 /* ---------- listing ---------- */

@@ -155,8 +155,11 @@ int profile_load(const char *name_or_file, const struct profile_opts *o, struct 
 		 struct parse_error *err);
 void profile_free(struct profile *p);
 
-/* 0 when path and every directory above it are owned by root and not
- * writable by group or others; -EPERM with the reason otherwise. */
+/* 0 when path is a regular file owned by root and not writable by group
+ * or others, and so is every directory walked to reach it (from "/", links
+ * followed, each link root's too: sp_open_root_owned); -EPERM with the
+ * reason otherwise (-errno when it cannot be opened).  profile_load with
+ * check_safe makes this check on the descriptor it then reads. */
 int profile_check_safe(const char *path, char *why, size_t sz);
 
 /* Shipped and user profiles: name, summary, file.  A name found in several

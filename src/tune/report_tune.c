@@ -111,6 +111,7 @@ jo *report_apply_json(const struct apply_report *a)
 		jw_put(res, "changed", jw_int((int64_t)a->r->done));
 		jw_put(res, "undo_failed", jw_int((int64_t)a->r->undo_failed));
 		jw_put(res, "why", jw_known(a->r->why));
+		jw_put(res, "journal_error", jw_known(a->r->journal_why));
 		jw_put(o, "result", res);
 	}
 	return o;
@@ -188,6 +189,8 @@ void report_apply_text(FILE *out, const struct apply_report *a)
 			a->r->undo_failed == 1 ? "" : "s");
 	else
 		fprintf(out, "\nApply FAILED: every change it made was undone; the host is as it was.\n");
+	if (a->r->journal_why[0])
+		fprintf(out, "Journal NOT settled: %s.\n", a->r->journal_why);
 }
 
 /* ---------- revert ---------- */
@@ -323,6 +326,7 @@ jo *report_status_json(const struct journal *j, const struct tune_result *r,
 	jw_put(sum, "ok", jw_int((int64_t)count[TUNE_OK]));
 	jw_put(sum, "drifted", jw_int((int64_t)count[TUNE_DRIFTED]));
 	jw_put(sum, "gone", jw_int((int64_t)count[TUNE_GONE]));
+	jw_put(sum, "original", jw_int((int64_t)count[TUNE_ORIGINAL]));
 	jw_put(sum, "unreadable", jw_int((int64_t)count[TUNE_FAILED]));
 	jw_put(sum, "window", jw_int((int64_t)count[TUNE_WINDOW]));
 	jw_put(o, "summary", sum);
@@ -381,7 +385,8 @@ void report_status_text(FILE *out, const struct journal *j, const struct tune_re
 		fprintf(out, "  %-8s %-13s %-34s %-12s %-12s %s", tune_state_name(it->state),
 			knob_name(it->ch.knob), it->ch.label, it->ch.old, it->ch.new,
 			it->state == TUNE_GONE ? "(gone)" : it->now);
-		if (it->state == TUNE_WINDOW || (it->state == TUNE_DRIFTED && it->why[0]))
+		if (it->state == TUNE_WINDOW || it->state == TUNE_ORIGINAL ||
+		    (it->state == TUNE_DRIFTED && it->why[0]))
 			fprintf(out, " (%s)", it->why);
 		fputc('\n', out);
 		bad += it->state != TUNE_OK && it->state != TUNE_WINDOW;

@@ -2,7 +2,11 @@
 #include "tune/session.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
 
 #include "base/errmsg.h"
 #include "base/util.h"
@@ -15,15 +19,58 @@ static void session_init(struct tune_session *s)
 	copy_str(s->j.dir, sizeof(s->j.dir), journal_default_dir());
 }
 
+/* "device 0:45 inode 1234" */
+static void id_text(uint64_t dev, uint64_t ino, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "device %u:%u inode %" PRIu64, major((dev_t)dev), minor((dev_t)dev), ino);
+}
+
+/* h is the directory apply a recorded: the same path, and (where the
+ * journal has it) the same directory, not another one put at that path or
+ * reached through a link that replaced it.  Without this a revert would
+ * write the recorded values into whatever the path names now: another
+ * tree, or the live host through a link to /. */
+static int root_is_recorded(const struct journal_apply *a, const struct host *h, char *why,
+			    size_t sz)
+{
+	uint64_t dev = 0, ino = 0;
+	char was[96], now[96];
+	int rc = host_root_id(h, &dev, &ino);
+	if (rc)
+		return errmsg(why, sz, rc, "the journal's root %s: %s", a->root, strerror(-rc));
+	id_text(dev, ino, now, sizeof(now));
+	if (strcmp(a->root, h->root))
+		return errmsg(why, sz, -EXDEV,
+			      "the journal's root %s now resolves to %s (%s): a symlink or another "
+			      "directory took its place; refusing it",
+			      a->root, h->root, now);
+	if (!a->root_id_set)
+		return strcmp(a->root, "/") ? errmsg(why, sz, -EXDEV,
+			      "the journal does not record which directory root %s was (an older "
+			      "agentune wrote it): refusing to follow the path", a->root) : 0;
+	id_text(a->root_dev, a->root_ino, was, sizeof(was));
+	if (a->root_dev != dev || a->root_ino != ino)
+		return errmsg(why, sz, -EXDEV,
+			      "the journal's root %s was %s when applied; %s is now %s, another "
+			      "directory: refusing it",
+			      a->root, was, h->root, now);
+	return 0;
+}
+
 /* Every record in the journal must be about the host we are changing. */
 static int same_root(const struct journal *j, const struct host *h, char *why, size_t sz)
 {
-	for (size_t i = 0; i < j->napplies; i++)
-		if (strcmp(j->applies[i].root, h->root))
+	for (size_t i = 0; i < j->napplies; i++) {
+		const struct journal_apply *a = &j->applies[i];
+		if (strcmp(a->root, h->root))
 			return errmsg(why, sz, -EXDEV,
 				      "the journal holds changes to root %s (apply %u of %s); "
 				      "revert them first",
-				      j->applies[i].root, j->applies[i].apply, j->applies[i].profile);
+				      a->root, a->apply, a->profile);
+		int rc = root_is_recorded(a, h, why, sz);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -48,6 +95,11 @@ static int open_journal_host(struct tune_session *s, char *why, size_t sz)
 	if (rc)
 		return errmsg(why, sz, rc, "the journal's root %s: %s", root, strerror(-rc));
 	s->host_open = true;
+	for (size_t i = 0; i < s->j.napplies; i++) {
+		rc = root_is_recorded(&s->j.applies[i], &s->h, why, sz);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "tune/tune.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "base/errmsg.h"
 #include "base/util.h"
+#include "tune/knob_cgroup.h"
 #include "tune/winctl.h"
 
 static const char *const state_names[] = {
@@ -76,6 +78,17 @@ static int setting_write(const struct host *h, const struct journal *j, enum kno
 		      "the PM QoS window controller is started by apply, with its profile");
 }
 
+/* "cannot read PATH: reason" (the path when the knob has a file). */
+static void read_error(char *why, size_t sz, enum knob_kind k, const char *target, int rc)
+{
+	char path[PATH_MAX];
+	knob_path(k, target, path, sizeof(path));
+	if (path[0])
+		errmsg(why, sz, rc, "cannot read %s: %s", path, host_strerror(rc));
+	else
+		errmsg(why, sz, rc, "cannot read it: %s", host_strerror(rc));
+}
+
 /* Writes val and reads it back.  0, or -errno with why. */
 static int write_verified(const struct host *h, const struct journal *j, enum knob_kind k,
 			  const char *target, const char *val, char *why, size_t sz)
@@ -87,7 +100,7 @@ static int write_verified(const struct host *h, const struct journal *j, enum kn
 	rc = setting_read(h, j, k, target, back, sizeof(back));
 	if (rc)
 		return errmsg(why, sz, rc, "wrote %s but cannot read it back: %s", val,
-			      strerror(-rc));
+			      host_strerror(rc));
 	if (!knob_same(k, back, val))
 		return errmsg(why, sz, -EIO, "wrote %s but it reads back as %s", val, back);
 	return 0;
@@ -155,17 +168,27 @@ static size_t undo(const struct host *h, const struct journal *j, struct tune_re
 }
 
 /* Rewrites the journal without this apply's records except those keep_new
- * marks (the records before first_entry are other applies' and stay). */
-static void drop_apply_records(struct journal *j, size_t first_entry, const bool *keep_new,
-			       char *why, size_t sz)
+ * marks (the records before first_entry are other applies' and stay).
+ * Dropping all of them cuts the file back, which a full disk cannot stop.
+ * 0 or -errno with why: the journal then still holds the records (as
+ * revert understands them: a change undone reads its original value and
+ * its record is dropped; status says "original"). */
+static int drop_apply_records(struct journal *j, size_t first_entry, const bool *keep_new,
+			      char *why, size_t sz)
 {
+	bool all = true;
+	for (size_t i = first_entry; keep_new && i < j->n; i++)
+		all &= !keep_new[i - first_entry];
+	if (all)
+		return journal_drop_last_apply(j, first_entry, why, sz);
 	bool *keep = calloc(j->n ? j->n : 1, sizeof(*keep));
 	if (!keep)
-		return;
+		return errmsg(why, sz, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < j->n; i++)
 		keep[i] = i < first_entry || keep_new[i - first_entry];
-	journal_rewrite(j, keep, why, sz);
+	int rc = journal_rewrite(j, keep, why, sz);
 	free(keep);
+	return rc;
 }
 
 static struct journal_apply apply_record(const struct journal *j,
@@ -175,9 +198,11 @@ static struct journal_apply apply_record(const struct journal *j,
 	a.apply = j->napplies ? j->applies[j->napplies - 1].apply + 1 : 1;
 	copy_str(a.profile, sizeof(a.profile), o->profile ? o->profile : "");
 	copy_str(a.path, sizeof(a.path), o->profile_path ? o->profile_path : "");
-	copy_str(a.cpus, sizeof(a.cpus), o->cpus ? o->cpus : "");
+	copy_str(a.cpus, sizeof(a.cpus), o->cpus ? o->cpus : ""); /* length checked */
 	copy_str(a.root, sizeof(a.root), h->root);
+	a.root_id_set = host_root_id(h, &a.root_dev, &a.root_ino) == 0;
 	a.pid = o->pid;
+	a.pid_start = o->pid > 0 ? o->pid_start : 0;
 	a.time = (int64_t)time(NULL);
 	a.by = (int)getpid();
 	return a;
@@ -283,7 +308,7 @@ static int apply_one(const struct apply_ctx *a, const struct plan_change *pc,
 	*journaled = false;
 	int rc = setting_read(a->h, a->j, c->knob, c->target, it->ch.old, sizeof(it->ch.old));
 	if (rc) {
-		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+		read_error(it->why, sizeof(it->why), c->knob, c->target, rc);
 		return -1;
 	}
 	if (knob_same(c->knob, it->ch.old, c->new)) {
@@ -326,7 +351,7 @@ static void mark_not_run(struct tune_result *r, const struct plan *pl)
  * that holds (or one that could not be undone); an apply record left
  * without changes goes too. */
 static void settle_journal(struct journal *j, size_t first_entry, bool *keep,
-			   const long *entry_of, const struct tune_result *r, bool failed)
+			   const long *entry_of, struct tune_result *r, bool failed)
 {
 	char why[320];
 	for (size_t i = 0; !failed && i < r->n; i++)
@@ -335,8 +360,10 @@ static void settle_journal(struct journal *j, size_t first_entry, bool *keep,
 	bool rewrite = failed || j->n == first_entry;
 	for (size_t i = first_entry; i < j->n; i++)
 		rewrite |= !keep[i - first_entry];
-	if (rewrite)
-		drop_apply_records(j, first_entry, keep, why, sizeof(why));
+	if (rewrite && drop_apply_records(j, first_entry, keep, why, sizeof(why)))
+		errmsg(r->journal_why, sizeof(r->journal_why), 0,
+		       "%s; the journal still holds this apply's records, those of changes undone "
+		       "or not made included: `agentune revert` drops them", why);
 }
 
 /* Journals and makes each change of the plan in turn, until one fails.
@@ -375,6 +402,12 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 	r->ok = true;
 	if (!pl->n)
 		return 0;
+	if (o->cpus && strlen(o->cpus) >= sizeof(((struct journal_apply *)0)->cpus)) {
+		r->ok = false;
+		errmsg(r->why, sizeof(r->why), 0, "the agent CPU list is %zu bytes, more than the "
+		       "journal holds (%zu)", strlen(o->cpus), sizeof(((struct journal_apply *)0)->cpus) - 1);
+		return -EOVERFLOW;
+	}
 	struct journal_apply a = apply_record(j, o, h);
 	if (journal_add_apply(j, &a, r->why, sizeof(r->why))) {
 		r->ok = false;
@@ -390,7 +423,8 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 		r->ok = false;
 		copy_str(r->why, sizeof(r->why), "out of memory");
 		/* nothing was journaled yet but the apply record: it goes */
-		drop_apply_records(j, first_entry, NULL, scratch, sizeof(scratch));
+		if (journal_drop_last_apply(j, first_entry, scratch, sizeof(scratch)))
+			errmsg(r->journal_why, sizeof(r->journal_why), 0, "%s", scratch);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < pl->n; i++)
@@ -445,7 +479,7 @@ static bool revert_one(const struct host *h, const struct journal *j, const stru
 	}
 	if (rc) {
 		it->state = TUNE_FAILED;
-		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+		read_error(it->why, sizeof(it->why), e->knob, e->target, rc);
 		return true;
 	}
 	if (knob_same(e->knob, it->now, e->old)) {
@@ -453,6 +487,17 @@ static bool revert_one(const struct host *h, const struct journal *j, const stru
 		return false;
 	}
 	bool ours = knob_same(e->knob, it->now, e->new);
+	/* A record of an older agentune names a pid without its start time:
+	 * that pid may be another process by now, which --force must not
+	 * move. */
+	if (!ours && force && e->knob == KNOB_CGROUP_PROCS && !knob_procs_has_start(e->target)) {
+		it->state = TUNE_DRIFTED;
+		errmsg(it->why, sizeof(it->why), 0,
+		       "in %s, not where agentune put it (%s); recorded without its start time, "
+		       "so pid %.*s may be another process now: --force leaves it alone",
+		       it->now, e->new, (int)strcspn(e->target, ":"), e->target);
+		return true;
+	}
 	if (!ours && !force) {
 		it->state = TUNE_DRIFTED;
 		errmsg(it->why, sizeof(it->why), 0,
@@ -521,15 +566,23 @@ static void status_one(const struct host *h, const struct journal *j, const stru
 		it->now[0] = '\0';
 	} else if (rc) {
 		it->state = TUNE_FAILED;
-		errmsg(it->why, sizeof(it->why), rc, "cannot read it: %s", strerror(-rc));
+		read_error(it->why, sizeof(it->why), e->knob, e->target, rc);
 	} else if (e->window) {
 		bool open = knob_same(e->knob, it->now, e->new);
 		bool closed = knob_same(e->knob, it->now, it->ch.old);
 		it->state = open || closed ? TUNE_WINDOW : TUNE_DRIFTED;
 		if (open || closed)
 			copy_str(it->why, sizeof(it->why), open ? "window open" : "window closed");
+	} else if (knob_same(e->knob, it->now, e->new)) {
+		it->state = TUNE_OK;
+	} else if (e->knob != KNOB_WINDOW && knob_same(e->knob, it->now, it->ch.old)) {
+		/* Back to the original: undone by an apply that could not
+		 * rewrite its journal (a full disk), or reset by someone. */
+		it->state = TUNE_ORIGINAL;
+		copy_str(it->why, sizeof(it->why), "holds its original value again; "
+						   "`agentune revert` drops the record");
 	} else {
-		it->state = knob_same(e->knob, it->now, e->new) ? TUNE_OK : TUNE_DRIFTED;
+		it->state = TUNE_DRIFTED;
 	}
 	if (e->knob == KNOB_WINDOW && it->state == TUNE_DRIFTED)
 		copy_str(it->why, sizeof(it->why), "the controller is not running (killed?); "

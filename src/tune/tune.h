@@ -59,6 +59,8 @@ struct tune_result {
 	size_t n, cap;
 	bool ok;                      /* apply: all done; revert: nothing failed */
 	char why[320];                /* apply: why it could not start (journal) */
+	char journal_why[640];        /* apply: the journal could not be settled
+	                               * after it (a full disk): what it holds */
 	size_t done, undo_failed;     /* counts for the summary line */
 };
 
@@ -66,6 +68,7 @@ struct tune_apply_opts {
 	const char *profile, *profile_path;
 	const char *cpus;             /* agent CPUs as a list */
 	int pid;
+	uint64_t pid_start;           /* pid's start time (journaled); 0 unknown */
 	/* Testing crash safety: _exit(86) right after the Nth journaled write
 	 * (AGENTUNE_FAULT_EXIT_AFTER); 0 = never. */
 	unsigned long exit_after;

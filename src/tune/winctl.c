@@ -406,14 +406,18 @@ static int policies_of(struct ctl *x, int *pol)
 	for (size_t i = 0; i < x->nslots; i++)
 		pol[i] = -1;
 	for (size_t p = 0; p < x->c->npolicy; p++) {
-		char path[160], list[4096];
+		char path[160];
 		struct cpumask m;
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpufreq/%s/related_cpus",
 			 x->c->policy[p].target);
-		if (host_read_line(x->h, path, list, sizeof(list)))
+		/* Whole, however many CPUs: a fixed buffer would cut the list. */
+		char *list = host_read(x->h, path, NULL);
+		if (!list)
 			continue;
 		cpumask_init(&m);
-		if (!cpulist_parse(list, &m))
+		int prc = cpulist_parse(list, &m);
+		free(list);
+		if (!prc)
 			for (int cpu = cpumask_next(&m, -1); cpu >= 0; cpu = cpumask_next(&m, cpu))
 				if ((size_t)cpu < x->nslots)
 					pol[cpu] = (int)p;
@@ -515,15 +519,24 @@ static int write_pidfile(const struct ctl *x, char *why, size_t sz)
  * own wakeups there would be what the agent's windows are for. */
 static void keep_off_managed(const struct ctl *x)
 {
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set))
+	/* Sized from the possible CPUs, not CPU_SETSIZE (1024): a larger
+	 * host would make sched_getaffinity fail with EINVAL. */
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
 		return;
-	cpu_set_t off = set;
-	for (size_t cpu = 0; cpu < x->nslots && cpu < CPU_SETSIZE; cpu++)
-		if (x->knob_of[cpu])
-			CPU_CLR(cpu, &off);
-	if (CPU_COUNT(&off))
-		sched_setaffinity(0, sizeof(off), &off);
+	size_t nbits = (size_t)ncpu > x->nslots ? (size_t)ncpu : x->nslots;
+	cpu_set_t *off = CPU_ALLOC(nbits);
+	size_t size = CPU_ALLOC_SIZE(nbits);
+	if (!off)
+		return;
+	if (!sched_getaffinity(0, size, off)) {
+		for (size_t cpu = 0; cpu < x->nslots; cpu++)
+			if (x->knob_of[cpu])
+				CPU_CLR_S(cpu, size, off);
+		if (CPU_COUNT_S(size, off))
+			sched_setaffinity(0, size, off);
+	}
+	CPU_FREE(off);
 }
 
 static int setup(struct ctl *x, char *why, size_t sz)

@@ -48,7 +48,11 @@ setting_now() {
 	cgroup_attr) cat "$2" ;;
 	cgroup_dir) if [ -d "$2" ]; then echo present; else echo absent; fi ;;
 	cgroup_procs)
-		local pid=${2%%:*} mount=${2#*:}
+		# PID@START:MOUNT (the start time tells a reused pid apart)
+		local pid=${2%%:*} mount=${2#*:} start
+		start=${pid#*@} pid=${pid%%@*}
+		[ "$(awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$pid/stat")" = "$start" ] || {
+			echo "pid $pid: not the process started at $start"; return 1; }
 		# the hierarchy's line: v2 ("0::") or the v1 controllers mounted there
 		local ctrl
 		ctrl=$(awk -v m="$mount" '$5 == m { n = split($NF, o, ","); for (i = 1; i <= n; i++)

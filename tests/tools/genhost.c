@@ -4,7 +4,14 @@
  * that `agentune inspect --root DIR` reads.  Used by the inspect benchmark
  * (tests/bench/run.sh) to build snapshots of 2 to 1024+ CPUs.
  *
- *   genhost --cpus N --irqs M [--nodes K] [--seed S] OUTDIR
+ *   genhost --cpus N --irqs M [--nodes K] [--seed S] [--sparse] [--lean] OUTDIR
+ *
+ * --sparse spreads the N CPUs over the ids of an 8192-CPU kernel (possible
+ * 0-8191; CPU i is id i * (8192 / N), the last one 8191), so every CPU
+ * list is long and sparse, as on a large host with CPUs offline or not
+ * present.  --lean leaves out the per-CPU cpuidle states and cpufreq
+ * policies (a host without cpuidle driver or cpufreq, like a VM), which
+ * keeps a tree of thousands of CPUs small.
  *
  * The machine: K packages (one NUMA node and one L3 each), SMT2 when N >= 4
  * and even (Intel numbering: cpu i and i + N/2 are siblings), intel_pstate
@@ -95,6 +102,14 @@ struct gen {
 };
 
 /* ---- utilities ---------------------------------------------------------- */
+
+/* --sparse: the id of CPU index c (NULL: ids are the indices). */
+static unsigned *cpu_ids;
+
+static unsigned cid(unsigned c)
+{
+	return cpu_ids ? cpu_ids[c] : c;
+}
 
 static void die(const char *fmt, ...)
 {
@@ -223,11 +238,11 @@ static void sb_cpulist(struct sbuf *b, const unsigned char *set, unsigned n)
 			continue;
 		unsigned j = i;
 
-		while (j + 1 < n && set[j + 1])
+		while (j + 1 < n && set[j + 1] && cid(j + 1) == cid(j) + 1)
 			j++;
-		sb_printf(b, first ? "%u" : ",%u", i);
+		sb_printf(b, first ? "%u" : ",%u", cid(i));
 		if (j > i)
-			sb_printf(b, "-%u", j);
+			sb_printf(b, "-%u", cid(j));
 		first = false;
 		i = j;
 	}
@@ -417,7 +432,8 @@ static void plan_topology(struct gen *g)
 		g->pkg_list[k] = sb_take(&g->sb);
 	}
 	g->sb.len = 0;
-	sb_printf(&g->sb, n > 1 ? "0-%u" : "0", n - 1);
+	memset(set, 1, n);
+	sb_cpulist(&g->sb, set, n);
 	g->all_list = sb_take(&g->sb);
 
 	/* A latency-tuned box: cores 2-3 of package 0 and their siblings
@@ -741,7 +757,7 @@ static void gen_interrupts(struct gen *g)
 	for (unsigned i = 0; i < g->prec + 8; i++)
 		sb_add(&g->sb, " ", 1);
 	for (unsigned c = 0; c < g->ncpus; c++)
-		sb_printf(&g->sb, "CPU%-8u", c);
+		sb_printf(&g->sb, "CPU%-8u", cid(c));
 	sb_add(&g->sb, "\n", 1);
 
 	for (size_t i = 0; i < g->nirq; i++) {
@@ -782,12 +798,16 @@ static void gen_proc_irq(struct gen *g)
 	for (size_t i = 0; i < g->nirq; i++) {
 		const struct irq *q = &g->irqs[i];
 
-		if (q->aff_lo == q->aff_hi)
-			putf(g, pth(g, "proc/irq/%u/smp_affinity_list", q->num), "%u\n", q->aff_lo);
-		else
-			putf(g, pth(g, "proc/irq/%u/smp_affinity_list", q->num), "%u-%u\n",
-			     q->aff_lo, q->aff_hi);
-		putf(g, pth(g, "proc/irq/%u/effective_affinity_list", q->num), "%d\n", q->eff);
+		unsigned char *set = xcalloc(g->ncpus, 1);
+
+		memset(set + q->aff_lo, 1, q->aff_hi - q->aff_lo + 1);
+		g->sb.len = 0;
+		sb_cpulist(&g->sb, set, g->ncpus);
+		sb_add(&g->sb, "\n", 1);
+		emit(g, pth(g, "proc/irq/%u/smp_affinity_list", q->num));
+		free(set);
+		putf(g, pth(g, "proc/irq/%u/effective_affinity_list", q->num), "%u\n",
+		     cid((unsigned)q->eff));
 		putf(g, pth(g, "proc/irq/%u/node", q->num), "%d\n", q->node);
 	}
 }
@@ -809,7 +829,7 @@ static void gen_softirqs(struct gen *g)
 	g->sb.len = 0;
 	sb_puts(&g->sb, "                    ");
 	for (unsigned c = 0; c < g->ncpus; c++)
-		sb_printf(&g->sb, "CPU%-8u", c);
+		sb_printf(&g->sb, "CPU%-8u", cid(c));
 	sb_add(&g->sb, "\n", 1);
 	for (size_t v = 0; v < sizeof(vec) / sizeof(vec[0]); v++) {
 		sb_printf(&g->sb, "%12s:", vec[v].name);
@@ -836,7 +856,7 @@ static void gen_softnet(struct gen *g)
 		col[0] = (uint32_t)rnd_range(g, 1000, 0xfffffff);       /* processed */
 		col[1] = rnd(g) % 16 == 0 ? (uint32_t)rnd_range(g, 1, 500) : 0; /* dropped */
 		col[2] = (uint32_t)rnd_range(g, 0, 3000);                /* time_squeeze */
-		col[12] = c;                                             /* cpu */
+		col[12] = cid(c);                                        /* cpu */
 		for (int i = 0; i < 13; i++) {
 			sb_hex8(&g->sb, col[i]);
 			sb_add(&g->sb, i == 12 ? "\n" : " ", 1);
@@ -882,7 +902,7 @@ static void gen_proc_stat(struct gen *g)
 	}
 	sb_add(&g->sb, "\n", 1);
 	for (unsigned c = 0; c < g->ncpus; c++) {
-		sb_printf(&g->sb, "cpu%u", c);
+		sb_printf(&g->sb, "cpu%u", cid(c));
 		for (int i = 0; i < NCOL; i++) {
 			sb_add(&g->sb, " ", 1);
 			sb_udec(&g->sb, t[(size_t)c * NCOL + i], 0);
@@ -969,7 +989,7 @@ static void gen_cpu_lists(struct gen *g)
 {
 	const char *base = "sys/devices/system/cpu";
 
-	putf(g, pth(g, "%s/possible", base), "%s\n", g->all_list);
+	putf(g, pth(g, "%s/possible", base), "%s\n", cpu_ids ? "0-8191" : g->all_list);
 	putf(g, pth(g, "%s/present", base), "%s\n", g->all_list);
 	putf(g, pth(g, "%s/online", base), "%s\n", g->all_list);
 	putf(g, pth(g, "%s/offline", base), "\n");
@@ -1023,7 +1043,7 @@ static void gen_cpu_idle(struct gen *g, unsigned c)
 		char d[96];
 		uint64_t usage = rnd_range(g, 1000, 50000000);
 
-		snprintf(d, sizeof(d), "sys/devices/system/cpu/cpu%u/cpuidle/state%u", c, s);
+		snprintf(d, sizeof(d), "sys/devices/system/cpu/cpu%u/cpuidle/state%u", cid(c), s);
 		putf(g, pth(g, "%s/name", d), "%s\n", idle_states[s].name);
 		putf(g, pth(g, "%s/desc", d), "%s\n", idle_states[s].desc);
 		putf(g, pth(g, "%s/latency", d), "%u\n", idle_states[s].latency);
@@ -1046,19 +1066,20 @@ static void gen_cpu_topology(struct gen *g, unsigned c)
 	unsigned core = cpu_core(g, c), pkg = core_pkg(g, core);
 	unsigned core_id = core - pkg_first_core(g, pkg);
 
-	snprintf(d, sizeof(d), "sys/devices/system/cpu/cpu%u/topology", c);
+	snprintf(d, sizeof(d), "sys/devices/system/cpu/cpu%u/topology", cid(c));
 	putf(g, pth(g, "%s/physical_package_id", d), "%u\n", pkg);
 	putf(g, pth(g, "%s/die_id", d), "0\n");
 	putf(g, pth(g, "%s/core_id", d), "%u\n", core_id);
 	putf(g, pth(g, "%s/cluster_id", d), "%u\n", core);
 	if (g->smt == 2)
-		putf(g, pth(g, "%s/thread_siblings_list", d), "%u,%u\n", core, core + g->ncores);
+		putf(g, pth(g, "%s/thread_siblings_list", d), "%u,%u\n", cid(core),
+		     cid(core + g->ncores));
 	else
-		putf(g, pth(g, "%s/thread_siblings_list", d), "%u\n", c);
+		putf(g, pth(g, "%s/thread_siblings_list", d), "%u\n", cid(c));
 	putf(g, pth(g, "%s/core_siblings_list", d), "%s\n", g->pkg_list[pkg]);
 	putf(g, pth(g, "%s/package_cpus_list", d), "%s\n", g->pkg_list[pkg]);
 
-	snprintf(d, sizeof(d), "sys/devices/system/cpu/cpu%u/cache/index3", c);
+	snprintf(d, sizeof(d), "sys/devices/system/cpu/cpu%u/cache/index3", cid(c));
 	putf(g, pth(g, "%s/level", d), "3\n");
 	putf(g, pth(g, "%s/shared_cpu_list", d), "%s\n", g->pkg_list[pkg]);
 }
@@ -1067,9 +1088,9 @@ static void gen_cpufreq_policy(struct gen *g, unsigned c)
 {
 	char d[96];
 
-	snprintf(d, sizeof(d), "sys/devices/system/cpu/cpufreq/policy%u", c);
-	putf(g, pth(g, "%s/affected_cpus", d), "%u\n", c);
-	putf(g, pth(g, "%s/related_cpus", d), "%u\n", c);
+	snprintf(d, sizeof(d), "sys/devices/system/cpu/cpufreq/policy%u", cid(c));
+	putf(g, pth(g, "%s/affected_cpus", d), "%u\n", cid(c));
+	putf(g, pth(g, "%s/related_cpus", d), "%u\n", cid(c));
 	putf(g, pth(g, "%s/scaling_driver", d), "intel_pstate\n");
 	putf(g, pth(g, "%s/scaling_governor", d), "powersave\n");
 	putf(g, pth(g, "%s/scaling_available_governors", d), "performance powersave\n");
@@ -1084,20 +1105,26 @@ static void gen_cpufreq_policy(struct gen *g, unsigned c)
 
 	char target[32];
 
-	snprintf(target, sizeof(target), "../cpufreq/policy%u", c);
-	link_to(g, target, pth(g, "sys/devices/system/cpu/cpu%u/cpufreq", c));
+	snprintf(target, sizeof(target), "../cpufreq/policy%u", cid(c));
+	link_to(g, target, pth(g, "sys/devices/system/cpu/cpu%u/cpufreq", cid(c)));
 }
+
+static bool lean;
 
 static void gen_cpus(struct gen *g)
 {
 	gen_cpu_lists(g);
+	if (lean)
+		putf(g, "sys/devices/system/cpu/cpuidle/current_driver", "none\n");
 	for (unsigned c = 0; c < g->ncpus; c++) {
-		putf(g, pth(g, "sys/devices/system/cpu/cpu%u/online", c), "1\n");
+		putf(g, pth(g, "sys/devices/system/cpu/cpu%u/online", cid(c)), "1\n");
 		gen_cpu_topology(g, c);
-		gen_cpu_idle(g, c);
-		putf(g, pth(g, "sys/devices/system/cpu/cpu%u/power/pm_qos_resume_latency_us", c),
-		     "0\n");
-		gen_cpufreq_policy(g, c);
+		if (!lean)
+			gen_cpu_idle(g, c);
+		putf(g, pth(g, "sys/devices/system/cpu/cpu%u/power/pm_qos_resume_latency_us",
+			    cid(c)), "0\n");
+		if (!lean)
+			gen_cpufreq_policy(g, c);
 	}
 }
 
@@ -1207,7 +1234,7 @@ static void gen_pci_net(struct gen *g)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: genhost --cpus N --irqs M [--nodes K] [--seed S] OUTDIR\n"
+	fprintf(stderr, "usage: genhost --cpus N --irqs M [--nodes K] [--seed S] [--sparse] [--lean] OUTDIR\n"
 			"  N 1..%d, M 0..%d, K 1..%d (default 1, 2 from 16 CPUs)\n"
 			"  OUTDIR must be missing or empty\n",
 		MAX_CPUS, MAX_IRQS, MAX_NODES);
@@ -1266,7 +1293,7 @@ int main(int argc, char **argv)
 {
 	struct gen g = { .rootfd = -1 };
 	const char *out = NULL;
-	bool have_cpus = false, have_irqs = false;
+	bool have_cpus = false, have_irqs = false, sparse = false;
 	uint64_t seed = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -1282,6 +1309,10 @@ int main(int argc, char **argv)
 			g.nnodes = (unsigned)parse_num(a, argv[++i], 1, MAX_NODES);
 		} else if (!strcmp(a, "--seed") && i + 1 < argc) {
 			seed = parse_num(a, argv[++i], 0, UINT64_MAX);
+		} else if (!strcmp(a, "--sparse")) {
+			sparse = true;
+		} else if (!strcmp(a, "--lean")) {
+			lean = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage();
 		} else if (a[0] == '-' || out) {
@@ -1293,6 +1324,12 @@ int main(int argc, char **argv)
 	if (!out || !have_cpus || !have_irqs)
 		usage();
 
+	if (sparse) {
+		cpu_ids = xcalloc(g.ncpus, sizeof(*cpu_ids));
+		for (unsigned c = 0; c < g.ncpus; c++)
+			cpu_ids[c] = c * (MAX_CPUS / g.ncpus);
+		cpu_ids[g.ncpus - 1] = MAX_CPUS - 1;
+	}
 	g.rng = seed ^ 0x6167656e74756e65ULL;   /* "agentune" */
 	open_root(&g, out);
 	plan_topology(&g);

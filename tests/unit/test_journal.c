@@ -85,33 +85,30 @@ static struct journal_apply sample_apply(const char *profile, int pid)
 	return a;
 }
 
-static struct journal_entry sample_irq(unsigned apply, const char *irq, const char *old,
-				       const char *new, const char *label)
+/* A journal record of apply number `apply`: knob k on target, old -> new. */
+static struct journal_entry sample_entry(unsigned apply, enum knob_kind k, const char *target,
+					 const char *label, const char *source, const char *old,
+					 const char *new)
 {
 	struct journal_entry e;
 	memset(&e, 0, sizeof(e));
 	e.apply = apply;
-	e.ch.knob = KNOB_IRQ_AFFINITY;
-	snprintf(e.ch.target, sizeof(e.ch.target), "%s", irq);
+	change_init(&e.ch, k, target, label, source);
 	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
 	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
-	snprintf(e.ch.label, sizeof(e.ch.label), "%s", label);
-	snprintf(e.ch.source, sizeof(e.ch.source), "x.profile:12");
 	return e;
+}
+
+static struct journal_entry sample_irq(unsigned apply, const char *irq, const char *old,
+				       const char *new, const char *label)
+{
+	return sample_entry(apply, KNOB_IRQ_AFFINITY, irq, label, "x.profile:12", old, new);
 }
 
 static struct journal_entry sample_sysctl(unsigned apply, const char *old, const char *new)
 {
-	struct journal_entry e;
-	memset(&e, 0, sizeof(e));
-	e.apply = apply;
-	e.ch.knob = KNOB_SYSCTL;
-	snprintf(e.ch.target, sizeof(e.ch.target), "net.core.netdev_budget");
-	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
-	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
-	snprintf(e.ch.label, sizeof(e.ch.label), "netdev_budget");
-	snprintf(e.ch.source, sizeof(e.ch.source), "balanced.profile:7");
-	return e;
+	return sample_entry(apply, KNOB_SYSCTL, "net.core.netdev_budget", "netdev_budget",
+			    "balanced.profile:7", old, new);
 }
 
 static void open_ok(struct ctx *c, struct journal *j)
@@ -288,6 +285,97 @@ static void test_dir_symlink_refused(void **state)
 	char p[TEST_PATH];
 	tpathf(p, "%s/journal", real);
 	assert_false(exists(p));
+}
+
+/* A trailing slash makes open(2) follow a link despite O_NOFOLLOW: the run
+ * directory is walked without following any, with or without one. */
+static void test_dir_trailing_slash_link_refused(void **state)
+{
+	struct ctx *c = *state;
+	char real[TEST_PATH], slash[TEST_PATH], p[TEST_PATH];
+	tpathf(real, "%s/real", c->root);
+	assert_int_equal(mkdir(real, 0700), 0);
+	assert_int_equal(symlink(real, c->dir), 0);
+	tpathf(slash, "%s/", c->dir);
+	struct journal j;
+	for (int create = 0; create < 2; create++) {
+		assert_int_equal(journal_open(&j, slash, create, c->why, sizeof(c->why)), -ELOOP);
+		assert_non_null(strstr(c->why, "is a symlink"));
+		assert_int_equal(j.dirfd, -1);
+		journal_close(&j);
+	}
+	tpathf(p, "%s/lock", real);
+	assert_false(exists(p));
+}
+
+/* A link in the middle of the path: refused, nothing made through it. */
+static void test_dir_middle_link_refused(void **state)
+{
+	struct ctx *c = *state;
+	char real[TEST_PATH], mid[TEST_PATH], dir[TEST_PATH], p[TEST_PATH], want[TEST_MSG];
+	tpathf(real, "%s/elsewhere", c->root);
+	assert_int_equal(mkdir(real, 0755), 0);
+	tpathf(mid, "%s/mid", c->root);
+	assert_int_equal(symlink(real, mid), 0);
+	tpathf(dir, "%s/run", mid);
+	struct journal j;
+	assert_int_equal(journal_open(&j, dir, true, c->why, sizeof(c->why)), -ELOOP);
+	tpathf(want, "%s is a symlink (to %s): refusing a path that goes through one", mid, real);
+	assert_string_equal(c->why, want);
+	journal_close(&j);
+	tpathf(p, "%s/run", real);
+	assert_false(exists(p));
+}
+
+/* A relative run directory would be another directory for the controller
+ * (a daemon in /) than for the apply that started it. */
+static void test_dir_relative_refused(void **state)
+{
+	struct ctx *c = *state;
+	char cwd[TEST_PATH], p[TEST_PATH];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(c->root), 0);
+	struct journal j;
+	int rc = journal_open(&j, "run-here", true, c->why, sizeof(c->why));
+	journal_close(&j);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(c->why, "run directory run-here is not an absolute path: refusing it "
+				    "(AGENTUNE_RUN_DIR must start with /)");
+	tpathf(p, "%s/run-here", c->root);
+	assert_false(exists(p));
+}
+
+/* The root's identity goes into the journal and comes back; a record
+ * without it (an older agentune's) loads with root_id_set false. */
+static void test_root_id_round_trip(void **state)
+{
+	struct ctx *c = *state;
+	struct journal j;
+	open_ok(c, &j);
+	assert_int_equal(journal_lock(&j, c->why, sizeof(c->why)), 0);
+	struct journal_apply a = sample_apply("balanced", -1);
+	snprintf(a.root, sizeof(a.root), "/srv/tree");
+	a.root_id_set = true;
+	a.root_dev = 2049;
+	a.root_ino = 18446744073709551615u; /* inode numbers use all 64 bits */
+	assert_int_equal(journal_add_apply(&j, &a, c->why, sizeof(c->why)), 0);
+	struct journal_apply b = sample_apply("other", -1);
+	assert_int_equal(journal_add_apply(&j, &b, c->why, sizeof(c->why)), 0);
+	journal_close(&j);
+	char p[TEST_PATH];
+	jpath(c, JOURNAL_FILE, p, sizeof(p));
+	char *text = slurp(p, NULL);
+	assert_non_null(strstr(text, "\"root\":\"/srv/tree\",\"root_id\":\"2049:18446744073709551615\""));
+	free(text);
+	open_ok(c, &j);
+	assert_int_equal(journal_load(&j, c->why, sizeof(c->why)), 0);
+	assert_int_equal(j.napplies, 2);
+	assert_true(j.applies[0].root_id_set);
+	assert_int_equal(j.applies[0].root_dev, 2049);
+	assert_true(j.applies[0].root_ino == 18446744073709551615u);
+	assert_false(j.applies[1].root_id_set);
+	journal_close(&j);
 }
 
 static void test_dir_not_a_directory(void **state)
@@ -927,6 +1015,19 @@ static const struct corrupt corrupt[] = {
 	{ "{\"type\":\"apply\",\"apply\":1,\"profile\":\"p\",\"path\":\"/p\",\"pid\":-1,"
 	  "\"cpus\":\"1\",\"root\":\"snap\",\"time\":1,\"by\":2}\n",
 	  0, 1, "root \"snap\" is not an absolute path" },
+	{ "{\"type\":\"apply\",\"apply\":1,\"profile\":\"p\",\"path\":\"/p\",\"pid\":-1,"
+	  "\"cpus\":\"1\",\"root\":\"/\",\"root_id\":\"12\",\"time\":1,\"by\":2}\n",
+	  0, 1, "field \"root_id\" is not DEV:INO" },
+	{ "{\"type\":\"apply\",\"apply\":1,\"profile\":\"p\",\"path\":\"/p\",\"pid\":-1,"
+	  "\"cpus\":\"1\",\"root\":\"/\",\"root_id\":\"1:-2\",\"time\":1,\"by\":2}\n",
+	  0, 1, "field \"root_id\" is not DEV:INO" },
+	{ "{\"type\":\"apply\",\"apply\":1,\"profile\":\"p\",\"path\":\"/p\",\"pid\":-1,"
+	  "\"cpus\":\"1\",\"root\":\"/\",\"root_id\":\"1:99999999999999999999\",\"time\":1,"
+	  "\"by\":2}\n",
+	  0, 1, "field \"root_id\" is not DEV:INO" },
+	{ "{\"type\":\"apply\",\"apply\":1,\"profile\":\"p\",\"path\":\"/p\",\"pid\":-1,"
+	  "\"cpus\":\"1\",\"root\":\"/\",\"root_id\":[1,2],\"time\":1,\"by\":2}\n",
+	  0, 1, "field \"root_id\" is not a string" },
 	{ "{\"type\":\"apply\",\"apply\":1,\"profile\":\"" X128 "\",\"path\":\"/p\",\"pid\":-1,"
 	  "\"cpus\":\"1\",\"root\":\"/\",\"time\":1,\"by\":2}\n",
 	  0, 1, "field \"profile\" is too long (128 bytes, at most 127)" },
@@ -1059,15 +1160,9 @@ static void test_load_sound(void **state)
 static struct journal_entry sample_window(unsigned apply, enum knob_kind k, const char *target,
 					  const char *old, const char *new, bool window)
 {
-	struct journal_entry e;
-	memset(&e, 0, sizeof(e));
-	e.apply = apply;
-	e.ch.knob = k;
-	snprintf(e.ch.target, sizeof(e.ch.target), "%s", target);
-	snprintf(e.ch.old, sizeof(e.ch.old), "%s", old);
-	snprintf(e.ch.new, sizeof(e.ch.new), "%s", new);
-	snprintf(e.ch.label, sizeof(e.ch.label), "cpu%s (window)", target);
-	snprintf(e.ch.source, sizeof(e.ch.source), "w.profile:3");
+	char label[64];
+	snprintf(label, sizeof(label), "cpu%s (window)", target);
+	struct journal_entry e = sample_entry(apply, k, target, label, "w.profile:3", old, new);
 	e.ch.window = window;
 	return e;
 }
@@ -1219,6 +1314,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_open_creates_0700, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_close_idempotent, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dir_symlink_refused, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_dir_trailing_slash_link_refused, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_dir_middle_link_refused, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_dir_relative_refused, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_root_id_round_trip, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dir_not_a_directory, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dir_mode_refused, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_dir_owner_refused, setup, teardown),

@@ -602,6 +602,141 @@ static void procs_v2(void **state)
 	assert_int_equal(tree_free(root), 0);
 }
 
+/* Issue 15 (7): a pid recorded with its start time is that process only;
+ * the same pid started at another time (reused) reads as gone and is never
+ * moved.  A target without a start time (an older journal) still works. */
+static void procs_start_time(void **state)
+{
+	char *root = v2_tree();
+	tree_put(root, "proc/4321/stat", STAT_LINE(4321, 555));
+	struct host h;
+	char v[KNOB_VAL_MAX], why[256];
+	assert_int_equal(host_open(&h, root), 0);
+	uint64_t start = 0;
+	assert_int_equal(knob_pid_start(&h, 4321, &start), 0);
+	assert_int_equal(start, 555);
+	assert_int_equal(knob_pid_start(&h, 999, &start), -ENOENT);
+	assert_true(knob_valid(KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", "/", why, sizeof(why)));
+	assert_true(knob_procs_has_start("4321@555:/sys/fs/cgroup"));
+	assert_false(knob_procs_has_start("4321:/sys/fs/cgroup"));
+	static const char *const badt[] = { "4321@:/sys/fs/cgroup", "4321@0:/sys/fs/cgroup",
+					   "4321@x:/sys/fs/cgroup", "@5:/sys/fs/cgroup",
+					   "4321@05:/sys/fs/cgroup", "4321@5@6:/sys/fs/cgroup" };
+	for (size_t i = 0; i < sizeof(badt) / sizeof(badt[0]); i++)
+		assert_false(knob_valid(KNOB_CGROUP_PROCS, badt[i], NULL, why, sizeof(why)));
+	must_read(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", "/system.slice/agent.service");
+	must_read(&h, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup", "/system.slice/agent.service");
+	/* The pid now names a process started later. */
+	tree_put(root, "proc/4321/stat", STAT_LINE(4321, 777));
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", v, sizeof(v)),
+			 -ENOENT);
+	assert_int_equal(knob_write(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", "/agentune",
+				    why, sizeof(why)),
+			 -ENOENT);
+	assert_non_null(strstr(why, "pid 4321 now names another process (started at 777, not 555)"));
+	assert_string_equal(slurp(root, "sys/fs/cgroup/agentune/cgroup.procs"), "");
+	/* A zombie is gone too. */
+	tree_put(root, "proc/4321/stat", "4321 (agent) Z 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 555 0 0\n");
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", v, sizeof(v)),
+			 -ENOENT);
+	/* A line that names no cgroup the knob could write back (found by
+	 * fuzz_procpid): malformed, not a value. */
+	tree_put(root, "proc/4321/stat", STAT_LINE(4321, 555));
+	tree_put(root, "proc/4321/cgroup", "0::/a b\n");
+	assert_int_equal(knob_read(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", v, sizeof(v)),
+			 -EINVAL);
+	tree_put(root, "proc/4321/cgroup", "0::/system.slice/agent.service\n");
+	/* The right process is moved. */
+	must_write(&h, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", "/agentune");
+	assert_string_equal(slurp(root, "sys/fs/cgroup/agentune/cgroup.procs"), "4321");
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* Issue 15 (10): a FIFO (or socket) at a knob path under a root: read and
+ * write refuse it at once, with the path, instead of blocking. */
+static void fifo_knob_refused(void **state)
+{
+	char *root = tree_new("knob-fifo");
+	tree_put(root, "proc/sys/net/core/busy_poll", "0\n");
+	char p[TEST_PATH];
+	tpathf(p, "%s/proc/irq/38", root);
+	tree_dir(root, "proc/irq/38");
+	tpathf(p, "%s/proc/irq/38/smp_affinity_list", root);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	struct host h;
+	char v[KNOB_VAL_MAX], why[256];
+	assert_int_equal(host_open(&h, root), 0);
+	alarm(10); /* a regression blocks: fail instead of hanging */
+	assert_int_equal(knob_read(&h, KNOB_IRQ_AFFINITY, "38", v, sizeof(v)), -ESPIPE);
+	assert_int_equal(knob_write(&h, KNOB_IRQ_AFFINITY, "38", "1", why, sizeof(why)), -ESPIPE);
+	assert_string_equal(why, "/proc/irq/38/smp_affinity_list: not a regular file (a FIFO, "
+				 "socket or device): refused");
+	size_t len;
+	errno = 0;
+	assert_null(host_read(&h, "/proc/irq/38/smp_affinity_list", &len));
+	assert_int_equal(errno, ESPIPE);
+	alarm(0);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+/* Issue 15 (2): a value as long as a large host prints it is read, written
+ * and compared whole; one longer than KNOB_VAL_MAX is an error, never cut. */
+static void long_values_whole(void **state)
+{
+	char *root = tree_new("knob-long");
+	/* 200 sparse CPUs above 1000: 1000 bytes. */
+	char list[2048] = "";
+	size_t n = 0;
+	for (int c = 1000; c < 1400; c += 2)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%d", n ? "," : "", c);
+	assert_true(n >= 969);
+	char file[2100];
+	snprintf(file, sizeof(file), "%s\n", list);
+	tree_put(root, "proc/irq/38/smp_affinity_list", file);
+	struct host h;
+	char v[KNOB_VAL_MAX], why[256];
+	assert_int_equal(host_open(&h, root), 0);
+	must_read(&h, KNOB_IRQ_AFFINITY, "38", list);
+	must_write(&h, KNOB_IRQ_AFFINITY, "38", "1");
+	must_write(&h, KNOB_IRQ_AFFINITY, "38", list);
+	assert_string_equal(slurp(root, "proc/irq/38/smp_affinity_list"), file);
+	/* An 8192-CPU host's longest list (pairs) fits. */
+	char *pairs = malloc(KNOB_VAL_MAX);
+	n = 0;
+	for (int c = 0; c < 8192; c += 3)
+		n += (size_t)snprintf(pairs + n, KNOB_VAL_MAX - n, "%s%d-%d", n ? "," : "", c, c + 1);
+	assert_true(n > 26000 && n < KNOB_VAL_MAX);
+	assert_true(knob_valid(KNOB_IRQ_AFFINITY, "38", pairs, why, sizeof(why)));
+	must_write(&h, KNOB_IRQ_AFFINITY, "38", pairs);
+	must_read(&h, KNOB_IRQ_AFFINITY, "38", pairs);
+	assert_true(knob_same(KNOB_IRQ_AFFINITY, pairs, pairs));
+	/* Longer than the bound: refused when read, not valid to write. */
+	char *huge = malloc(2 * KNOB_VAL_MAX + 16);
+	n = 0;
+	for (int c = 0; n < KNOB_VAL_MAX + 100; c += 3)
+		n += (size_t)snprintf(huge + n, 2 * KNOB_VAL_MAX - n, "%s%d-%d", n ? "," : "", c, c + 1);
+	char *hf = malloc(n + 2);
+	snprintf(hf, n + 2, "%s\n", huge);
+	tree_put(root, "proc/irq/38/smp_affinity_list", hf);
+	assert_int_equal(knob_read(&h, KNOB_IRQ_AFFINITY, "38", v, sizeof(v)), -EOVERFLOW);
+	assert_false(knob_valid(KNOB_IRQ_AFFINITY, "38", huge, why, sizeof(why)));
+	assert_false(knob_same(KNOB_IRQ_AFFINITY, huge, huge));
+	/* A short buffer is an error too, not a start of the list. */
+	tree_put(root, "proc/irq/38/smp_affinity_list", file);
+	char small[64];
+	assert_int_equal(knob_read(&h, KNOB_IRQ_AFFINITY, "38", small, sizeof(small)), -EOVERFLOW);
+	assert_int_equal(host_read_line(&h, "/proc/irq/38/smp_affinity_list", small, sizeof(small)),
+			 -EOVERFLOW);
+	assert_string_equal(small, "");
+	free(pairs);
+	free(huge);
+	free(hf);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
 static void cgroup_dir_tree(void **state)
 {
 	char *root = hybrid_tree();
@@ -1192,6 +1327,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(shared_reads),
 	cmocka_unit_test(procs_read_v1),
 	cmocka_unit_test(procs_v2),
+	cmocka_unit_test(procs_start_time),
+	cmocka_unit_test(fifo_knob_refused),
+	cmocka_unit_test(long_values_whole),
 	cmocka_unit_test(cgroup_dir_tree),
 	cmocka_unit_test(cgroup_attr_tree),
 	cmocka_unit_test(napi_not_live),

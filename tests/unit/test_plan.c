@@ -1094,6 +1094,7 @@ static char *v2_tree(const char *subtree_control, bool uclamp)
 {
 	char *root = fixture_copy("nic-napi-8cpu");
 	tree_put(root, "proc/4242/status", "Name:\tagent\nCpus_allowed_list:\t0-7\n");
+	tree_put(root, "proc/4242/stat", STAT_LINE(4242, 555));
 	tree_put(root, "proc/4242/cgroup", "0::/user.slice/s.scope\n");
 	if (uclamp)
 		tree_put(root, "proc/sys/kernel/sched_util_clamp_min", "1024\n");
@@ -1131,7 +1132,7 @@ static void test_cgroup_v2(void **state)
 		     7);
 	check_change(&f, 4, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpuset.cpus", "", "2-3", 6);
 	check_change(&f, 5, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpuset.mems", "", "0", 6);
-	check_change(&f, 6, KNOB_CGROUP_PROCS, "4242:/sys/fs/cgroup", "/user.slice/s.scope",
+	check_change(&f, 6, KNOB_CGROUP_PROCS, "4242@555:/sys/fs/cgroup", "/user.slice/s.scope",
 		     "/agentune", 4);
 	assert_non_null(strstr(f.pl.c[1].ch.label, "(new cgroup)"));
 	assert_null(strstr(f.pl.c[6].ch.label, "(new cgroup)"));
@@ -1151,7 +1152,7 @@ static void test_cgroup_v2_controller_off(void **state)
 	check_change(&f, 0, KNOB_CGROUP_DIR, "/sys/fs/cgroup/agentune", "absent", "present", 4);
 	check_change(&f, 1, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpuset.cpus", "", "2-3", 6);
 	check_change(&f, 2, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/agentune/cpuset.mems", "", "0", 6);
-	check_change(&f, 3, KNOB_CGROUP_PROCS, "4242:/sys/fs/cgroup", "/user.slice/s.scope",
+	check_change(&f, 3, KNOB_CGROUP_PROCS, "4242@555:/sys/fs/cgroup", "/user.slice/s.scope",
 		     "/agentune", 4);
 	check_note(&f, "cpu controller not enabled for children of /sys/fs/cgroup: skipped", 4);
 	check_note(&f, "uclamp_min: not applicable", 7);
@@ -1203,6 +1204,7 @@ static void test_cgroup_v1_hybrid(void **state)
 	struct fx f;
 	char *root = fixture_copy("virtio-net-2cpu");
 	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
+	tree_put(root, "proc/77/stat", STAT_LINE(77, 777));
 	tree_put(root, "proc/77/cgroup", "8:pids:/\n3:cpuset:/\n1:cpu:/\n0::/\n");
 	tree_put(root, "sys/fs/cgroup/cpu/cgroup.procs", "1\n77\n");
 	tree_put(root, "sys/fs/cgroup/cpu/cpu.shares", "1024\n");
@@ -1235,8 +1237,8 @@ static void test_cgroup_v1_hybrid(void **state)
 		     4);
 	check_change(&f, 6, KNOB_CGROUP_ATTR, "/sys/fs/cgroup/cpuset/agentune/cpuset.mems", "", "0",
 		     4);
-	check_change(&f, 7, KNOB_CGROUP_PROCS, "77:/sys/fs/cgroup/cpu", "/", "/agentune", 2);
-	check_change(&f, 8, KNOB_CGROUP_PROCS, "77:/sys/fs/cgroup/cpuset", "/", "/agentune", 2);
+	check_change(&f, 7, KNOB_CGROUP_PROCS, "77@777:/sys/fs/cgroup/cpu", "/", "/agentune", 2);
+	check_change(&f, 8, KNOB_CGROUP_PROCS, "77@777:/sys/fs/cgroup/cpuset", "/", "/agentune", 2);
 	/* isolate: v1 children before their parent; those within
 	 * housekeeping already (bar.service, user.slice) left alone. */
 	check_change(&f, 9, KNOB_CGROUP_ATTR,
@@ -1255,6 +1257,7 @@ static void test_cgroup_v1_uclamp_and_existing_dir(void **state)
 	struct fx f;
 	char *root = fixture_copy("virtio-net-2cpu");
 	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
+	tree_put(root, "proc/77/stat", STAT_LINE(77, 777));
 	tree_put(root, "proc/77/cgroup", "3:cpuset:/\n1:cpu:/agentune\n0::/\n");
 	tree_put(root, "proc/sys/kernel/sched_util_clamp_min", "1024\n");
 	tree_put(root, "sys/fs/cgroup/cpu/cgroup.procs", "1\n");

@@ -2,6 +2,7 @@
  * small temporary trees, the shared captures and the live machine. */
 #include "testutil.h"
 #include "inspect/procstat.h"
+#include "base/procfs_text.h"
 
 #include <pthread.h>
 
@@ -628,7 +629,29 @@ static void tasks_live(void **state)
 	host_close(&h);
 }
 
+/* pt_status_field: a last line without '\n' (fuzz_procpid found the loop
+ * stepping past it with arithmetic on NULL), a value that does not fit
+ * (an error, never cut). */
+static void status_fields(void **state)
+{
+	char *root = tree_new("status");
+	struct host h;
+	char v[16];
+	tree_put(root, "proc/7/status", "Name:\tagent\nCpus_allowed_list:\t0-1");
+	assert_int_equal(host_open(&h, root), 0);
+	assert_int_equal(pt_status_field(&h, 7, "Cpus_allowed_list", v, sizeof(v)), 0);
+	assert_string_equal(v, "0-1");
+	assert_int_equal(pt_status_field(&h, 7, "Tgid", v, sizeof(v)), -ENODATA);
+	tree_put(root, "proc/7/status", "Name:\tagent\nCpus_allowed_list:\t0,2,4,6,8,10,12,14\n");
+	assert_int_equal(pt_status_field(&h, 7, "Cpus_allowed_list", v, sizeof(v)), -EOVERFLOW);
+	assert_string_equal(v, "");
+	assert_int_equal(pt_status_field(&h, 8, "Name", v, sizeof(v)), -ENOENT);
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(status_fields),
 	cmocka_unit_test(full_lines),
 	cmocka_unit_test(old_and_new_kernels),
 	cmocka_unit_test(errors),

@@ -170,7 +170,7 @@ static void failure_midway_undoes_everything(void **state)
 	assert_int_equal(r.it[0].state, TUNE_UNDONE);
 	assert_int_equal(r.it[1].state, TUNE_UNDONE);
 	assert_int_equal(r.it[2].state, TUNE_FAILED);
-	assert_non_null(strstr(r.it[2].why, "cannot read it"));
+	assert_non_null(strstr(r.it[2].why, "cannot read /proc/sys/net/core/busy_read: "));
 	assert_int_equal(r.it[3].state, TUNE_NOT_RUN);
 	read_val(f, KNOB_IRQ_AFFINITY, "31", "0-3");
 	read_val(f, KNOB_SYSCTL, "net.core.busy_poll", "0");
@@ -484,6 +484,18 @@ static void journal_windows(struct fx *f)
 	}
 }
 
+/* The host as a window profile leaves it: CPU 2's window open (n/a), CPU
+ * 3 holding pmqos3_now, the frequency floor at minfreq_now, the records
+ * journaled and a stand-in controller running. */
+static void windows_applied(struct fx *f, const char *pmqos3_now, const char *minfreq_now)
+{
+	tree_put(f->root, PMQOS2, "n/a\n");
+	tree_put(f->root, PMQOS3, pmqos3_now);
+	tree_put(f->root, MINFREQ0, minfreq_now);
+	journal_windows(f);
+	fake_controller(f);
+}
+
 static const struct tune_item *item(const struct tune_result *r, enum knob_kind k,
 				    const char *target)
 {
@@ -499,11 +511,7 @@ static const struct tune_item *item(const struct tune_result *r, enum knob_kind 
 static void window_status(void **state)
 {
 	struct fx *f = *state;
-	tree_put(f->root, PMQOS2, "n/a\n");
-	tree_put(f->root, PMQOS3, "0\n");
-	tree_put(f->root, MINFREQ0, "3500000\n");
-	journal_windows(f);
-	fake_controller(f);
+	windows_applied(f, "0\n", "3500000\n");
 
 	struct tune_result r;
 	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
@@ -622,11 +630,7 @@ static void window_revert_after_kill(void **state)
 static void window_revert_stops_controller(void **state)
 {
 	struct fx *f = *state;
-	tree_put(f->root, PMQOS2, "n/a\n");
-	tree_put(f->root, PMQOS3, "7\n");         /* someone else's */
-	tree_put(f->root, MINFREQ0, "1400000\n");
-	journal_windows(f);
-	fake_controller(f);
+	windows_applied(f, "7\n", "1400000\n");         /* someone else's */
 	put_run_file(f, "window.json", "{\"pid\":1}\n");
 
 	struct tune_result r;
@@ -667,11 +671,7 @@ static void window_revert_stops_controller(void **state)
 static void window_dry_run_leaves_the_controller_running(void **state)
 {
 	struct fx *f = *state;
-	tree_put(f->root, PMQOS2, "n/a\n");
-	tree_put(f->root, PMQOS3, "0\n");
-	tree_put(f->root, MINFREQ0, "1400000\n");
-	journal_windows(f);
-	fake_controller(f);
+	windows_applied(f, "0\n", "1400000\n");
 	struct tune_result r;
 	char why[512];
 	assert_int_equal(tune_revert(&f->h, &f->j, false, true, &r, why, sizeof(why)), 0);
@@ -717,7 +717,155 @@ static void revert_never_starts_a_controller(void **state)
 	tune_result_free(&r);
 }
 
+/* A cgroup2 tree with process 4321 (started at 555) in agent.service. */
+static void cgroup_tree(struct fx *f)
+{
+	tree_put(f->root, "proc/mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n");
+	tree_put(f->root, "sys/fs/cgroup/cgroup.controllers", "cpu cpuset\n");
+	tree_put(f->root, "sys/fs/cgroup/cgroup.subtree_control", "cpu cpuset\n");
+	tree_put(f->root, "sys/fs/cgroup/cgroup.procs", "1\n");
+	tree_put(f->root, "sys/fs/cgroup/system.slice/agent.service/cgroup.procs", "4321\n");
+	tree_put(f->root, "sys/fs/cgroup/agentune/cgroup.procs", "");
+	tree_put(f->root, "proc/4321/stat", STAT_LINE(4321, 555));
+	tree_put(f->root, "proc/4321/cgroup", "0::/system.slice/agent.service\n");
+	tree_put(f->root, "proc/4321/task/4321/cgroup", "0::/system.slice/agent.service\n");
+}
+
+/* Issue 15 (7): the agent exits after apply and its pid is reused by an
+ * unrelated process: revert (even --force) and status call it gone and
+ * never move the new process. */
+static void recycled_pid_is_gone(void **state)
+{
+	struct fx *f = *state;
+	cgroup_tree(f);
+	/* What apply leaves (a tree has no kernel to move the process, so
+	 * the records are written as apply writes them) ... */
+	char why[512];
+	struct journal_apply a = { .pid = 4321, .pid_start = 555, .time = 1795400000, .by = 4321 };
+	copy_str(a.profile, sizeof(a.profile), "t");
+	copy_str(a.root, sizeof(a.root), f->root);
+	assert_int_equal(journal_add_apply(&f->j, &a, why, sizeof(why)), 0);
+	struct journal_entry e = { .apply = a.apply };
+	change_init(&e.ch, KNOB_CGROUP_PROCS, "4321@555:/sys/fs/cgroup", "process 4321", "t:1");
+	copy_str(e.ch.old, sizeof(e.ch.old), "/system.slice/agent.service");
+	copy_str(e.ch.new, sizeof(e.ch.new), "/agentune");
+	assert_int_equal(journal_add_change(&f->j, &e, why, sizeof(why)), 0);
+	struct tune_result r;
+	/* ... and what the kernel shows: the agent in /agentune ... */
+	tree_put(f->root, "proc/4321/cgroup", "0::/agentune\n");
+	tree_put(f->root, "proc/4321/task/4321/cgroup", "0::/agentune\n");
+	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	assert_int_equal(r.it[0].state, TUNE_OK);
+	tune_result_free(&r);
+	/* ... then it exits and pid 4321 is another process, in a cgroup of
+	 * its own. */
+	tree_put(f->root, "proc/4321/stat", STAT_LINE(4321, 90210));
+	tree_put(f->root, "proc/4321/cgroup", "0::/user.slice\n");
+	tree_put(f->root, "proc/4321/task/4321/cgroup", "0::/user.slice\n");
+	tree_put(f->root, "sys/fs/cgroup/system.slice/agent.service/cgroup.procs", "");
+	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	assert_int_equal(r.it[0].state, TUNE_GONE);
+	tune_result_free(&r);
+	assert_int_equal(tune_revert(&f->h, &f->j, true, false, &r, why, sizeof(why)), 0);
+	assert_true(r.ok);
+	assert_int_equal(r.it[0].state, TUNE_GONE);
+	assert_int_equal(r.done, 0);
+	/* Nothing was written: the unrelated process stays where it is. */
+	assert_string_equal(slurp(f->root, "sys/fs/cgroup/system.slice/agent.service/cgroup.procs"), "");
+	assert_string_equal(slurp(f->root, "sys/fs/cgroup/cgroup.procs"), "1\n");
+	assert_int_equal(f->j.n, 0);
+	assert_false(jdir_has(f, "journal"));
+	tune_result_free(&r);
+}
+
+/* A record of an older agentune ("PID:mount", no start time): --force does
+ * not move a process found elsewhere (it may be another process); the
+ * record stays and says why. */
+static void legacy_procs_record_not_forced(void **state)
+{
+	struct fx *f = *state;
+	cgroup_tree(f);
+	char why[512];
+	struct journal_apply a = { .pid = 4321, .time = 1795400000, .by = 4321 };
+	copy_str(a.profile, sizeof(a.profile), "old");
+	copy_str(a.root, sizeof(a.root), f->root);
+	assert_int_equal(journal_add_apply(&f->j, &a, why, sizeof(why)), 0);
+	struct journal_entry e = { .apply = a.apply };
+	change_init(&e.ch, KNOB_CGROUP_PROCS, "4321:/sys/fs/cgroup", "process 4321", "old:1");
+	copy_str(e.ch.old, sizeof(e.ch.old), "/system.slice/agent.service");
+	copy_str(e.ch.new, sizeof(e.ch.new), "/agentune");
+	assert_int_equal(journal_add_change(&f->j, &e, why, sizeof(why)), 0);
+	tree_put(f->root, "proc/4321/cgroup", "0::/user.slice\n");
+	struct tune_result r;
+	assert_int_equal(tune_revert(&f->h, &f->j, true, false, &r, why, sizeof(why)), 0);
+	if (r.it[0].state != TUNE_DRIFTED)
+		fprintf(stderr, "revert: %s\n", r.it[0].why);
+	assert_int_equal(r.it[0].state, TUNE_DRIFTED);
+	assert_non_null(strstr(r.it[0].why, "--force leaves it alone"));
+	assert_string_equal(slurp(f->root, "sys/fs/cgroup/system.slice/agent.service/cgroup.procs"),
+			    "4321\n");
+	assert_int_equal(f->j.n, 1);
+	tune_result_free(&r);
+}
+
+/* Issue 15 (9): a failed apply whose journal cannot be settled (the disk
+ * fails when its records are dropped) says so, leaves records revert
+ * understands (status: original, not drifted), and revert clears them. */
+static void unsettled_journal_is_reported(void **state)
+{
+	struct fx *f = *state;
+	struct plan pl;
+	new_plan(&pl);
+	add(&pl, KNOB_SYSCTL, "net.core.busy_poll", "50", false);
+	add(&pl, KNOB_IRQ_AFFINITY, "31", "0", false);
+	add(&pl, KNOB_SYSCTL, "net.core.busy_read", "50", false);
+	/* busy_read unreadable: the apply fails at the third change. */
+	char p[TEST_PATH];
+	tpathf(p, "%s/proc/sys/net/core/busy_read", f->root);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* Writes: the apply record, 2 changes; the 4th (cutting the records
+	 * back) fails as a dying disk would. */
+	journal_set_fault(&f->j, 4, EIO);
+	struct tune_result r;
+	assert_int_equal(tune_apply(&f->h, &f->j, &pl, &opts, &r), -1);
+	assert_false(r.ok);
+	assert_int_equal(r.it[0].state, TUNE_UNDONE);
+	assert_int_equal(r.it[1].state, TUNE_UNDONE);
+	assert_non_null(strstr(r.journal_why, "Input/output error"));
+	assert_non_null(strstr(r.journal_why, "`agentune revert` drops them"));
+	read_val(f, KNOB_SYSCTL, "net.core.busy_poll", "0");
+	read_val(f, KNOB_IRQ_AFFINITY, "31", "0-3");
+	tune_result_free(&r);
+	/* What a later command finds. */
+	struct journal k = { .dirfd = -1, .lockfd = -1, .fd = -1 };
+	char why[512];
+	journal_close(&f->j);
+	assert_int_equal(journal_open(&k, f->jdir, false, why, sizeof(why)), 0);
+	assert_int_equal(journal_lock(&k, why, sizeof(why)), 0);
+	assert_int_equal(journal_load(&k, why, sizeof(why)), 0);
+	assert_int_equal(k.n, 2);
+	assert_int_equal(tune_status(&f->h, &k, &r), 0);
+	assert_false(r.ok);
+	for (size_t i = 0; i < r.n; i++) {
+		assert_int_equal(r.it[i].state, TUNE_ORIGINAL);
+		assert_non_null(strstr(r.it[i].why, "original value"));
+	}
+	tune_result_free(&r);
+	assert_int_equal(tune_revert(&f->h, &k, false, false, &r, why, sizeof(why)), 0);
+	assert_true(r.ok);
+	assert_int_equal(r.done, 0);
+	assert_false(jdir_has(f, "journal"));
+	tune_result_free(&r);
+	journal_close(&k);
+	f->j = (struct journal){ .dirfd = -1, .lockfd = -1, .fd = -1 };
+	free(pl.c);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(recycled_pid_is_gone, setup, teardown),
+	cmocka_unit_test_setup_teardown(legacy_procs_record_not_forced, setup, teardown),
+	cmocka_unit_test_setup_teardown(unsettled_journal_is_reported, setup, teardown),
 	cmocka_unit_test_setup_teardown(apply_journals_every_change_and_revert_restores, setup, teardown),
 	cmocka_unit_test_setup_teardown(failure_midway_undoes_everything, setup, teardown),
 	cmocka_unit_test_setup_teardown(drift_is_left_unless_forced, setup, teardown),

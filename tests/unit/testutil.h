@@ -582,4 +582,8 @@ static inline pid_t stand_in_controller(const char *rundir)
 	return child;
 }
 
+/* A /proc/PID/stat line of process pid started at start (field 22). */
+#define STAT_LINE(pid, start) \
+	#pid " (agent) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 " #start " 0 0\n"
+
 #endif
