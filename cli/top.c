@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "inspect/target.h"
+#include "tune/bootconf.h"
 #include "top/top.h"
 #include "top/top_export.h"
 #include "top/top_view.h"
@@ -44,6 +45,8 @@ void usage_top(FILE *out)
 		"      --root DIR    read procfs/sysfs under DIR (a snapshot; not with --pid)\n"
 		"      --format F    batch frames as text (default), json (one agentune.top/1\n"
 		"                    object a line), openmetrics, or prometheus (text format)\n"
+		"      --config FILE the agent named by unit = or cgroup = in FILE (as\n"
+		"                    " BOOTCONF_DEFAULT "; agentune-metrics.service)\n"
 		"      --textfile PATH.prom  write each frame's metrics to PATH atomically\n"
 		"                    (node_exporter's textfile collector); no screen, and\n"
 		"                    nothing on stdout unless --format is given\n\n"
@@ -94,6 +97,24 @@ static int parse_format(const char *s, enum top_out *out)
 	return -1;
 }
 
+/* --config FILE: its unit = or cgroup = is one more agent to follow. */
+static int config_agent(const char *path, struct top_cli *o)
+{
+	static struct bootconf conf;   /* its strings outlive the options */
+	struct parse_error err;
+	char msg[PERR_TEXT_MAX];
+
+	if (bootconf_load(path, &conf, &err)) {
+		perr_format(&err, msg, sizeof(msg));
+		return usage_error("top", "--config: %s", msg);
+	}
+	if (conf.unit[0] && o->nunits < MAX_PIDS)
+		o->units[o->nunits++] = conf.unit;
+	if (conf.cgroup[0] && o->ncgroups < MAX_PIDS)
+		o->cgroups[o->ncgroups++] = conf.cgroup;
+	return EXIT_OK;
+}
+
 static int parse_opts(int argc, char **argv, struct top_cli *o)
 {
 	static const struct option opts[] = {
@@ -108,6 +129,7 @@ static int parse_opts(int argc, char **argv, struct top_cli *o)
 		{ "cgroup", required_argument, NULL, 'G' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "textfile", required_argument, NULL, 'T' },
+		{ "config", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
@@ -156,6 +178,10 @@ static int parse_opts(int argc, char **argv, struct top_cli *o)
 				return usage_error("top", "--format: '%s' is not text, json, openmetrics "
 						   "or prometheus", optarg);
 			o->format_set = true;
+			break;
+		case 'C':
+			if (config_agent(optarg, o) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
 		case 'T':
 			if (strlen(optarg) < 6 || strcmp(optarg + strlen(optarg) - 5, ".prom"))
