@@ -65,6 +65,7 @@ struct top_cli {
 	enum top_out format;
 	bool format_set;
 	const char *textfile;
+	struct bootconf conf;      /* --config: holds the unit and cgroup strings */
 	double delay;
 	bool batch, no_bpf;
 	unsigned long frames;      /* 0: until quit */
@@ -100,18 +101,18 @@ static int parse_format(const char *s, enum top_out *out)
 /* --config FILE: its unit = or cgroup = is one more agent to follow. */
 static int config_agent(const char *path, struct top_cli *o)
 {
-	static struct bootconf conf;   /* its strings outlive the options */
+	struct bootconf *conf = &o->conf;
 	struct parse_error err;
 	char msg[PERR_TEXT_MAX];
 
-	if (bootconf_load(path, &conf, &err)) {
+	if (bootconf_load(path, conf, &err)) {
 		perr_format(&err, msg, sizeof(msg));
 		return usage_error("top", "--config: %s", msg);
 	}
-	if (conf.unit[0] && o->nunits < MAX_PIDS)
-		o->units[o->nunits++] = conf.unit;
-	if (conf.cgroup[0] && o->ncgroups < MAX_PIDS)
-		o->cgroups[o->ncgroups++] = conf.cgroup;
+	if (conf->unit[0] && o->nunits < MAX_PIDS)
+		o->units[o->nunits++] = conf->unit;
+	if (conf->cgroup[0] && o->ncgroups < MAX_PIDS)
+		o->cgroups[o->ncgroups++] = conf->cgroup;
 	return EXIT_OK;
 }
 
