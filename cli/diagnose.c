@@ -212,13 +212,13 @@ static int report(const struct diag_opts *o, struct diag_report *d)
 	if (o->json) {
 		struct json_object *j = report_diag_json(d), *t = NULL;
 
-		if (o->unit || o->cgroup) {
-			t = json_object_new_object();
-			jw_put(t, "unit", jw_known(o->target.unit));
-			jw_put(t, "cgroup", jw_str(o->target.rel));
-			jw_put(t, "dir", jw_str(o->target.dir));
+		/* The unit or cgroup beside the pid it started from. */
+		if (json_object_object_get_ex(j, "target", &t) && t) {
+			bool named = o->unit || o->cgroup;
+
+			jw_put(t, "unit", named ? jw_known(o->target.unit) : NULL);
+			jw_put(t, "cgroup", named ? jw_str(o->target.rel) : NULL);
 		}
-		jw_put(j, "target", t);
 		int rc = jw_print(stdout, j);
 		json_object_put(j);
 		return rc ? EXIT_FAIL : EXIT_OK;

@@ -14,9 +14,12 @@ load helpers
 AGENTLOOP="$REPO/${B:-build}/agentloop"
 
 setup() {
-	WL_PID="" WL2_PID="" NE_PID="" FAKE_DIRS="" LOG_PID="" MOUNTED=""
+	WL_PID="" WL2_PID="" NE_PID="" FAKE_DIRS="" LOG_PID="" MOUNTED="" PROFDIR=""
 	UNIT="agentune-test-$$.service"
 	run_dir_on_tmpfs
+	# profiles root accepts: a root-only directory under /run (not below
+	# /tmp, which others can write)
+	if [ "$(id -u)" -eq 0 ]; then PROFDIR=$(mktemp -d /run/agentune-test-profiles.XXXXXX); fi
 	unset AGENTUNE_FAULT_EXIT_AFTER AGENTUNE_PROFILE_PATH AGENTUNE_SYSLOG_SOCKET
 }
 
@@ -30,6 +33,7 @@ teardown() {
 	[ -n "$WL2_PID" ] && kill "$WL2_PID" 2>/dev/null && wait "$WL2_PID" 2>/dev/null
 	stop_workload
 	remove_fake_unit
+	[ -n "$PROFDIR" ] && rm -rf "$PROFDIR"
 	release_run_dir
 	true
 }
@@ -91,11 +95,10 @@ cpu_hier() {
 	awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ { print $2; exit }' /proc/mounts
 }
 
-# A profile root accepts (a root-only directory on the test's tmpfs).
+# A profile in $PROFDIR (setup made it, teardown removes it).
 safe_profile() {
-	mkdir -p "$RUNFS/profiles"
-	printf '%b' "$2" >"$RUNFS/profiles/$1.profile"
-	echo "$RUNFS/profiles/$1.profile"
+	printf '%b' "$2" >"$PROFDIR/$1.profile"
+	echo "$PROFDIR/$1.profile"
 }
 
 # ---------- the units ----------
@@ -366,7 +369,7 @@ unit_tree() {
 	run "$AGENTUNE" apply profile "$prof" --pid "$WL_PID" --cpus 1 --dry-run
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"system.slice/$UNIT/cpu.shares"*"-> 2048"* ]]
+	[[ "$output" == *"cgroup system.slice/$UNIT: cpu.shares"*"-> 2048"* ]]
 	[[ "$output" != *"cgroup_procs"* ]]
 }
 
@@ -377,10 +380,11 @@ unit_tree() {
 	make_fake_unit
 	start_workload --cpu 1 --interval-us 1000 --wake eventfd --duration 0
 	join_fake_unit "$WL_PID"
-	"$AGENTUNE" top -b -n 4 -d 1 --unit "$UNIT" --format json >"$BATS_TEST_TMPDIR/top.json" 2>&1 &
+	"$AGENTUNE" top -b -n 5 -d 1 --unit "$UNIT" --format json >"$BATS_TEST_TMPDIR/top.json" 2>&1 &
 	tp=$!
-	wait_bpf_attached "$tp" || true
-	sleep 1
+	# the first frame is out: top runs; then a second process joins the unit
+	for _ in $(seq 300); do [ -s "$BATS_TEST_TMPDIR/top.json" ] && break; sleep 0.05; done
+	[ -s "$BATS_TEST_TMPDIR/top.json" ]
 	"$AGENTLOOP" --cpu 1 --interval-us 2000 --duration 0 --quiet >/dev/null 2>&1 &
 	WL2_PID=$!
 	join_fake_unit "$WL2_PID"
@@ -395,12 +399,18 @@ unit_tree() {
 	echo "$last" | jq -e '.agents[0].steps_rate > 2500'
 	run "$AGENTUNE" diagnose --unit "$UNIT" --duration 2 --json
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -c '.target'
+	echo "$output" | jq -c '.target | {pid, unit, cgroup}'
 	[ "$(echo "$output" | jq -r '.target.unit')" = "$UNIT" ]
-	tgids=$(echo "$output" | jq -r '[.threads[].tgid] | unique | join(" ")')
-	echo "threads of: $tgids"
-	[[ " $tgids " == *" $WL_PID "* ]]
-	[[ " $tgids " == *" $WL2_PID "* ]]
+	[ "$(echo "$output" | jq -r '.target.cgroup')" = "/system.slice/$UNIT" ]
+	# threads of both processes were followed (and stepped)
+	tids=" $(echo "$output" | jq -r '[.target.threads[] | select(.steps > 0) | .tid] | join(" ")') "
+	echo "threads that stepped: $tids"
+	n1=0 n2=0
+	for t in $(ls /proc/$WL_PID/task); do [[ "$tids" == *" $t "* ]] && n1=$((n1 + 1)); done
+	for t in $(ls /proc/$WL2_PID/task); do [[ "$tids" == *" $t "* ]] && n2=$((n2 + 1)); done
+	echo "of $WL_PID: $n1, of $WL2_PID: $n2"
+	[ "$n1" -ge 1 ]
+	[ "$n2" -ge 1 ]
 }
 
 # A free TCP port on 127.0.0.1.
