@@ -196,9 +196,11 @@ static int parse_opts(int argc, char **argv, struct top_cli *o)
 	}
 	if (optind < argc)
 		return usage_error("top", "unexpected argument '%s'", argv[optind]);
-	if ((o->npids || o->nunits || o->ncgroups) && strcmp(o->root, "/"))
-		return usage_error("top", "--pid, --unit and --cgroup need the live host, not "
-				   "--root %s", o->root);
+	if (o->npids && strcmp(o->root, "/"))
+		return usage_error("top", "--pid needs the live host, not --root %s", o->root);
+	if ((o->nunits || o->ncgroups) && strcmp(o->root, "/"))
+		return usage_error("top", "--unit and --cgroup need the live host, not --root %s",
+				   o->root);
 	if (o->npids + o->nunits + o->ncgroups > MAX_PIDS)
 		return usage_error("top", "at most %d agents (--pid, --unit, --cgroup together)",
 				   MAX_PIDS);

@@ -120,10 +120,14 @@ units_for_build() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	# and it does fail on a broken unit: the check can fail
+	# and it does complain about a broken unit: the check can fail
 	sed 's/^Type=oneshot/Type=oneshoot/' agentune.service >broken.service
 	run systemd-analyze verify --man=no broken.service
-	[[ "$output" == *"Type"* ]] || [ "$status" -ne 0 ]
+	[[ "$output" == *"Failed to parse service type"*"oneshoot"* ]]
+	sed "s|^ExecStart=$AGENTUNE|ExecStart=/nonexistent/agentune|" agentune.service >missing.service
+	run systemd-analyze verify --man=no missing.service
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/nonexistent/agentune"* ]]
 }
 
 @test "units: agentune.service is a oneshot that remains active, applies the conf and reverts on stop" {
@@ -298,7 +302,7 @@ unit_tree() {
 @test "top --textfile: each frame replaces the file whole (rename), no temporary file left" {
 	dir="$BATS_TEST_TMPDIR/tf"
 	mkdir -p "$dir"
-	"$AGENTUNE" top --textfile "$dir/agentune.prom" -n 30 -d 0.1 >"$BATS_TEST_TMPDIR/tf.out" 2>&1 &
+	"$AGENTUNE" top --textfile "$dir/agentune.prom" -n 40 -d 0.1 >"$BATS_TEST_TMPDIR/tf.out" 2>&1 &
 	pid=$!
 	reads=0 inodes=""
 	while kill -0 "$pid" 2>/dev/null; do
@@ -315,8 +319,9 @@ unit_tree() {
 	wait "$pid"
 	[ ! -s "$BATS_TEST_TMPDIR/tf.out" ]   # nothing on stdout without --format
 	echo "reads $reads, inodes: $(echo $inodes | tr ' ' '\n' | sort -u | wc -l)"
-	[ "$reads" -ge 20 ]
-	[ "$(echo $inodes | tr ' ' '\n' | sort -u | wc -l)" -ge 5 ]
+	# enough reads across enough rewrites to have met one in progress
+	[ "$reads" -ge 8 ]
+	[ "$(echo $inodes | tr ' ' '\n' | sort -u | wc -l)" -ge 4 ]
 	[ "$(ls -A "$dir")" = agentune.prom ]
 }
 
