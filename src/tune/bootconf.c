@@ -78,10 +78,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			return bad(p, line, key, value, "too long");
 		copy_str(p->c->profile, sizeof(p->c->profile), value);
 		break;
-	case 1:
-		if (strlen(value) >= sizeof(p->c->unit) ||
-		    (!target_unit_name_ok(value) && strchr(value, '.')))
+	case 1: {
+		char full[TARGET_UNIT_MAX + 16];
+
+		/* "agent" means agent.service, as for systemctl and --unit */
+		snprintf(full, sizeof(full), "%s%s", value, strchr(value, '.') ? "" : ".service");
+		if (strlen(value) >= sizeof(p->c->unit) || !target_unit_name_ok(full))
 			return bad(p, line, key, value, "not a unit name (NAME.service, .scope, .slice)");
+		}
 		copy_str(p->c->unit, sizeof(p->c->unit), value);
 		break;
 	case 2:

@@ -1,6 +1,6 @@
 /* libFuzzer harness: bootconf_load (/etc/agentune/agentune.conf) on arbitrary
  * bytes written to a file: never crashes, and a successful load holds only
- * values the keys allow (a unit name systemd accepts or a bare name, an
+ * values the keys allow (a unit name systemd accepts, bare or typed, an
  * absolute cgroup path without "..", not both). */
 #include <stdio.h>
 #include <unistd.h>
@@ -43,8 +43,13 @@ static void fuzz_one(const char *text, size_t size)
 		return;
 	if (c.unit[0] && c.cgroup[0])
 		__builtin_trap();
-	if (c.unit[0] && strchr(c.unit, '.') && !target_unit_name_ok(c.unit))
-		__builtin_trap();
+	if (c.unit[0]) {
+		char full[TARGET_UNIT_MAX + 16];
+
+		snprintf(full, sizeof(full), "%s%s", c.unit, strchr(c.unit, '.') ? "" : ".service");
+		if (!target_unit_name_ok(full))
+			__builtin_trap();
+	}
 	if (c.cgroup[0] && (c.cgroup[0] != '/' || strstr(c.cgroup, "..")))
 		__builtin_trap();
 }

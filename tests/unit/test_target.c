@@ -182,6 +182,15 @@ static void bootconf_parse(void **state)
 	p = tree_path(root, "unit.conf");
 	assert_int_equal(bootconf_load(p, &c, &e), -EINVAL);
 	free(p);
+	tree_put(root, "bare.conf", "unit = my agent\n");   /* no type, and a space */
+	p = tree_path(root, "bare.conf");
+	assert_int_equal(bootconf_load(p, &c, &e), -EINVAL);
+	free(p);
+	tree_put(root, "bare2.conf", "unit = my-agent\n");
+	p = tree_path(root, "bare2.conf");
+	assert_int_equal(bootconf_load(p, &c, &e), 0);
+	assert_string_equal(c.unit, "my-agent");
+	free(p);
 	tree_free(root);
 }
 
