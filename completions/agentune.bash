@@ -23,6 +23,24 @@ _agentune()
 		return ;;
 	--tid|--duration|--slowest|--cpus|--frames|-n|--width)
 		return ;;
+	--unit)
+		# the units whose cgroups exist (systemd or not)
+		COMPREPLY=($(compgen -W "$(find /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup \
+			-maxdepth 3 -type d \( -name '*.service' -o -name '*.scope' \) -printf '%f\n' 2>/dev/null |
+			sort -u)" -- "$cur"))
+		return ;;
+	--cgroup)
+		COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/cgroup/}"))
+		return ;;
+	--format)
+		COMPREPLY=($(compgen -W "text json openmetrics prometheus" -- "$cur"))
+		return ;;
+	--textfile)
+		COMPREPLY=($(compgen -f -X '!*.prom' -- "$cur") $(compgen -d -- "$cur"))
+		return ;;
+	--config)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
 	--delay|-d)
 		COMPREPLY=($(compgen -W "0.5 1 2 5" -- "$cur"))
 		return ;;
@@ -51,11 +69,11 @@ _agentune()
 			COMPREPLY=($(compgen -d -- "$cur"))
 		fi ;;
 	diagnose)
-		COMPREPLY=($(compgen -W "--pid --tid --duration --slowest --children --json --raw-tp --disable-stage --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--pid --unit --cgroup --tid --duration --slowest --children --json --raw-tp --disable-stage --help" -- "$cur")) ;;
 	top)
-		COMPREPLY=($(compgen -W "--pid --delay --batch --frames --no-bpf --width --root --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "--pid --unit --cgroup --config --delay --batch --frames --no-bpf --width --root --format --textfile --help" -- "$cur")) ;;
 	apply)
-		COMPREPLY=($(compgen -W "profile --pid --cpus --dry-run --json --allow-unsafe-profile --root --help" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "profile --pid --unit --cgroup --config --cpus --dry-run --json --allow-unsafe-profile --root --help" -- "$cur")) ;;
 	revert)
 		COMPREPLY=($(compgen -W "--dry-run --force --json --help" -- "$cur")) ;;
 	status)
