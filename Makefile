@@ -17,6 +17,7 @@ DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids
 	libnl-3-dev libnl-genl-3-dev libcgroup-dev libncurses-dev libelf-dev zlib1g-dev \
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
 	rt-tests sockperf linux-perf bpftrace stress-ng \
+	systemd prometheus prometheus-node-exporter curl python3 \
 	scdoc man-db debhelper dpkg-dev fakeroot lintian
 
 PKG_LIBS := libpci libnl-genl-3.0 json-c inih libcgroup ncursesw
@@ -53,6 +54,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 DOCDIR  ?= $(PREFIX)/share/doc/agentune
 UNITDIR ?= /lib/systemd/system
+GENERATORDIR ?= /lib/systemd/system-generators
 SYSCONFDIR ?= /etc
 
 MAN_SRC := $(wildcard man/*.scd)
@@ -152,6 +154,9 @@ install: $(B)/agentune man
 	@set -e; for u in $(wildcard systemd/*.service systemd/*.timer); do \
 		echo "install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u#systemd/}"; \
 		install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
+	@if [ -f systemd/agentune-generator ]; then \
+		echo "install -D -m 0755 systemd/agentune-generator $(DESTDIR)$(GENERATORDIR)/agentune-generator"; \
+		install -D -m 0755 systemd/agentune-generator $(DESTDIR)$(GENERATORDIR)/agentune-generator; fi
 	@if [ -f etc/agentune.conf ] && [ ! -e $(DESTDIR)$(SYSCONFDIR)/agentune/agentune.conf ]; then \
 		echo "install -D -m 0644 etc/agentune.conf $(DESTDIR)$(SYSCONFDIR)/agentune/agentune.conf"; \
 		install -D -m 0644 etc/agentune.conf $(DESTDIR)$(SYSCONFDIR)/agentune/agentune.conf; fi
@@ -164,6 +169,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/agentune $(DESTDIR)$(DOCDIR)
 	@for u in $(wildcard systemd/*.service systemd/*.timer); do \
 		rm -f $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
+	rm -f $(DESTDIR)$(GENERATORDIR)/agentune-generator
 
 # The Debian package, built from a copy of this tree (tracked and untracked
 # files, not build/ or .git) under $(B)/deb, so that neither the tree nor

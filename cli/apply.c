@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "base/jsonw.h"
 #include "inspect/model.h"
+#include "inspect/target.h"
+#include "tune/bootconf.h"
 #include "tune/conflicts.h"
 #include "tune/journal.h"
 #include "tune/plan.h"
@@ -19,8 +21,9 @@
 void usage_apply(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune apply [profile] NAME|FILE [-p PID] [-c LIST] [--dry-run] [-j]\n"
-		"                      [--allow-unsafe-profile] [-r DIR]\n\n"
+		"Usage: agentune apply [profile] NAME|FILE [-p PID|--unit NAME|--cgroup PATH]\n"
+		"                      [-c LIST] [--dry-run] [-j] [--allow-unsafe-profile] [-r DIR]\n"
+		"       agentune apply --config FILE [--dry-run] [-j]\n\n"
 		"Resolves the profile against this host into a plan (knob, target,\n"
 		"current -> new, and the profile line it comes from) and prints it.  Then,\n"
 		"unless --dry-run, takes the lock in " JOURNAL_DIR ", records each change in\n"
@@ -34,6 +37,15 @@ void usage_apply(FILE *out)
 		"  -p, --pid PID    the agent process: its CPUs (cpus = auto), the process\n"
 		"                   moved into the agent cgroup, and whose steps (and its\n"
 		"                   children's) open PM QoS windows\n"
+		"      --unit NAME  the agent is a systemd unit (NAME.service): its first\n"
+		"                   process is the --pid above, and the [cgroup] settings act\n"
+		"                   on the unit's own cgroup (as systemctl set-property does\n"
+		"                   at runtime), never moving a process out of it; the\n"
+		"                   same happens for a --pid that runs in a unit\n"
+		"      --cgroup PATH  the agent is the cgroup PATH (/sys/fs/cgroup/... or a\n"
+		"                   path inside a hierarchy): the same, for that cgroup\n"
+		"      --config FILE  profile, unit, cgroup and cpus from FILE (agentune.service\n"
+		"                   uses " BOOTCONF_DEFAULT "); options given win\n"
 		"  -c, --cpus LIST  the agent CPUs (overrides the profile's [agent] cpus)\n"
 		"      --dry-run    print the plan and change nothing; a profile file the\n"
 		"                   safety rule refuses is planned, with the refusal as a warning\n"
@@ -55,6 +67,9 @@ const struct option apply_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "allow-unsafe-profile", no_argument, NULL, 'u' },
 	{ "root", required_argument, NULL, 'r' },
+	{ "unit", required_argument, NULL, 'U' },
+	{ "cgroup", required_argument, NULL, 'G' },
+	{ "config", required_argument, NULL, 'C' },
 	{ NULL, 0, NULL, 0 },
 };
 const char apply_shortopts[] = ":p:c:jr:";
@@ -63,6 +78,8 @@ struct apply_opts {
 	const char *profile;
 	const char *root;
 	int pid;
+	const char *unit, *cgroup, *config;
+	struct bootconf conf;
 	struct cpumask cpus;
 	bool cpus_set, dry_run, json, allow_unsafe;
 	char *refusal;              /* dry run: why a real apply would refuse the file */
@@ -70,6 +87,33 @@ struct apply_opts {
 	unsigned long journal_fault;  /* AGENTUNE_FAULT_JOURNAL */
 	int journal_fault_err;
 };
+
+/* --config FILE: what the command line did not say. */
+static int config_opts(struct apply_opts *o)
+{
+	struct parse_error err;
+	char msg[PERR_TEXT_MAX];
+
+	if (bootconf_load(o->config, &o->conf, &err)) {
+		perr_format(&err, msg, sizeof(msg));
+		return usage_error("apply", "--config: %s", msg);
+	}
+	if (!o->profile && !o->conf.profile[0])
+		return usage_error("apply", "--config %s: no profile = NAME", o->config);
+	if (!o->profile)
+		o->profile = o->conf.profile;
+	if (!o->pid && !o->unit && !o->cgroup) {
+		o->unit = o->conf.unit[0] ? o->conf.unit : NULL;
+		o->cgroup = o->conf.cgroup[0] ? o->conf.cgroup : NULL;
+	}
+	if (!o->cpus_set && o->conf.cpus[0]) {
+		if (cpulist_parse(o->conf.cpus, &o->cpus))
+			return usage_error("apply", "--config %s: cpus = '%s'", o->config,
+					   o->conf.cpus);
+		o->cpus_set = true;
+	}
+	return EXIT_OK;
+}
 
 static int parse_opts(int argc, char **argv, struct apply_opts *o)
 {
@@ -92,10 +136,17 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 		case 'j': o->json = true; break;
 		case 'u': o->allow_unsafe = true; break;
 		case 'r': o->root = optarg; break;
+		case 'U': o->unit = optarg; break;
+		case 'G': o->cgroup = optarg; break;
+		case 'C': o->config = optarg; break;
 		case ':': return usage_error("apply", "option '%s' needs a value", argv[optind - 1]);
 		default: return unknown_option("apply", argv[optind - 1]);
 		}
 	}
+	if (!!o->pid + !!o->unit + !!o->cgroup > 1)
+		return usage_error("apply", "--pid, --unit and --cgroup name the agent: one of them");
+	if (o->config && optind == argc)
+		return config_opts(o);
 	/* apply NAME, or apply profile NAME (the keyword is optional). */
 	if (optind < argc && !strcmp(argv[optind], "profile") && argc - optind >= 2)
 		optind++;
@@ -104,6 +155,8 @@ static int parse_opts(int argc, char **argv, struct apply_opts *o)
 	if (optind + 1 != argc)
 		return usage_error("apply", "unexpected argument '%s'", argv[optind + 1]);
 	o->profile = argv[optind];
+	if (o->config && config_opts(o) != EXIT_OK)
+		return EXIT_USAGE;
 	const char *fault = getenv("AGENTUNE_FAULT_EXIT_AFTER");
 	if (fault && *fault && !parse_uint_opt(fault, 1, 1000000, &o->exit_after))
 		return usage_error("apply", "AGENTUNE_FAULT_EXIT_AFTER: '%s' is not a count", fault);
@@ -152,6 +205,33 @@ static void render(const struct apply_opts *o, const struct apply_report *a)
 	}
 }
 
+/* Who the agent is: --unit / --cgroup resolved to a cgroup and its first
+ * process; a --pid's own systemd unit.  Either way the [cgroup] settings
+ * go to that cgroup (plan_opts.unit_cgroup). */
+static int agent_target(const struct apply_opts *o, const struct host *h, struct target *t,
+			struct plan_opts *po, char *unit, size_t usz)
+{
+	char why[1024];
+	int *pids;
+	size_t n;
+
+	if (o->unit || o->cgroup) {
+		if (o->unit ? target_unit(h, o->unit, t, why, sizeof(why)) :
+			      target_cgroup(h, o->cgroup, t, why, sizeof(why)))
+			return usage_error("apply", "%s%s", o->unit ? "--unit: " : "", why);
+		if (!target_pids(h, t, &pids, &n)) {
+			if (n)
+				po->pid = pids[0];
+			free(pids);
+		}
+		po->unit_cgroup = t->rel;
+		return EXIT_OK;
+	}
+	if (po->pid > 0 && target_pid_unit(h, po->pid, unit, usz, t->rel, sizeof(t->rel)) == 1)
+		po->unit_cgroup = t->rel;
+	return EXIT_OK;
+}
+
 static int plan_and_apply(const struct apply_opts *o, const struct host *h, struct profile *p,
 			  struct journal *j)
 {
@@ -160,8 +240,14 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 		return fail("apply", "cannot read the host: %s", strerror(ENOMEM));
 	struct plan pl;
 	struct plan_opts popts = { .pid = o->pid ? o->pid : -1, .cpus = o->cpus_set ? &o->cpus : NULL };
-	char why[1024];
-	int rc = plan_build(h, &m, p, &popts, &pl, why, sizeof(why));
+	char why[1024], unit[TARGET_UNIT_MAX];
+	struct target agent;
+	int rc = agent_target(o, h, &agent, &popts, unit, sizeof(unit));
+	if (rc != EXIT_OK) {
+		model_free(&m);
+		return rc;
+	}
+	rc = plan_build(h, &m, p, &popts, &pl, why, sizeof(why));
 	if (rc) {
 		model_free(&m);
 		return rc == -EINVAL || rc == -ESRCH ? usage_error("apply", "%s", why)

@@ -15,12 +15,13 @@
 #include "diagnose/report_diag.h"
 #include "diagnose/verdict.h"
 #include "inspect/model.h"
+#include "inspect/target.h"
 
 void usage_diagnose(FILE *out)
 {
 	fprintf(out,
-		"Usage: agentune diagnose -p PID [-t TID] [--duration S] [--slowest N]\n"
-		"                         [--children] [-j]\n\n"
+		"Usage: agentune diagnose -p PID|--unit NAME|--cgroup PATH [-t TID]\n"
+		"                         [--duration S] [--slowest N] [--children] [-j]\n\n"
 		"Measures every step of the process's threads (woken -> runs -> blocks again)\n"
 		"with built-in BPF programs and says which kernel stage delayed it: wake\n"
 		"source, idle exit, runqueue wait, IRQ and softirq interference, migration.\n"
@@ -28,6 +29,11 @@ void usage_diagnose(FILE *out)
 		"delay, with evidence and the profile knob that addresses each.  Ctrl-C ends\n"
 		"early and still reports.  Needs root (CAP_BPF and CAP_PERFMON).\n\n"
 		"  -p, --pid PID       the process to diagnose\n"
+		"      --unit NAME     the processes of a systemd unit (NAME.service), now and\n"
+		"                      later: the cgroup is read again every second, what they\n"
+		"                      fork is followed from its first step\n"
+		"      --cgroup PATH   the same for a cgroup (/sys/fs/cgroup/... or a path inside\n"
+		"                      a hierarchy, as /proc/PID/cgroup prints it)\n"
 		"  -t, --tid TID       only this thread of it\n"
 		"      --duration S    whole seconds to measure (default 10, 1-86400)\n"
 		"      --slowest N     slow steps to break down (default 10, 1-10000)\n"
@@ -46,6 +52,8 @@ const struct option diagnose_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "raw-tp", no_argument, NULL, 'r' },
 	{ "disable-stage", required_argument, NULL, 'x' },
+	{ "unit", required_argument, NULL, 'U' },
+	{ "cgroup", required_argument, NULL, 'G' },
 	{ NULL, 0, NULL, 0 },
 };
 /* --duration, --slowest, --children and --raw-tp have no short option: their
@@ -56,6 +64,8 @@ struct diag_opts {
 	struct probe_opts probe;
 	unsigned long duration;
 	bool json;
+	const char *unit, *cgroup;  /* --unit / --cgroup instead of --pid */
+	struct target target;
 };
 
 static int stage_by_name(const char *name)
@@ -93,6 +103,8 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 			o->probe.slowest = (unsigned)v;
 			break;
 		case 'c': o->probe.children = true; break;
+		case 'U': o->unit = optarg; break;
+		case 'G': o->cgroup = optarg; break;
 		case 'j': o->json = true; break;
 		case 'r': o->probe.force_raw_tp = true; break;
 		case 'x':
@@ -106,14 +118,55 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 	}
 	if (optind < argc)
 		return usage_error("diagnose", "unexpected argument '%s'", argv[optind]);
-	if (!o->probe.pid)
-		return usage_error("diagnose", "--pid is required");
+	if (!!o->probe.pid + !!o->unit + !!o->cgroup != 1)
+		return usage_error("diagnose", "one of --pid, --unit or --cgroup is required");
+	if (o->probe.tid && !o->probe.pid)
+		return usage_error("diagnose", "--tid needs --pid");
 	return EXIT_OK;
 }
 
-/* Polls until the duration ends, Ctrl-C/SIGTERM, or the target exits. */
-static double run(struct probe *p, unsigned long duration, bool *exited)
+/* --unit / --cgroup: the cgroup and its first process, which the probe
+ * opens on; the rest are added after it (follow_target). */
+static int resolve_target(const struct host *h, struct diag_opts *o)
 {
+	char why[1024];
+	int *pids;
+	size_t n;
+
+	if (o->unit ? target_unit(h, o->unit, &o->target, why, sizeof(why)) :
+		      target_cgroup(h, o->cgroup, &o->target, why, sizeof(why)))
+		return usage_error("diagnose", "%s%s", o->unit ? "--unit: " : "", why);
+	if (target_pids(h, &o->target, &pids, &n) || !n)
+		return usage_error("diagnose", "%s: no process in %s",
+				   target_label(&o->target, why, sizeof(why)), o->target.dir);
+	o->probe.pid = pids[0];
+	o->probe.children = true;
+	free(pids);
+	return EXIT_OK;
+}
+
+/* The processes of the unit or cgroup now, followed from now on (already
+ * followed ones are left as they are); false when none is left. */
+static bool follow_target(const struct host *h, const struct diag_opts *o, struct probe *p)
+{
+	int *pids;
+	size_t n;
+
+	if (target_pids(h, &o->target, &pids, &n))
+		return true;          /* unreadable for a moment: keep going */
+	for (size_t i = 0; i < n; i++)
+		probe_add_process(p, pids[i]);
+	free(pids);
+	return n > 0;
+}
+
+/* Polls until the duration ends, Ctrl-C/SIGTERM, or the target exits (for
+ * a unit or cgroup: its last process). */
+static double run(struct probe *p, const struct host *h, const struct diag_opts *o,
+		  unsigned long duration, bool *exited)
+{
+	bool targeted = o->unit || o->cgroup;
+	double next_follow = 0;
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -122,7 +175,14 @@ static double run(struct probe *p, unsigned long duration, bool *exited)
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	double start = mono_s(), end = start + (double)duration;
 	while (mono_s() < end) {
-		if (!probe_target_alive(p)) {
+		if (targeted && mono_s() >= next_follow) {
+			next_follow = mono_s() + 1;
+			if (!follow_target(h, o, p)) {
+				*exited = true;
+				break;
+			}
+		}
+		if (!targeted && !probe_target_alive(p)) {
 			*exited = true;
 			break;
 		}
@@ -151,12 +211,25 @@ static void read_target(const struct host *h, struct diag_report *d)
 
 static int report(const struct diag_opts *o, struct diag_report *d)
 {
+	char label[TARGET_PATH_MAX + 16];
+
 	if (o->json) {
-		struct json_object *j = report_diag_json(d);
+		struct json_object *j = report_diag_json(d), *t = NULL;
+
+		/* The unit or cgroup beside the pid it started from. */
+		if (json_object_object_get_ex(j, "target", &t) && t) {
+			bool named = o->unit || o->cgroup;
+
+			jw_put(t, "unit", named ? jw_known(o->target.unit) : NULL);
+			jw_put(t, "cgroup", named ? jw_str(o->target.rel) : NULL);
+		}
 		int rc = jw_print(stdout, j);
 		json_object_put(j);
 		return rc ? EXIT_FAIL : EXIT_OK;
 	}
+	if (o->unit || o->cgroup)
+		printf("agentune diagnose: %s (%s), its processes from pid %d on\n",
+		       target_label(&o->target, label, sizeof(label)), o->target.dir, d->pid);
 	report_diag_text(stdout, d);
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }
@@ -167,10 +240,6 @@ int cmd_diagnose(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
-	if (kill(o.probe.pid, 0) < 0 && errno == ESRCH)
-		return usage_error("diagnose", "no process with pid %d", o.probe.pid);
-
-	struct diag_report d = { .pid = o.probe.pid, .slowest = o.probe.slowest };
 
 	/* The host model gives topology, idle state names and, sampled over the
 	 * run, the interrupt rates that name what interfered. */
@@ -179,6 +248,16 @@ int cmd_diagnose(int argc, char **argv)
 	struct ksyms ks;
 	if (host_open(&h, "/"))
 		return fail("diagnose", "cannot open /: %s", strerror(errno));
+	if ((o.unit || o.cgroup) && (rc = resolve_target(&h, &o)) != EXIT_OK) {
+		host_close(&h);
+		return rc;
+	}
+	if (kill(o.probe.pid, 0) < 0 && errno == ESRCH) {
+		host_close(&h);
+		return usage_error("diagnose", "no process with pid %d", o.probe.pid);
+	}
+
+	struct diag_report d = { .pid = o.probe.pid, .slowest = o.probe.slowest };
 	read_target(&h, &d);
 	bool have_model = model_read(&h, &m) == 0;
 	bool have_ksyms = ksyms_read(&h, &ks) == 0;
@@ -195,7 +274,9 @@ int cmd_diagnose(int argc, char **argv)
 		host_close(&h);
 		return e == ESRCH ? usage_error("diagnose", "%s", err) : fail("diagnose", "%s", err);
 	}
-	d.duration_s = run(p, o.duration, &d.target_exited);
+	if (o.unit || o.cgroup)
+		follow_target(&h, &o, p);
+	d.duration_s = run(p, &h, &o, o.duration, &d.target_exited);
 	if (have_model)
 		model_sample(&h, &m, 0);
 

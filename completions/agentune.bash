@@ -16,9 +16,9 @@ _agentune_options()
 	case "$1" in
 	inspect) echo "--root -r --json -j --sample -s --help -h" ;;
 	snapshot) echo "--root -r --json -j --help -h" ;;
-	diagnose) echo "--pid -p --tid -t --duration --slowest --children --json -j --raw-tp --disable-stage --help -h" ;;
-	top) echo "--pid -p --delay -d --batch -b --frames -n --no-bpf --width --root -r --help -h" ;;
-	apply) echo "--pid -p --cpus -c --dry-run --json -j --allow-unsafe-profile --root -r --help -h" ;;
+	diagnose) echo "--pid -p --unit --cgroup --tid -t --duration --slowest --children --json -j --raw-tp --disable-stage --help -h" ;;
+	top) echo "--pid -p --unit --cgroup --delay -d --batch -b --frames -n --no-bpf --width --root -r --format --textfile --config --help -h" ;;
+	apply) echo "--pid -p --unit --cgroup --config --cpus -c --dry-run --json -j --allow-unsafe-profile --root -r --help -h" ;;
 	revert) echo "--dry-run --force -f --json -j --help -h" ;;
 	status) echo "--json -j --help -h" ;;
 	profile) echo "--json -j --help -h" ;;
@@ -48,6 +48,19 @@ _agentune_values()
 		COMPREPLY=($(compgen -d -- "$cur")) ;;
 	inspect:--sample|inspect:-s)
 		COMPREPLY=($(compgen -W "100 500 1000" -- "$cur")) ;;
+	*:--unit)
+		# the units whose cgroups exist (systemd or not)
+		COMPREPLY=($(compgen -W "$(find /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup \
+			-maxdepth 3 -type d \( -name '*.service' -o -name '*.scope' \) -printf '%f\n' 2>/dev/null |
+			sort -u)" -- "$cur")) ;;
+	*:--cgroup)
+		COMPREPLY=($(compgen -d -- "${cur:-/sys/fs/cgroup/}")) ;;
+	*:--config)
+		COMPREPLY=($(compgen -f -X '!*.conf' -- "$cur")) ;;
+	top:--format)
+		COMPREPLY=($(compgen -W "text json openmetrics prometheus" -- "$cur")) ;;
+	top:--textfile)
+		COMPREPLY=($(compgen -f -X '!*.prom' -- "$cur")) ;;
 	*:--pid|*:-p)
 		COMPREPLY=($(compgen -W "$(ps -e -o pid= 2>/dev/null)" -- "$cur")) ;;
 	diagnose:--tid|diagnose:-t)

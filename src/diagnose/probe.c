@@ -528,6 +528,14 @@ static void add_process(struct probe *p, int pid)
 	strlist_free(&tasks);
 }
 
+int probe_add_process(struct probe *p, int pid)
+{
+	if (!p->opts.children || pid <= 0)
+		return -EINVAL;
+	add_process(p, pid);
+	return 0;
+}
+
 /* The target's living descendants, for --children. */
 static void add_descendants(struct probe *p)
 {

@@ -167,6 +167,13 @@ int probe_fd(const struct probe *p);
  * called more than once.  0 or -errno. */
 int probe_read(struct probe *p, struct probe_result *r);
 
+/* Follows one more process (all its threads, and with opts.children what
+ * it forks from now on): the other processes of a cgroup or systemd unit
+ * (inspect/target.h), added when they appear.  One already followed is
+ * left as it is.  Needs opts.children (the kernel side then looks up every
+ * thread instead of only the target's): -EINVAL without it. */
+int probe_add_process(struct probe *p, int pid);
+
 /* False once the target process has exited (or is a zombie). */
 bool probe_target_alive(struct probe *p);
 

@@ -20,6 +20,7 @@ struct v1_mount {
 struct scan {
 	bool has_v1, has_v2;
 	char v2_mount[256];
+	char systemd_mount[256];   /* the v1 name=systemd hierarchy */
 	struct v1_mount *v1;
 	size_t nv1;
 };
@@ -74,6 +75,8 @@ static int scan_mounts(char *text, struct scan *sc)
 			sc->has_v2 = true;
 		} else if (!strcmp(f[2], "cgroup")) {
 			sc->has_v1 = true;
+			if (strstr(f[3], "name=systemd") && !sc->systemd_mount[0])
+				copy_str(sc->systemd_mount, sizeof(sc->systemd_mount), f[1]);
 			if (add_v1(sc, f[1], f[3]))
 				return -ENOMEM;
 		}
@@ -213,6 +216,7 @@ int cgroup_read(const struct host *h, struct cgroup_info *out)
 			    : sc.has_v1            ? CGROUP_V1
 						   : CGROUP_NONE;
 		copy_str(out->v2_mount, sizeof(out->v2_mount), sc.v2_mount);
+		copy_str(out->systemd_mount, sizeof(out->systemd_mount), sc.systemd_mount);
 		/* v1: a controller's hierarchy is the mount naming it. */
 		for (size_t i = 0; i < out->n; i++)
 			for (size_t m = 0; m < sc.nv1 && !out->ctrl[i].mount[0]; m++)

@@ -19,6 +19,7 @@ struct cgroup_info {
 	char why[160];
 	enum cgroup_mode mode;
 	char v2_mount[256];        /* "/sys/fs/cgroup" or "/sys/fs/cgroup/unified"; "" */
+	char systemd_mount[256];   /* v1 name=systemd hierarchy ("/sys/fs/cgroup/systemd"); "" */
 	size_t n;
 	struct cgroup_ctrl *ctrl;
 };

@@ -14,6 +14,7 @@
 #include "inspect/procstat.h"
 #include "top/top.h"
 #include "top/top_agent.h"
+#include "tune/tune.h"
 #include "tune/winctl.h"
 
 /* The counters as read at one sample. */
@@ -122,11 +123,16 @@ static int list_cpus(struct top_source *s)
 
 static int open_agents(struct top_source *s, const struct top_opts *o, char *err, size_t errsz)
 {
-	s->agents = calloc(o->npids ? o->npids : 1, sizeof(*s->agents));
+	size_t n = o->npids + o->ntargets;
+
+	s->agents = calloc(n ? n : 1, sizeof(*s->agents));
 	if (!s->agents)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->npids; i++) {
-		s->agents[i] = agent_watch_open(s->host, o->pids[i], o->no_bpf, err, errsz);
+	for (size_t i = 0; i < n; i++) {
+		s->agents[i] = i < o->npids ?
+			agent_watch_open(s->host, o->pids[i], o->no_bpf, err, errsz) :
+			agent_watch_open_target(s->host, &o->targets[i - o->npids], o->no_bpf,
+						err, errsz);
 		if (!s->agents[i])
 			return -errno;
 		s->nagents++;
@@ -565,6 +571,24 @@ void top_cpu_unknown(struct top_cpu *c, unsigned cpu)
 	c->resume_latency_us = NA_S64;
 }
 
+/* How many applied settings still hold (status), for the exporters. */
+static void count_drifted(const struct top_source *s, const struct journal *j,
+			  struct top_header *h)
+{
+	struct tune_result r = {0};
+
+	if (tune_status(s->host, j, &r)) {
+		tune_result_free(&r);
+		return;
+	}
+	h->settings = h->drifted = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		h->settings++;
+		h->drifted += r.it[i].state == TUNE_DRIFTED || r.it[i].state == TUNE_GONE;
+	}
+	tune_result_free(&r);
+}
+
 static void fill_profile(const struct top_source *s, struct top_header *h)
 {
 	struct journal j;
@@ -572,7 +596,9 @@ static void fill_profile(const struct top_source *s, struct top_header *h)
 	size_t len = 0;
 	int e = journal_open(&j, s->journal_dir, false, why, sizeof(why));
 
+	h->settings = h->drifted = -1;
 	if (e == -ENOENT) {
+		h->settings = h->drifted = 0;
 		snprintf(h->profile, sizeof(h->profile), "none");
 		return;
 	}
@@ -583,10 +609,13 @@ static void fill_profile(const struct top_source *s, struct top_header *h)
 		return;
 	}
 	snprintf(h->profile, sizeof(h->profile), "none");
+	count_drifted(s, &j, h);
 	for (size_t i = 0; i < j.napplies && len < sizeof(h->profile); i++) {
 		const struct journal_apply *a = &j.applies[i];
 		char pid[32] = "";
 
+		if (h->nprofiles < TOP_PROFILES_MAX)
+			copy_str(h->profiles[h->nprofiles++], sizeof(h->profiles[0]), a->profile);
 		if (a->pid > 0)
 			snprintf(pid, sizeof(pid), "pid %d, ", a->pid);
 		len += (size_t)snprintf(h->profile + len, sizeof(h->profile) - len,
@@ -662,6 +691,12 @@ static void fill_window(const struct top_source *s, struct top_frame *f)
 		return;
 	}
 	unsigned open = 0;
+	h->win = (struct top_window_state){
+		.present = true, .running = w.running, .agent_exited = w.agent_exited,
+		.pid = w.pid, .tokens = w.tokens, .budget_tokens = w.budget_tokens,
+		.opened = w.opened, .extended = w.extended, .denied = w.denied,
+		.managed = (unsigned)w.ncpu,
+	};
 	for (size_t i = 0; i < w.ncpu; i++) {
 		size_t row = cpu_row(s, w.cpu[i].cpu);
 		open += !strcmp(w.cpu[i].state, "open");
@@ -669,6 +704,7 @@ static void fill_window(const struct top_source *s, struct top_frame *f)
 			copy_str(f->cpus[row].window, sizeof(f->cpus[row].window),
 				 w.running ? w.cpu[i].state : "stopped");
 	}
+	h->win.open = w.running ? open : 0;
 	if (w.running)
 		snprintf(h->window, sizeof(h->window),
 			 "pid %d, %u of %zu open, %" PRIu64 " opened, %" PRId64 "/%" PRId64 " tokens%s",

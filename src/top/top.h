@@ -29,6 +29,16 @@ enum top_softirq { TSI_NET_RX, TSI_TIMER, TSI_SCHED, TSI_RCU, TSI_BLOCK, TSI_OTH
 
 #define TOP_IDLE_MAX 8          /* idle states shown per CPU */
 #define TOP_IRQ_CPUS 8          /* busiest CPUs kept per IRQ */
+#define TOP_PROFILES_MAX 8      /* applied profiles kept as names */
+
+/* The window controller as figures (the header's text says the same). */
+struct top_window_state {
+	bool present, running, agent_exited;
+	int pid;
+	int64_t tokens, budget_tokens;  /* NA_S64 unknown */
+	uint64_t opened, extended, denied; /* since it started */
+	unsigned open, managed;   /* CPUs with a window open / managed */
+};
 
 struct top_header {
 	char hostname[128], kernel[128];
@@ -40,6 +50,12 @@ struct top_header {
 	char window[128];         /* PM QoS window controller: pid, windows, tokens; "none" */
 	char bpf[160];            /* "tp_btf, 12 us/s" / "off (--no-bpf)" / "off: why" */
 	unsigned ncpus, nirqs;    /* CPUs shown, numbered IRQs in /proc/interrupts */
+	/* The same as figures, for the exporters (top_export.h). */
+	size_t nprofiles;         /* applied profiles (the journal's applies) */
+	char profiles[TOP_PROFILES_MAX][128];
+	int settings;             /* applied settings (status); -1 unknown */
+	int drifted;              /* of them drifted or gone; -1 unknown */
+	struct top_window_state win;
 };
 
 struct top_cpu {
@@ -97,6 +113,8 @@ struct top_opts {
 	const struct host *host;
 	const int *pids;          /* --pid, in order */
 	size_t npids;
+	const struct target *targets; /* --unit / --cgroup, after the pids */
+	size_t ntargets;
 	bool no_bpf;
 	const char *journal_dir;  /* NULL: journal_default_dir() */
 };

@@ -21,8 +21,13 @@ struct thread_time {
 
 struct agent_watch {
 	const struct host *host;
-	int pid;
+	int pid;                     /* the process, or a unit's / cgroup's first */
 	char comm[16];
+	char unit[TARGET_UNIT_MAX];
+	bool has_target;             /* following a unit or cgroup, not one pid */
+	struct target target;
+	int *pids;                   /* the processes followed (cgroup.procs) */
+	size_t npids;
 	double ticks_per_s;          /* USER_HZ */
 
 	struct thread_time *prev;   /* by tid */
@@ -32,6 +37,8 @@ struct agent_watch {
 	char why[192];
 	uint64_t prev_hist[STAGE_MAX][HIST_BUCKETS];
 	uint64_t prev_steps;
+	uint64_t base_hist[HIST_BUCKETS];  /* wake->run at open: the totals start there */
+	uint64_t base_steps;
 	uint64_t *prev_cpu_steps;    /* [probe ncpus] */
 	unsigned ncpus;
 	uint64_t prev_bpf_ns;
@@ -54,6 +61,9 @@ static void open_probe(struct agent_watch *w)
 {
 	struct probe_opts o = {
 		.pid = w->pid,
+		/* A unit's processes: the others are added below and at each
+		 * sample, what they fork is followed by the kernel. */
+		.children = w->has_target,
 		.slowest = 1,
 		.host = w->host,
 		/* The programs' cost per interval, exactly: the kernel's sampled
@@ -83,9 +93,13 @@ static void open_probe(struct agent_watch *w)
 		w->probe = NULL;
 		return;
 	}
+	for (size_t i = 0; i < w->npids; i++)
+		if (w->pids[i] != w->pid)
+			probe_add_process(w->probe, w->pids[i]);
 	/* The figures start now: what ran before the first sample is the baseline. */
 	memcpy(w->prev_hist, w->res->hist, sizeof(w->prev_hist));
-	w->prev_steps = w->res->steps;
+	memcpy(w->base_hist, w->res->hist[STAGE_WAKE_RUN], sizeof(w->base_hist));
+	w->prev_steps = w->base_steps = w->res->steps;
 	w->ncpus = w->res->ncpus;
 	w->prev_cpu_steps = calloc(w->ncpus ? w->ncpus : 1, sizeof(uint64_t));
 	if (w->prev_cpu_steps && w->res->cpu_steps)
@@ -95,12 +109,35 @@ static void open_probe(struct agent_watch *w)
 
 static void remember_threads(struct agent_watch *w);
 
-struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
-				     char *err, size_t errsz)
+/* The processes of the unit or cgroup now; for --pid the one. */
+static int refresh_pids(struct agent_watch *w)
+{
+	int *pids;
+	size_t n;
+	int e;
+
+	if (!w->has_target) {
+		if (!w->pids && !(w->pids = calloc(1, sizeof(int))))
+			return -ENOMEM;
+		w->pids[0] = w->pid;
+		w->npids = 1;
+		return 0;
+	}
+	if ((e = target_pids(w->host, &w->target, &pids, &n)))
+		return e == -ENOMEM ? e : 0;   /* gone: keep the last list */
+	free(w->pids);
+	w->pids = pids;
+	w->npids = n;
+	return 0;
+}
+
+static struct agent_watch *watch_open(const struct host *h, int pid, const struct target *t,
+				      bool no_bpf, char *err, size_t errsz)
 {
 	struct agent_watch *w = calloc(1, sizeof(*w));
 	struct task_list tl = {0};
 	long hz = sysconf(_SC_CLK_TCK);
+	char rel[TARGET_PATH_MAX];
 
 	if (!w) {
 		errmsg(err, errsz, 0, "out of memory");
@@ -110,20 +147,55 @@ struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
 	w->host = h;
 	w->pid = pid;
 	w->ticks_per_s = hz > 0 ? (double)hz : 100.0;
-	if (task_list_read(h, pid, &tl) < 0) {
-		errmsg(err, errsz, 0, "no process %d", pid);
+	if (t) {
+		char label[TARGET_PATH_MAX + 16];
+
+		w->has_target = true;
+		w->target = *t;
+		if (refresh_pids(w) || !w->npids) {
+			errmsg(err, errsz, 0, "%s: no process in %s",
+			       target_label(t, label, sizeof(label)), t->dir);
+			free(w->pids);
+			free(w);
+			errno = ESRCH;
+			return NULL;
+		}
+		w->pid = w->pids[0];
+		copy_str(w->unit, sizeof(w->unit), t->unit);
+	} else if (refresh_pids(w)) {
+		free(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (task_list_read(h, w->pid, &tl) < 0) {
+		errmsg(err, errsz, 0, "no process %d", w->pid);
+		free(w->pids);
 		free(w);
 		errno = ESRCH;
 		return NULL;
 	}
 	task_list_free(&tl);
-	read_comm(h, pid, w->comm, sizeof(w->comm));
+	read_comm(h, w->pid, w->comm, sizeof(w->comm));
+	if (!t && target_pid_unit(h, w->pid, w->unit, sizeof(w->unit), rel, sizeof(rel)) <= 0)
+		w->unit[0] = '\0';
 	remember_threads(w);
 	if (no_bpf)
 		snprintf(w->why, sizeof(w->why), "--no-bpf");
 	else
 		open_probe(w);
 	return w;
+}
+
+struct agent_watch *agent_watch_open(const struct host *h, int pid, bool no_bpf,
+				     char *err, size_t errsz)
+{
+	return watch_open(h, pid, NULL, no_bpf, err, errsz);
+}
+
+struct agent_watch *agent_watch_open_target(const struct host *h, const struct target *t,
+					    bool no_bpf, char *err, size_t errsz)
+{
+	return watch_open(h, 0, t, no_bpf, err, errsz);
 }
 
 static int cmp_ticks(const void *a, const void *b)
@@ -160,6 +232,44 @@ static void add_cpu(char *buf, size_t sz, int cpu)
 		snprintf(buf + len, sz - len, "%s%d", len ? "," : "", cpu);
 }
 
+static int cmp_task(const void *a, const void *b)
+{
+	const struct task_stat *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Every thread of every process followed, by tid; *alive processes of them.
+ * -ESRCH when none is left. */
+static int read_tasks(struct agent_watch *w, struct task_list *all, unsigned *alive)
+{
+	*alive = 0;
+	memset(all, 0, sizeof(*all));
+	for (size_t i = 0; i < w->npids; i++) {
+		struct task_list tl = {0};
+		struct task_stat *nt;
+
+		if (task_list_read(w->host, w->pids[i], &tl) < 0)
+			continue;
+		(*alive)++;
+		nt = realloc(all->t, (all->n + tl.n + 1) * sizeof(*nt));
+		if (!nt) {
+			task_list_free(&tl);
+			task_list_free(all);
+			return -ENOMEM;
+		}
+		all->t = nt;
+		memcpy(all->t + all->n, tl.t, tl.n * sizeof(*nt));
+		all->n += tl.n;
+		task_list_free(&tl);
+	}
+	if (!*alive)
+		return -ESRCH;
+	if (w->npids > 1)
+		qsort(all->t, all->n, sizeof(*all->t), cmp_task);
+	return 0;
+}
+
 /* The procfs half: threads, CPU time, where they ran. */
 static int sample_threads(struct agent_watch *w, double elapsed_s, struct top_agent *row,
 			  struct agent_ran **ran, size_t *nran)
@@ -168,12 +278,15 @@ static int sample_threads(struct agent_watch *w, double elapsed_s, struct top_ag
 	struct thread_time *now;
 	uint64_t used = 0;
 	bool cpu_seen[4096] = { false };
+	unsigned alive;
+	int e;
 
 	*ran = NULL;
 	*nran = 0;
-	if (task_list_read(w->host, w->pid, &tl) < 0)
-		return 0;             /* gone: alive stays false */
+	if ((e = read_tasks(w, &tl, &alive)))
+		return e == -ENOMEM ? e : 0;   /* gone: alive stays false */
 	row->alive = true;
+	row->nprocs = alive;
 	row->nthreads = (unsigned)tl.n;
 	now = calloc(tl.n ? tl.n : 1, sizeof(*now));
 	*ran = calloc(tl.n ? tl.n : 1, sizeof(**ran));
@@ -244,6 +357,22 @@ static void dominant_cause(const double *sum, struct top_agent *row)
 	row->cause_share = cand[best].ns / total;
 }
 
+/* Every cause's share of the same total (the exporters' gauge per cause). */
+static void cause_shares(const double *sum, struct top_agent *row)
+{
+	double unexplained = sum[STAGE_WAKE_RUN] - sum[STAGE_IDLE_EXIT] - sum[STAGE_QUEUE];
+	double total = sum[STAGE_WAKE_RUN] + sum[STAGE_IRQ] + sum[STAGE_SOFTIRQ];
+
+	if (total <= 0)
+		return;
+	row->cause_shares[CAUSE_QUEUE] = sum[STAGE_QUEUE] / total;
+	row->cause_shares[CAUSE_IDLE_EXIT] = sum[STAGE_IDLE_EXIT] / total;
+	row->cause_shares[CAUSE_IRQ] = sum[STAGE_IRQ] / total;
+	row->cause_shares[CAUSE_SOFTIRQ] = sum[STAGE_SOFTIRQ] / total;
+	row->cause_shares[CAUSE_PREEMPT] = 0;   /* not measured by top */
+	row->cause_shares[CAUSE_UNATTRIBUTED] = unexplained > 0 ? unexplained / total : 0;
+}
+
 static double ratio(double a, double b)
 {
 	return b > 0 ? a / b : NAN;
@@ -278,6 +407,10 @@ static int sample_probe(struct agent_watch *w, double elapsed_s, struct top_agen
 	row->idle_exit_share = ratio(sum[STAGE_IDLE_EXIT], sum[STAGE_WAKE_RUN]);
 	row->interference_share = ratio(sum[STAGE_IRQ] + sum[STAGE_SOFTIRQ], sum[STAGE_RUN]);
 	dominant_cause(sum, row);
+	cause_shares(sum, row);
+	row->steps_total = w->res->steps - w->base_steps;
+	for (unsigned b = 0; b < HIST_BUCKETS; b++)
+		row->wake_run_hist[b] = w->res->hist[STAGE_WAKE_RUN][b] - w->base_hist[b];
 
 	for (unsigned c = 0; c < w->ncpus && w->res->cpu_steps; c++) {
 		uint64_t n = w->res->cpu_steps[c] - w->prev_cpu_steps[c];
@@ -313,14 +446,24 @@ int agent_watch_sample(struct agent_watch *w, double elapsed_s, struct top_agent
 	memset(row, 0, sizeof(*row));
 	row->pid = w->pid;
 	copy_str(row->comm, sizeof(row->comm), w->comm);
+	copy_str(row->unit, sizeof(row->unit), w->unit);
+	if (w->has_target)
+		target_label(&w->target, row->target, sizeof(row->target));
+	for (size_t i = 0; i < ARRAY_SIZE(row->cause_shares); i++)
+		row->cause_shares[i] = NAN;
 	row->steps_rate = row->wake_run_p50_us = row->wake_run_p99_us = NAN;
 	row->idle_exit_share = row->interference_share = row->cause_share = NAN;
 	copy_str(row->why, sizeof(row->why), w->why);
 
+	if ((e = refresh_pids(w)))
+		return e;
 	if ((e = sample_threads(w, elapsed_s, row, ran, nran)))
 		return e;
 	if (!w->probe)
 		return 0;
+	/* Processes that entered the unit since: followed from now on. */
+	for (size_t i = 0; w->has_target && i < w->npids; i++)
+		probe_add_process(w->probe, w->pids[i]);
 	return sample_probe(w, elapsed_s, row, steps_rate, nslots);
 }
 
@@ -342,5 +485,6 @@ void agent_watch_close(struct agent_watch *w)
 	probe_close(w->probe);
 	free(w->prev_cpu_steps);
 	free(w->prev);
+	free(w->pids);
 	free(w);
 }

@@ -9,11 +9,16 @@
 #include <stddef.h>
 
 #include "base/host.h"
+#include "base/stats.h"
+#include "inspect/target.h"
 
 /* One agent's row of a frame (struct top_frame in top.h). */
 struct top_agent {
-	int pid;
+	int pid;                  /* the process; for a unit or cgroup its first one */
 	char comm[16];
+	char unit[TARGET_UNIT_MAX]; /* systemd unit it runs in, "" none */
+	char target[TARGET_PATH_MAX + 16]; /* "unit x.service" / "cgroup /a", "" for --pid */
+	unsigned nprocs;          /* processes followed (1 for --pid) */
 	bool alive;
 	unsigned nthreads;
 	double util;              /* CPU time of all its threads, in CPUs (1.0 = one CPU) */
@@ -28,6 +33,13 @@ struct top_agent {
 	char cause[24];           /* dominant delay in the interval: "queueing",
 	                           * "idle-exit", "irq", "softirq", "none" (no steps) */
 	double cause_share;       /* its share of wake->run + interference; NaN */
+	/* Every cause's share of the interval's delay (cause_name() order,
+	 * CAUSE_*); NaN when nothing was delayed or without BPF. */
+	double cause_shares[8];
+	/* Since top started (for counters and histograms that only grow):
+	 * steps, and the wake->run histogram (base/stats buckets, ns). */
+	uint64_t steps_total;
+	uint64_t wake_run_hist[HIST_BUCKETS];
 };
 
 /* A thread of the agent that used CPU time in the interval, and the CPU it
@@ -56,6 +68,13 @@ int agent_watch_sample(struct agent_watch *w, double elapsed_s, struct top_agent
  * interval (0 when not measured); NULL mode when BPF is off. */
 const char *agent_watch_bpf_mode(const struct agent_watch *w);
 double agent_watch_bpf_ns_per_s(const struct agent_watch *w);
+
+/* The same for a unit or cgroup (inspect/target.h): the processes in it
+ * now, and at every sample the ones that came since (cgroup.procs read
+ * again; what they fork is followed by the kernel from the start).  NULL
+ * with errno ESRCH when it holds no process. */
+struct agent_watch *agent_watch_open_target(const struct host *h, const struct target *t,
+					    bool no_bpf, char *err, size_t errsz);
 
 void agent_watch_close(struct agent_watch *w);
 

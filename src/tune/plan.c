@@ -1160,6 +1160,46 @@ static int cg_setup(struct ctx *c, struct cg *g)
 	return rc;
 }
 
+/* The agent runs in a systemd unit: its own cgroup takes the settings,
+ * nothing is created and no process is moved (systemd owns its tree). */
+static int plan_unit_cgroup(struct ctx *c, struct cg *g)
+{
+	const char *rel = c->o->unit_cgroup;
+	int rc;
+
+	if (rel[0] != '/' || !rel[1])
+		return fail(c, -EINVAL, g->src, "unit cgroup '%s' is not a cgroup path", rel);
+	g->name = rel + 1;
+	if (g->isolate) {
+		g->isolate = false;
+		g->want_cpuset = c->p->cpuset.kind != CPUS_UNSET;
+		rc = note(c, &c->p->isolate.src, "[cgroup] isolate: skipped for an agent in a "
+			  "systemd unit (set AllowedCPUs= on the other slices instead)");
+		if (rc)
+			return rc;
+	}
+	if (!g->want_cpu && !g->want_uclamp && !g->want_cpuset)
+		return 0;
+	rc = cg_setup(c, g);
+	for (size_t i = 0; !rc && i < g->nh; i++) {
+		struct hier *hr = &g->hier[i];
+
+		if (!hr->cpu && !hr->cpuset)
+			continue;
+		if (!hr->dir_exists) {
+			rc = note(c, g->src, "[cgroup] unit cgroup %s has no directory in the "
+				  "hierarchy at %s: its settings there are skipped (systemd "
+				  "creates it, e.g. with CPUAccounting=yes)", rel, hr->mount);
+			continue;
+		}
+		if (hr->cpu)
+			rc = cg_cpu_attrs(c, g, hr);
+		if (!rc && hr->cpuset)
+			rc = cg_cpuset_attrs(c, g, hr);
+	}
+	return rc;
+}
+
 static int plan_cgroup(struct ctx *c)
 {
 	const struct profile *p = c->p;
@@ -1173,6 +1213,8 @@ static int plan_cgroup(struct ctx *c)
 		return 0;
 	g.name = p->cgroup_name_set && p->cgroup_name[0] ? p->cgroup_name : DEFAULT_CGROUP;
 	g.src = cg_first_src(p);
+	if (c->o->unit_cgroup)
+		return plan_unit_cgroup(c, &g);
 	if (c->o->pid < 0)
 		return note(c, g.src, "cgroup settings skipped: no --pid");
 

@@ -53,6 +53,13 @@ struct plan {
 
 struct plan_opts {
 	int pid;                    /* -1: none */
+	/* The agent's systemd unit: its cgroup as /proc/PID/cgroup prints it
+	 * ("/system.slice/agent.service"), or NULL.  The [cgroup] settings then
+	 * act on that cgroup in each hierarchy, as `systemctl set-property
+	 * --runtime` does, instead of creating one and moving the process out
+	 * of systemd's tree; a hierarchy where the unit has no cgroup is
+	 * skipped with a note (systemd is the one that creates them). */
+	const char *unit_cgroup;
 	const struct cpumask *cpus; /* --cpus; NULL: the profile's [agent] cpus */
 };
 

@@ -28,6 +28,7 @@
 #include "base/jsonw.h"
 #include "base/util.h"
 #include "inspect/procstat.h"
+#include "tune/ctllog.h"
 #include "stepwatch.h"
 #include "stepwatch.skel.h"
 
@@ -177,6 +178,7 @@ struct ctl {
 	struct window_totals last_totals;
 	double started_wall;
 	bool agent_exited;
+	bool exhausted;                       /* budget-exhausted logged, no window since */
 };
 
 static double wall_s(void)
@@ -220,6 +222,8 @@ static bool op_open(void *ctx, unsigned cpu)
 	if (!k || x->drifted[cpu] || !cpu_online(x, cpu) || !still_ours(x, cpu, k))
 		return false;
 	x->failed[cpu] = knob_write(x->h, KNOB_PMQOS, k->target, k->value, why, sizeof(why)) != 0;
+	if (x->failed[cpu])
+		ctllog(LOG_ERR, "cpu%u: opening the window failed: %s", cpu, why);
 	return !x->failed[cpu];
 }
 
@@ -232,6 +236,9 @@ static void op_close(void *ctx, unsigned cpu)
 		return;
 	/* An offline CPU's file may refuse: revert tries again. */
 	x->failed[cpu] = knob_write(x->h, KNOB_PMQOS, k->target, k->original, why, sizeof(why)) != 0;
+	if (x->failed[cpu])
+		ctllog(LOG_ERR, "cpu%u: closing the window failed (revert writes it again): %s",
+		       cpu, why);
 }
 
 static void op_floor(void *ctx, unsigned policy, bool on)
@@ -245,8 +252,10 @@ static void op_floor(void *ctx, unsigned policy, bool on)
 	    !(knob_same(KNOB_CPUFREQ_MIN, now, k->value) ||
 	      knob_same(KNOB_CPUFREQ_MIN, now, k->original)))
 		return;
-	knob_write(x->h, KNOB_CPUFREQ_MIN, k->target, on ? k->value : k->original, why,
-		   sizeof(why));
+	if (knob_write(x->h, KNOB_CPUFREQ_MIN, k->target, on ? k->value : k->original, why,
+		       sizeof(why)))
+		ctllog(LOG_ERR, "%s: %s the cpufreq floor failed: %s", k->target,
+		       on ? "raising" : "lowering", why);
 }
 
 static uint64_t op_last_step(void *ctx, unsigned cpu)
@@ -344,6 +353,16 @@ static void maybe_write_state(struct ctl *x, uint64_t now)
 {
 	struct window_totals t;
 	window_totals(&x->sm, &t);
+	/* Once per run of denials: the first since a window last opened. */
+	if (t.opened != x->last_totals.opened)
+		x->exhausted = false;
+	if (t.denied != x->last_totals.denied && !x->exhausted) {
+		x->exhausted = true;
+		ctllog(LOG_WARNING, "token budget exhausted: %" PRId64 " of %" PRId64 " tokens "
+		       "left, %" PRIu64 " windows denied so far; windows wait for the refill (%"
+		       PRId64 "/s)", window_tokens(&x->sm, 0, now), x->c->params.budget_tokens,
+		       t.denied, x->c->params.refill_per_s);
+	}
 	bool changed = t.opened != x->last_totals.opened || t.closed != x->last_totals.closed ||
 		       t.denied != x->last_totals.denied;
 	if (changed || (t.extended != x->last_totals.extended &&
@@ -659,17 +678,30 @@ int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd
 	struct ctl x = { .h = h, .c = c, .tfd = -1, .sfd = -1, .pidfd = -1, .epfd = -1 };
 	char why[512] = "";
 	x.started_wall = wall_s();
+	ctllog_open();
 	if (setup(&x, why, sizeof(why))) {
+		ctllog(LOG_ERR, "not started: %s", why);
 		report(ready_fd, "error: %s\n", why);
 		teardown(&x);
+		ctllog_close();
 		return 1;
 	}
 	write_state(&x, mono_ns());
+	ctllog(LOG_INFO, "started: agent pid %d, %zu CPUs, window %" PRIu64 " ms, budget %"
+	       PRId64 " tokens (refill %" PRId64 "/s, %" PRId64 " per window)", x.c->pid,
+	       x.c->ncpu, x.c->params.window_ns / 1000000, x.c->params.budget_tokens,
+	       x.c->params.refill_per_s, x.c->params.cost_per_window);
 	report(ready_fd, "%s\n", "ok");
 	loop(&x);
 	window_close_all(&x.sm, mono_ns(), false);
 	write_state(&x, mono_ns());
+	struct window_totals t;
+	window_totals(&x.sm, &t);
+	ctllog(LOG_INFO, "stopped: windows opened %" PRIu64 ", extended %" PRIu64 ", denied %"
+	       PRIu64 "%s", t.opened, t.extended, t.denied,
+	       x.agent_exited ? " (the agent had exited)" : "");
 	teardown(&x);
+	ctllog_close();
 	return 0;
 }
 
