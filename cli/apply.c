@@ -240,6 +240,14 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 	struct strlist warnings;
 	strlist_init(&warnings);
 	conflicts_warn(&m, &pl, &warnings);
+	/* A controller killed with a window open left its value: the plan
+	 * sees the window's value as current and changes nothing there. */
+	if (j && tune_window_leftovers(h, j, &warnings)) {
+		strlist_free(&warnings);
+		plan_free(&pl);
+		model_free(&m);
+		return fail("apply", "out of memory");
+	}
 	struct apply_report a = { .p = p, .pl = &pl, .warnings = &warnings, .dry_run = o->dry_run };
 	struct tune_result r = { 0 };
 	int ret = EXIT_OK;

@@ -461,6 +461,7 @@ static struct winctl_config config(const struct ctx *c, int agent)
 	cfg.params = (struct window_params){ .window_ns = 20000000, .budget_tokens = 1000,
 					     .refill_per_s = 30, .cost_per_window = 1 };
 	cfg.pid = agent;
+	cfg.run_dirfd = cfg.lock_fd = -1;
 	copy_str(cfg.run_dir, sizeof(cfg.run_dir), c->run);
 	return cfg;
 }
