@@ -60,13 +60,13 @@ capture_host() {
 }
 
 # Processes running this build's agentune binary (the controller is a fork
-# of it).
+# of it, with the same name).
 agentune_procs() {
 	local p exe bin
 	bin=$(readlink -f "$AGENTUNE")
-	for p in /proc/[0-9]*; do
-		exe=$(readlink "$p/exe" 2>/dev/null) || continue
-		[ "$exe" = "$bin" ] && echo "${p#/proc/}"
+	for p in $(pgrep -x agentune); do
+		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
+		[ "$exe" = "$bin" ] && echo "$p"
 	done
 	true
 }
@@ -117,15 +117,20 @@ apply_bg() {
 	BG=$!
 }
 
-# The controller apply's child $1 forked (waits up to 5 s); empty if none came.
+# The controller apply $1 forks, as soon as it is there (up to 5 s; after
+# apply, the one window.pid names); empty if none came.
 controller_of() {
-	local p
-	for _ in $(seq 500); do
-		for p in $(agentune_procs); do
-			[ "$p" != "$1" ] && echo "$p" && return 0
-		done
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.01
+	local c
+	for _ in $(seq 1000); do
+		c=$(pgrep -P "$1" -x agentune | head -1)
+		[ -n "$c" ] && echo "$c" && return 0
+		# apply done (gone, or a zombie until it is waited for)
+		case "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" in
+		Z | X | "")
+			[ -e "$AGENTUNE_RUN_DIR/window.pid" ] && cut -d' ' -f1 "$AGENTUNE_RUN_DIR/window.pid"
+			return 0 ;;
+		esac
+		sleep 0.005
 	done
 }
 
