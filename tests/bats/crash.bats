@@ -149,6 +149,23 @@ controller_of() {
 	done
 }
 
+# The moment issue 15 found (6 leaks in 12 tries): apply dies while the
+# controller it forked loads its BPF programs, and revert comes at once.
+@test "crash: apply killed while its controller starts, then revert at once: no controller left" {
+	need_crash_premises
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
+	capture_host "$BATS_TEST_TMPDIR/before.txt"
+	for i in $(seq "$ITER"); do
+		apply_bg
+		controller_of "$BG" >/dev/null
+		random_sleep 150
+		kill -9 "$BG" 2>/dev/null || true
+		wait "$BG" 2>/dev/null || true
+		BG=""
+		revert_and_check "apply killed as its controller started (try $i)"
+	done
+}
+
 @test "crash: revert killed at random moments, then revert again: the host as before" {
 	need_crash_premises
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 0

@@ -10,13 +10,15 @@ CPU=1
 PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
 
 setup() {
-	WL_PID=""
+	WL_PID="" OFFLINED=""
 	run_dir_on_tmpfs
 	unset AGENTUNE_FAULT_EXIT_AFTER
 }
 
 teardown() {
-	if [ -e "$AGENTUNE_RUN_DIR/journal" ] && [ "$(id -u)" -eq 0 ]; then
+	[ -n "${OFFLINED:-}" ] && echo 1 >"/sys/devices/system/cpu/cpu$CPU/online"
+	# also without a journal: revert stops a controller none records
+	if [ -d "$AGENTUNE_RUN_DIR" ] && [ "$(id -u)" -eq 0 ]; then
 		"$AGENTUNE" revert --force >/dev/null 2>&1 || true
 	fi
 	stop_workload
@@ -370,13 +372,14 @@ cpu_online_file() { echo "/sys/devices/system/cpu/cpu$CPU/online"; }
 	f=$(cpu_online_file)
 	[ -w "$f" ] || skip "CPU $CPU cannot be taken offline here (no writable $f)"
 	agent_in_window "window_ms = 20"
-	trap 'echo 1 > "$f" 2>/dev/null' EXIT
+	OFFLINED=1    # teardown brings it back whatever happens
 	echo 0 >"$f" || skip "the kernel refuses to take CPU $CPU offline"
 	# the agent moved off it; its window closes at the deadline
 	sleep 0.3
 	run "$AGENTUNE" status --json
 	echo "$output" | jq -c '.window_controller.cpus'
 	echo 1 >"$f"
+	OFFLINED=""
 	# back: the agent pinned to it again steps there
 	taskset -a -p -c "$CPU" "$WL_PID" >/dev/null
 	ms=$(wait_value n/a 2000) || {
@@ -387,7 +390,6 @@ cpu_online_file() { echo "/sys/devices/system/cpu/cpu$CPU/online"; }
 	echo "window open again $ms ms after CPU $CPU came back"
 	run "$AGENTUNE" status --json
 	[ "$(echo "$output" | jq '.window_controller.windows_opened')" -ge 2 ]
-	trap - EXIT
 }
 
 # dcff40a: with the run directory on a disk that other processes load, the
