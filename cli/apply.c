@@ -53,6 +53,7 @@ void usage_apply(FILE *out)
 		"                 user could have written (refused by default, as sudo does)\n"
 		"  --root DIR     apply to a tree under DIR instead of the host (tests)\n\n"
 		"Environment: AGENTUNE_RUN_DIR moves the journal and lock (tests);\n"
+		"AGENTUNE_FAULT_WINDOW_WRITE=N fails the window controller's Nth PM QoS write (tests);\n"
 		"AGENTUNE_FAULT_EXIT_AFTER=N makes apply _exit right after its Nth\n"
 		"journaled write (crash-safety tests); AGENTUNE_FAULT_JOURNAL=N[:ENOSPC|:EIO]\n"
 		"makes its Nth journal write or rewrite fail as a full or failing disk\n"

@@ -308,6 +308,9 @@ struct ctl {
 	double started_wall;
 	bool agent_exited;
 	bool exhausted;                       /* budget-exhausted logged, no window since */
+	/* Tests (AGENTUNE_FAULT_WINDOW_WRITE=N): the Nth PM QoS write fails
+	 * with EIO, so that the failure path can be seen from outside. */
+	unsigned long fault_at, qos_writes;
 };
 
 static double wall_s(void)
@@ -364,6 +367,22 @@ static int fd_write(const struct ctl *x, int fd, const char *val)
 	return 0;
 }
 
+/* A PM QoS write, or the failure a test asked for. */
+static int qos_write(struct ctl *x, unsigned cpu, const char *val)
+{
+	if (x->fault_at && ++x->qos_writes == x->fault_at)
+		return -EIO;
+	return fd_write(x, x->qos_fd[cpu], val);
+}
+
+static unsigned long fault_from_env(void)
+{
+	const char *s = getenv("AGENTUNE_FAULT_WINDOW_WRITE");
+	char *end;
+	unsigned long n = s ? strtoul(s, &end, 10) : 0;
+	return s && *s && !*end ? n : 0;
+}
+
 static bool cpu_online(const struct ctl *x, unsigned cpu)
 {
 	char v[16];
@@ -390,7 +409,7 @@ static bool op_open(void *ctx, unsigned cpu)
 	const struct winctl_knob *k = cpu < x->nslots ? x->knob_of[cpu] : NULL;
 	if (!k || x->drifted[cpu] || !cpu_online(x, cpu) || !still_ours(x, cpu, k))
 		return false;
-	int rc = fd_write(x, x->qos_fd[cpu], k->value);
+	int rc = qos_write(x, cpu, k->value);
 	x->failed[cpu] = rc != 0;
 	if (x->failed[cpu])
 		ctllog(LOG_ERR, "cpu%u: opening the window failed: %s", cpu, strerror(-rc));
@@ -404,7 +423,7 @@ static void op_close(void *ctx, unsigned cpu)
 	if (!k || !still_ours(x, cpu, k))
 		return;
 	/* An offline CPU's file may refuse: revert tries again. */
-	int rc = fd_write(x, x->qos_fd[cpu], k->original);
+	int rc = qos_write(x, cpu, k->original);
 	x->failed[cpu] = rc != 0;
 	if (x->failed[cpu])
 		ctllog(LOG_ERR, "cpu%u: closing the window failed (revert writes it again): %s",
@@ -1070,6 +1089,7 @@ int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd
 	int own_dirfd = -1;
 	bool pidfile = false;
 	x.started_wall = wall_s();
+	x.fault_at = fault_from_env();
 	ctllog_open();
 	if (x.dirfd < 0)
 		x.dirfd = own_dirfd = open_run_dir(c->run_dir);
