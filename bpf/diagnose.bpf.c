@@ -725,7 +725,8 @@ static __always_inline void win_segment(struct cpu_state *cs, struct diag_window
 	if (!pid) {
 		/* The idle task: the CPU left idle at its last cpu_idle exit;
 		 * what follows (the wake IPI, the switch) is unattributed. */
-		if (cs->idle_exit_ts > cs->win_last && cs->idle_exit_ts <= now)
+		if (cs->idle_exit_ts > cs->win_last && cs->idle_exit_ts <= now &&
+		    stage_on(STAGE_IDLE_EXIT))
 			w->idle_ns += cs->idle_exit_ts - cs->win_last;
 	} else if (self_tgid && tgid == self_tgid) {
 		w->observer_ns += task;
