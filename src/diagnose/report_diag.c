@@ -237,17 +237,17 @@ static void text_header(FILE *out, const struct diag_report *d)
 
 static void text_stages(FILE *out, const struct diag_report *d)
 {
-	fprintf(out, "\n%-10s %10s %9s %9s %9s %9s %9s   (us)\n", "stage", "count", "p50", "p90",
+	fprintf(out, "\n%-12s %10s %9s %9s %9s %9s %9s   (us)\n", "stage", "count", "p50", "p90",
 		"p99", "p99.9", "max");
 	struct hist *h = malloc(sizeof(*h));
 	for (unsigned s = 0; h && s < STAGE_MAX; s++) {
 		if (!d->r->stages[s].available) {
-			fprintf(out, "%-10s %10s\n", probe_stage_name(s), "unavailable");
+			fprintf(out, "%-12s %10s\n", probe_stage_name(s), "unavailable");
 			continue;
 		}
 		struct pct p;
 		stage_pct(d->r, s, h, &p);
-		fprintf(out, "%-10s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f\n", probe_stage_name(s),
+		fprintf(out, "%-12s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f\n", probe_stage_name(s),
 			(unsigned long long)h->count, p.p50 / 1e3, p.p90 / 1e3, p.p99 / 1e3,
 			p.p999 / 1e3, p.max / 1e3);
 	}
