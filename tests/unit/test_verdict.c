@@ -2,6 +2,7 @@
  * diag_fit_window in bpf/diagnose.h, shared with the kernel) and the verdict
  * over all steps and over the tail (no BPF needed: synthetic steps). */
 #include "testutil.h"
+#include "diagnose/report_diag.h"
 #include "diagnose/verdict.h"
 
 #define US 1000ull
@@ -335,7 +336,109 @@ static void migrations_are_counted(void **state)
 	assert_int_equal(v.migrated, 1);
 }
 
+static struct json_object *path(struct json_object *o, const char *const *keys)
+{
+	for (; o && *keys; keys++) {
+		struct json_object *x = NULL;
+		if (json_object_is_type(o, json_type_array))
+			x = json_object_array_get_idx(o, (size_t)atoi(*keys));
+		else
+			json_object_object_get_ex(o, *keys, &x);
+		o = x;
+	}
+	return o;
+}
+
+#define P(o, ...) path((o), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The JSON contract of agentune.diagnose/2 (docs/json-schema.md) that
+ * other tools and tests read: names, types, nulls. */
+static void json_contract(void **state)
+{
+	struct step_event s[2];
+	s[0] = queued("hog", 900, 300 * US);
+	s[0].chain.kind = CHAIN_SOFTIRQ;
+	s[0].chain.irq = 38;
+	s[0].chain.softirq = DIAG_SOFTIRQ_NET_RX;
+	s[0].chain.origin_cpu = 0;
+	s[0].chain.flags = CHF_NAPI_SEEN | CHF_NAPI_FULL;
+	s[0].wake_cpu = 0;
+	snprintf(s[0].irq_name, sizeof(s[0].irq_name), "virtio2-input.0");
+	snprintf(s[0].napi_dev, sizeof(s[0].napi_dev), "eth0");
+	s[0].stage_ns[STAGE_COMPLETION] = 12 * US;
+	diag_step_causes(&s[0]);
+	s[1] = idle(30 * US);
+	struct probe_result r;
+	result(&r, s, 2, s, 2);
+	struct probe_culprit cul = { .pid = 900, .tgid = 900, .comm = "hog", .queue_ns = 300 * US,
+				     .steps = 1 };
+	r.culprits = &cul;
+	r.nculprits = 1;
+	for (unsigned k = 0; k < STAGE_MAX; k++)
+		r.stages[k].available = true;
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .duration_s = 1 };
+	struct json_object *j = report_diag_json(&d);
+
+	assert_string_equal(json_object_get_string(P(j, "schema")), "agentune.diagnose/2");
+	for (const char *const *st = (const char *const[]){ "completion", "wake_run", "idle_exit",
+		"queue", "irq", "softirq", "throttle", "unattributed", "run", NULL }; *st; st++) {
+		assert_non_null(P(j, "stages", *st, "p99_us"));
+		assert_non_null(P(j, "stages", *st, "available"));
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *set = k ? "tail" : "all";
+		assert_true(json_object_is_type(P(j, "verdict", set, "steps"), json_type_int));
+		assert_non_null(P(j, "verdict", set, "total_delay_us"));
+		assert_string_equal(json_object_get_string(P(j, "verdict", set, "causes", "0", "cause")),
+				    "queueing");
+		assert_string_equal(json_object_get_string(P(j, "verdict", set, "causes", "0", "culprits",
+							     "0", "comm")), "hog");
+		assert_int_equal(json_object_get_int(P(j, "verdict", set, "causes", "0", "culprits", "0",
+						       "pid")), 900);
+		assert_non_null(P(j, "verdict", set, "causes", "0", "culprits", "0", "us"));
+	}
+	/* idle-exit without a host that can act: knob null, no culprits. */
+	struct json_object *causes = P(j, "verdict", "all", "causes");
+	for (size_t i = 0; i < json_object_array_length(causes); i++) {
+		struct json_object *c = json_object_array_get_idx(causes, i);
+		if (strcmp(json_object_get_string(P(c, "cause")), "idle-exit"))
+			continue;
+		assert_true(json_object_is_type(P(c, "knob"), json_type_null));
+		assert_int_equal(json_object_array_length(P(c, "culprits")), 0);
+	}
+	struct json_object *ch = P(j, "slowest", "0", "chain");
+	assert_string_equal(json_object_get_string(P(ch, "kind")), "softirq");
+	assert_int_equal(json_object_get_int(P(ch, "irq")), 38);
+	assert_string_equal(json_object_get_string(P(ch, "irq_name")), "virtio2-input.0");
+	assert_true(json_object_is_type(P(ch, "vector"), json_type_null));
+	assert_string_equal(json_object_get_string(P(ch, "softirq")), "NET_RX");
+	assert_false(json_object_get_boolean(P(ch, "in_ksoftirqd")));
+	assert_string_equal(json_object_get_string(P(ch, "napi_device")), "eth0");
+	assert_true(json_object_get_boolean(P(ch, "napi_budget_exhausted")));
+	assert_true(json_object_is_type(P(ch, "work_function"), json_type_null));
+	assert_true(json_object_is_type(P(ch, "queued_by"), json_type_null));
+	assert_true(json_object_is_type(P(ch, "timer_lateness_us"), json_type_null));
+	assert_true(json_object_get_double(P(ch, "completion_us")) > 11.9);
+	assert_true(json_object_is_type(P(ch, "reason"), json_type_null));
+	assert_int_equal(json_object_array_length(P(ch, "cpus")), 2);       /* 0, then 1 */
+	const char *line = json_object_get_string(P(j, "slowest", "0", "line"));
+	assert_non_null(strstr(line, "IRQ 38 virtio2-input.0 on CPU 0 \xe2\x86\x92 NET_RX (irq exit, 12.0 \xc2\xb5s"));
+	assert_non_null(strstr(line, "wake on CPU 1"));
+	assert_non_null(P(j, "slowest", "0", "delay_us"));
+	assert_non_null(P(j, "slowest", "0", "stages_us", "completion"));
+	assert_true(json_object_is_type(P(j, "slowest", "0", "freq_khz"), json_type_null));
+	assert_true(json_object_is_type(P(j, "slowest", "0", "ramp_us"), json_type_null));
+	assert_non_null(P(j, "slowest", "0", "migration"));
+	/* Slowest by delay: the queued step (300 us + 12) before the idle one. */
+	assert_true(json_object_get_double(P(j, "slowest", "0", "delay_us")) >
+		    json_object_get_double(P(j, "slowest", "1", "delay_us")));
+	json_object_put(j);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(json_contract),
 	cmocka_unit_test(chain_kinds_pick_the_cause),
 	cmocka_unit_test(window_fit_throttle_first),
 	cmocka_unit_test(step_causes_sum_to_delay),
