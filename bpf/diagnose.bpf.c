@@ -675,10 +675,18 @@ static __always_inline void wake_source(bool btf, struct step_event *ev, __u32 t
  * cpu.stat's throttled_usec shows.  It grows when a throttled cfs_rq of the
  * group is unthrottled, so a window's delta, read at its close, holds the
  * throttling that ended it.  0 without CFS bandwidth control. */
-static __always_inline __u64 group_throttled_ns(struct task_struct *p)
+static __always_inline __u64 group_throttled_ns(bool btf, struct task_struct *p)
 {
 	if (!throttle_on)
 		return 0;
+	/* A trusted task: the pointer walk is plain (fault-safe) loads, no
+	 * probe-read helper calls. */
+	if (btf) {
+		struct cfs_rq *cfs = p->se.cfs_rq;
+		struct task_group *tg = cfs ? cfs->tg : NULL;
+
+		return tg ? tg->cfs_bandwidth.throttled_time : 0;
+	}
 	return BPF_CORE_READ(p, se.cfs_rq, tg, cfs_bandwidth.throttled_time);
 }
 
@@ -853,7 +861,7 @@ static __always_inline void on_waking(bool btf, struct task_struct *p)
 	t->pending_bio_ns = 0;
 	t->waking_ts = now;
 	t->wakeup_cpu = -1;
-	t->win_thr0 = group_throttled_ns(p);
+	t->win_thr0 = group_throttled_ns(btf, p);
 	wake_target(t, tid, task_cpu(btf, p), now);
 	t->flags |= TS_WOKEN;
 }
@@ -1047,7 +1055,7 @@ static __always_inline void switch_out(bool btf, struct diag_thread *t, struct c
 	if (!blocked) {
 		t->out_ts = now;
 		if (t->flags & TS_IN_STEP)
-			win_open(t, t->st.tid, cpu, now, true, group_throttled_ns(prev));
+			win_open(t, t->st.tid, cpu, now, true, group_throttled_ns(btf, prev));
 		return;
 	}
 	win_drop(t, t->st.tid);
@@ -1060,7 +1068,7 @@ static __always_inline void switch_out(bool btf, struct diag_thread *t, struct c
 
 /* The window t waited in closes on this CPU: the last segment (prev ran
  * it), the group's throttling meanwhile, and the parts fitted. */
-static __always_inline void win_close(struct diag_thread *t, struct cpu_state *cs,
+static __always_inline void win_close(bool btf, struct diag_thread *t, struct cpu_state *cs,
 				      struct task_struct *next, __u32 prev_pid, __u32 prev_tgid,
 				      const char *prev_comm, __u32 cpu, __u64 now, __u64 since)
 {
@@ -1069,7 +1077,7 @@ static __always_inline void win_close(struct diag_thread *t, struct cpu_state *c
 
 	if (t->win_cpu == (__s32)cpu && cs->win_tid == t->st.tid) {
 		win_segment(cs, w, prev_pid, prev_tgid, prev_comm, now);
-		thr = group_throttled_ns(next);
+		thr = group_throttled_ns(btf, next);
 		if (thr > t->win_thr0)
 			w->throttle_ns += diag_min(thr - t->win_thr0, now - since);
 	}
@@ -1104,7 +1112,7 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 		if (t->out_ts) {
 			ev->preempted_ns += now - t->out_ts;
 			t->win_pre = 1;
-			win_close(t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->out_ts);
+			win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->out_ts);
 		}
 		t->out_ts = 0;
 		return;
@@ -1117,7 +1125,7 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 	__u64 wr = now - t->waking_ts;
 
 	t->win_pre = 0;
-	win_close(t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->waking_ts);
+	win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->waking_ts);
 	if (ev->wait.idle_ns)
 		ev->idle_state = (__s32)cs->last_idle1 - 1;
 	ev->stage_ns[STAGE_WAKE_RUN] = wr;
