@@ -265,6 +265,19 @@ static void text_wakes(FILE *out, const struct diag_report *d)
 			fprintf(out, " %s %.0f%%", probe_wake_kind_name(k),
 				total ? 100.0 * (double)d->r->wake_kinds[k] / (double)total : 0);
 	fputc('\n', out);
+	total = 0;
+	for (unsigned k = 0; k < CHAIN_KINDS; k++)
+		total += d->r->sums.chain[k];
+	fprintf(out, "chains:");
+	for (unsigned k = 0; k < CHAIN_KINDS; k++)
+		if (d->r->sums.chain[k])
+			fprintf(out, " %s %.0f%%", probe_chain_kind_name(k),
+				total ? 100.0 * (double)d->r->sums.chain[k] / (double)total : 0);
+	fputc('\n', out);
+	for (unsigned k = 1; k < CR_REASONS; k++)
+		if (d->r->sums.reason[k])
+			fprintf(out, "  %llu chains unknown or partial: %s\n",
+				(unsigned long long)d->r->sums.reason[k], probe_chain_reason(k));
 }
 
 static void text_step(FILE *out, const struct diag_report *d, const struct step_event *e, size_t i)
