@@ -409,7 +409,11 @@ static __always_inline void hardirq_exit(bool timed)
 		return;
 	cs->hi_kind = 0;
 	if (cs->hi_entry && timed && counting(cs)) {
-		d = bpf_ktime_get_ns() - cs->hi_entry;
+		/* Counted for a window only: the part after it opened (a
+		 * wakeup from this very interrupt opens it midway). */
+		__u64 start = !cs->tracked && cs->win_last > cs->hi_entry ? cs->win_last : cs->hi_entry;
+
+		d = diag_sat_sub(bpf_ktime_get_ns(), start);
 		cs->hardirq_ns += d;
 		cs->hardirq_cnt++;
 		if (cs->si_in)
@@ -471,7 +475,9 @@ static __always_inline void softirq_exit(void)
 	cs->si_in = 0;
 	cs->napi_wake_tid = 0;
 	if (cs->si_entry && counting(cs)) {
-		d = bpf_ktime_get_ns() - cs->si_entry;
+		__u64 start = !cs->tracked && cs->win_last > cs->si_entry ? cs->win_last : cs->si_entry;
+
+		d = diag_sat_sub(bpf_ktime_get_ns(), start);
 		/* A hardirq that interrupted the softirq is hardirq time. */
 		d = d > cs->si_hard_ns ? d - cs->si_hard_ns : 0;
 		cs->softirq_ns += d;
