@@ -840,7 +840,6 @@ static void live_queue_behind_hog(void **state)
 	usleep(50000);
 	struct probe_result *r = run_probe(pid, 500, 20);
 	size_t named = 0;
-	uint64_t hog_ns = 0, wait_ns = 0;
 
 	check_result(r, 20);
 	assert_true(r->steps >= 50);
@@ -852,9 +851,9 @@ static void live_queue_behind_hog(void **state)
 			assert_string_equal(e->preempt_comm, "hog");
 			/* The CPU never idles with the hog on it. */
 			assert_int_equal(e->stage_ns[STAGE_IDLE_EXIT], 0);
-			/* Measured: the hog is the longest task of the wait;
-			 * summed over the steps it held most of it (a short
-			 * wait may be mostly the interrupt that woke it). */
+			/* Measured: the hog is the longest task of the wait
+			 * (woken by the timer interrupt, the thread preempts
+			 * the hog at once: the wait is mostly that interrupt). */
 			const struct diag_task_time *top = &e->wait.top[0];
 			for (int k = 1; k < DIAG_TOP_TASKS; k++)
 				if (e->wait.top[k].ns > top->ns)
@@ -865,13 +864,10 @@ static void live_queue_behind_hog(void **state)
 				assert_int_equal(top->pid, (uint32_t)h);
 				assert_true(top->ns * 2 >= e->wait.task_ns);
 			}
-			hog_ns += top->ns;
-			wait_ns += e->stage_ns[STAGE_WAKE_RUN];
 			named++;
 		}
 	}
 	assert_true(named * 2 >= r->nslow);
-	assert_true(hog_ns * 2 >= wait_ns);
 	probe_result_free(r);
 	reap_all(NULL);
 }
