@@ -267,19 +267,20 @@ machine_kind() {
 		"$(nproc)" "$(uname -r)"
 }
 
-# BPF links process $1 holds.
+# BPF attachments process $1 holds: BPF links (tp_btf, raw_tp) and perf
+# events (classic tracepoints, as bpftrace attaches them).
 bpf_links_of() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c bpf_link || true
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -cE 'bpf_link|perf_event' || true
 }
 
-# Waits (up to 60 s) until process $1 holds at least $2 BPF links and sleeps
-# in a wait of its own (epoll, pause, poll...): attached and set up.
+# Waits (up to 60 s) until process $1 holds at least $2 BPF attachments and
+# sleeps in a wait of its own (epoll, pause, poll...): attached and set up.
 wait_tracer_ready() {
 	local i
 	for ((i = 0; i < 6000; i++)); do
 		kill -0 "$1" 2>/dev/null || return 1
 		if (($(bpf_links_of "$1") >= $2)) &&
-		   [[ $(cat "/proc/$1/wchan" 2>/dev/null) =~ ^(do_epoll_wait|do_sys_poll|sys_pause|__x64_sys_pause|do_select|futex_wait.*|hrtimer_nanosleep|do_nanosleep)$ ]]; then
+		   [[ $(cat "/proc/$1/wchan" 2>/dev/null) =~ ^(do_epoll_wait|do_sys_poll|do_select|.*sys_pause)$ ]]; then
 			return 0
 		fi
 		sleep 0.01
@@ -330,7 +331,8 @@ pipe_round() {
 		tpid=$! ;;
 	esac
 	if [[ -n $tpid ]]; then
-		wait_tracer_ready "$tpid" 1 || echo "bench: $tracer did not attach" >&2
+		wait_tracer_ready "$tpid" "$( [[ $tracer == bpftrace ]] && echo 2 || echo 1)" ||
+			echo "bench: $tracer did not attach" >&2
 		# the empty loader attaches one by one; take the count once it said ready
 		if [[ $tracer == empty ]]; then
 			for ((i = 0; i < 6000; i++)); do
@@ -374,6 +376,7 @@ bench_diagnose_cost() {
 	done
 	echo "tracepoints (${#DIAG_TPS[@]}, $DIAG_TP_KIND) from $DIAG_TP_SRC: ${DIAG_TPS[*]}"
 	echo "BPF links held during the last round: empty programs ${links[empty]}, diagnose ${links[diagnose]}"
+	echo "empty loader: $(cat "$WORK/empty.out")"
 	[[ -s $WORK/empty.err ]] && echo "empty programs not attached: $(tr '\n' ';' <"$WORK/empty.err")"
 	echo
 	local -A med=() cost=()
