@@ -391,18 +391,41 @@ netrx_count() {
 	awk -v c=$(($1 + 2)) '$1 == "NET_RX:" { print $c }' /proc/softirqs
 }
 
-# kworker_wakeups TID SECONDS: for SECONDS, how thread TID is woken:
-# "in_work FUNCTION N" per work function that was executing (keyed by the
-# waker thread, between workqueue_execute_start and _end) when
-# sched_waking named TID, and "outside N" for the other wakeups.
-kworker_wakeups() {
+# wakeup_contexts TID SECONDS: for SECONDS, in what context thread TID is
+# woken (sched_waking), the innermost first, one line each with a count:
+#   "hrtimer FUNCTION N"  inside an hrtimer callback (hrtimer_expire_entry/exit)
+#   "softirq NAME N"      inside a softirq (softirq_entry/exit; NET_RX, ...)
+#   "work FUNCTION N"     inside a work item (workqueue_execute_start/end,
+#                         keyed by the waker thread)
+#   "task COMM N"         from a task's own context
+# The ground truth of a plant's wakeup chain, measured without diagnose.
+wakeup_contexts() {
 	timeout -s INT "$2" bpftrace -q -e "
+tracepoint:timer:hrtimer_expire_entry { @hrt[cpu] = (uint64)args->function; }
+tracepoint:timer:hrtimer_expire_exit { @hrt[cpu] = 0; }
+tracepoint:irq:softirq_entry { @sirq[cpu] = args->vec + 1; }
+tracepoint:irq:softirq_exit { @sirq[cpu] = 0; }
 tracepoint:workqueue:workqueue_execute_start { @wf[tid] = (uint64)args->function; }
 tracepoint:workqueue:workqueue_execute_end { delete(@wf[tid]); }
 tracepoint:sched:sched_waking /args->pid == $1/ {
-	if (@wf[tid] != 0) { @in[ksym(@wf[tid])] = count(); } else { @out = count(); } }
-END { clear(@wf); }" 2>/dev/null |
-		sed -n 's/^@in\[\(.*\)\]: \([0-9]*\)$/in_work \1 \2/p; s/^@out: \([0-9]*\)$/outside \1/p'
+	if (@hrt[cpu] != 0) { @hrtimer[ksym(@hrt[cpu])] = count(); }
+	else if (@sirq[cpu] != 0) { @softirq[@sirq[cpu] - 1] = count(); }
+	else if (@wf[tid] != 0) { @work[ksym(@wf[tid])] = count(); }
+	else { @task[comm] = count(); } }
+END { clear(@hrt); clear(@sirq); clear(@wf); }" 2>/dev/null | awk '
+	BEGIN { split("HI TIMER NET_TX NET_RX BLOCK IRQ_POLL TASKLET SCHED HRTIMER RCU", sn, " ") }
+	match($0, /^@[a-z]+\[.*\]: [0-9]+$/) {
+		kind = substr($0, 2, index($0, "[") - 2)
+		key = substr($0, index($0, "[") + 1); key = substr(key, 1, index(key, "]:") - 1)
+		if (kind == "softirq") key = sn[key + 1]
+		print kind, key, $NF }'
+}
+
+# The share (0..1) of the wakeups in wakeup_contexts output $1 that are of
+# kind $2 and key $3.
+context_share() {
+	awk -v k="$2" -v f="$3" '$1 == k && $2 == f { w += $3 } { a += $3 }
+		END { printf "%.3f\n", a ? w / a : 0 }' "$1"
 }
 
 plants_cleanup() {
@@ -436,4 +459,19 @@ culprits_innocent_named() {
 		fi
 	done < <(diag_culprits "$1")
 	return $bad
+}
+
+# start_hog_nice CPU NICE: start_hog at that nice value.  With EEVDF (Linux
+# 6.6+) a woken agent preempts a hog of equal weight at once (measured on
+# this project's VM: a nice-0 hog does not raise the workload's latency);
+# a hog at nice -10 weighs ~10x the agent, which then waits for it.
+start_hog_nice() {
+	cp /usr/bin/yes "$BATS_TEST_TMPDIR/agenthog"
+	nice -n "$2" taskset -c "$1" "$BATS_TEST_TMPDIR/agenthog" >/dev/null &
+	HOG_PID=$!
+}
+
+# CPU time (clock ticks, user + system) of process $1 so far.
+proc_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }

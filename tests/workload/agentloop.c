@@ -76,7 +76,8 @@ static const struct wake_path wake_paths[] = {
 	[WAKE_EVENTFD] = { "task", "agent-p", "send" },
 	[WAKE_PIPE] = { "task", "agent-p", "send" },
 	[WAKE_UDP] = { "softirq", "NET_RX", "send" },
-	[WAKE_TIMERFD] = { "timer", "hrtimer_wakeup", "expiry" },
+	/* The timerfd's hrtimer callback wakes the epoll waiter directly. */
+	[WAKE_TIMERFD] = { "timer", "timerfd_tmrproc", "expiry" },
 	/*
 	 * A write to a pty master only queues the flip buffer's work
 	 * (tty_flip_buffer_push -> queue_work); the kworker running
