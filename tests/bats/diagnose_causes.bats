@@ -272,8 +272,8 @@ cgroup_case() {
 	jq -e '.schema == "agentune.diagnose/2" and (.verdict.all.causes | length > 0)' "$DG"
 	jq -e '[.verdict.all.causes[], .verdict.tail.causes[] | .knob // "" | test("pm_?qos"; "i")]
 	       | any | not' "$DG"
-	jq -e '[.verdict.all.causes[] | .cause] | index("idle-exit") == null
-	       or ([.verdict.all.causes[] | select(.cause == "idle-exit") | .knob] | all(. == null))' "$DG"
+	# idle-exit may still appear (leaving a halt costs a VM exit), but with no fix
+	jq -e '[.verdict.all.causes[] | select(.cause == "idle-exit") | .knob] | all(. == null)' "$DG"
 }
 
 @test "diagnose's own threads run off the agent's CPU" {
