@@ -5,6 +5,9 @@
 # diagnose's own threads off the agent's CPU; and its completion + wake->run
 # against the bundled workload's own latency (tests/workload/README.md).
 #
+# The wakeup-context checks (wakeup_contexts) want >= 70%: bpftrace misses
+# some contexts when its programs would nest (measured 84-98% here), and a
+# wrong chain would be near 0.
 # Each test first checks that its plant works, measured without diagnose
 # (the group's throttled count, the kworker on the wakeup path, NET_RX on the
 # agent's CPU), so a failure says whether the plant or diagnose is wrong.
@@ -147,7 +150,7 @@ cgroup_case() {
 	stop_workload
 	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" softirq NET_RX)
 	echo "plant: $share of the wakeups in NET_RX"
-	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.8) }')" = 1 ]
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
 	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
 		--duration 3 --warmup 0 --start-delay-ms 60000
 	diag_same_steps --duration 10
@@ -177,7 +180,7 @@ cgroup_case() {
 	stop_workload
 	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" hrtimer timerfd_tmrproc)
 	echo "plant: $share of the wakeups in hrtimer timerfd_tmrproc"
-	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.8) }')" = 1 ]
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
 	start_workload --cpu "$CPU" --wake timerfd --interval-us 1000 \
 		--duration 3 --warmup 0 --start-delay-ms 60000
 	diag_same_steps --duration 10
@@ -203,7 +206,7 @@ cgroup_case() {
 	cat "$BATS_TEST_TMPDIR/ctx.txt"
 	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" work "$fn")
 	echo "plant: $share of the wakeups inside work item $fn"
-	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.8) }')" = 1 ]
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
 	diag_for 4
 	show_verdict
 	jq -c '[.slowest[].chain | {kind, work_function, queued_by}] | unique' "$DG"
