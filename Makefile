@@ -104,7 +104,21 @@ $(B)/fuzz/%: tests/fuzz/%.c $(SRC_C) $(BPF_SKEL) $(STEPWATCH_SKEL)
 
 fuzz: $(FUZZ_BIN)
 
-tools: $(B)/tests/genhost $(B)/agentloop
+tools: $(B)/tests/genhost $(B)/agentloop $(B)/tests/emptytp
+
+# The cost benchmark's empty BPF programs and their loader (tests/bench/README.md).
+EMPTYTP_OBJ  := $(BPF_B)/emptytp.bpf.o
+EMPTYTP_SKEL := $(BPF_B)/emptytp.skel.h
+$(EMPTYTP_OBJ): tests/bench/emptytp.bpf.c $(BPF_B)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(EMPTYTP_SKEL): $(EMPTYTP_OBJ)
+	$(BPFTOOL) gen skeleton $< name emptytp_bpf > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/emptytp: tests/bench/emptytp.c $(EMPTYTP_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(BPF_LDLIBS)
 
 # The bundled agent-loop workload (tests/workload/README.md).
 $(B)/agentloop: tests/workload/agentloop.c

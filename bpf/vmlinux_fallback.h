@@ -78,8 +78,30 @@ struct thread_info {
 	u32 cpu;
 };
 
+/* CFS bandwidth: the task group's throttled time (diagnose's throttle). */
+struct cfs_bandwidth {
+	__u64 throttled_time;
+};
+
+struct task_group {
+	struct cfs_bandwidth cfs_bandwidth;
+};
+
+struct cfs_rq {
+	struct task_group *tg;
+};
+
+struct sched_entity {
+	struct cfs_rq *cfs_rq;
+};
+
+struct hrtimer {
+	__s64 _softexpires;
+};
+
 struct task_struct {
 	struct thread_info thread_info;
+	struct sched_entity se;
 	unsigned int __state;
 	unsigned int flags;
 	int on_rq;

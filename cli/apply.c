@@ -54,6 +54,7 @@ void usage_apply(FILE *out)
 		"                   user could have written (refused by default, as sudo does)\n"
 		"  -r, --root DIR   apply to a tree under DIR instead of the host (tests)\n\n"
 		"Environment: AGENTUNE_RUN_DIR moves the journal and lock (tests);\n"
+		"AGENTUNE_FAULT_WINDOW_WRITE=N fails the window controller's Nth PM QoS write (tests);\n"
 		"AGENTUNE_FAULT_EXIT_AFTER=N makes apply _exit right after its Nth\n"
 		"journaled write (crash-safety tests); AGENTUNE_FAULT_JOURNAL=N[:ENOSPC|:EIO]\n"
 		"makes its Nth journal write or rewrite fail as a full or failing disk\n"
@@ -258,6 +259,14 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 	if (o->refusal)
 		strlist_add(&warnings, o->refusal);
 	conflicts_warn(&m, &pl, &warnings);
+	/* A controller killed with a window open left its value: the plan
+	 * sees the window's value as current and changes nothing there. */
+	if (j && tune_window_leftovers(h, j, &warnings)) {
+		strlist_free(&warnings);
+		plan_free(&pl);
+		model_free(&m);
+		return fail("apply", "out of memory");
+	}
 	struct apply_report a = { .p = p, .pl = &pl, .warnings = &warnings, .dry_run = o->dry_run };
 	struct tune_result r = { 0 };
 	int ret = EXIT_OK;

@@ -1,9 +1,12 @@
 /* agentune diagnose: per-wakeup stage attribution for a running process. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,11 +26,15 @@ void usage_diagnose(FILE *out)
 		"Usage: agentune diagnose -p PID|--unit NAME|--cgroup PATH [-t TID]\n"
 		"                         [--duration S] [--slowest N] [--children] [-j]\n\n"
 		"Measures every step of the process's threads (woken -> runs -> blocks again)\n"
-		"with built-in BPF programs and says which kernel stage delayed it: wake\n"
-		"source, idle exit, runqueue wait, IRQ and softirq interference, migration.\n"
-		"Ends with a verdict: causes ranked by their share of the slowest steps'\n"
-		"delay, with evidence and the profile knob that addresses each.  Ctrl-C ends\n"
-		"early and still reports.  Needs root (CAP_BPF and CAP_PERFMON).\n\n"
+		"with built-in BPF programs, from the first event of the chain that led to\n"
+		"the wakeup (interrupt, softirq, timer expiry, queued work, block completion)\n"
+		"to the thread running, and says what delayed it: the completion path, idle\n"
+		"exit, the tasks that held its CPU, cgroup throttling, interrupts, preemption,\n"
+		"migration, frequency.  Ends with a verdict over all steps and over the p99\n"
+		"tail: causes ranked by their share of the delay, with evidence, the tasks to\n"
+		"blame and the profile knob that can act on each here.  agentune moves itself\n"
+		"off the target's CPUs while it measures.  Ctrl-C ends early and still\n"
+		"reports.  Needs root (CAP_BPF and CAP_PERFMON).\n\n"
 		"  -p, --pid PID       the process to diagnose\n"
 		"      --unit NAME     the processes of a systemd unit (NAME.service), now and\n"
 		"                      later: the cgroup is read again every second, what they\n"
@@ -38,7 +45,7 @@ void usage_diagnose(FILE *out)
 		"      --duration S    whole seconds to measure (default 10, 1-86400)\n"
 		"      --slowest N     slow steps to break down (default 10, 1-10000)\n"
 		"      --children      also follow child processes started during the run\n"
-		"  -j, --json          JSON output (schema agentune.diagnose/1)\n"
+		"  -j, --json          JSON output (schema agentune.diagnose/2)\n"
 		"      --raw-tp        use raw tracepoints even where BTF ones work\n"
 		"      --disable-stage NAME  measure without that stage (testing the fallbacks)\n");
 }
@@ -209,6 +216,129 @@ static void read_target(const struct host *h, struct diag_report *d)
 		d->cpus_allowed[0] = '\0';
 }
 
+/* The CPUs any thread of the process may run on (the union). */
+static void target_cpus(int pid, int tid, cpu_set_t *set)
+{
+	char path[64];
+	DIR *dir;
+	struct dirent *de;
+
+	CPU_ZERO(set);
+	if (tid) {
+		sched_getaffinity(tid, sizeof(*set), set);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if (!(dir = opendir(path))) {
+		sched_getaffinity(pid, sizeof(*set), set);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		cpu_set_t one;
+		int t = atoi(de->d_name);
+		if (t > 0 && !sched_getaffinity(t, sizeof(one), &one))
+			CPU_OR(set, set, &one);
+	}
+	closedir(dir);
+}
+
+/* The observer out of the picture: agentune (one thread) moves to the CPUs
+ * it may use that the target may not, so that its own work (reading the
+ * ring buffer, the report) never delays the steps it measures.  NULL when
+ * done, else why not. */
+static const char *pin_off_target(int pid, int tid, char *why, size_t sz)
+{
+	cpu_set_t mine, theirs, off;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine)) {
+		snprintf(why, sz, "sched_getaffinity: %s", strerror(errno));
+		return why;
+	}
+	target_cpus(pid, tid, &theirs);
+	if (!CPU_COUNT(&theirs)) {
+		snprintf(why, sz, "the target's CPU affinity could not be read");
+		return why;
+	}
+	CPU_ZERO(&off);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &mine) && !CPU_ISSET(c, &theirs))
+			CPU_SET(c, &off);
+	if (!CPU_COUNT(&off)) {
+		snprintf(why, sz, "the target may run on every CPU agentune may use: no CPU to move to");
+		return why;
+	}
+	if (sched_setaffinity(0, sizeof(off), &off)) {
+		snprintf(why, sz, "sched_setaffinity: %s", strerror(errno));
+		return why;
+	}
+	return NULL;
+}
+
+/* The target's cpu cgroup and its CPU quota (cgroup v1 cpu controller or
+ * v2 cpu.max), for the throttling evidence. */
+static void read_cgroup_quota(const struct host *h, int pid, struct verdict_host *vh)
+{
+	char path[384], line[512], buf[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (!(f = fopen(path, "r")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *cg = ctl ? strchr(ctl + 1, ':') : NULL;
+		if (!cg)
+			continue;
+		*cg++ = '\0';
+		ctl++;
+		cg[strcspn(cg, "\n")] = '\0';
+		bool v1 = false;
+		for (char *tok = strtok(ctl, ","); tok; tok = strtok(NULL, ","))
+			v1 |= !strcmp(tok, "cpu");
+		if (v1) {
+			static const char *const mnt[] = { "cpu", "cpu,cpuacct", "cpuacct,cpu" };
+			for (size_t i = 0; i < 3 && !vh->cpu_quota[0]; i++) {
+				char q[32] = "", per[32] = "";
+				snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s/cpu.cfs_quota_us", mnt[i], cg);
+				if (host_read_line(h, path, q, sizeof(q)))
+					continue;
+				snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s/cpu.cfs_period_us", mnt[i], cg);
+				host_read_line(h, path, per, sizeof(per));
+				snprintf(vh->cgroup, sizeof(vh->cgroup), "%s (v1)", cg);
+				if (strcmp(q, "-1"))
+					snprintf(vh->cpu_quota, sizeof(vh->cpu_quota),
+						 "cpu.cfs_quota_us %s per cpu.cfs_period_us %s", q, per);
+			}
+		} else if (!ctl[0] && !vh->cgroup[0]) {
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cpu.max", cg);
+			if (!host_read_line(h, path, buf, sizeof(buf))) {
+				snprintf(vh->cgroup, sizeof(vh->cgroup), "%s (v2)", cg);
+				if (strncmp(buf, "max", 3))
+					snprintf(vh->cpu_quota, sizeof(vh->cpu_quota), "cpu.max %s", buf);
+			}
+		}
+	}
+	fclose(f);
+}
+
+/* Whether a PM QoS limit could act: an idle state deeper than polling. */
+static void read_idle_states(const struct model *m, struct verdict_host *vh)
+{
+	vh->idle_states = false;
+	if (!m || !m->idle.available) {
+		snprintf(vh->idle_why, sizeof(vh->idle_why), "no cpuidle on this host (%s)",
+			 m ? m->idle.why : "host model unavailable");
+		return;
+	}
+	for (size_t c = 0; c < m->idle.n; c++)
+		for (size_t i = 0; i < m->idle.cpu[c].nstates; i++)
+			if (strcasecmp(m->idle.cpu[c].state[i].name, "POLL"))
+				vh->idle_states = true;
+	if (!vh->idle_states)
+		snprintf(vh->idle_why, sizeof(vh->idle_why),
+			 "no idle state deeper than polling (cpuidle driver '%s')",
+			 m->idle.driver[0] ? m->idle.driver : "none");
+}
+
 static int report(const struct diag_opts *o, struct diag_report *d)
 {
 	char label[TARGET_PATH_MAX + 16];
@@ -263,7 +393,8 @@ int cmd_diagnose(int argc, char **argv)
 	bool have_ksyms = ksyms_read(&h, &ks) == 0;
 	d.ksyms = have_ksyms ? &ks : NULL;
 
-	char err[512];
+	char err[512], pin_why[160];
+	o.probe.observer_pin = pin_off_target(o.probe.pid, o.probe.tid, pin_why, sizeof(pin_why));
 	struct probe *p = probe_open(&o.probe, err, sizeof(err));
 	if (!p) {
 		int e = errno;
@@ -286,7 +417,13 @@ int cmd_diagnose(int argc, char **argv)
 	if (rc) {
 		rc = fail("diagnose", "reading the BPF maps: %s", strerror(-rc));
 	} else {
-		verdict_eval(r, have_model ? &m : NULL, &v);
+		struct verdict_host vh;
+		memset(&vh, 0, sizeof(vh));
+		vh.m = have_model ? &m : NULL;
+		vh.ksyms = d.ksyms;
+		read_idle_states(vh.m, &vh);
+		read_cgroup_quota(&h, o.probe.pid, &vh);
+		verdict_eval(r, &vh, &v);
 		d.r = r;
 		d.v = &v;
 		d.m = have_model ? &m : NULL;

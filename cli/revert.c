@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "base/jsonw.h"
+#include "base/util.h"
 #include "tune/journal.h"
 #include "tune/report_tune.h"
 #include "tune/session.h"
@@ -80,10 +81,19 @@ int cmd_revert(int argc, char **argv)
 	char why[1024] = "";
 	int have = session_open_existing(&s, !dry_run, why, sizeof(why));
 	if (have) {
-		if (have > 0)
+		/* No journal, but maybe a controller that none records. */
+		r.ok = true;
+		if (have > 0 && tune_unjournaled_controller(&s.j, !dry_run, &r) < 0) {
+			have = -1;
+			copy_str(why, sizeof(why), "out of memory");
+		}
+		if (have > 0) {
 			render(&r, dry_run, force, json);
-		else
+			ret = r.ok ? EXIT_OK : EXIT_FAIL;
+		} else {
 			ret = fail("revert", "%s", why);
+		}
+		tune_result_free(&r);
 		session_close(&s);
 		return ret;
 	}

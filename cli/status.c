@@ -67,7 +67,10 @@ int cmd_status(int argc, char **argv)
 	struct tune_result r = { 0 };
 	char why[1024];
 	int have = session_open_existing(&s, false, why, sizeof(why));
-	if (have > 0)
+	r.ok = true;
+	if (have > 0 && tune_unjournaled_controller(&s.j, false, &r) < 0)
+		ret = fail("status", "out of memory");
+	else if (have > 0)
 		ret = render(&s.j, &r, json);
 	else if (have < 0)
 		ret = fail("status", "%s", why);

@@ -77,7 +77,7 @@ _agentune_values()
 	diagnose:--slowest)
 		COMPREPLY=($(compgen -W "10 100 1000" -- "$cur")) ;;
 	diagnose:--disable-stage)
-		COMPREPLY=($(compgen -W "wake_run idle_exit queue run irq softirq wait block_io" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "wake_run idle_exit queue run irq softirq wait block_io completion throttle unattributed preempted delay" -- "$cur")) ;;
 	top:--delay|top:-d)
 		COMPREPLY=($(compgen -W "0.5 1 2 5" -- "$cur")) ;;
 	top:--frames|top:-n)

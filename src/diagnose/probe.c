@@ -86,8 +86,13 @@ static const struct tp_def tp_defs[TP_MAX] = {
 	[TP_SYS_EXIT] = { "sys_exit", "raw_syscalls", 0, 0, 0, false },
 	[TP_PAGE_FAULT] = { "page_fault_user", "exceptions", 0, S(FEAT_PAGE_FAULTS), 0, false },
 	[TP_RQ_ISSUE] = { "block_rq_issue", "block", S(STAGE_BLOCK_IO), 0, 1, false },
-	[TP_RQ_COMPLETE] = { "block_rq_complete", "block", S(STAGE_BLOCK_IO), 0, -1, false },
-	[TP_WQ_START] = { "workqueue_execute_start", "workqueue", 0, S(FEAT_WORK_FUNC), 0, false },
+	[TP_RQ_COMPLETE] = { "block_rq_complete", "block", S(STAGE_BLOCK_IO), S(FEAT_CHAIN_BLOCK), -1, false },
+	[TP_WQ_START] = { "workqueue_execute_start", "workqueue", 0,
+			  S(FEAT_WORK_FUNC) | S(FEAT_CHAIN_WORKQUEUE), 0, false },
+	[TP_SOFTIRQ_RAISE] = { "softirq_raise", "irq", 0, S(FEAT_CHAIN_SOFTIRQ), 0, false },
+	[TP_HRT_ENTRY] = { "hrtimer_expire_entry", "timer", 0, S(FEAT_CHAIN_TIMER), 1, false },
+	[TP_HRT_EXIT] = { "hrtimer_expire_exit", "timer", 0, S(FEAT_CHAIN_TIMER), -1, false },
+	[TP_WQ_QUEUE] = { "workqueue_queue_work", "workqueue", 0, S(FEAT_CHAIN_WORKQUEUE), 0, false },
 };
 
 struct tp_state {
@@ -118,6 +123,7 @@ struct probe {
 	char stats_why[128];
 	bool stats_ok;             /* statistics could be enabled */
 	uint64_t stats_t0;         /* when the first window opened (CLOCK_MONOTONIC ns) */
+	uint64_t t0;               /* when the programs were attached */
 	uint64_t stats_since;      /* the open window's time already accounted up to */
 	uint64_t stats_next;       /* when the next window opens or the open one closes */
 	uint64_t stats_on_ns;      /* window time accounted */
@@ -127,9 +133,13 @@ struct probe {
 	bool cpufreq;
 	char cpufreq_why[128];
 	bool syscall_regs;         /* syscall from saved registers, not sys_enter */
-	/* Min-heap of the slowest steps, by step_ns. */
+	/* Min-heap of the slowest steps, by delay_ns: `cap` grows with the
+	 * steps (2% of them, for the p99 tail) up to PROBE_MAX_KEPT. */
 	struct step_event *heap;
 	size_t nheap, cap;
+	uint64_t floor_delay;      /* what the kernel was last told to send */
+	bool throttle_btf;         /* the task group's throttled time is readable */
+	char throttle_why[160];
 	char *logbuf;
 };
 
@@ -161,6 +171,7 @@ const char *probe_stage_name(unsigned stage)
 {
 	static const char *const n[STAGE_MAX] = {
 		"wake_run", "idle_exit", "queue", "run", "irq", "softirq", "wait", "block_io",
+		"completion", "throttle", "unattributed", "preempted", "delay",
 	};
 	return stage < STAGE_MAX ? n[stage] : "?";
 }
@@ -178,6 +189,8 @@ const char *probe_feature_name(unsigned f)
 	static const char *const n[FEAT_MAX] = {
 		"wake_hardirq", "wake_vectors", "wake_softirq", "napi_device", "work_function",
 		"wakeup_target", "migration", "frequency", "syscall", "page_faults", "follow",
+		"chain_softirq", "chain_timer", "chain_workqueue", "chain_block", "throttle",
+		"observer_pinned",
 	};
 	return f < FEAT_MAX ? n[f] : "?";
 }
@@ -189,6 +202,26 @@ const char *probe_softirq_name(unsigned vec)
 		"SCHED", "HRTIMER", "RCU",
 	};
 	return vec < ARRAY_SIZE(n) ? n[vec] : "?";
+}
+
+const char *probe_chain_kind_name(unsigned kind)
+{
+	static const char *const n[CHAIN_KINDS] = {
+		"unknown", "hardirq", "softirq", "timer", "workqueue", "block", "task",
+	};
+	return kind < CHAIN_KINDS ? n[kind] : "?";
+}
+
+const char *probe_chain_reason(unsigned reason)
+{
+	static const char *const n[CR_REASONS] = {
+		"",
+		"in a hardirq whose entry was not seen",
+		"softirq raise not seen: timed from the softirq's entry",
+		"work queued unseen (before the start, or its record overwritten): timed from its execution",
+		"the interrupt tracepoints are not attached",
+	};
+	return reason < CR_REASONS ? n[reason] : "?";
 }
 
 const char *probe_vector_name(unsigned vec)
@@ -359,6 +392,8 @@ static int configure(struct probe *p, bool raw)
 	s->rodata->stage_disable = p->opts.disable_stages;
 	s->rodata->slow_floor_ns = p->opts.slow_floor_ns;
 	s->rodata->syscall_from_regs = p->syscall_regs;
+	s->rodata->self_tgid = (uint32_t)(p->opts.self_tgid > 0 ? p->opts.self_tgid : getpid());
+	s->rodata->throttle_on = p->throttle_btf;
 	if ((err = bpf_map__set_max_entries(s->maps.cpus, p->ncpus)) ||
 	    (err = bpf_map__set_max_entries(s->maps.cpu_freq, p->ncpus)))
 		return err;
@@ -415,28 +450,62 @@ static int attach_all(struct probe *p, bool raw, char *err, size_t errsz)
 	return 0;
 }
 
+/* The frequency each CPU runs at now and its policy's max, before
+ * cpu_frequency events update the first. */
 static void seed_frequencies(struct probe *p)
 {
 	int fd = bpf_map__fd(p->skel->maps.cpu_freq);
+	static const char *const cur[] = { "scaling_cur_freq", "cpuinfo_cur_freq" };
+	static const char *const max[] = { "cpuinfo_max_freq", "scaling_max_freq" };
 
 	if (!p->cpufreq)
 		return;
 	for (unsigned c = 0; c < p->ncpus; c++) {
+		struct { uint32_t cur_khz, max_khz; } v = { 0, 0 };
 		char path[112];
 		uint64_t khz;
 
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%u/cpufreq/scaling_cur_freq", c);
-		if (host_read_u64(p->host, path, &khz)) {
-			snprintf(path, sizeof(path),
-				 "/sys/devices/system/cpu/cpu%u/cpufreq/cpuinfo_cur_freq", c);
-			if (host_read_u64(p->host, path, &khz))
-				continue;
+		for (int i = 0; i < 2 && !v.cur_khz; i++) {
+			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/cpufreq/%s", c, cur[i]);
+			if (!host_read_u64(p->host, path, &khz))
+				v.cur_khz = khz > UINT32_MAX ? UINT32_MAX : (uint32_t)khz;
 		}
-		uint32_t v = khz > UINT32_MAX ? UINT32_MAX : (uint32_t)khz;
-
-		bpf_map_update_elem(fd, &c, &v, BPF_ANY);
+		for (int i = 0; i < 2 && !v.max_khz; i++) {
+			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/cpufreq/%s", c, max[i]);
+			if (!host_read_u64(p->host, path, &khz))
+				v.max_khz = khz > UINT32_MAX ? UINT32_MAX : (uint32_t)khz;
+		}
+		if (v.cur_khz || v.max_khz)
+			bpf_map_update_elem(fd, &c, &v, BPF_ANY);
 	}
+}
+
+/* Whether struct `sname` has a member `member` in the kernel's BTF. */
+static bool btf_has_member(const struct btf *btf, const char *sname, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (unsigned)id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (unsigned i = 0; t && i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+			return true;
+	return false;
+}
+
+/* Throttling is read from the task's group: task->se.cfs_rq->tg->
+ * cfs_bandwidth.throttled_time (CONFIG_FAIR_GROUP_SCHED and
+ * CONFIG_CFS_BANDWIDTH). */
+static void detect_throttle(struct probe *p, const struct btf *vmlinux)
+{
+	p->throttle_btf = vmlinux && btf_has_member(vmlinux, "sched_entity", "cfs_rq") &&
+			  btf_has_member(vmlinux, "cfs_rq", "tg") &&
+			  btf_has_member(vmlinux, "task_group", "cfs_bandwidth") &&
+			  btf_has_member(vmlinux, "cfs_bandwidth", "throttled_time");
+	if (!p->throttle_btf)
+		copy_str(p->throttle_why, sizeof(p->throttle_why),
+			 "the kernel's BTF has no task group bandwidth (sched_entity.cfs_rq, "
+			 "task_group.cfs_bandwidth.throttled_time): CONFIG_CFS_BANDWIDTH off");
 }
 
 /* One attempt in one mode: open, configure, load, attach. */
@@ -464,6 +533,8 @@ static int try_mode(struct probe *p, bool raw, const struct btf *vmlinux, char *
 		char line[160];
 
 		last_log_line(p->logbuf, line, sizeof(line));
+		if (getenv("AGENTUNE_BPF_DEBUG") && p->logbuf)
+			fprintf(stderr, "%s\n", p->logbuf);
 		if (e == -EPERM || e == -EACCES)
 			errmsg(err, errsz, e, "%s (%s)", perm_msg, strerror(-e));
 		else
@@ -588,6 +659,8 @@ static void add_descendants(struct probe *p)
 
 /* ---- slow steps ---------------------------------------------------------- */
 
+static int read_percpu(int fd, uint32_t key, uint64_t *out, size_t n, unsigned ncpus);
+
 static void heap_swap(struct step_event *a, struct step_event *b)
 {
 	struct step_event t = *a;
@@ -601,9 +674,9 @@ static void heap_down(struct step_event *h, size_t n, size_t i)
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
 
-		if (l < n && h[l].step_ns < h[m].step_ns)
+		if (l < n && h[l].delay_ns < h[m].delay_ns)
 			m = l;
-		if (r < n && h[r].step_ns < h[m].step_ns)
+		if (r < n && h[r].delay_ns < h[m].delay_ns)
 			m = r;
 		if (m == i)
 			return;
@@ -617,11 +690,44 @@ static void heap_up(struct step_event *h, size_t i)
 	while (i) {
 		size_t parent = (i - 1) / 2;
 
-		if (h[parent].step_ns <= h[i].step_ns)
+		if (h[parent].delay_ns <= h[i].delay_ns)
 			return;
 		heap_swap(&h[i], &h[parent]);
 		i = parent;
 	}
+}
+
+/* Steps counted by the kernel so far (every CPU). */
+static uint64_t kernel_steps(struct probe *p)
+{
+	uint64_t cnt[CNT_MAX];
+	int fd = bpf_map__fd(p->skel->maps.counters);
+
+	memset(cnt, 0, sizeof(cnt));
+	read_percpu(fd, 0, cnt, CNT_MAX, p->ncpus);
+	return cnt[CNT_STEPS];
+}
+
+/* The heap may hold 2% of the steps (the p99 tail is 1%), at least the
+ * slowest asked for, at most PROBE_MAX_KEPT: grown when full and allowed. */
+static bool heap_grow(struct probe *p)
+{
+	size_t want = (size_t)(kernel_steps(p) / 50) + 100, cap;
+	struct step_event *h;
+
+	if (want > PROBE_MAX_KEPT)
+		want = PROBE_MAX_KEPT;
+	if (want <= p->cap)
+		return false;
+	cap = p->cap * 2 < want ? want : p->cap * 2;
+	if (cap > PROBE_MAX_KEPT)
+		cap = PROBE_MAX_KEPT;
+	h = realloc(p->heap, cap * sizeof(*h));
+	if (!h)
+		return false;
+	p->heap = h;
+	p->cap = cap;
+	return true;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -632,18 +738,22 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(ev))
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
+	if (p->nheap == p->cap)
+		heap_grow(p);
 	if (p->nheap < p->cap) {
 		p->heap[p->nheap] = ev;
 		heap_up(p->heap, p->nheap++);
-	} else if (ev.step_ns > p->heap[0].step_ns) {
+	} else if (ev.delay_ns > p->heap[0].delay_ns) {
 		p->heap[0] = ev;
 		heap_down(p->heap, p->nheap, 0);
 	} else {
 		return 0;
 	}
 	/* Full: only steps slower than the fastest kept one are worth sending. */
-	if (p->nheap == p->cap)
-		*(volatile __u64 *)&p->skel->bss->slow_ns = p->heap[0].step_ns + 1;
+	if (p->nheap == p->cap) {
+		p->floor_delay = p->heap[0].delay_ns + 1;
+		*(volatile __u64 *)&p->skel->bss->slow_ns = p->floor_delay;
+	}
 	return 0;
 }
 
@@ -851,6 +961,8 @@ static int load_vmlinux_btf(struct btf **out, char *err, size_t errsz)
 static int alloc_buffers(struct probe *p, char *err, size_t errsz)
 {
 	p->cap = p->opts.slowest ? p->opts.slowest : PROBE_DEFAULT_SLOWEST;
+	if (p->cap < 100)
+		p->cap = 100;
 	p->heap = calloc(p->cap, sizeof(*p->heap));
 	p->logbuf = malloc(1u << 20);
 	return p->heap ? 0 : errmsg(err, errsz, -ENOMEM, "out of memory");
@@ -864,6 +976,11 @@ static void enable_stats(struct probe *p)
 		copy_str(p->stats_why, sizeof(p->stats_why), "statistics not requested");
 		return;
 	}
+	/* By default the programs time one run in 64 themselves (count_run()
+	 * in diagnose.bpf.c): the kernel's statistics switch patches kernel
+	 * text and interrupts every CPU, which the measured agent would pay. */
+	if (!p->opts.stats_always)
+		return;
 	p->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (p->stats_fd < 0)
 		snprintf(p->stats_why, sizeof(p->stats_why), "BPF_ENABLE_STATS failed: %s",
@@ -911,6 +1028,7 @@ static int load_programs(struct probe *p, char *err, size_t errsz)
 	e = alloc_buffers(p, err, errsz);
 	if (!e) {
 		detect_cpufreq(p);
+		detect_throttle(p, vmlinux);
 		enable_stats(p);
 		choose_syscall_source(p);
 		e = load_and_attach(p, vmlinux, err, errsz);
@@ -949,6 +1067,7 @@ static int start_following(struct probe *p, char *err, size_t errsz)
 
 		return errmsg(err, errsz, -e, "creating the ring buffer reader: %s", strerror(e));
 	}
+	p->t0 = mono_ns();
 	stats_start(p);
 	return 0;
 }
@@ -1040,6 +1159,7 @@ static void result_clear(struct probe_result *r)
 	free(r->tps);
 	free(r->progs);
 	free(r->cpu_steps);
+	free(r->culprits);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1135,8 +1255,8 @@ static int cmp_slow(const void *a, const void *b)
 {
 	const struct step_event *x = a, *y = b;
 
-	if (x->step_ns != y->step_ns)
-		return x->step_ns > y->step_ns ? -1 : 1;
+	if (x->delay_ns != y->delay_ns)
+		return x->delay_ns > y->delay_ns ? -1 : 1;
 	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
 }
 
@@ -1173,6 +1293,17 @@ static void availability(struct probe *p, struct probe_result *r)
 		r->features[FEAT_FREQUENCY].available = false;
 		copy_str(r->features[FEAT_FREQUENCY].why, sizeof(r->features[0].why), p->cpufreq_why);
 	}
+	if (!p->throttle_btf) {
+		r->features[FEAT_THROTTLE].available = false;
+		copy_str(r->features[FEAT_THROTTLE].why, sizeof(r->features[0].why), p->throttle_why);
+		r->stages[STAGE_THROTTLE].available = false;
+		copy_str(r->stages[STAGE_THROTTLE].why, sizeof(r->stages[0].why), p->throttle_why);
+	}
+	if (p->opts.observer_pin) {
+		r->features[FEAT_OBSERVER_PINNED].available = false;
+		copy_str(r->features[FEAT_OBSERVER_PINNED].why, sizeof(r->features[0].why),
+			 p->opts.observer_pin);
+	}
 	if (p->syscall_regs) {
 		r->features[FEAT_SYSCALL].available = true;
 		r->features[FEAT_SYSCALL].why[0] = '\0';
@@ -1182,47 +1313,106 @@ static void availability(struct probe *p, struct probe_result *r)
 			 "partial: a wait in a page fault is shown as the last syscall");
 }
 
-/* Each program's runs (counted exactly, in the `runs` map) and run time
- * (those runs times its time per run in the statistics windows). */
+/* A program's sampled runs: their count and time (the run_times map). */
+static int read_run_time(struct probe *p, uint32_t i, uint64_t *ns, uint64_t *cnt)
+{
+	uint64_t v[2] = { 0, 0 };
+	int e = read_percpu(bpf_map__fd(p->skel->maps.run_times), i, v, 2, p->ncpus);
+
+	*ns = v[0];
+	*cnt = v[1];
+	return e;
+}
+
+/* Each program's runs (counted exactly, in the `runs` map) and run time:
+ * those runs times its time per run, from the runs the programs timed
+ * themselves (one in 64), or with opts.stats_always from the kernel's
+ * statistics. */
 static int read_prog_stats(struct probe *p, struct probe_result *r)
 {
 	uint64_t now = mono_ns(), win_ns = 0, win_cnt = 0;
+	uint64_t ns[TP_MAX], cnt[TP_MAX];
 	int fd = bpf_map__fd(p->skel->maps.runs), e;
+	bool own = !p->opts.stats_always && !p->opts.no_stats;
 
+	memset(ns, 0, sizeof(ns));
+	memset(cnt, 0, sizeof(cnt));
 	stats_account(p, now);
 	for (int i = 0; i < TP_MAX; i++) {
-		win_ns += p->acc[i].ns;
-		win_cnt += p->acc[i].cnt;
+		if (own) {
+			if (p->tp[i].want && (e = read_run_time(p, (uint32_t)i, &ns[i], &cnt[i])))
+				return e;
+		} else {
+			ns[i] = p->acc[i].ns;
+			cnt[i] = p->acc[i].cnt;
+		}
+		win_ns += ns[i];
+		win_cnt += cnt[i];
 	}
-	r->bpf_stats = p->stats_ok && win_cnt > 0;
+	r->cost_sampled_runs = own;
+	r->bpf_stats = (own || p->stats_ok) && win_cnt > 0;
 	copy_str(r->bpf_stats_why, sizeof(r->bpf_stats_why),
-		 p->stats_ok && !r->bpf_stats ? "no program ran in a statistics window yet" :
-		 p->stats_why);
-	r->bpf_stats_sampled_ns = p->stats_on_ns;
-	r->bpf_stats_elapsed_ns = p->stats_ok ? now - p->stats_t0 : 0;
+		 r->bpf_stats ? "" : own || p->stats_ok ? "no program run timed yet" : p->stats_why);
+	r->bpf_stats_sampled_ns = own ? 0 : p->stats_on_ns;
+	r->bpf_stats_elapsed_ns = own ? now - p->t0 : p->stats_ok ? now - p->stats_t0 : 0;
 	r->progs = calloc(TP_MAX, sizeof(*r->progs));
 	if (!r->progs)
 		return -ENOMEM;
 	for (int i = 0; i < TP_MAX; i++) {
 		const struct bpf_program *prog = tp_prog(p->skel, i, p->raw);
-		const struct prog_acc *a = &p->acc[i];
-		uint64_t cnt = 0;
+		uint64_t runs = 0;
 
 		if (!p->tp[i].want || !prog || bpf_program__fd(prog) < 0)
 			continue;
-		if ((e = read_percpu(fd, (uint32_t)i, &cnt, 1, p->ncpus)))
+		if ((e = read_percpu(fd, (uint32_t)i, &runs, 1, p->ncpus)))
 			return e;
 		struct probe_prog_stat *st = &r->progs[r->nprogs++];
 
 		copy_str(st->name, sizeof(st->name), bpf_program__name(prog));
-		st->run_cnt = cnt;
-		/* A program that never ran in a window: the mean of the rest. */
+		st->run_cnt = runs;
+		/* A program that never ran timed: the mean of the rest. */
 		if (r->bpf_stats)
-			st->run_time_ns = (uint64_t)((double)cnt * (a->cnt ? (double)a->ns / (double)a->cnt :
+			st->run_time_ns = (uint64_t)((double)runs * (cnt[i] ? (double)ns[i] / (double)cnt[i] :
 						      (double)win_ns / (double)win_cnt) + 0.5);
 		r->bpf_run_ns += st->run_time_ns;
-		r->bpf_run_cnt += cnt;
+		r->bpf_run_cnt += runs;
 	}
+	return 0;
+}
+
+static int cmp_culprit(const void *a, const void *b)
+{
+	const struct probe_culprit *x = a, *y = b;
+	uint64_t tx = x->queue_ns + x->preempt_ns, ty = y->queue_ns + y->preempt_ns;
+
+	return tx > ty ? -1 : tx < ty;
+}
+
+/* The culprits map, longest first. */
+static int read_culprits(struct probe *p, struct probe_result *r)
+{
+	int fd = bpf_map__fd(p->skel->maps.culprits);
+	size_t cap = bpf_map__max_entries(p->skel->maps.culprits);
+	uint32_t key, next, *prev = NULL;
+	struct diag_culprit c;
+
+	r->culprits = calloc(cap, sizeof(*r->culprits));
+	if (!r->culprits)
+		return -ENOMEM;
+	for (; bpf_map_get_next_key(fd, prev, &next) == 0 && r->nculprits < cap; prev = &key) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &c))
+			continue;
+		struct probe_culprit *o = &r->culprits[r->nculprits++];
+
+		o->pid = key;
+		o->tgid = c.tgid;
+		copy_strn(o->comm, sizeof(o->comm), c.comm, sizeof(c.comm));
+		o->queue_ns = c.queue_ns;
+		o->preempt_ns = c.preempt_ns;
+		o->steps = c.steps;
+	}
+	qsort(r->culprits, r->nculprits, sizeof(*r->culprits), cmp_culprit);
 	return 0;
 }
 
@@ -1255,6 +1445,15 @@ int probe_read(struct probe *p, struct probe_result *r)
 	r->track_full = cnt[CNT_TRACK_FULL];
 	r->forks = cnt[CNT_FORKS];
 	r->migrated = cnt[CNT_MIGRATED];
+	r->culprits_full = cnt[CNT_CULPRITS_FULL];
+	r->self_tgid = p->opts.self_tgid > 0 ? p->opts.self_tgid : getpid();
+	_Static_assert(sizeof(struct diag_sums) % sizeof(uint64_t) == 0, "sums are u64s");
+	e = read_percpu(bpf_map__fd(p->skel->maps.sums), 0, (uint64_t *)&r->sums,
+			sizeof(r->sums) / sizeof(uint64_t), p->ncpus);
+	if (e)
+		return e;
+	if ((e = read_culprits(p, r)))
+		return e;
 	for (int k = 0; k < WAKE_KINDS; k++)
 		r->wake_kinds[k] = cnt[CNT_WAKE + k];
 
@@ -1266,6 +1465,7 @@ int probe_read(struct probe *p, struct probe_result *r)
 		return -ENOMEM;
 	memcpy(r->slow, p->heap, p->nheap * sizeof(*r->slow));
 	r->nslow = p->nheap;
+	r->slow_floor_delay_ns = p->floor_delay;
 	qsort(r->slow, r->nslow, sizeof(*r->slow), cmp_slow);
 
 	availability(p, r);

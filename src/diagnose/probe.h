@@ -30,6 +30,9 @@ struct host;
 
 #define PROBE_DEFAULT_SLOWEST 10
 #define PROBE_MAX_SLOWEST 10000
+/* Steps kept for the tail: 2% of the steps so far (the p99 tail is 1%),
+ * at most this many. */
+#define PROBE_MAX_KEPT 50000
 
 struct probe_opts {
 	int pid;                   /* target process (tgid), > 0 */
@@ -49,6 +52,11 @@ struct probe_opts {
 	bool stats_always;         /* keep them on for the whole run (exact totals)
 				    * instead of sampling windows of it */
 	const struct host *host;   /* /proc and /sys of the live host; NULL = "/" */
+	int self_tgid;             /* agentune's process (0: getpid()); its threads
+				    * are never culprits */
+	const char *observer_pin;  /* why agentune could not be moved off the
+				    * target's CPUs, or NULL when it was (the
+				    * observer_pinned feature) */
 };
 
 /* Whether a stage or a feature is measured, and why not. */
@@ -70,6 +78,12 @@ enum probe_feature {
 	FEAT_SYSCALL,              /* the syscall a wait blocked in */
 	FEAT_PAGE_FAULTS,          /* page faults in a step */
 	FEAT_FOLLOW,               /* threads (and children) created during the run */
+	FEAT_CHAIN_SOFTIRQ,        /* completion: softirq raise -> entry (softirq_raise) */
+	FEAT_CHAIN_TIMER,          /* completion: hrtimer lateness (hrtimer_expire_*) */
+	FEAT_CHAIN_WORKQUEUE,      /* completion: work queued -> run (workqueue_queue_work) */
+	FEAT_CHAIN_BLOCK,          /* completion: block_rq_complete -> wakeup */
+	FEAT_THROTTLE,             /* cgroup throttling read through BTF (cfs_bandwidth) */
+	FEAT_OBSERVER_PINNED,      /* agentune's threads kept off the target's CPUs */
 	FEAT_MAX,
 };
 
@@ -87,6 +101,14 @@ struct probe_thread {
 	uint64_t wake_run_sum_ns;
 	uint64_t run_sum_ns;
 	bool exited;
+};
+
+/* A task that held the agent's CPU, summed over every step. */
+struct probe_culprit {
+	uint32_t pid, tgid;
+	char comm[DIAG_COMM_LEN];
+	uint64_t queue_ns, preempt_ns;
+	uint32_t steps;
 };
 
 struct probe_prog_stat {
@@ -112,8 +134,16 @@ struct probe_result {
 	struct probe_thread *threads;  /* living first, then exited; by tid */
 	size_t nthreads;           /* == threads followed */
 
-	struct step_event *slow;   /* slowest first, at most opts.slowest */
+	struct step_event *slow;   /* the slowest by delay, slowest first: at least
+				    * opts.slowest, and enough for the p99 tail */
 	size_t nslow;
+	uint64_t slow_floor_delay_ns; /* steps below this delay were not kept */
+
+	struct diag_sums sums;     /* every step: causes, chains (summed over CPUs) */
+	struct probe_culprit *culprits; /* every step's culprits, by time, longest first */
+	size_t nculprits;
+	uint64_t culprits_full;    /* culprit records dropped: map full */
+	int self_tgid;             /* agentune's own process (never a culprit) */
 
 	struct probe_avail stages[STAGE_MAX];
 	struct probe_avail features[FEAT_MAX];
@@ -129,6 +159,8 @@ struct probe_result {
 	 * opts.stats_always: run times are runs times the windows' time per
 	 * run, program by program. */
 	bool bpf_stats;            /* run times below are valid */
+	bool cost_sampled_runs;    /* from the programs' own timed runs (1 in 64),
+				    * not the kernel's BPF statistics */
 	char bpf_stats_why[128];
 	uint64_t bpf_stats_sampled_ns; /* time the statistics were on */
 	uint64_t bpf_stats_elapsed_ns; /* since they were first on */
@@ -191,5 +223,7 @@ const char *probe_wake_kind_name(unsigned kind);
 const char *probe_feature_name(unsigned feature);
 const char *probe_softirq_name(unsigned vec);   /* "?" when out of range */
 const char *probe_vector_name(unsigned vec);    /* DIAG_VEC_*: "LOC", "RES", "CAL" */
+const char *probe_chain_kind_name(unsigned kind); /* "hardirq", "softirq", ... */
+const char *probe_chain_reason(unsigned reason);  /* why a chain is unknown or partial */
 
 #endif

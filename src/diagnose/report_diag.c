@@ -1,6 +1,7 @@
 /* diagnose/report_diag: the diagnose report, text and JSON (schema in
- * docs/json-schema.md): header, stage table, wake sources, the slowest steps
- * stage by stage, the verdict, and the tool's own cost. */
+ * docs/json-schema.md): header, stage table, wake sources and chains, the
+ * slowest steps each with its chain in one line, the verdict over all steps
+ * and over the tail, and the tool's own cost. */
 #include "diagnose/report_diag.h"
 
 #include <stdlib.h>
@@ -76,6 +77,138 @@ static void migration(const struct diag_report *d, const struct step_event *e, c
 	snprintf(buf, sz, "%u->%u (%s)", e->prev_cpu, e->cpu, kind);
 }
 
+/* ---------- the chain of a step ---------- */
+
+static const char *queued_by_name(uint32_t q)
+{
+	switch (q) {
+	case QB_IRQ: return "irq";
+	case QB_SOFTIRQ: return "softirq";
+	case QB_TASK: return "task";
+	}
+	return NULL;
+}
+
+/* Where the step's softirq ran. */
+static const char *softirq_where(const struct diag_chain *ch)
+{
+	if (ch->flags & CHF_KSOFTIRQD)
+		return "ksoftirqd";
+	if (ch->flags & CHF_BH_TASK)
+		return "bh enable in a task";
+	return "irq exit";
+}
+
+/* "IRQ 38 virtio2-input.0" or "LOC"; "" when the chain had no interrupt. */
+static void irq_label(const struct step_event *e, char *buf, size_t sz)
+{
+	uint32_t irq = e->chain.irq;
+	if (irq == DIAG_NONE)
+		buf[0] = '\0';
+	else if (DIAG_IS_VEC(irq))
+		snprintf(buf, sz, "%s", probe_vector_name(irq));
+	else
+		snprintf(buf, sz, "IRQ %u%s%s", irq, e->irq_name[0] ? " " : "", e->irq_name);
+}
+
+#define ARROW " \xe2\x86\x92 "     /* " → " */
+#define MICRO "\xc2\xb5s"          /* "µs" */
+
+/* The chain up to the wakeup, e.g. "IRQ 38 virtio2-input.0 on CPU 0 →
+ * NET_RX (irq exit, 12 µs)". */
+static void chain_text(const struct diag_report *d, const struct step_event *e, char *buf, size_t sz)
+{
+	const struct diag_chain *ch = &e->chain;
+	char irq[64];
+	double comp = us(e->stage_ns[STAGE_COMPLETION]);
+	size_t len;
+
+	irq_label(e, irq, sizeof(irq));
+	buf[0] = '\0';
+	switch (ch->kind) {
+	case CHAIN_HARDIRQ:
+		snprintf(buf, sz, "%s on CPU %d (%.1f " MICRO ")", irq[0] ? irq : "hardirq",
+			 ch->origin_cpu, comp);
+		break;
+	case CHAIN_SOFTIRQ:
+		if (irq[0])
+			snprintf(buf, sz, "%s on CPU %d" ARROW, irq, ch->origin_cpu);
+		else
+			snprintf(buf, sz, "raised on CPU %d" ARROW, ch->origin_cpu);
+		len = strlen(buf);
+		snprintf(buf + len, sz - len, "%s (%s, %.1f " MICRO "%s%s%s)",
+			 probe_softirq_name(ch->softirq), softirq_where(ch), comp,
+			 e->napi_dev[0] ? ", napi " : "", e->napi_dev,
+			 ch->flags & CHF_NAPI_FULL ? ", budget exhausted" : "");
+		break;
+	case CHAIN_TIMER:
+		if (ch->flags & CHF_LATENESS)
+			snprintf(buf, sz, "timer %.1f " MICRO " late%s%s on CPU %d" ARROW "callback (%.1f " MICRO ")",
+				 us(ch->lateness_ns), irq[0] ? " in " : "", irq, ch->origin_cpu, comp);
+		else
+			snprintf(buf, sz, "timer %s on CPU %d (%.1f " MICRO ")",
+				 ch->softirq != DIAG_NONE ? probe_softirq_name(ch->softirq) : irq,
+				 ch->origin_cpu, comp);
+		break;
+	case CHAIN_WORKQUEUE: {
+		const char *fn = work_function(d, e);
+		snprintf(buf, sz, "work queued by %s on CPU %d" ARROW "%s running %s (%.1f " MICRO ")",
+			 queued_by_name(ch->queued_by) ? queued_by_name(ch->queued_by) : "?",
+			 ch->origin_cpu, e->waker_comm, fn ? fn : "?", comp);
+		break;
+	}
+	case CHAIN_BLOCK:
+		snprintf(buf, sz, "block completion%s%s on CPU %d (%.1f " MICRO ")", irq[0] ? " in " : "",
+			 irq, ch->origin_cpu, comp);
+		break;
+	case CHAIN_TASK:
+		snprintf(buf, sz, "task %s (pid %u) on CPU %u", e->waker_comm, e->waker_pid, e->wake_cpu);
+		break;
+	default:
+		snprintf(buf, sz, "unknown (%s)", probe_chain_reason(ch->reason));
+	}
+	if (ch->reason && ch->kind != CHAIN_UNKNOWN) {
+		len = strlen(buf);
+		snprintf(buf + len, sz - len, " [partial: %s]", probe_chain_reason(ch->reason));
+	}
+}
+
+/* The longest other task of a window, or NULL. */
+static const struct diag_task_time *top_task(const struct diag_window *w)
+{
+	const struct diag_task_time *best = NULL;
+	for (int i = 0; i < DIAG_TOP_TASKS; i++)
+		if (w->top[i].ns && (!best || w->top[i].ns > best->ns))
+			best = &w->top[i];
+	return best;
+}
+
+/* The whole step in one line: the chain, the wakeup, the wait's parts. */
+static void step_line(const struct diag_report *d, const struct step_event *e, char *buf, size_t sz)
+{
+	const struct diag_window *w = &e->wait;
+	const struct diag_task_time *t = top_task(w);
+	size_t len;
+
+	chain_text(d, e, buf, sz);
+	len = strlen(buf);
+	snprintf(buf + len, sz - len, ARROW "wake on CPU %u", e->cpu);
+#define PART(cond, ...) do { if (cond) { len = strlen(buf); \
+		snprintf(buf + len, sz - len, ARROW __VA_ARGS__); } } while (0)
+	PART(w->throttle_ns, "throttled %.1f " MICRO, us(w->throttle_ns));
+	PART(w->idle_ns, "idle exit %.1f " MICRO, us(w->idle_ns));
+	PART(w->irq_ns, "hardirq %.1f " MICRO, us(w->irq_ns));
+	PART(w->softirq_ns, "softirq %.1f " MICRO, us(w->softirq_ns));
+	PART(w->task_ns && t, "queued %.1f " MICRO " behind %s (pid %u)%s", us(w->task_ns), t->comm,
+	     t->pid, w->task_ns > t->ns + 500 ? " and others" : "");
+	PART(w->own_ns, "queued %.1f " MICRO " behind its own threads", us(w->own_ns));
+	PART(w->unattributed_ns >= 1000, "unattributed %.1f " MICRO, us(w->unattributed_ns));
+	PART(true, "ran %.1f " MICRO, us(e->stage_ns[STAGE_RUN]));
+	PART(e->preempted_ns, "preempted %.1f " MICRO "%s%s", us(e->preempted_ns),
+	     e->pre.throttle_ns ? " (throttled)" : "", "");
+#undef PART
+}
+
 /* ---------- text ---------- */
 
 static void text_header(FILE *out, const struct diag_report *d)
@@ -104,17 +237,17 @@ static void text_header(FILE *out, const struct diag_report *d)
 
 static void text_stages(FILE *out, const struct diag_report *d)
 {
-	fprintf(out, "\n%-10s %10s %9s %9s %9s %9s %9s   (us)\n", "stage", "count", "p50", "p90",
+	fprintf(out, "\n%-12s %10s %9s %9s %9s %9s %9s   (us)\n", "stage", "count", "p50", "p90",
 		"p99", "p99.9", "max");
 	struct hist *h = malloc(sizeof(*h));
 	for (unsigned s = 0; h && s < STAGE_MAX; s++) {
 		if (!d->r->stages[s].available) {
-			fprintf(out, "%-10s %10s\n", probe_stage_name(s), "unavailable");
+			fprintf(out, "%-12s %10s\n", probe_stage_name(s), "unavailable");
 			continue;
 		}
 		struct pct p;
 		stage_pct(d->r, s, h, &p);
-		fprintf(out, "%-10s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f\n", probe_stage_name(s),
+		fprintf(out, "%-12s %10llu %9.1f %9.1f %9.1f %9.1f %9.1f\n", probe_stage_name(s),
 			(unsigned long long)h->count, p.p50 / 1e3, p.p90 / 1e3, p.p99 / 1e3,
 			p.p999 / 1e3, p.max / 1e3);
 	}
@@ -132,44 +265,63 @@ static void text_wakes(FILE *out, const struct diag_report *d)
 			fprintf(out, " %s %.0f%%", probe_wake_kind_name(k),
 				total ? 100.0 * (double)d->r->wake_kinds[k] / (double)total : 0);
 	fputc('\n', out);
+	total = 0;
+	for (unsigned k = 0; k < CHAIN_KINDS; k++)
+		total += d->r->sums.chain[k];
+	fprintf(out, "chains:");
+	for (unsigned k = 0; k < CHAIN_KINDS; k++)
+		if (d->r->sums.chain[k])
+			fprintf(out, " %s %.0f%%", probe_chain_kind_name(k),
+				total ? 100.0 * (double)d->r->sums.chain[k] / (double)total : 0);
+	fputc('\n', out);
+	for (unsigned k = 1; k < CR_REASONS; k++)
+		if (d->r->sums.reason[k])
+			fprintf(out, "  %llu chains unknown or partial: %s\n",
+				(unsigned long long)d->r->sums.reason[k], probe_chain_reason(k));
 }
 
 static void text_step(FILE *out, const struct diag_report *d, const struct step_event *e, size_t i)
 {
-	char src[96], mig[48];
-	wake_source(d, e, src, sizeof(src));
+	char line[768], mig[48];
 	migration(d, e, mig, sizeof(mig));
-	uint64_t delay = verdict_step_delay(e);
-	uint64_t wr = e->stage_ns[STAGE_WAKE_RUN];
-	uint64_t known = e->stage_ns[STAGE_IDLE_EXIT] + e->stage_ns[STAGE_QUEUE];
-	fprintf(out, "  #%zu tid %u (%s) on CPU %u: delay %.1f us, woken by %s\n", i + 1, e->tid,
-		e->comm, e->cpu, us(delay), src);
-	fprintf(out, "     wake->run %.1f = idle exit %.1f (state %d) + queue %.1f (%u switches, last %s)"
-		" + unattributed %.1f\n", us(wr), us(e->stage_ns[STAGE_IDLE_EXIT]), e->idle_state,
-		us(e->stage_ns[STAGE_QUEUE]), e->queued_behind, e->preempt_comm[0] ? e->preempt_comm : "-",
-		us(wr > known ? wr - known : 0));
-	fprintf(out, "     run %.1f (hardirq %.1f x%llu, softirq %.1f x%llu, preempted %.1f), wait before %.1f,"
-		" syscall %d, faults %u, migration %s\n", us(e->stage_ns[STAGE_RUN]),
-		us(e->stage_ns[STAGE_IRQ]), (unsigned long long)e->irq_count,
-		us(e->stage_ns[STAGE_SOFTIRQ]), (unsigned long long)e->softirq_count, us(e->preempted_ns),
-		us(e->stage_ns[STAGE_WAIT]), (int)e->syscall_nr, e->page_faults, mig);
+	step_line(d, e, line, sizeof(line));
+	fprintf(out, "  #%zu tid %u (%s) on CPU %u: delay %.1f us (completion %.1f, wake->run %.1f, "
+		"run %.1f)\n", i + 1, e->tid, e->comm, e->cpu, us(e->delay_ns),
+		us(e->stage_ns[STAGE_COMPLETION]), us(e->stage_ns[STAGE_WAKE_RUN]),
+		us(e->stage_ns[STAGE_RUN]));
+	fprintf(out, "     %s\n", line);
+	fprintf(out, "     migration %s", mig);
+	if (e->freq_khz)
+		fprintf(out, ", %u of %u MHz", e->freq_khz / 1000, e->freq_max_khz / 1000);
+	fputc('\n', out);
 }
 
-static void text_verdict(FILE *out, const struct diag_report *d)
+static void text_verdict_set(FILE *out, const char *title, const struct verdict_set *v)
 {
-	const struct verdict *v = d->v;
-	fprintf(out, "\nverdict over the %zu slowest steps (%.1f us of delay in all):\n", v->nsteps,
-		us(v->total_ns));
+	fprintf(out, "\nverdict over %s (%llu steps, %.1f us of delay in all):\n", title,
+		(unsigned long long)v->steps, us(v->total_ns));
 	if (!v->n)
 		fprintf(out, "  nothing to attribute\n");
 	for (size_t i = 0; i < v->n; i++) {
 		const struct verdict_cause *c = &v->cause[i];
 		fprintf(out, "  %zu. %-20s %5.1f%%  %s\n", i + 1, c->id, 100.0 * c->share, c->evidence);
-		fprintf(out, "     fix: %s\n", c->knob);
+		if (c->knob[0])
+			fprintf(out, "     fix: %s\n", c->knob);
 	}
+}
+
+static void text_verdict(FILE *out, const struct diag_report *d)
+{
+	const struct verdict *v = d->v;
+	char tail[96];
+	text_verdict_set(out, "all steps", &v->all);
+	snprintf(tail, sizeof(tail), "the tail (delay >= %.1f us, the p99%s)",
+		 us(v->tail.threshold_ns), v->tail.truncated ? "; fewer steps kept than it has" : "");
+	text_verdict_set(out, tail, &v->tail);
 	if (v->migrated)
-		fprintf(out, "  also: %u of %zu slow steps ran on another CPU than the step before"
-			" (%u across LLCs or nodes)\n", v->migrated, v->nsteps, v->migrated_llc);
+		fprintf(out, "  also: %u of %llu tail steps ran on another CPU than the step before"
+			" (%u across LLCs or nodes)\n", v->migrated,
+			(unsigned long long)v->tail.steps, v->migrated_llc);
 }
 
 static void text_cost(FILE *out, const struct diag_report *d)
@@ -180,7 +332,9 @@ static void text_cost(FILE *out, const struct diag_report *d)
 		return;
 	}
 	char sampled[80] = "";
-	if (r->bpf_stats_elapsed_ns && r->bpf_stats_sampled_ns < r->bpf_stats_elapsed_ns)
+	if (r->cost_sampled_runs)
+		snprintf(sampled, sizeof(sampled), "; time per event from 1 run in 64, timed by the programs");
+	else if (r->bpf_stats_elapsed_ns && r->bpf_stats_sampled_ns < r->bpf_stats_elapsed_ns)
 		snprintf(sampled, sizeof(sampled), "; time per event sampled over %.0f%% of the run",
 			 100.0 * (double)r->bpf_stats_sampled_ns / (double)r->bpf_stats_elapsed_ns);
 	fprintf(out, "\ncost: BPF ran %llu times, %.0f ns per event, %.1f ms in all (%.3f%% of one CPU)%s\n",
@@ -234,18 +388,79 @@ static jo *j_stages(const struct diag_report *d)
 	return o;
 }
 
-/* A slow step's time stage by stage, with the parts of wake->run no stage
- * explains and the time it was preempted after it first ran. */
+/* A slow step's time stage by stage, and the parts of its wait. */
 static jo *j_step_stages(const struct step_event *e)
 {
 	jo *st = json_object_new_object();
 	for (unsigned s = 0; s < STAGE_MAX; s++)
 		jw_put(st, probe_stage_name(s), jw_double(us(e->stage_ns[s])));
-	uint64_t wr = e->stage_ns[STAGE_WAKE_RUN];
-	uint64_t known = e->stage_ns[STAGE_IDLE_EXIT] + e->stage_ns[STAGE_QUEUE];
-	jw_put(st, "unattributed", jw_double(us(wr > known ? wr - known : 0)));
-	jw_put(st, "preempted", jw_double(us(e->preempted_ns)));
+	jw_put(st, "wait_irq", jw_double(us(e->wait.irq_ns)));
+	jw_put(st, "wait_softirq", jw_double(us(e->wait.softirq_ns)));
+	jw_put(st, "wait_own_threads", jw_double(us(e->wait.own_ns)));
+	jw_put(st, "wait_observer", jw_double(us(e->wait.observer_ns)));
+	jw_put(st, "run_irq", jw_double(us(e->run_irq_ns)));
+	jw_put(st, "run_softirq", jw_double(us(e->run_softirq_ns)));
 	return st;
+}
+
+/* The tasks that held the CPU during a window, longest first. */
+static jo *j_window_tasks(const struct diag_window *w)
+{
+	jo *a = json_object_new_array();
+	bool used[DIAG_TOP_TASKS] = { false };
+	for (int k = 0; k < DIAG_TOP_TASKS; k++) {
+		int best = -1;
+		for (int i = 0; i < DIAG_TOP_TASKS; i++)
+			if (!used[i] && w->top[i].ns && (best < 0 || w->top[i].ns > w->top[best].ns))
+				best = i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		jo *t = json_object_new_object();
+		char comm[DIAG_COMM_LEN + 1];
+		snprintf(comm, sizeof(comm), "%.*s", DIAG_COMM_LEN, w->top[best].comm);
+		jw_put(t, "comm", jw_str(comm));
+		jw_put(t, "pid", jw_int(w->top[best].pid));
+		jw_put(t, "us", jw_double(us(w->top[best].ns)));
+		json_object_array_add(a, t);
+	}
+	return a;
+}
+
+static jo *j_chain(const struct diag_report *d, const struct step_event *e)
+{
+	const struct diag_chain *ch = &e->chain;
+	jo *c = json_object_new_object();
+	jo *cpus = json_object_new_array();
+	int list[3] = { ch->origin_cpu, (int)e->wake_cpu, (int)e->cpu }, last = -2;
+	bool softirq = ch->softirq != DIAG_NONE;
+	bool dev_irq = ch->irq != DIAG_NONE && !DIAG_IS_VEC(ch->irq);
+	char line[512];
+
+	for (int i = 0; i < 3; i++)
+		if (list[i] >= 0 && list[i] != last) {
+			json_object_array_add(cpus, jw_int(list[i]));
+			last = list[i];
+		}
+	chain_text(d, e, line, sizeof(line));
+	jw_put(c, "kind", jw_str(probe_chain_kind_name(ch->kind)));
+	jw_put(c, "cpus", cpus);
+	jw_put(c, "irq", dev_irq ? jw_int(ch->irq) : NULL);
+	jw_put(c, "irq_name", dev_irq ? jw_known(e->irq_name) : NULL);
+	jw_put(c, "vector", DIAG_IS_VEC(ch->irq) ? jw_str(probe_vector_name(ch->irq)) : NULL);
+	jw_put(c, "softirq", softirq ? jw_str(probe_softirq_name(ch->softirq)) : NULL);
+	jw_put(c, "in_ksoftirqd", softirq ? jw_bool(ch->flags & CHF_KSOFTIRQD) : NULL);
+	jw_put(c, "napi_device", ch->flags & CHF_NAPI_SEEN ? jw_known(e->napi_dev) : NULL);
+	jw_put(c, "napi_budget_exhausted", ch->flags & CHF_NAPI_SEEN ?
+	       jw_bool(ch->flags & CHF_NAPI_FULL) : NULL);
+	jw_put(c, "work_function", ch->kind == CHAIN_WORKQUEUE ? jw_str(work_function(d, e)) : NULL);
+	jw_put(c, "queued_by", jw_str(queued_by_name(ch->queued_by)));
+	jw_put(c, "timer_lateness_us", ch->flags & CHF_LATENESS ? jw_double(us(ch->lateness_ns)) : NULL);
+	jw_put(c, "completion_us", ch->kind == CHAIN_UNKNOWN ? NULL :
+	       jw_double(us(e->stage_ns[STAGE_COMPLETION])));
+	jw_put(c, "reason", ch->reason ? jw_str(probe_chain_reason(ch->reason)) : NULL);
+	jw_put(c, "text", jw_str(line));
+	return c;
 }
 
 /* Who woke a slow step; the fields that do not apply to its kind are null. */
@@ -269,16 +484,29 @@ static jo *j_step_wake(const struct diag_report *d, const struct step_event *e)
 
 static jo *j_step(const struct diag_report *d, const struct step_event *e)
 {
-	char mig[48];
+	char mig[48], line[768];
 	migration(d, e, mig, sizeof(mig));
+	step_line(d, e, line, sizeof(line));
+	bool moved = e->prev_cpu != (uint32_t)-1 && e->prev_cpu != e->cpu;
 	jo *x = json_object_new_object();
 	jw_put(x, "tid", jw_int((int)e->tid));
 	jw_put(x, "comm", jw_str(e->comm));
 	jw_put(x, "cpu", jw_int((int)e->cpu));
 	jw_put(x, "prev_cpu", e->prev_cpu == (uint32_t)-1 ? NULL : jw_int((int)e->prev_cpu));
-	jw_put(x, "migration", jw_str(mig));
-	jw_put(x, "delay_us", jw_double(us(verdict_step_delay(e))));
+	jw_put(x, "delay_us", jw_double(us(e->delay_ns)));
 	jw_put(x, "stages_us", j_step_stages(e));
+	jw_put(x, "chain", j_chain(d, e));
+	jw_put(x, "line", jw_str(line));
+	jw_put(x, "queued_behind_tasks", j_window_tasks(&e->wait));
+	jw_put(x, "preempted_by_tasks", j_window_tasks(&e->pre));
+	jw_put(x, "freq_khz", e->freq_khz ? jw_int(e->freq_khz) : NULL);
+	jw_put(x, "freq_max_khz", e->freq_max_khz ? jw_int(e->freq_max_khz) : NULL);
+	jw_put(x, "ramp_us", e->freq_max_khz ? jw_double(us(e->ramp_ns)) : NULL);
+	jo *m = json_object_new_object();
+	jw_put(m, "moved", jw_bool(moved));
+	jw_put(m, "kind", jw_str(mig));
+	jw_put(m, "cost_us", jw_double(us(e->migration_ns)));
+	jw_put(x, "migration", m);
 	jw_put(x, "wake", j_step_wake(d, e));
 	jw_put(x, "idle_state", jw_nonneg(e->idle_state));
 	jw_put(x, "queued_behind", jw_int((int)e->queued_behind));
@@ -290,24 +518,59 @@ static jo *j_step(const struct diag_report *d, const struct step_event *e)
 	return x;
 }
 
-static jo *j_verdict(const struct verdict *v)
+static jo *j_verdict_set(const struct verdict_set *v, bool tail)
 {
 	jo *o = json_object_new_object();
-	jw_put(o, "slow_steps", jw_int((int)v->nsteps));
+	jw_put(o, "steps", jw_uint(v->steps));
 	jw_put(o, "total_delay_us", jw_double(us(v->total_ns)));
-	jw_put(o, "migrated_steps", jw_int((int)v->migrated));
+	if (tail) {
+		jw_put(o, "threshold_us", jw_double(us(v->threshold_ns)));
+		jw_put(o, "truncated", jw_bool(v->truncated));
+	}
 	jo *a = json_object_new_array();
 	for (size_t i = 0; i < v->n; i++) {
+		const struct verdict_cause *vc = &v->cause[i];
 		jo *c = json_object_new_object();
-		jw_put(c, "cause", jw_str(v->cause[i].id));
-		jw_put(c, "share", jw_double(v->cause[i].share));
-		jw_put(c, "delay_us", jw_double(us(v->cause[i].ns)));
-		jw_put(c, "steps", jw_int((int)v->cause[i].steps));
-		jw_put(c, "evidence", jw_str(v->cause[i].evidence));
-		jw_put(c, "knob", jw_str(v->cause[i].knob));
+		jw_put(c, "cause", jw_str(vc->id));
+		jw_put(c, "share", jw_double(vc->share));
+		jw_put(c, "delay_us", jw_double(us(vc->ns)));
+		jw_put(c, "steps", jw_uint(vc->steps));
+		jw_put(c, "evidence", jw_str(vc->evidence));
+		jw_put(c, "knob", jw_known(vc->knob));
+		jo *cu = json_object_new_array();
+		for (size_t k = 0; k < vc->nculprits; k++) {
+			jo *t = json_object_new_object();
+			jw_put(t, "comm", jw_str(vc->culprit[k].comm));
+			jw_put(t, "pid", jw_int(vc->culprit[k].pid));
+			jw_put(t, "us", jw_double(us(vc->culprit[k].ns)));
+			json_object_array_add(cu, t);
+		}
+		jw_put(c, "culprits", cu);
 		json_object_array_add(a, c);
 	}
 	jw_put(o, "causes", a);
+	return o;
+}
+
+static jo *j_verdict(const struct verdict *v)
+{
+	jo *o = json_object_new_object();
+	jw_put(o, "all", j_verdict_set(&v->all, false));
+	jw_put(o, "tail", j_verdict_set(&v->tail, true));
+	jw_put(o, "migrated_tail_steps", jw_int((int)v->migrated));
+	return o;
+}
+
+/* Steps by chain kind, and the chains unknown or partial by reason. */
+static jo *j_chains(const struct probe_result *r)
+{
+	jo *o = json_object_new_object(), *k = json_object_new_object(), *u = json_object_new_object();
+	for (unsigned i = 0; i < CHAIN_KINDS; i++)
+		jw_put(k, probe_chain_kind_name(i), jw_uint(r->sums.chain[i]));
+	for (unsigned i = 1; i < CR_REASONS; i++)
+		jw_put(u, probe_chain_reason(i), jw_uint(r->sums.reason[i]));
+	jw_put(o, "kinds", k);
+	jw_put(o, "reasons", u);
 	return o;
 }
 
@@ -376,6 +639,8 @@ static jo *j_cost(const struct probe_result *r)
 {
 	jo *cost = json_object_new_object();
 	jw_put(cost, "available", jw_bool(r->bpf_stats));
+	jw_put(cost, "source", jw_str(r->cost_sampled_runs ? "programs' own timed runs (1 in 64)" :
+				       "kernel BPF statistics"));
 	jw_put(cost, "bpf_run_ns", r->bpf_stats ? jw_uint(r->bpf_run_ns) : NULL);
 	jw_put(cost, "bpf_run_count", r->bpf_stats ? jw_uint(r->bpf_run_cnt) : NULL);
 	jw_put(cost, "ns_per_event", r->bpf_stats && r->bpf_run_cnt ?
@@ -397,6 +662,7 @@ jo *report_diag_json(const struct diag_report *d)
 	jw_put(o, "stages", j_stages(d));
 	jw_put(o, "features", j_features(r));
 	jw_put(o, "wake_sources", j_wake_sources(r));
+	jw_put(o, "chains", j_chains(r));
 	jw_put(o, "slowest", j_slowest(d));
 	jw_put(o, "verdict", j_verdict(d->v));
 	jw_put(o, "cost", j_cost(r));

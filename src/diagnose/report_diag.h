@@ -13,7 +13,7 @@
 #include "diagnose/probe.h"
 #include "diagnose/verdict.h"
 
-#define DIAGNOSE_SCHEMA "agentune.diagnose/1"
+#define DIAGNOSE_SCHEMA "agentune.diagnose/2"
 
 /* Everything a diagnosis report shows. */
 struct diag_report {

@@ -1,20 +1,29 @@
-/* diagnose/verdict: causes of the slow steps, ranked by their share (verdict.h). */
+/* diagnose/verdict: the causes of delay over all steps and over the tail,
+ * ranked by their share (verdict.h). */
 #include "diagnose/verdict.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const struct {
 	const char *id;
-	const char *knob;
+	const char *knob;          /* NULL: no profile knob addresses it */
 } cause_info[CAUSE_MAX] = {
-	[CAUSE_QUEUE] = { "queueing", "[cgroup] cpu_weight, or [agent] cpus + [irq]/[cgroup] cpuset to keep other work off the agent CPUs (agent-isolated)" },
+	[CAUSE_QUEUE] = { "queueing", "[cgroup] cpu_weight for the agent, or [agent] cpus + [cgroup] cpuset to keep the other tasks off its CPUs (agent-isolated)" },
 	[CAUSE_IDLE_EXIT] = { "idle-exit", "[pmqos] mode = static, resume_latency_us (agent-latency)" },
 	[CAUSE_IRQ] = { "irq-interference", "[irq] move = all -> housekeeping (agent-latency); nohz_full for the timer tick" },
-	[CAUSE_SOFTIRQ] = { "softirq-interference", "[irq] move = class:net -> housekeeping, [napi] netdev_budget (agent-network) / threaded NAPI" },
+	[CAUSE_SOFTIRQ] = { "softirq-interference", "[irq] move = class:net -> housekeeping, [napi] netdev_budget (agent-network)" },
 	[CAUSE_PREEMPT] = { "preemption", "[cgroup] cpu_weight or cpuset for the agent" },
-	[CAUSE_UNATTRIBUTED] = { "unattributed", "see the stages unavailable in the header" },
+	[CAUSE_UNATTRIBUTED] = { "unattributed", NULL },
+	[CAUSE_COMPLETION] = { "completion-path", "[irq] move = class:net -> agent-node, [napi] busy_poll / busy_read (agent-network)" },
+	[CAUSE_SOFTIRQ_DEFERRAL] = { "softirq-deferral", "[napi] netdev_budget, defer_hard_irqs + gro_flush_timeout (agent-network)" },
+	[CAUSE_DEFERRED_WORK] = { "deferred-work", "[cgroup] cpuset keeping the agent off the kworker's CPU, or [irq] move the completing IRQ next to the agent" },
+	[CAUSE_TIMER_LATENESS] = { "timer-lateness", NULL },
+	[CAUSE_THROTTLE] = { "cgroup-throttling", "[cgroup] cpu_max" },
+	[CAUSE_MIGRATION] = { "migration", "[agent] cpus + [cgroup] cpuset: fewer CPUs to move between (agent-isolated)" },
+	[CAUSE_FREQUENCY] = { "frequency", "[pmqos] min_freq = max (agent-latency)" },
 };
 
 const char *cause_name(enum cause c)
@@ -22,126 +31,172 @@ const char *cause_name(enum cause c)
 	return c < CAUSE_MAX ? cause_info[c].id : "?";
 }
 
-static uint64_t sat_sub(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
-}
-
 uint64_t verdict_step_delay(const struct step_event *e)
 {
-	return e->stage_ns[STAGE_WAKE_RUN] + e->stage_ns[STAGE_IRQ] +
-	       e->stage_ns[STAGE_SOFTIRQ] + e->preempted_ns;
+	struct step_event x = *e;
+
+	diag_step_causes(&x);
+	return x.delay_ns;
 }
 
-/* How much of one step's delay each cause explains. */
-static void step_parts(const struct step_event *e, uint64_t part[CAUSE_MAX])
+static void append(char *buf, size_t sz, const char *fmt, ...)
 {
-	uint64_t wr = e->stage_ns[STAGE_WAKE_RUN];
-	uint64_t idle = e->stage_ns[STAGE_IDLE_EXIT], queue = e->stage_ns[STAGE_QUEUE];
-	if (idle > wr)
-		idle = wr;
-	if (queue > wr - idle)
-		queue = wr - idle;
-	part[CAUSE_IDLE_EXIT] = idle;
-	part[CAUSE_QUEUE] = queue;
-	part[CAUSE_UNATTRIBUTED] = sat_sub(wr, idle + queue);
-	part[CAUSE_IRQ] = e->stage_ns[STAGE_IRQ];
-	part[CAUSE_SOFTIRQ] = e->stage_ns[STAGE_SOFTIRQ];
-	part[CAUSE_PREEMPT] = e->preempted_ns;
-}
+	size_t len = strlen(buf);
+	va_list ap;
 
-/* The idle task is not a task the agent queued behind. */
-static const char *preempt_comm(const struct step_event *e)
-{
-	return strncmp(e->preempt_comm, "swapper", 7) ? e->preempt_comm : NULL;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The task that most often ran before the agent in slow steps that queued,
- * with its count: sorted once, so --slowest 10000 stays cheap. */
-static const char *most_queued_behind(const struct probe_result *r, unsigned *count)
-{
-	const char **names = calloc(r->nslow ? r->nslow : 1, sizeof(*names));
-	size_t n = 0;
-	const char *best = NULL;
-	*count = 0;
-	for (size_t i = 0; names && i < r->nslow; i++) {
-		const char *who = preempt_comm(&r->slow[i]);
-		if (r->slow[i].stage_ns[STAGE_QUEUE] && who && who[0])
-			names[n++] = who;
-	}
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0, run = 1; i < n; i++, run++) {
-		if (i + 1 < n && !strcmp(names[i], names[i + 1]))
-			continue;
-		if (run > *count) {
-			*count = (unsigned)run;
-			best = names[i];
-		}
-		run = 0;
-	}
-	free(names);
-	return best;
-}
-
-static void evidence_queue(const struct probe_result *r, struct verdict_cause *c)
-{
-	unsigned k, behind = 0;
-	for (size_t i = 0; i < r->nslow; i++)
-		behind += r->slow[i].stage_ns[STAGE_QUEUE] && preempt_comm(&r->slow[i]);
-	const char *who = most_queued_behind(r, &k);
-	int len = snprintf(c->evidence, sizeof(c->evidence),
-			   "in %u of %zu slow steps the agent was runnable but not yet running, "
-			   "%.1f us per affected step", c->steps, r->nslow,
-			   c->steps ? c->ns / 1e3 / c->steps : 0);
-	if (len < 0 || (size_t)len >= sizeof(c->evidence))
+	if (len + 1 >= sz)
 		return;
-	if (who)
-		snprintf(c->evidence + len, sizeof(c->evidence) - (size_t)len,
-			 "; in %u of them other tasks ran first, most often '%s' (%u steps)",
-			 behind, who, k);
-	else
-		snprintf(c->evidence + len, sizeof(c->evidence) - (size_t)len,
-			 "; no other task ran meanwhile (the context switch itself)");
+	va_start(ap, fmt);
+	vsnprintf(buf + len, sz - len, fmt, ap);
+	va_end(ap);
 }
 
-static const char *idle_state_name(const struct model *m, unsigned cpu, int state)
+/* ---- culprits ------------------------------------------------------------ */
+
+/* The target's own threads and agentune's are never culprits. */
+static bool may_blame(const struct probe_result *r, int target, uint32_t tgid, uint32_t pid)
 {
-	const struct cpuidle_cpu *c = m ? cpuidle_cpu(&m->idle, cpu) : NULL;
-	for (size_t i = 0; c && state >= 0 && i < c->nstates; i++)
-		if ((int)c->state[i].index == state)
-			return c->state[i].name;
-	return NULL;
+	return pid && tgid != (uint32_t)r->self_tgid && (target <= 0 || tgid != (uint32_t)target);
 }
 
-static void evidence_idle(const struct probe_result *r, const struct model *m,
-			  struct verdict_cause *c)
+static void culprit_add(struct verdict_cause *c, uint32_t pid, uint32_t tgid, const char *comm,
+			uint64_t ns)
 {
-	/* The deepest state seen and the CPU it was on. */
-	int state = -1;
-	unsigned cpu = 0;
-	for (size_t i = 0; i < r->nslow; i++) {
-		const struct step_event *e = &r->slow[i];
-		if (e->stage_ns[STAGE_IDLE_EXIT] && e->idle_state > state) {
-			state = e->idle_state;
-			cpu = e->cpu;
+	if (!ns)
+		return;
+	for (size_t i = 0; i < c->nculprits; i++)
+		if (c->culprit[i].pid == pid) {
+			c->culprit[i].ns += ns;
+			return;
 		}
+	/* Full: the smallest makes room when this one is larger. */
+	size_t slot = c->nculprits;
+	if (slot == VERDICT_CULPRITS) {
+		slot = 0;
+		for (size_t i = 1; i < VERDICT_CULPRITS; i++)
+			if (c->culprit[i].ns < c->culprit[slot].ns)
+				slot = i;
+		if (c->culprit[slot].ns >= ns)
+			return;
+	} else {
+		c->nculprits++;
 	}
-	const char *name = idle_state_name(m, cpu, state);
-	char st[64];
-	if (name)
-		snprintf(st, sizeof(st), "state%d (%s)", state, name);
-	else
-		snprintf(st, sizeof(st), "state%d", state);
-	snprintf(c->evidence, sizeof(c->evidence),
-		 "in %u of %zu slow steps the agent's CPU was idle at the wakeup (deepest: %s on CPU %u); "
-		 "leaving idle took %.1f us per affected step",
-		 c->steps, r->nslow, st, cpu, c->steps ? c->ns / 1e3 / c->steps : 0);
+	struct verdict_culprit *x = &c->culprit[slot];
+	x->pid = pid;
+	x->tgid = tgid;
+	x->ns = ns;
+	snprintf(x->comm, sizeof(x->comm), "%.*s", DIAG_COMM_LEN, comm);
+}
+
+static int by_culprit_ns(const void *a, const void *b)
+{
+	const struct verdict_culprit *x = a, *y = b;
+	return x->ns < y->ns ? 1 : (x->ns > y->ns ? -1 : 0);
+}
+
+/* Tail: every kept slot of the tail's steps, summed per task. */
+static void tail_culprits(const struct probe_result *r, int target, const struct step_event *s,
+			  size_t n, struct verdict_cause *queue, struct verdict_cause *pre)
+{
+	/* Summed over all tail steps first (a task present in many steps must
+	 * win over one long one), then the top kept. */
+	size_t cap = n * DIAG_TOP_TASKS * 2 + 1, m = 0;
+	struct verdict_culprit *all = calloc(cap, sizeof(*all));
+	uint8_t *is_pre = calloc(cap, 1);
+	for (size_t i = 0; all && is_pre && i < n; i++)
+		for (int w = 0; w < 2; w++)
+			for (int k = 0; k < DIAG_TOP_TASKS; k++) {
+				const struct diag_task_time *t = w ? &s[i].pre.top[k] : &s[i].wait.top[k];
+				if (!t->ns || !may_blame(r, target, t->tgid, t->pid))
+					continue;
+				size_t j = 0;
+				while (j < m && !(all[j].pid == t->pid && is_pre[j] == w))
+					j++;
+				if (j == m) {
+					all[m].pid = t->pid;
+					all[m].tgid = t->tgid;
+					snprintf(all[m].comm, sizeof(all[m].comm), "%.*s", DIAG_COMM_LEN, t->comm);
+					is_pre[m++] = (uint8_t)w;
+				}
+				all[j].ns += t->ns;
+			}
+	for (size_t j = 0; all && is_pre && j < m; j++)
+		culprit_add(is_pre[j] ? pre : queue, all[j].pid, all[j].tgid, all[j].comm, all[j].ns);
+	free(all);
+	free(is_pre);
+}
+
+static void all_culprits(const struct probe_result *r, int target, struct verdict_cause *queue,
+			 struct verdict_cause *pre)
+{
+	for (size_t i = 0; i < r->nculprits; i++) {
+		const struct probe_culprit *c = &r->culprits[i];
+		if (!may_blame(r, target, c->tgid, c->pid))
+			continue;
+		culprit_add(queue, c->pid, c->tgid, c->comm, c->queue_ns);
+		culprit_add(pre, c->pid, c->tgid, c->comm, c->preempt_ns);
+	}
+}
+
+/* ---- evidence ----------------------------------------------------------- */
+
+struct ctx {
+	const struct probe_result *r;
+	const struct verdict_host *h;
+	int target;
+	const struct step_event *s;   /* the tail's steps, NULL for all */
+	size_t n;
+	bool tail;
+};
+
+static void ev_culprits(struct verdict_cause *c, const char *what)
+{
+	if (!c->nculprits) {
+		append(c->evidence, sizeof(c->evidence), "; no other task: %s", what);
+		return;
+	}
+	append(c->evidence, sizeof(c->evidence), "; held by");
+	for (size_t i = 0; i < c->nculprits && i < 3; i++)
+		append(c->evidence, sizeof(c->evidence), "%s '%s' (pid %u) %.1f us", i ? "," : "",
+		       c->culprit[i].comm, c->culprit[i].pid, c->culprit[i].ns / 1e3);
+}
+
+/* The most frequent chain among the tail's steps (or the kinds, for all). */
+static void ev_chains(const struct ctx *x, struct verdict_cause *c)
+{
+	if (!x->tail) {
+		append(c->evidence, sizeof(c->evidence), "; chains:");
+		for (unsigned k = 0; k < CHAIN_KINDS; k++)
+			if (x->r->sums.chain[k])
+				append(c->evidence, sizeof(c->evidence), " %s %llu", probe_chain_kind_name(k),
+				       (unsigned long long)x->r->sums.chain[k]);
+		return;
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		const struct step_event *e = &x->s[i];
+		const struct diag_chain *ch = &e->chain;
+		if (!e->cause_ns[c->cause])
+			continue;
+		append(c->evidence, sizeof(c->evidence), "; slowest: %s", probe_chain_kind_name(ch->kind));
+		if (ch->irq != DIAG_NONE && !DIAG_IS_VEC(ch->irq))
+			append(c->evidence, sizeof(c->evidence), " from IRQ %u %s", ch->irq, e->irq_name);
+		else if (ch->irq != DIAG_NONE)
+			append(c->evidence, sizeof(c->evidence), " from %s", probe_vector_name(ch->irq));
+		if (ch->softirq != DIAG_NONE)
+			append(c->evidence, sizeof(c->evidence), " -> %s%s", probe_softirq_name(ch->softirq),
+			       ch->flags & CHF_KSOFTIRQD ? " in ksoftirqd" : "");
+		if (e->napi_dev[0])
+			append(c->evidence, sizeof(c->evidence), " (napi %s%s)", e->napi_dev,
+			       ch->flags & CHF_NAPI_FULL ? ", budget exhausted" : "");
+		if (e->work_func && x->h && x->h->ksyms)
+			append(c->evidence, sizeof(c->evidence), " running %s",
+			       ksyms_name(x->h->ksyms, e->work_func));
+		if (ch->flags & CHF_LATENESS)
+			append(c->evidence, sizeof(c->evidence), ", timer %.1f us late", ch->lateness_ns / 1e3);
+		append(c->evidence, sizeof(c->evidence), ", %.1f us before the wakeup",
+		       e->stage_ns[STAGE_COMPLETION] / 1e3);
+		return;
+	}
 }
 
 /* Busiest interrupt lines (or softirq vectors) on cpu during the sample. */
@@ -179,64 +234,98 @@ static void busiest_on_cpu(const struct model *m, unsigned cpu, bool softirq, ch
 	free(used);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The CPU the slow steps ran on most. */
+/* The CPU the tail's steps (or, for all, the slow steps kept) ran on most. */
 static unsigned main_cpu(const struct probe_result *r)
 {
-	uint32_t *cpus = calloc(r->nslow ? r->nslow : 1, sizeof(*cpus));
-	unsigned best = 0, best_n = 0;
-	for (size_t i = 0; cpus && i < r->nslow; i++)
-		cpus[i] = r->slow[i].cpu;
-	if (cpus && r->nslow)
-		qsort(cpus, r->nslow, sizeof(*cpus), cmp_u32);
-	for (size_t i = 0, run = 1; cpus && i < r->nslow; i++, run++) {
-		if (i + 1 < r->nslow && cpus[i] == cpus[i + 1])
-			continue;
-		if (run > best_n) {
-			best_n = (unsigned)run;
-			best = cpus[i];
+	unsigned best = 0;
+	uint64_t best_n = 0;
+	for (unsigned c = 0; r->cpu_steps && c < r->ncpus; c++)
+		if (r->cpu_steps[c] > best_n) {
+			best_n = r->cpu_steps[c];
+			best = c;
 		}
-		run = 0;
-	}
-	free(cpus);
 	return best;
 }
 
-static void evidence_interference(const struct probe_result *r, const struct model *m,
-				  struct verdict_cause *c, bool softirq)
+static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nsteps)
 {
-	unsigned cpu = main_cpu(r);
-	uint64_t events = 0;
-	for (size_t i = 0; i < r->nslow; i++)
-		events += softirq ? r->slow[i].softirq_count : r->slow[i].irq_count;
-	char busiest[200];
-	busiest_on_cpu(m, cpu, softirq, busiest, sizeof(busiest));
-	int len = snprintf(c->evidence, sizeof(c->evidence),
-			   "%s ran on the agent's CPU during %u of %zu slow steps (%llu events, "
-			   "%.1f us per affected step)", softirq ? "softirqs" : "hardirqs", c->steps,
-			   r->nslow, (unsigned long long)events, c->steps ? c->ns / 1e3 / c->steps : 0);
-	if (busiest[0] && len > 0 && (size_t)len < sizeof(c->evidence))
-		snprintf(c->evidence + len, sizeof(c->evidence) - (size_t)len,
-			 "; busiest on CPU %u during the run: %s", cpu, busiest);
+	const struct verdict_host *h = x->h;
+	double per = c->steps ? c->ns / 1e3 / (double)c->steps : 0;
+	char *ev = c->evidence;
+	size_t sz = sizeof(c->evidence);
+
+	snprintf(ev, sz, "in %llu of %llu steps, %.1f us per affected step",
+		 (unsigned long long)c->steps, (unsigned long long)nsteps, per);
+	switch (c->cause) {
+	case CAUSE_QUEUE:
+		append(ev, sz, ": runnable on its CPU while other tasks ran there");
+		ev_culprits(c, "its own threads ran");
+		break;
+	case CAUSE_PREEMPT:
+		append(ev, sz, ": preempted after it started");
+		ev_culprits(c, "its own threads or idle");
+		break;
+	case CAUSE_IDLE_EXIT:
+		append(ev, sz, ": its CPU was idle at the wakeup and took this long to leave idle");
+		if (h && !h->idle_states)
+			append(ev, sz, "; no PM QoS fix: %s", h->idle_why[0] ? h->idle_why :
+			       "no idle state to constrain on this host");
+		break;
+	case CAUSE_THROTTLE:
+		append(ev, sz, ": its cgroup%s%s ran out of CPU quota (throttled)",
+		       h && h->cgroup[0] ? " " : "", h ? h->cgroup : "");
+		if (h && h->cpu_quota[0])
+			append(ev, sz, "; quota %s", h->cpu_quota);
+		append(ev, sz, "; %.1f ms throttled in all", c->ns / 1e6);
+		break;
+	case CAUSE_COMPLETION:
+		append(ev, sz, ": from the interrupt (or block completion) to the wakeup");
+		ev_chains(x, c);
+		break;
+	case CAUSE_SOFTIRQ_DEFERRAL:
+		append(ev, sz, ": the completing softirq ran in ksoftirqd, a thread that waits for a CPU");
+		ev_chains(x, c);
+		break;
+	case CAUSE_DEFERRED_WORK:
+		append(ev, sz, ": the completion went through a kworker (queued -> ran -> woke)");
+		ev_chains(x, c);
+		break;
+	case CAUSE_TIMER_LATENESS:
+		append(ev, sz, ": the timer fired (and its callback woke the agent) this late after its expiry");
+		ev_chains(x, c);
+		break;
+	case CAUSE_IRQ:
+	case CAUSE_SOFTIRQ: {
+		char busiest[200];
+		unsigned cpu = main_cpu(x->r);
+		append(ev, sz, ": %s on the agent's CPU while it waited or ran",
+		       c->cause == CAUSE_IRQ ? "hardirqs" : "softirqs");
+		busiest_on_cpu(h ? h->m : NULL, cpu, c->cause == CAUSE_SOFTIRQ, busiest, sizeof(busiest));
+		if (busiest[0])
+			append(ev, sz, "; busiest on CPU %u during the run: %s", cpu, busiest);
+		break;
+	}
+	case CAUSE_MIGRATION:
+		append(ev, sz, ": run time above the thread's usual after it moved CPUs");
+		break;
+	case CAUSE_FREQUENCY:
+		append(ev, sz, ": run time lost to a clock below the policy's max");
+		break;
+	case CAUSE_UNATTRIBUTED: {
+		uint64_t unknown = 0;
+		append(ev, sz, ": wait no measurement explains (the scheduler's own work, the wake IPI)");
+		for (unsigned k = 1; k < CR_REASONS; k++)
+			unknown += x->r->sums.reason[k];
+		if (unknown)
+			append(ev, sz, "; %llu chains unknown or partial", (unsigned long long)unknown);
+		break;
+	}
+	default:
+		break;
+	}
 }
 
-static void evidence_other(const struct probe_result *r, struct verdict_cause *c)
-{
-	if (c->cause == CAUSE_PREEMPT)
-		snprintf(c->evidence, sizeof(c->evidence),
-			 "in %u of %zu slow steps the agent was preempted after it started: %.1f us "
-			 "runnable but off CPU per affected step", c->steps, r->nslow,
-			 c->steps ? c->ns / 1e3 / c->steps : 0);
-	else
-		snprintf(c->evidence, sizeof(c->evidence),
-			 "wake->run time no measured stage explains, in %u of %zu slow steps", c->steps,
-			 r->nslow);
-}
+/* ---- the two verdicts ------------------------------------------------------ */
 
 static int by_share(const void *a, const void *b)
 {
@@ -244,9 +333,81 @@ static int by_share(const void *a, const void *b)
 	return x->ns < y->ns ? 1 : (x->ns > y->ns ? -1 : 0);
 }
 
-static void count_migrations(const struct probe_result *r, const struct model *m, struct verdict *v)
+static void set_init(struct verdict_set *s, const struct verdict_host *h)
 {
-	for (size_t i = 0; i < r->nslow; i++) {
+	memset(s, 0, sizeof(*s));
+	for (int c = 0; c < CAUSE_MAX; c++) {
+		s->cause[c].cause = (enum cause)c;
+		s->cause[c].id = cause_info[c].id;
+		const char *knob = cause_info[c].knob;
+		/* A PM QoS limit acts only where there is an idle state to keep
+		 * the CPU out of; unknown (no host) counts as cannot. */
+		if (c == CAUSE_IDLE_EXIT && !(h && h->idle_states))
+			knob = NULL;
+		snprintf(s->cause[c].knob, sizeof(s->cause[c].knob), "%s", knob ? knob : "");
+	}
+}
+
+static void set_finish(const struct ctx *x, struct verdict_set *s)
+{
+	s->total_ns = 0;
+	for (int c = 0; c < CAUSE_MAX; c++)
+		s->total_ns += s->cause[c].ns;
+	for (int c = 0; c < CAUSE_MAX; c++) {
+		struct verdict_cause *vc = &s->cause[c];
+		vc->share = s->total_ns ? (double)vc->ns / (double)s->total_ns : 0;
+		qsort(vc->culprit, vc->nculprits, sizeof(vc->culprit[0]), by_culprit_ns);
+		evidence(x, vc, s->steps);
+	}
+	qsort(s->cause, CAUSE_MAX, sizeof(s->cause[0]), by_share);
+	/* Causes that explain nothing are not listed. */
+	s->n = 0;
+	while (s->n < CAUSE_MAX && s->cause[s->n].ns)
+		s->n++;
+}
+
+static void eval_all(const struct probe_result *r, const struct verdict_host *h, int target,
+		     struct verdict_set *s)
+{
+	struct ctx x = { .r = r, .h = h, .target = target };
+	set_init(s, h);
+	s->steps = r->steps;
+	for (int c = 0; c < CAUSE_MAX; c++) {
+		s->cause[c].ns = r->sums.ns[c];
+		s->cause[c].steps = r->sums.steps[c];
+	}
+	all_culprits(r, target, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	set_finish(&x, s);
+}
+
+/* The tail: the 1% slowest steps by delay (those above the p99), from the
+ * slow steps kept (sorted slowest first). */
+static void eval_tail(const struct probe_result *r, const struct verdict_host *h, int target,
+		      struct verdict_set *s)
+{
+	uint64_t want = (r->steps + 99) / 100;
+	size_t n = r->nslow < want ? r->nslow : (size_t)want;
+	struct ctx x = { .r = r, .h = h, .target = target, .s = r->slow, .n = n, .tail = true };
+
+	if (!want && r->nslow)
+		n = x.n = 1;            /* no kernel count (tests): the slowest */
+	set_init(s, h);
+	s->steps = n;
+	s->truncated = r->nslow < want;
+	s->threshold_ns = n ? r->slow[n - 1].delay_ns : 0;
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < CAUSE_MAX; c++) {
+			s->cause[c].ns += r->slow[i].cause_ns[c];
+			s->cause[c].steps += r->slow[i].cause_ns[c] != 0;
+		}
+	tail_culprits(r, target, r->slow, n, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	set_finish(&x, s);
+}
+
+static void count_migrations(const struct probe_result *r, const struct model *m, size_t n,
+			     struct verdict *v)
+{
+	for (size_t i = 0; i < n; i++) {
 		const struct step_event *e = &r->slow[i];
 		if (e->prev_cpu == e->cpu || e->prev_cpu == (uint32_t)-1)
 			continue;
@@ -257,39 +418,12 @@ static void count_migrations(const struct probe_result *r, const struct model *m
 	}
 }
 
-void verdict_eval(const struct probe_result *r, const struct model *m, struct verdict *v)
+void verdict_eval(const struct probe_result *r, const struct verdict_host *h, struct verdict *v)
 {
+	int target = r->nthreads ? (int)r->threads[0].tgid : 0;
+
 	memset(v, 0, sizeof(*v));
-	v->nsteps = r->nslow;
-	for (int c = 0; c < CAUSE_MAX; c++) {
-		v->cause[c].cause = (enum cause)c;
-		v->cause[c].id = cause_info[c].id;
-		snprintf(v->cause[c].knob, sizeof(v->cause[c].knob), "%s", cause_info[c].knob);
-	}
-	for (size_t i = 0; i < r->nslow; i++) {
-		uint64_t part[CAUSE_MAX];
-		step_parts(&r->slow[i], part);
-		for (int c = 0; c < CAUSE_MAX; c++) {
-			v->cause[c].ns += part[c];
-			v->cause[c].steps += part[c] > 0;
-			v->total_ns += part[c];
-		}
-	}
-	count_migrations(r, m, v);
-	for (int c = 0; c < CAUSE_MAX; c++) {
-		struct verdict_cause *x = &v->cause[c];
-		x->share = v->total_ns ? (double)x->ns / (double)v->total_ns : 0;
-		switch (c) {
-		case CAUSE_QUEUE: evidence_queue(r, x); break;
-		case CAUSE_IDLE_EXIT: evidence_idle(r, m, x); break;
-		case CAUSE_IRQ: evidence_interference(r, m, x, false); break;
-		case CAUSE_SOFTIRQ: evidence_interference(r, m, x, true); break;
-		default: evidence_other(r, x); break;
-		}
-	}
-	qsort(v->cause, CAUSE_MAX, sizeof(v->cause[0]), by_share);
-	/* Causes that explain nothing are not listed. */
-	v->n = 0;
-	while (v->n < CAUSE_MAX && v->cause[v->n].ns)
-		v->n++;
+	eval_all(r, h, target, &v->all);
+	eval_tail(r, h, target, &v->tail);
+	count_migrations(r, h ? h->m : NULL, (size_t)v->tail.steps, v);
 }

@@ -76,7 +76,10 @@ static void open_probe(struct agent_watch *w)
 		.disable_stages = 1u << STAGE_BLOCK_IO,
 		.disable_features = 1u << FEAT_NAPI_DEVICE |
 				    1u << FEAT_WORK_FUNC | 1u << FEAT_FREQUENCY |
-				    1u << FEAT_SYSCALL | 1u << FEAT_PAGE_FAULTS,
+				    1u << FEAT_SYSCALL | 1u << FEAT_PAGE_FAULTS |
+				    /* diagnose's completion chains: top shows no chain */
+				    1u << FEAT_CHAIN_SOFTIRQ | 1u << FEAT_CHAIN_TIMER |
+				    1u << FEAT_CHAIN_WORKQUEUE | 1u << FEAT_CHAIN_BLOCK,
 	};
 	char err[256] = "";
 

@@ -365,7 +365,9 @@ void report_status_text(FILE *out, const struct journal *j, const struct tune_re
 	if (!j->n) {
 		fprintf(out, "Nothing applied (journal %s/%s is empty or absent).\n", j->dir,
 			JOURNAL_FILE);
-		return;
+		/* but a controller that no record names is shown */
+		if (!r->n)
+			return;
 	}
 	for (size_t i = 0; i < j->napplies; i++) {
 		const struct journal_apply *a = &j->applies[i];

@@ -61,7 +61,7 @@ static int setting_read(const struct host *h, const struct journal *j, enum knob
 		return knob_read(h, k, target, val, sz);
 	/* A live process whatever the host root: apply starts it on this
 	 * machine. */
-	copy_str(val, sz, winctl_state(j->dir, NULL));
+	copy_str(val, sz, winctl_state_at(j->dirfd, NULL));
 	return 0;
 }
 
@@ -73,7 +73,7 @@ static int setting_write(const struct host *h, const struct journal *j, enum kno
 	if (k != KNOB_WINDOW)
 		return knob_write(h, k, target, val, why, sz);
 	if (!strcmp(val, "stopped"))
-		return winctl_stop(j->dir, why, sz);
+		return winctl_stop_at(j->dirfd, why, sz);
 	return errmsg(why, sz, -EOPNOTSUPP,
 		      "the PM QoS window controller is started by apply, with its profile");
 }
@@ -240,6 +240,8 @@ static int start_controller(const struct host *h, const struct journal *j,
 {
 	struct winctl_config cfg = {
 		.params = pl->window, .pid = pl->pid, .follow_children = true, .apply = apply,
+		/* the child holds the lock with us until it is findable */
+		.run_dirfd = j->dirfd, .lock_fd = j->lockfd,
 	};
 	copy_str(cfg.run_dir, sizeof(cfg.run_dir), j->dir);
 	int rc = window_knobs(r, KNOB_PMQOS, &cfg.cpu, &cfg.ncpu);
@@ -443,6 +445,51 @@ int tune_apply(const struct host *h, struct journal *j, const struct plan *pl,
 	return result;
 }
 
+/* ---------- a controller the journal does not record ---------- */
+
+static bool journal_has_controller(const struct journal *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (j->e[i].ch.knob == KNOB_WINDOW)
+			return true;
+	return false;
+}
+
+int tune_unjournaled_controller(const struct journal *j, bool stop, struct tune_result *r)
+{
+	int pid;
+	if (j->dirfd < 0 || journal_has_controller(j) ||
+	    strcmp(winctl_state_at(j->dirfd, &pid), "running"))
+		return 0;
+	struct change ch = { .knob = KNOB_WINDOW };
+	copy_str(ch.target, sizeof(ch.target), KNOB_WINDOW_TARGET);
+	copy_str(ch.old, sizeof(ch.old), "stopped");
+	copy_str(ch.new, sizeof(ch.new), "running");
+	snprintf(ch.label, sizeof(ch.label), "PM QoS window controller (pid %d, not in the journal)",
+		 pid);
+	struct tune_item *it = add_item(r, &ch);
+	if (!it)
+		return -ENOMEM;
+	copy_str(it->now, sizeof(it->now), "running");
+	if (!stop) {
+		it->state = TUNE_DRIFTED;
+		r->ok = false;
+		snprintf(it->why, sizeof(it->why),
+			 "a window controller (pid %d) runs that no journal record names: "
+			 "revert stops it", pid);
+		return 1;
+	}
+	it->state = TUNE_RESTORED;
+	if (winctl_stop_at(j->dirfd, it->why, sizeof(it->why))) {
+		it->state = TUNE_FAILED;
+		r->ok = false;
+	} else {
+		copy_str(it->now, sizeof(it->now), "stopped");
+		r->done++;
+	}
+	return 1;
+}
+
 /* ---------- revert ---------- */
 
 /* In a dry run nothing is written, so a later (older) record of the same
@@ -534,7 +581,7 @@ int tune_revert(const struct host *h, struct journal *j, bool force, bool dry_ru
 		/* A controller that died (kill -9) left its pid and state
 		 * files: they go with its record. */
 		if (e->knob == KNOB_WINDOW && it->state == TUNE_ORIGINAL && !dry_run)
-			winctl_stop(j->dir, it->why, sizeof(it->why));
+			winctl_stop_at(j->dirfd, it->why, sizeof(it->why));
 		if (it->state == TUNE_FAILED)
 			r->ok = false;
 		if (it->state == TUNE_RESTORED || it->state == TUNE_FORCED)
@@ -542,6 +589,8 @@ int tune_revert(const struct host *h, struct journal *j, bool force, bool dry_ru
 	}
 	int rc = dry_run ? 0 : journal_rewrite(j, keep, why, sz);
 	free(keep);
+	if (!rc && tune_unjournaled_controller(j, !dry_run, r) < 0)
+		rc = errmsg(why, sz, -ENOMEM, "out of memory");
 	return rc;
 }
 
@@ -573,6 +622,10 @@ static void status_one(const struct host *h, const struct journal *j, const stru
 		it->state = open || closed ? TUNE_WINDOW : TUNE_DRIFTED;
 		if (open || closed)
 			copy_str(it->why, sizeof(it->why), open ? "window open" : "window closed");
+		if (open && strcmp(winctl_state_at(j->dirfd, NULL), "running")) {
+			it->state = TUNE_DRIFTED;
+			tune_window_leftover_why(e, it->ch.old, it->why, sizeof(it->why));
+		}
 	} else if (knob_same(e->knob, it->now, e->new)) {
 		it->state = TUNE_OK;
 	} else if (e->knob != KNOB_WINDOW && knob_same(e->knob, it->now, it->ch.old)) {
@@ -587,6 +640,33 @@ static void status_one(const struct host *h, const struct journal *j, const stru
 	if (e->knob == KNOB_WINDOW && it->state == TUNE_DRIFTED)
 		copy_str(it->why, sizeof(it->why), "the controller is not running (killed?); "
 						   "revert restores what it managed");
+}
+
+void tune_window_leftover_why(const struct change *e, const char *original, char *why,
+			      size_t sz)
+{
+	snprintf(why, sz, "holds the window's value %s, but no window controller is running "
+			  "(killed?): it stays there until `agentune revert` restores %s",
+		 e->new, original);
+}
+
+int tune_window_leftovers(const struct host *h, const struct journal *j, struct strlist *out)
+{
+	if (!strcmp(winctl_state_at(j->dirfd, NULL), "running"))
+		return 0;
+	for (size_t i = 0; i < j->n; i++) {
+		const struct change *e = &j->e[i].ch;
+		char now[KNOB_VAL_MAX], why[400], line[600];
+		if (!e->window || superseded(j, i) || knob_read(h, e->knob, e->target, now, sizeof(now)) ||
+		    !knob_same(e->knob, now, e->new))
+			continue;
+		const struct journal_entry *first = journal_first(j, e->knob, e->target);
+		tune_window_leftover_why(e, first ? first->ch.old : e->old, why, sizeof(why));
+		snprintf(line, sizeof(line), "%s: %s", e->label, why);
+		if (strlist_add(out, line))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int tune_status(const struct host *h, const struct journal *j, struct tune_result *r)
@@ -607,5 +687,5 @@ int tune_status(const struct host *h, const struct journal *j, struct tune_resul
 		if (it->state != TUNE_OK && it->state != TUNE_WINDOW)
 			r->ok = false;
 	}
-	return 0;
+	return tune_unjournaled_controller(j, false, r) < 0 ? -ENOMEM : 0;
 }

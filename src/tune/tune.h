@@ -88,6 +88,22 @@ int tune_revert(const struct host *h, struct journal *j, bool force, bool dry_ru
 /* The journal must be loaded. */
 int tune_status(const struct host *h, const struct journal *j, struct tune_result *r);
 
+/* A window controller running from the journal's run directory that no
+ * record of the journal names (started by an apply that died, a journal
+ * removed by hand): added to r as a window_controller item -- stopped
+ * (restored, or failed) when stop, else drifted.  1 when there was one, 0
+ * when not, -ENOMEM.  tune_revert and tune_status call it; revert and
+ * status call it themselves when the journal is empty. */
+int tune_unjournaled_controller(const struct journal *j, bool stop, struct tune_result *r);
+
+/* Window-managed values (pm_qos, cpufreq floor) still at the window's value
+ * while no controller runs (it was killed with a window open): the CPU
+ * polls until revert.  One line each into out, for apply's warnings;
+ * status marks them drifted.  0 or -ENOMEM. */
+int tune_window_leftovers(const struct host *h, const struct journal *j, struct strlist *out);
+void tune_window_leftover_why(const struct change *e, const char *original, char *why,
+			      size_t sz);
+
 void tune_result_free(struct tune_result *r);
 
 #endif

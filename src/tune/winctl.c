@@ -18,6 +18,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <grp.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+
+#include <linux/capability.h>
 
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -29,19 +35,93 @@
 #include "base/util.h"
 #include "inspect/procstat.h"
 #include "tune/ctllog.h"
+#include "tune/journal.h"
 #include "stepwatch.h"
 #include "stepwatch.skel.h"
 
 #define STOP_GRACE_MS 3000
 #define READY_TIMEOUT_MS 15000
+/* uid and gid the controller runs as after its set-up (nobody, nogroup) */
+#define WINCTL_UID 65534
 #define STATE_EVERY_NS 1000000000ull   /* state file at most once a second while extending */
 
-/* ---------- the pid file ---------- */
+/* ---------- files in the run directory ---------- */
 
-static void run_path(const char *dir, const char *name, char *out, size_t sz)
+/* Far beyond what the controller writes (window.json: about 150 bytes per
+ * CPU, 8192 CPUs): a bigger file is not its, and is not read. */
+#define PIDFILE_MAX 96
+#define STATEFILE_MAX (4u << 20)
+#define TORN_RETRIES 5
+
+/* The run directory itself: never through a symlink.  fd or -errno. */
+static int open_run_dir(const char *dir)
 {
-	snprintf(out, sz, "%s/%s", dir, name);
+	if (!dir || !*dir)
+		return -EINVAL;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
+
+/* A file of the run directory: opened from its descriptor, never through a
+ * symlink, only a regular file (O_NONBLOCK: a planted FIFO cannot hang
+ * us).  fd or -errno (-EPERM: something else is there). */
+static int open_run_file(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* The whole file, NUL-terminated; -EFBIG past max bytes. */
+static int read_capped(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 256, n = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				free(buf);
+				return -EFBIG;
+			}
+			cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			return -e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		free(buf);
+		return -EFBIG;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* ---------- the pid file ---------- */
 
 /* starttime of a live (not zombie) process, 0 when it is gone. */
 static uint64_t start_of(int pid)
@@ -62,49 +142,74 @@ static uint64_t start_of(int pid)
 	return start;
 }
 
-static bool read_pidfile(const char *dir, int *pid, uint64_t *start)
+static bool read_pidfile(int dirfd, int *pid, uint64_t *start)
 {
-	char path[4200], line[96];
-	run_path(dir, WINCTL_PIDFILE, path, sizeof(path));
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open_run_file(dirfd, WINCTL_PIDFILE, O_RDONLY);
+	if (fd < 0)
 		return false;
-	bool ok = fgets(line, sizeof(line), f) && sscanf(line, "%d %" SCNu64, pid, start) == 2 &&
-		  *pid > 0;
-	fclose(f);
+	char *buf = NULL;
+	size_t len = 0;
+	bool ok = !read_capped(fd, PIDFILE_MAX, &buf, &len) &&
+		  sscanf(buf, "%d %" SCNu64, pid, start) == 2 && *pid > 0;
+	free(buf);
+	close(fd);
 	return ok;
 }
 
-const char *winctl_state(const char *run_dir, int *pid)
+const char *winctl_state_at(int dirfd, int *pid)
 {
 	int p;
 	uint64_t start;
 	if (pid)
 		*pid = -1;
-	if (!run_dir || !read_pidfile(run_dir, &p, &start) || !start || start_of(p) != start)
+	if (dirfd < 0 || !read_pidfile(dirfd, &p, &start) || !start || start_of(p) != start)
 		return "stopped";
 	if (pid)
 		*pid = p;
 	return "running";
 }
 
-/* Writes dir/name through a temporary file and a rename. */
-static int write_atomic(const char *dir, const char *name, const char *text)
+const char *winctl_state(const char *run_dir, int *pid)
 {
-	char path[4200], tmp[4210];
-	run_path(dir, name, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int dirfd = open_run_dir(run_dir);
+	const char *s = winctl_state_at(dirfd, pid);
+	if (dirfd >= 0)
+		close(dirfd);
+	return s;
+}
+
+/* Makes what was written, created or renamed in the directory durable. */
+static void sync_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Writes name in the directory through a temporary file, fsync and a
+ * rename: durable once it returns 0. */
+static int write_durable(int dirfd, const char *name, const char *text)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	unlinkat(dirfd, tmp, 0);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	size_t len = strlen(text);
 	int rc = write(fd, text, len) == (ssize_t)len ? 0 : -EIO;
+	if (!rc && fsync(fd))
+		rc = -errno;
 	if (close(fd) && !rc)
 		rc = -errno;
-	if (!rc && rename(tmp, path))
+	if (!rc && renameat(dirfd, tmp, dirfd, name))
 		rc = -errno;
 	if (rc)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
+	else
+		sync_dir(dirfd);
 	return rc;
 }
 
@@ -130,21 +235,20 @@ static bool wait_gone(int pid, uint64_t start, int ms)
 	return gone(pid, start);
 }
 
-static void remove_files(const char *dir)
+static void remove_files(int dirfd)
 {
-	char path[4200];
-	run_path(dir, WINCTL_PIDFILE, path, sizeof(path));
-	unlink(path);
-	run_path(dir, WINCTL_STATEFILE, path, sizeof(path));
-	unlink(path);
+	unlinkat(dirfd, WINCTL_PIDFILE, 0);
+	unlinkat(dirfd, WINCTL_STATEFILE, 0);
 }
 
-int winctl_stop(const char *run_dir, char *why, size_t sz)
+int winctl_stop_at(int dirfd, char *why, size_t sz)
 {
 	int pid;
 	uint64_t start;
-	if (!read_pidfile(run_dir, &pid, &start) || !start || start_of(pid) != start) {
-		remove_files(run_dir);
+	if (dirfd < 0)
+		return 0;
+	if (!read_pidfile(dirfd, &pid, &start) || !start || start_of(pid) != start) {
+		remove_files(dirfd);
 		return 0;
 	}
 	/* SIGTERM: it closes its windows (writes the originals back) first. */
@@ -158,11 +262,32 @@ int winctl_stop(const char *run_dir, char *why, size_t sz)
 				      pid);
 		}
 	}
-	remove_files(run_dir);
+	remove_files(dirfd);
 	return 0;
 }
 
+int winctl_stop(const char *run_dir, char *why, size_t sz)
+{
+	int dirfd = open_run_dir(run_dir);
+	int rc = winctl_stop_at(dirfd, why, sz);
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc;
+}
+
 /* ---------- the running controller ---------- */
+
+/* The state file is written by a thread of its own, so that a slow file
+ * system (a run directory on a disk that blocks a rename for a second)
+ * never delays a deadline: the loop hands it the latest text and goes on. */
+struct state_writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *pending;                        /* the newest text not written yet */
+	bool stop, running;
+	int fd;                               /* window.json, rewritten in place */
+};
 
 struct ctl {
 	const struct host *h;
@@ -172,13 +297,20 @@ struct ctl {
 	struct window_sm sm;
 	const struct winctl_knob **knob_of;   /* by CPU number */
 	bool *drifted, *failed;               /* by CPU number */
+	int *qos_fd, *online_fd;              /* by CPU number, -1 none */
+	int *floor_fd;                        /* by policy (c->policy index) */
 	size_t nslots;
 	int tfd, sfd, pidfd, epfd;
-	uint64_t wakeups, last_state_ns;
+	int dirfd;                            /* the run directory (not ours to close) */
+	struct state_writer w;
+	uint64_t wakeups, last_state_ns, seq;
 	struct window_totals last_totals;
 	double started_wall;
 	bool agent_exited;
 	bool exhausted;                       /* budget-exhausted logged, no window since */
+	/* Tests (AGENTUNE_FAULT_WINDOW_WRITE=N): the Nth PM QoS write fails
+	 * with EIO, so that the failure path can be seen from outside. */
+	unsigned long fault_at, qos_writes;
 };
 
 static double wall_s(void)
@@ -193,12 +325,69 @@ static volatile struct stepwatch_cpu *slot(struct ctl *x, unsigned cpu)
 	return &x->skel->bss->cpus[cpu];
 }
 
+/* ---------- the knobs, through descriptors opened before the drop ---------- */
+
+/* A knob's file under the host root, opened while the controller still has
+ * its privileges: writing through the descriptor needs none.  -1 when it
+ * is absent (or cannot be opened: a write then fails as "error"). */
+static int open_knob(const struct host *h, const char *path, int flags)
+{
+	char canon[PATH_MAX];
+	if (host_resolve(h, path, canon, sizeof(canon)))
+		return -1;
+	const char *rel = canon[0] == '/' ? canon + 1 : canon;
+	return openat(h->rootfd, *rel ? rel : ".", flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+}
+
+/* The file's value, trimmed.  sysfs answers a read at offset 0 afresh. */
+static int fd_read(int fd, char *val, size_t sz)
+{
+	if (fd < 0)
+		return -ENOENT;
+	ssize_t n = pread(fd, val, sz - 1, 0);
+	if (n < 0)
+		return -errno;
+	val[n] = '\0';
+	val[strcspn(val, "\n")] = '\0';
+	return 0;
+}
+
+/* As knob_write writes it (with a newline); a tree's regular file is cut
+ * to it (sysfs ignores the offset and has no length to cut). */
+static int fd_write(const struct ctl *x, int fd, const char *val)
+{
+	char line[KNOB_VAL_MAX + 2];
+	int len = snprintf(line, sizeof(line), "%s\n", val);
+	if (fd < 0)
+		return -ENOENT;
+	if (pwrite(fd, line, (size_t)len, 0) != len)
+		return errno ? -errno : -EIO;
+	if (!x->h->live && ftruncate(fd, len))
+		return -errno;
+	return 0;
+}
+
+/* A PM QoS write, or the failure a test asked for. */
+static int qos_write(struct ctl *x, unsigned cpu, const char *val)
+{
+	if (x->fault_at && ++x->qos_writes == x->fault_at)
+		return -EIO;
+	return fd_write(x, x->qos_fd[cpu], val);
+}
+
+static unsigned long fault_from_env(void)
+{
+	const char *s = getenv("AGENTUNE_FAULT_WINDOW_WRITE");
+	char *end;
+	unsigned long n = s ? strtoul(s, &end, 10) : 0;
+	return s && *s && !*end ? n : 0;
+}
+
 static bool cpu_online(const struct ctl *x, unsigned cpu)
 {
-	char path[80], v[16];
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", cpu);
+	char v[16];
 	/* No online file (cpu0 on many machines): always online. */
-	return host_read_line(x->h, path, v, sizeof(v)) || strcmp(v, "0");
+	return cpu >= x->nslots || fd_read(x->online_fd[cpu], v, sizeof(v)) || strcmp(v, "0");
 }
 
 /* The CPU holds our value or its original; anything else is someone
@@ -206,7 +395,7 @@ static bool cpu_online(const struct ctl *x, unsigned cpu)
 static bool still_ours(struct ctl *x, unsigned cpu, const struct winctl_knob *k)
 {
 	char now[KNOB_VAL_MAX];
-	if (knob_read(x->h, KNOB_PMQOS, k->target, now, sizeof(now)))
+	if (fd_read(x->qos_fd[cpu], now, sizeof(now)))
 		return false;
 	if (knob_same(KNOB_PMQOS, now, k->value) || knob_same(KNOB_PMQOS, now, k->original))
 		return true;
@@ -218,12 +407,12 @@ static bool op_open(void *ctx, unsigned cpu)
 {
 	struct ctl *x = ctx;
 	const struct winctl_knob *k = cpu < x->nslots ? x->knob_of[cpu] : NULL;
-	char why[256];
 	if (!k || x->drifted[cpu] || !cpu_online(x, cpu) || !still_ours(x, cpu, k))
 		return false;
-	x->failed[cpu] = knob_write(x->h, KNOB_PMQOS, k->target, k->value, why, sizeof(why)) != 0;
+	int rc = qos_write(x, cpu, k->value);
+	x->failed[cpu] = rc != 0;
 	if (x->failed[cpu])
-		ctllog(LOG_ERR, "cpu%u: opening the window failed: %s", cpu, why);
+		ctllog(LOG_ERR, "cpu%u: opening the window failed: %s", cpu, strerror(-rc));
 	return !x->failed[cpu];
 }
 
@@ -231,14 +420,14 @@ static void op_close(void *ctx, unsigned cpu)
 {
 	struct ctl *x = ctx;
 	const struct winctl_knob *k = cpu < x->nslots ? x->knob_of[cpu] : NULL;
-	char why[256];
 	if (!k || !still_ours(x, cpu, k))
 		return;
 	/* An offline CPU's file may refuse: revert tries again. */
-	x->failed[cpu] = knob_write(x->h, KNOB_PMQOS, k->target, k->original, why, sizeof(why)) != 0;
+	int rc = qos_write(x, cpu, k->original);
+	x->failed[cpu] = rc != 0;
 	if (x->failed[cpu])
 		ctllog(LOG_ERR, "cpu%u: closing the window failed (revert writes it again): %s",
-		       cpu, why);
+		       cpu, strerror(-rc));
 }
 
 static void op_floor(void *ctx, unsigned policy, bool on)
@@ -247,15 +436,15 @@ static void op_floor(void *ctx, unsigned policy, bool on)
 	if (policy >= x->c->npolicy)
 		return;
 	const struct winctl_knob *k = &x->c->policy[policy];
-	char now[KNOB_VAL_MAX], why[256];
-	if (knob_read(x->h, KNOB_CPUFREQ_MIN, k->target, now, sizeof(now)) ||
+	char now[KNOB_VAL_MAX];
+	if (fd_read(x->floor_fd[policy], now, sizeof(now)) ||
 	    !(knob_same(KNOB_CPUFREQ_MIN, now, k->value) ||
 	      knob_same(KNOB_CPUFREQ_MIN, now, k->original)))
 		return;
-	if (knob_write(x->h, KNOB_CPUFREQ_MIN, k->target, on ? k->value : k->original, why,
-		       sizeof(why)))
+	int rc = fd_write(x, x->floor_fd[policy], on ? k->value : k->original);
+	if (rc)
 		ctllog(LOG_ERR, "%s: %s the cpufreq floor failed: %s", k->target,
-		       on ? "raising" : "lowering", why);
+		       on ? "raising" : "lowering", strerror(-rc));
 }
 
 static uint64_t op_last_step(void *ctx, unsigned cpu)
@@ -285,6 +474,81 @@ static const struct window_ops ops = {
 	.open = op_open, .close = op_close, .floor = op_floor,
 	.last_step = op_last_step, .rearm = op_rearm,
 };
+
+/* ---------- the state writer ---------- */
+
+/* In place (the controller can no longer create files in the run
+ * directory): the text, then the length.  A reader that catches it half
+ * written sees seq and seq_end differ, or no valid JSON, and reads again. */
+static void put_state(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	if (pwrite(fd, text, len, 0) == (ssize_t)len)
+		(void)!ftruncate(fd, (off_t)len);
+}
+
+static void *writer_main(void *arg)
+{
+	struct state_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->pending && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		char *text = w->pending;
+		w->pending = NULL;
+		if (!text && w->stop)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		put_state(w->fd, text);
+		free(text);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Hands text (malloc'd) to the writer, replacing a text it has not
+ * written yet; without a thread, writes it here. */
+static void writer_post(struct state_writer *w, char *text)
+{
+	if (!text)
+		return;
+	if (!w->running) {
+		if (w->fd >= 0)
+			put_state(w->fd, text);
+		free(text);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	free(w->pending);
+	w->pending = text;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int writer_start(struct state_writer *w)
+{
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	int rc = -pthread_create(&w->thread, NULL, writer_main, w);
+	w->running = rc == 0;
+	return rc;
+}
+
+/* Writes what is pending and ends the thread. */
+static void writer_stop(struct state_writer *w)
+{
+	if (w->running) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	free(w->pending);
+	w->pending = NULL;
+}
 
 /* ---------- the state file ---------- */
 
@@ -317,6 +581,8 @@ static void write_state(struct ctl *x, uint64_t now)
 	struct window_totals t;
 	window_totals(&x->sm, &t);
 	json_object *o = json_object_new_object(), *cpus = json_object_new_array();
+	x->seq++;
+	jw_put(o, "seq", jw_int((int64_t)x->seq));
 	jw_put(o, "pid", jw_int(getpid()));
 	jw_put(o, "apply", jw_int(x->c->apply));
 	jw_put(o, "agent", jw_int(x->c->pid));
@@ -337,11 +603,13 @@ static void write_state(struct ctl *x, uint64_t now)
 		if (x->knob_of[cpu])
 			json_object_array_add(cpus, cpu_json(x, (unsigned)cpu, now));
 	jw_put(o, "cpus", cpus);
+	/* last: a reader compares it with seq (put_state) */
+	jw_put(o, "seq_end", jw_int((int64_t)x->seq));
 	const char *s = jw_line(o);
 	char *line = NULL;
-	if (s && asprintf(&line, "%s\n", s) > 0)
-		write_atomic(x->c->run_dir, WINCTL_STATEFILE, line);
-	free(line);
+	if (!s || asprintf(&line, "%s\n", s) < 0)
+		line = NULL;
+	writer_post(&x->w, line);
 	json_object_put(o);
 	x->last_state_ns = now;
 	x->last_totals = t;
@@ -528,10 +796,122 @@ static int write_pidfile(const struct ctl *x, char *why, size_t sz)
 	char line[64];
 	uint64_t start = start_of(getpid());
 	snprintf(line, sizeof(line), "%d %" PRIu64 "\n", (int)getpid(), start);
-	int rc = start ? write_atomic(x->c->run_dir, WINCTL_PIDFILE, line) : -ESRCH;
+	int rc = start ? write_durable(x->dirfd, WINCTL_PIDFILE, line) : -ESRCH;
 	if (rc)
 		errmsg(why, sz, 0, "cannot write %s/%s: %s", x->c->run_dir, WINCTL_PIDFILE, strerror(-rc));
 	return rc;
+}
+
+static int *fd_array(size_t n)
+{
+	int *v = malloc((n ? n : 1) * sizeof(*v));
+	for (size_t i = 0; v && i < (n ? n : 1); i++)
+		v[i] = -1;
+	return v;
+}
+
+/* Every file the controller writes or reads while it runs, opened now,
+ * while it may: the managed CPUs' pm_qos_resume_latency_us and online,
+ * the policies' scaling_min_freq. */
+static int open_knobs(struct ctl *x, char *why, size_t sz)
+{
+	char path[PATH_MAX];
+	x->qos_fd = fd_array(x->nslots);
+	x->online_fd = fd_array(x->nslots);
+	x->floor_fd = fd_array(x->c->npolicy);
+	if (!x->qos_fd || !x->online_fd || !x->floor_fd)
+		return errmsg(why, sz, -ENOMEM, "out of memory");
+	for (size_t cpu = 0; cpu < x->nslots; cpu++) {
+		if (!x->knob_of[cpu])
+			continue;
+		knob_path(KNOB_PMQOS, x->knob_of[cpu]->target, path, sizeof(path));
+		x->qos_fd[cpu] = open_knob(x->h, path, O_RDWR);
+		if (x->qos_fd[cpu] < 0)
+			return errmsg(why, sz, -errno, "cannot open %s: %s", path, strerror(errno));
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%zu/online", cpu);
+		x->online_fd[cpu] = open_knob(x->h, path, O_RDONLY);
+	}
+	for (size_t p = 0; p < x->c->npolicy; p++) {
+		knob_path(KNOB_CPUFREQ_MIN, x->c->policy[p].target, path, sizeof(path));
+		x->floor_fd[p] = open_knob(x->h, path, O_RDWR);
+		if (x->floor_fd[p] < 0)
+			return errmsg(why, sz, -errno, "cannot open %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+/* window.json, created now (afterwards the controller cannot create files)
+ * and rewritten in place through this descriptor. */
+static int open_statefile(struct ctl *x, char *why, size_t sz)
+{
+	int fd = open_run_file(x->dirfd, WINCTL_STATEFILE, O_RDWR | O_CREAT | O_TRUNC);
+	if (fd < 0)
+		return errmsg(why, sz, fd, "cannot create %s/%s: %s", x->c->run_dir, WINCTL_STATEFILE,
+			      fd == -EPERM ? "something other than a regular file is there" :
+					     strerror(-fd));
+	x->w.fd = fd;
+	return 0;
+}
+
+/* The proof that it may act: the journal, read under the lock apply holds
+ * (and handed down), names this controller -- its apply's
+ * {window_controller: stopped -> running} is the latest record of the
+ * controller.  Without it the controller would be one that revert cannot
+ * know of. */
+static int check_record(const struct ctl *x, char *why, size_t sz)
+{
+	struct journal j;
+	memset(&j, 0, sizeof(j));
+	j.lockfd = j.fd = -1;
+	copy_str(j.dir, sizeof(j.dir), x->c->run_dir);
+	j.dirfd = fcntl(x->dirfd, F_DUPFD_CLOEXEC, 0);
+	int rc = j.dirfd < 0 ? errmsg(why, sz, -errno, "run directory: %s", strerror(errno))
+			     : journal_load(&j, why, sz);
+	bool found = false;
+	for (size_t i = j.n; !rc && i-- > 0;) {
+		const struct journal_entry *e = &j.e[i];
+		if (e->ch.knob != KNOB_WINDOW)
+			continue;
+		found = e->apply == x->c->apply && !strcmp(e->ch.new, "running");
+		break;
+	}
+	journal_close(&j);
+	if (!rc && !found)
+		rc = errmsg(why, sz, -ESTALE, "the journal in %s does not record this controller "
+					      "(apply %u): not starting",
+			    x->c->run_dir, x->c->apply);
+	return rc;
+}
+
+/* After set-up the controller needs no privilege: it writes through the
+ * descriptors opened above, reads mmapped BPF memory and its ring buffer.
+ * As root it becomes nobody (65534) with no capability, an empty bounding
+ * set, no supplementary groups; not dumpable (so the other processes of
+ * that uid can neither ptrace it nor read its /proc files); and
+ * PR_SET_NO_NEW_PRIVS, so nothing it could exec gains any.  Changing its
+ * credentials also clears PR_SET_PDEATHSIG. */
+static int drop_privileges(char *why, size_t sz)
+{
+	if (geteuid() == 0) {
+		for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+				return errmsg(why, sz, -errno, "cannot drop capability %d: %s", cap,
+					      strerror(errno));
+		if (setgroups(0, NULL) || setresgid(WINCTL_UID, WINCTL_UID, WINCTL_UID) ||
+		    setresuid(WINCTL_UID, WINCTL_UID, WINCTL_UID))
+			return errmsg(why, sz, -errno, "cannot become uid %d: %s", WINCTL_UID,
+				      strerror(errno));
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[2];
+	memset(none, 0, sizeof(none));
+	if (syscall(SYS_capset, &hdr, none) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return errmsg(why, sz, -errno, "cannot drop capabilities: %s", strerror(errno));
+	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || getegid() == 0)
+		return errmsg(why, sz, -EPERM, "still uid or gid 0 after dropping privileges");
+	return 0;
 }
 
 /* The controller runs off the CPUs it manages where there are others: its
@@ -558,7 +938,11 @@ static void keep_off_managed(const struct ctl *x)
 	CPU_FREE(off);
 }
 
-static int setup(struct ctl *x, char *why, size_t sz)
+/* Everything up to the point where the controller may outlive apply:
+ * attached, its files open, window.pid durable and its journal record
+ * seen.  *pidfile tells whether window.pid was written (to remove on a
+ * failure after it). */
+static int setup(struct ctl *x, bool *pidfile, char *why, size_t sz)
 {
 	int rc = window_params_check(&x->c->params, why, sz);
 	if (!rc)
@@ -572,18 +956,41 @@ static int setup(struct ctl *x, char *why, size_t sz)
 	if (!rc)
 		rc = setup_fds(x, why, sz);
 	if (!rc)
+		rc = open_knobs(x, why, sz);
+	if (!rc)
+		rc = open_statefile(x, why, sz);
+	if (!rc)
 		rc = write_pidfile(x, why, sz);
+	*pidfile = !rc;
+	if (!rc)
+		rc = check_record(x, why, sz);
+	if (!rc)
+		rc = drop_privileges(why, sz);
 	return rc;
+}
+
+static void close_fds(int *fd, size_t n)
+{
+	for (size_t i = 0; fd && i < n; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	free(fd);
 }
 
 static void teardown(struct ctl *x)
 {
+	writer_stop(&x->w);
+	if (x->w.fd >= 0)
+		close(x->w.fd);
 	ring_buffer__free(x->rb);
 	stepwatch_bpf__destroy(x->skel);
 	window_free(&x->sm);
 	for (int *fd = &x->tfd; fd <= &x->epfd; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	close_fds(x->qos_fd, x->nslots);
+	close_fds(x->online_fd, x->nslots);
+	close_fds(x->floor_fd, x->c->npolicy);
 	free(x->knob_of);
 	free(x->drifted);
 	free(x->failed);
@@ -615,7 +1022,8 @@ static void agent_gone(struct ctl *x, uint64_t now)
 	write_state(x, now);
 }
 
-/* Before the deadlines are served: a CPU that went offline closes. */
+/* Before the deadlines are served: a CPU that went offline closes (and is
+ * re-armed, so that its first step once it is back opens a window). */
 static void check_offline(struct ctl *x, uint64_t now)
 {
 	for (size_t cpu = 0; cpu < x->nslots; cpu++) {
@@ -675,17 +1083,35 @@ static void report(int fd, const char *fmt, const char *why)
 
 int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd)
 {
-	struct ctl x = { .h = h, .c = c, .tfd = -1, .sfd = -1, .pidfd = -1, .epfd = -1 };
+	struct ctl x = { .h = h, .c = c, .tfd = -1, .sfd = -1, .pidfd = -1, .epfd = -1,
+			 .dirfd = c->run_dirfd, .w = { .fd = -1 } };
 	char why[512] = "";
+	int own_dirfd = -1;
+	bool pidfile = false;
 	x.started_wall = wall_s();
+	x.fault_at = fault_from_env();
 	ctllog_open();
-	if (setup(&x, why, sizeof(why))) {
+	if (x.dirfd < 0)
+		x.dirfd = own_dirfd = open_run_dir(c->run_dir);
+	int rc = x.dirfd < 0 ? errmsg(why, sizeof(why), x.dirfd, "cannot open %s: %s", c->run_dir,
+				      strerror(-x.dirfd))
+			     : setup(&x, &pidfile, why, sizeof(why));
+	if (!rc && writer_start(&x.w))
+		rc = errmsg(why, sizeof(why), -EAGAIN, "cannot start the state writer thread");
+	if (rc) {
 		ctllog(LOG_ERR, "not started: %s", why);
+		if (pidfile)
+			unlinkat(x.dirfd, WINCTL_PIDFILE, 0);
 		report(ready_fd, "error: %s\n", why);
 		teardown(&x);
 		ctllog_close();
 		return 1;
 	}
+	/* Findable (window.pid) and journaled: from here it outlives apply,
+	 * whose lock it no longer needs to hold. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	write_state(&x, mono_ns());
 	ctllog(LOG_INFO, "started: agent pid %d, %zu CPUs, window %" PRIu64 " ms, budget %"
 	       PRId64 " tokens (refill %" PRId64 "/s, %" PRId64 " per window)", x.c->pid,
@@ -702,17 +1128,25 @@ int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd
 	       x.agent_exited ? " (the agent had exited)" : "");
 	teardown(&x);
 	ctllog_close();
+	if (own_dirfd >= 0)
+		close(own_dirfd);
 	return 0;
 }
 
 /* ---------- starting ---------- */
 
-/* In the child: its own session, stdio on /dev/null, no descriptor of the
- * parent's but the ready pipe (the journal's lock must not outlive apply). */
-static void become_daemon(int ready)
+/* In the child: its own session, stdio on /dev/null, and of the parent's
+ * descriptors only the ready pipe (3), the run directory (4) and, while it
+ * starts, the journal's lock (5): the lock apply holds, shared, so that no
+ * revert can run until the controller is findable or dead. */
+static void become_daemon(int ready, int dirfd, int lockfd)
 {
 	setsid();
 	if (chdir("/"))
+		_exit(1);
+	int r = fcntl(ready, F_DUPFD_CLOEXEC, 10), d = fcntl(dirfd, F_DUPFD_CLOEXEC, 10);
+	int l = lockfd >= 0 ? fcntl(lockfd, F_DUPFD_CLOEXEC, 10) : -1;
+	if (r < 0 || d < 0 || (lockfd >= 0 && l < 0))
 		_exit(1);
 	int null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
@@ -720,9 +1154,9 @@ static void become_daemon(int ready)
 		dup2(null, 1);
 		dup2(null, 2);
 	}
-	if (ready != 3 && dup2(ready, 3) < 0)
+	if (dup2(r, 3) < 0 || dup2(d, 4) < 0 || (l >= 0 && dup2(l, 5) < 0))
 		_exit(1);
-	syscall(SYS_close_range, 4u, ~0u, 0u);
+	syscall(SYS_close_range, l >= 0 ? 6u : 5u, ~0u, 0u);
 	libbpf_set_print(NULL);
 }
 
@@ -753,41 +1187,65 @@ static int wait_ready(int fd, pid_t child, char *why, size_t sz)
 	return -EIO;
 }
 
+/* The child until it runs winctl_run: it dies with the apply that forks it
+ * (PR_SET_PDEATHSIG, which fires when the forking thread exits; apply is
+ * single-threaded) until winctl_run has made it findable. */
+static void child_main(const struct host *h, const struct winctl_config *c, pid_t parent,
+		       int ready_r, int ready_w, int dirfd)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+		_exit(1);   /* apply died before the signal was armed */
+	close(ready_r);
+	become_daemon(ready_w, dirfd, c->lock_fd);
+	struct winctl_config own_c = *c;
+	own_c.run_dirfd = 4;
+	own_c.lock_fd = c->lock_fd >= 0 ? 5 : -1;
+	/* The parent's host descriptor did not survive the close above. */
+	struct host own;
+	if (host_open(&own, h->root)) {
+		report(3, "error: %s\n", "cannot open the host root");
+		_exit(1);
+	}
+	_exit(winctl_run(&own, &own_c, 3));
+}
+
 int winctl_start(const struct host *h, const struct winctl_config *c, char *why, size_t sz)
 {
-	int pid;
-	if (!strcmp(winctl_state(c->run_dir, &pid), "running"))
-		return errmsg(why, sz, -EEXIST, "a window controller is already running (pid %d)", pid);
-	int rc = window_params_check(&c->params, why, sz);
-	if (rc)
-		return rc;
-	if (c->pid > 0 && kill(c->pid, 0) && errno == ESRCH)
-		return errmsg(why, sz, -ESRCH, "agent process %d does not exist", c->pid);
+	int pid, own_dirfd = -1, dirfd = c->run_dirfd;
+	if (dirfd < 0) {
+		dirfd = own_dirfd = open_run_dir(c->run_dir);
+		if (dirfd < 0)
+			return errmsg(why, sz, dirfd, "run directory %s: %s", c->run_dir,
+				      strerror(-dirfd));
+	}
+	int rc = 0;
+	if (!strcmp(winctl_state_at(dirfd, &pid), "running"))
+		rc = errmsg(why, sz, -EEXIST, "a window controller is already running (pid %d)", pid);
+	if (!rc)
+		rc = window_params_check(&c->params, why, sz);
+	if (!rc && c->pid > 0 && kill(c->pid, 0) && errno == ESRCH)
+		rc = errmsg(why, sz, -ESRCH, "agent process %d does not exist", c->pid);
 	int fds[2];
-	if (pipe2(fds, O_CLOEXEC))
-		return errmsg(why, sz, -errno, "pipe: %s", strerror(errno));
+	if (!rc && pipe2(fds, O_CLOEXEC))
+		rc = errmsg(why, sz, -errno, "pipe: %s", strerror(errno));
+	if (rc) {
+		if (own_dirfd >= 0)
+			close(own_dirfd);
+		return rc;
+	}
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t child = fork();
-	if (child < 0) {
-		rc = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return errmsg(why, sz, rc, "fork: %s", strerror(-rc));
-	}
-	if (child == 0) {
-		close(fds[0]);
-		become_daemon(fds[1]);
-		/* The parent's host descriptor did not survive the close above. */
-		struct host own;
-		if (host_open(&own, h->root)) {
-			report(3, "error: %s\n", "cannot open the host root");
-			_exit(1);
-		}
-		_exit(winctl_run(&own, c, 3));
-	}
+	if (child == 0)
+		child_main(h, c, parent, fds[0], fds[1], dirfd);
+	if (child < 0)
+		rc = errmsg(why, sz, -errno, "fork: %s", strerror(errno));
 	close(fds[1]);
-	rc = wait_ready(fds[0], child, why, sz);
+	if (!rc)
+		rc = wait_ready(fds[0], child, why, sz);
 	close(fds[0]);
+	if (own_dirfd >= 0)
+		close(own_dirfd);
 	return rc;
 }
 
@@ -837,21 +1295,64 @@ static int read_cpus(json_object *arr, struct winctl_status *st, double since)
 	return 0;
 }
 
-int winctl_status_read(const char *run_dir, struct winctl_status *st, char *why, size_t sz)
+/* window.json parsed: 0, -ENOENT (absent), -EAGAIN (caught half
+ * written), -EINVAL / -EFBIG / -EPERM with why. */
+static int parse_statefile(int dirfd, const char *path, json_object **out, char *why, size_t sz)
 {
-	memset(st, 0, sizeof(*st));
-	char path[4200];
-	run_path(run_dir, WINCTL_STATEFILE, path, sizeof(path));
-	json_object *o = json_object_from_file(path);
-	if (!o) {
-		if (access(path, F_OK))
-			return 0;
-		return errmsg(why, sz, -EINVAL, "%s: not valid JSON", path);
-	}
+	*out = NULL;
+	int fd = open_run_file(dirfd, WINCTL_STATEFILE, O_RDONLY);
+	if (fd == -ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return errmsg(why, sz, fd, "%s: %s", path,
+			      fd == -EPERM ? "not a regular file: refusing it" : strerror(-fd));
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = read_capped(fd, STATEFILE_MAX, &buf, &len);
+	close(fd);
+	if (rc)
+		return errmsg(why, sz, rc, "%s: %s", path,
+			      rc == -EFBIG ? "larger than any state the controller writes" :
+					     strerror(-rc));
+	json_object *o = json_tokener_parse(buf);
+	free(buf);
+	if (!o)
+		return errmsg(why, sz, -EAGAIN, "%s: not valid JSON", path);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return errmsg(why, sz, -EINVAL, "%s: not a JSON object", path);
 	}
+	json_object *a, *b;
+	if (json_object_object_get_ex(o, "seq", &a) && json_object_object_get_ex(o, "seq_end", &b) &&
+	    json_object_get_int64(a) != json_object_get_int64(b)) {
+		json_object_put(o);
+		return errmsg(why, sz, -EAGAIN, "%s: caught half written", path);
+	}
+	*out = o;
+	return 0;
+}
+
+int winctl_status_read_at(int dirfd, const char *run_dir, struct winctl_status *st, char *why,
+			  size_t sz)
+{
+	memset(st, 0, sizeof(*st));
+	if (dirfd < 0)
+		return 0;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", run_dir, WINCTL_STATEFILE);
+	json_object *o = NULL;
+	/* The controller rewrites it in place: a read that catches it
+	 * half written is made again. */
+	int rc = -EAGAIN;
+	for (int i = 0; rc == -EAGAIN && i < TORN_RETRIES; i++) {
+		if (i)
+			usleep(2000);
+		rc = parse_statefile(dirfd, path, &o, why, sz);
+	}
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc == -EAGAIN ? -EINVAL : rc;
 	st->present = true;
 	st->pid = (int)get_i(o, "pid");
 	st->agent = (int)get_i(o, "agent");
@@ -873,13 +1374,22 @@ int winctl_status_read(const char *run_dir, struct winctl_status *st, char *why,
 	st->denied = (uint64_t)get_i(o, "denied");
 	st->wakeups = (uint64_t)get_i(o, "wakeups");
 	int pid;
-	st->running = !strcmp(winctl_state(run_dir, &pid), "running") && pid == st->pid;
+	st->running = !strcmp(winctl_state_at(dirfd, &pid), "running") && pid == st->pid;
 	/* A dead controller's figures stop where it wrote them last. */
 	if (!st->running)
 		since = 0;
-	int rc = json_object_object_get_ex(o, "cpus", &v) ? read_cpus(v, st, since) : 0;
+	rc = json_object_object_get_ex(o, "cpus", &v) ? read_cpus(v, st, since) : 0;
 	st->uptime_s += since > 0 ? since : 0;
 	json_object_put(o);
+	return rc;
+}
+
+int winctl_status_read(const char *run_dir, struct winctl_status *st, char *why, size_t sz)
+{
+	int dirfd = open_run_dir(run_dir);
+	int rc = winctl_status_read_at(dirfd, run_dir, st, why, sz);
+	if (dirfd >= 0)
+		close(dirfd);
 	return rc;
 }
 

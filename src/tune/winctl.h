@@ -22,11 +22,29 @@
  * controller checks that the CPU still holds the original or its own value;
  * a CPU someone else changed is left alone from then on ("drifted").
  *
- * Files in the run directory (journal.h's, 0700):
+ * It never outlives its journal record.  apply journals the record before
+ * it forks; the child dies with apply (PR_SET_PDEATHSIG, re-checked with
+ * getppid) and holds apply's lock (shared) until it has written window.pid
+ * durably and read its record back from the journal (the proof that revert
+ * will know it).  Only then does it let go of both and tell apply it runs.
+ * revert stops a controller window.pid names whether the journal records it
+ * or not; status reports one the journal does not.
+ *
+ * After set-up it keeps no privilege: the files it writes and reads are
+ * opened first, then it becomes uid/gid 65534 with no capability and
+ * PR_SET_NO_NEW_PRIVS (winctl.c: drop_privileges).
+ *
+ * Files in the run directory (journal.h's, 0700), reached through its
+ * descriptor, never through a symlink, with a size cap:
  *   window.pid    "PID STARTTIME\n" (starttime: field 22 of /proc/PID/stat,
- *                 so a recycled pid is never taken for the controller)
- *   window.json   its state, rewritten (atomically) on every open and close
- *                 and at most once a second while windows are extended
+ *                 so a recycled pid is never taken for the controller),
+ *                 written (fsync, rename, fsync of the directory) before the
+ *                 controller acts
+ *   window.json   its state, created before the privileges go and then
+ *                 rewritten in place by a thread of its own (so that a slow
+ *                 disk never delays a deadline) on every open and close and
+ *                 at most once a second while windows are extended; "seq"
+ *                 first and "seq_end" last let a reader see a torn copy
  */
 #ifndef AGENTUNE_WINCTL_H
 #define AGENTUNE_WINCTL_H
@@ -55,7 +73,9 @@ struct winctl_config {
 	int pid;                       /* the agent; -1: any user task on the CPUs */
 	bool follow_children;
 	unsigned apply;                /* journal apply number, for status */
-	char run_dir[4096];
+	char run_dir[4096];            /* for messages */
+	int run_dirfd;                 /* the run directory (journal's dirfd); -1: open run_dir */
+	int lock_fd;                   /* the journal's lock apply holds; -1 none */
 	struct winctl_knob *cpu;       /* pm_qos targets */
 	size_t ncpu;
 	struct winctl_knob *policy;    /* cpufreq_min targets */
@@ -72,11 +92,13 @@ int winctl_start(const struct host *h, const struct winctl_config *c, char *why,
  * "stopped" (with *pid -1).  Never fails: an unreadable pid file is
  * "stopped". */
 const char *winctl_state(const char *run_dir, int *pid);
+const char *winctl_state_at(int run_dirfd, int *pid);
 
 /* Stops a running controller: SIGTERM, then SIGKILL after 3 s; waits for it
  * to be gone and removes window.pid and window.json.  0 (also when none
  * runs); -errno with why. */
 int winctl_stop(const char *run_dir, char *why, size_t sz);
+int winctl_stop_at(int run_dirfd, char *why, size_t sz);
 
 /* window.json as read back by status and top. */
 struct winctl_cpu_status {
@@ -104,6 +126,8 @@ struct winctl_status {
 /* Reads window.json from run_dir.  0 with st->present false when there is
  * none; -EINVAL with why when it is malformed. */
 int winctl_status_read(const char *run_dir, struct winctl_status *st, char *why, size_t sz);
+int winctl_status_read_at(int run_dirfd, const char *run_dir, struct winctl_status *st,
+			  char *why, size_t sz);
 void winctl_status_free(struct winctl_status *st);
 
 /* The controller's main loop, for the child winctl_start forks (and for a

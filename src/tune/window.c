@@ -405,6 +405,11 @@ void window_cpu_offline(struct window_sm *sm, unsigned cpu, uint64_t now)
 		close_window(sm, cpu, now);
 	c->state = WINDOW_OFFLINE;
 	c->retry_at = 0;
+	/* The BPF side stopped notifying when the window opened: without a
+	 * re-arm, the CPU back online would never get a window again.  A
+	 * step claimed here (the CPU came back already) is taken at once. */
+	if (ops_rearm(sm, cpu, now))
+		window_step(sm, cpu, now);
 }
 
 int64_t window_tokens(struct window_sm *sm, unsigned bucket, uint64_t now)

@@ -144,8 +144,9 @@ uint64_t window_next_deadline(const struct window_sm *sm);
  * With rearm false the BPF side is left quiet. */
 void window_close_all(struct window_sm *sm, uint64_t now, bool rearm);
 
-/* cpu went offline: its window closes, and it stays quiet until a step
- * (it came back) is notified. */
+/* cpu went offline: its window closes, the notification is re-armed, and
+ * the CPU stays offline (no deadline) until a step (it came back) is
+ * notified. */
 void window_cpu_offline(struct window_sm *sm, unsigned cpu, uint64_t now);
 
 /* Tokens in bucket at now (refill applied; whole tokens, rounded down). */

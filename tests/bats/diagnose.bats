@@ -56,9 +56,10 @@ diag() {
 	# Long enough for both diagnoses, loading the programs included.
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 20
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 4
-	jq -c '[.steps, [.verdict.causes[] | [.cause, .share, .evidence]]]' "$BATS_TEST_TMPDIR/dg.json"
-	jq -e '.steps > 1000 and .verdict.causes[0].cause == "queueing"
-	       and (.verdict.causes[0].evidence | contains("agenthog"))' "$BATS_TEST_TMPDIR/dg.json"
+	jq -c '[.steps, [.verdict.all.causes[] | [.cause, .share, .evidence]]]' "$BATS_TEST_TMPDIR/dg.json"
+	jq -e '.steps > 1000 and .verdict.all.causes[0].cause == "queueing"
+	       and (.verdict.all.causes[0].evidence | contains("agenthog"))
+	       and .verdict.all.causes[0].culprits[0].comm == "agenthog"' "$BATS_TEST_TMPDIR/dg.json"
 	# The text form says the same.
 	run "$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	echo "$output" | tail -8
@@ -72,7 +73,9 @@ diag() {
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
 	stop_workload
 	jq -e '.wake_sources.softirq > 0.9 * .steps
-	       and ([.slowest[].wake.softirq] | all(. == "NET_RX"))' "$BATS_TEST_TMPDIR/dg.json"
+	       and ([.slowest[].wake.softirq] | all(. == "NET_RX"))
+	       and ([.slowest[].chain | .kind == "softirq" and .softirq == "NET_RX"] | all)' \
+		"$BATS_TEST_TMPDIR/dg.json"
 
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 6 --wake eventfd
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
@@ -82,7 +85,8 @@ diag() {
 
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 6 --wake timerfd
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 2
-	jq -e '.wake_sources.timer > 0.9 * .steps' "$BATS_TEST_TMPDIR/dg.json"
+	jq -e '.wake_sources.timer > 0.9 * .steps
+	       and ([.slowest[].chain.kind] | all(. == "timer"))' "$BATS_TEST_TMPDIR/dg.json"
 }
 
 idle_share() {
@@ -118,7 +122,7 @@ idle_share() {
 	sleep 0.5
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 5
 	diag --pid "$WL_PID" --tid "$WL_TID" --duration 3
-	jq -e '[.verdict.causes[] | select(.cause == "irq-interference")
+	jq -e '[.verdict.all.causes[] | select(.cause == "irq-interference")
 	        | .evidence | contains("LOC Local timer")] | any' "$BATS_TEST_TMPDIR/dg.json"
 }
 
@@ -187,10 +191,40 @@ diag_then_step() {
 	       and .stages.wake_run.available and .steps > 1000' "$BATS_TEST_TMPDIR/dg.json"
 }
 
-@test "diagnose: reports its own cost from the kernel's BPF statistics" {
+@test "diagnose: reports its own cost from its programs' own timed runs" {
 	need_bpf
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 6
 	diag --pid "$WL_PID" --duration 2
 	jq -e '.cost.available and .cost.bpf_run_count > 0 and .cost.ns_per_event > 0
-	       and .lost_events == 0' "$BATS_TEST_TMPDIR/dg.json"
+	       and (.cost.source | startswith("programs")) and .lost_events == 0' "$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: schema /2, and agentune's own thread runs off the target's CPUs" {
+	need_bpf
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nowhere to move agentune to"
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 8
+	"$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 3 --json >"$BATS_TEST_TMPDIR/dg.json" &
+	DIAG_PID=$!
+	wait_bpf_attached "$DIAG_PID"
+	allowed=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$DIAG_PID/status")
+	echo "agentune allowed on: $allowed, the target on $CPU"
+	wait "$DIAG_PID"
+	self=$DIAG_PID
+	DIAG_PID=""
+	# The target's CPU is not in agentune's list (a list of single CPUs
+	# and ranges; the machine's other CPUs are).
+	run python3 -c "import sys
+cpus=set()
+for part in sys.argv[1].split(','):
+    a,_,b=part.partition('-'); cpus.update(range(int(a), int(b or a)+1))
+sys.exit(int(sys.argv[2]) in cpus)" "$allowed" "$CPU"
+	[ "$status" -eq 0 ]
+	# Never a culprit: agentune itself, the target's threads.
+	jq -e --argjson self "$self" --argjson wl "$WL_PID" '.schema == "agentune.diagnose/2"
+	       and .features.observer_pinned.available
+	       and (.verdict.all.causes | type == "array") and (.verdict.tail.causes | type == "array")
+	       and .stages.completion.count == .steps
+	       and ([.verdict.all.causes[].culprits[].pid] - [$self, $wl, .target.threads[].tid]
+		    | length) == ([.verdict.all.causes[].culprits[]] | length)' \
+		"$BATS_TEST_TMPDIR/dg.json"
 }

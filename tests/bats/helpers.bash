@@ -280,3 +280,198 @@ snap_same() {
 		fi
 	done < <(cd "$a" && find . \( -type f -o -type l \) | grep -Ev "$SNAP_COUNTERS")
 }
+
+# ---------- planted causes (diagnose_causes.bats) ----------
+# Each plant records what it changed in PLANT_*; plants_cleanup (called by
+# the teardown, so also after a failure) undoes all of it: processes killed,
+# the cgroup removed, RPS put back.
+
+PLANT_PIDS=() PLANT_CG="" PLANT_CG_ROOT="" PLANT_CG_V2_CPU_ON="" PLANT_RPS_FILE="" PLANT_RPS_SAVED=""
+
+# The cgroup v1 cpu hierarchy with CFS bandwidth control (cpu.cfs_quota_us).
+cg_v1_cpu_root() {
+	local d
+	d=$(awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ { print $2; exit }' /proc/mounts)
+	[ -n "$d" ] && [ -e "$d/cpu.cfs_quota_us" ] && echo "$d"
+}
+
+# The cgroup v2 mount whose root offers the cpu controller.
+cg_v2_cpu_root() {
+	local d
+	for d in $(awk '$3 == "cgroup2" { print $2 }' /proc/mounts); do
+		grep -qw cpu "$d/cgroup.controllers" 2>/dev/null && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# need_cgroup_cpu v1|v2: a hierarchy of that version with the cpu
+# controller, where a test may create a group.  Sets PLANT_CG_ROOT.
+need_cgroup_cpu() {
+	need_root
+	case $1 in
+	v1)
+		PLANT_CG_ROOT=$(cg_v1_cpu_root) ||
+			skip "the cpu controller is not on a cgroup v1 hierarchy here ($(cg_v2_cpu_root >/dev/null && echo "it is on v2" || echo "no cpu controller mounted"))" ;;
+	v2)
+		PLANT_CG_ROOT=$(cg_v2_cpu_root) ||
+			skip "no cgroup v2 hierarchy offers the cpu controller here ($(cg_v1_cpu_root >/dev/null && echo "it is bound to v1 at $(cg_v1_cpu_root)" || echo "no cpu controller mounted"))" ;;
+	esac
+	[ -w "$PLANT_CG_ROOT" ] || skip "cannot create a group in $PLANT_CG_ROOT"
+}
+
+# plant_cgroup_quota v1|v2 QUOTA_US PERIOD_US PID: a new group under
+# PLANT_CG_ROOT with that CPU quota, and every thread of PID moved into it.
+plant_cgroup_quota() {
+	local ver=$1 quota=$2 period=$3 pid=$4
+	PLANT_CG=$PLANT_CG_ROOT/agentune-test-$$-${BATS_TEST_NUMBER:-0}
+	if [ "$ver" = v2 ] && ! grep -qw cpu "$PLANT_CG_ROOT/cgroup.subtree_control"; then
+		echo +cpu >"$PLANT_CG_ROOT/cgroup.subtree_control"
+		PLANT_CG_V2_CPU_ON=1
+	fi
+	mkdir "$PLANT_CG"
+	if [ "$ver" = v1 ]; then
+		echo "$period" >"$PLANT_CG/cpu.cfs_period_us"
+		echo "$quota" >"$PLANT_CG/cpu.cfs_quota_us"
+	else
+		echo "$quota $period" >"$PLANT_CG/cpu.max"
+	fi
+	echo "$pid" >"$PLANT_CG/cgroup.procs"
+}
+
+# nr_throttled of the group in directory $1 (both versions name it so).
+cgroup_nr_throttled() {
+	awk '$1 == "nr_throttled" { print $2 }' "$1/cpu.stat"
+}
+
+remove_plant_cgroup() {
+	local t i
+	[ -n "$PLANT_CG" ] && [ -d "$PLANT_CG" ] || { PLANT_CG=""; return 0; }
+	for i in $(seq 50); do
+		while read -r t; do echo "$t" >"$PLANT_CG_ROOT/cgroup.procs" 2>/dev/null; done \
+			<"$PLANT_CG/cgroup.procs"
+		rmdir "$PLANT_CG" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ -d "$PLANT_CG" ] && echo "warning: could not remove $PLANT_CG" >&2
+	if [ -n "$PLANT_CG_V2_CPU_ON" ]; then
+		echo -cpu >"$PLANT_CG_ROOT/cgroup.subtree_control" 2>/dev/null
+		PLANT_CG_V2_CPU_ON=""
+	fi
+	PLANT_CG=""
+}
+
+# RPS on the loopback device can be steered (CONFIG_RPS), and sockperf is
+# there to flood it.
+need_lo_rps() {
+	need_root
+	need_cmd sockperf
+	PLANT_RPS_FILE=/sys/class/net/lo/queues/rx-0/rps_cpus
+	[ -w "$PLANT_RPS_FILE" ] || { PLANT_RPS_FILE=""; skip "no writable /sys/class/net/lo/queues/rx-0/rps_cpus (kernel without RPS?)"; }
+}
+
+# plant_softirq_storm AGENT_CPU OTHER_CPU MSG_PER_S: UDP over loopback
+# from OTHER_CPU, steered by RPS to AGENT_CPU, where the NET_RX softirq
+# (and the IPI that kicks it) runs; no task of the storm runs on AGENT_CPU.
+# sockperf's server and client both stay on OTHER_CPU.
+plant_softirq_storm() {
+	local cpu=$1 other=$2 mps=$3 port=$((20000 + $$ % 20000))
+	PLANT_RPS_SAVED=$(cat "$PLANT_RPS_FILE")
+	printf '%x\n' $((1 << cpu)) >"$PLANT_RPS_FILE"
+	taskset -c "$other" sockperf server -i 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+	PLANT_PIDS+=($!)
+	sleep 0.5
+	taskset -c "$other" sockperf throughput -i 127.0.0.1 -p "$port" --mps "$mps" -m 16 -t 600 \
+		>/dev/null 2>&1 &
+	PLANT_PIDS+=($!)
+	sleep 0.5
+}
+
+# The NET_RX count of CPU $1 in /proc/softirqs.
+netrx_count() {
+	awk -v c=$(($1 + 2)) '$1 == "NET_RX:" { print $c }' /proc/softirqs
+}
+
+# wakeup_contexts TID SECONDS: for SECONDS, in what context thread TID is
+# woken (sched_waking), the innermost first, one line each with a count:
+#   "hrtimer FUNCTION N"  inside an hrtimer callback (hrtimer_expire_entry/exit)
+#   "softirq NAME N"      inside a softirq (softirq_entry/exit; NET_RX, ...)
+#   "work FUNCTION N"     inside a work item (workqueue_execute_start/end,
+#                         keyed by the waker thread)
+#   "task COMM N"         from a task's own context
+# The ground truth of a plant's wakeup chain, measured without diagnose.
+wakeup_contexts() {
+	timeout -s INT "$2" bpftrace -q -e "
+tracepoint:timer:hrtimer_expire_entry { @hrt[cpu] = (uint64)args->function; }
+tracepoint:timer:hrtimer_expire_exit { @hrt[cpu] = 0; }
+tracepoint:irq:softirq_entry { @sirq[cpu] = args->vec + 1; }
+tracepoint:irq:softirq_exit { @sirq[cpu] = 0; }
+tracepoint:workqueue:workqueue_execute_start { @wf[tid] = (uint64)args->function; }
+tracepoint:workqueue:workqueue_execute_end { delete(@wf[tid]); }
+tracepoint:sched:sched_waking /args->pid == $1/ {
+	if (@hrt[cpu] != 0) { @hrtimer[ksym(@hrt[cpu])] = count(); }
+	else if (@sirq[cpu] != 0) { @softirq[@sirq[cpu] - 1] = count(); }
+	else if (@wf[tid] != 0) { @work[ksym(@wf[tid])] = count(); }
+	else { @task[comm] = count(); } }
+END { clear(@hrt); clear(@sirq); clear(@wf); }" 2>/dev/null | awk '
+	BEGIN { split("HI TIMER NET_TX NET_RX BLOCK IRQ_POLL TASKLET SCHED HRTIMER RCU", sn, " ") }
+	match($0, /^@[a-z]+\[.*\]: [0-9]+$/) {
+		kind = substr($0, 2, index($0, "[") - 2)
+		key = substr($0, index($0, "[") + 1); key = substr(key, 1, index(key, "]:") - 1)
+		if (kind == "softirq") key = sn[key + 1]
+		print kind, key, $NF }'
+}
+
+# The share (0..1) of the wakeups in wakeup_contexts output $1 that are of
+# kind $2 and key $3.
+context_share() {
+	awk -v k="$2" -v f="$3" '$1 == k && $2 == f { w += $3 } { a += $3 }
+		END { printf "%.3f\n", a ? w / a : 0 }' "$1"
+}
+
+plants_cleanup() {
+	local p
+	for p in "${PLANT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PLANT_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PLANT_PIDS=()
+	remove_plant_cgroup
+	if [ -n "$PLANT_RPS_FILE" ] && [ -n "$PLANT_RPS_SAVED" ]; then
+		echo "$PLANT_RPS_SAVED" >"$PLANT_RPS_FILE"
+	fi
+	PLANT_RPS_SAVED=""
+	true
+}
+
+# Every culprit (comm pid) diagnose named in $1's verdict (all and tail).
+diag_culprits() {
+	jq -r '[.verdict.all, .verdict.tail] | .[] | .causes[]? | .culprits[]? | "\(.comm) \(.pid)"' "$1" | sort -u
+}
+
+# Whether any culprit in diagnose report $1 is one of process $2's threads
+# or agentune itself (pid $3, or the comm): the observer and the target
+# never delay themselves.  Prints the offenders.
+culprits_innocent_named() {
+	local comm pid bad=1
+	while read -r comm pid; do
+		if [ "$comm" = agentune ] || [ "$pid" = "$3" ] || [ -e "/proc/$2/task/$pid" ] ||
+		   [[ $comm == agent-[cp][0-9]* ]]; then
+			echo "named as culprit: $comm ($pid)"
+			bad=0
+		fi
+	done < <(diag_culprits "$1")
+	return $bad
+}
+
+# start_hog_nice CPU NICE: start_hog at that nice value.  With EEVDF (Linux
+# 6.6+) a woken agent preempts a hog of equal weight at once (measured on
+# this project's VM: a nice-0 hog does not raise the workload's latency);
+# a hog at nice -10 weighs ~10x the agent, which then waits for it.
+start_hog_nice() {
+	cp /usr/bin/yes "$BATS_TEST_TMPDIR/agenthog"
+	nice -n "$2" taskset -c "$1" "$BATS_TEST_TMPDIR/agenthog" >/dev/null &
+	HOG_PID=$!
+}
+
+# CPU time (clock ticks, user + system) of process $1 so far.
+proc_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}

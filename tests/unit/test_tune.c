@@ -550,14 +550,31 @@ static void window_status(void **state)
 	tune_result_free(&r);
 
 	/* The controller killed: its record says so. */
+	tree_put(f->root, PMQOS2, "0\n");
 	tree_put(f->root, PMQOS3, "20\n");
 	kill(f->child, SIGKILL);
 	waitpid(f->child, NULL, 0);
 	f->child = 0;
 	assert_int_equal(tune_status(&f->h, &f->j, &r), 0);
+	/* The window it held stays at the window's value with nobody to close
+	 * it: the CPU would poll until revert, so status says so (issue 15,
+	 * defect 8: it said "window open"). */
 	it = item(&r, KNOB_PMQOS, "3");
+	assert_int_equal(it->state, TUNE_DRIFTED);
+	assert_string_equal(it->why, "holds the window's value 20, but no window controller is "
+				     "running (killed?): it stays there until `agentune revert` "
+				     "restores 0");
+	/* the closed ones are as they should be */
+	it = item(&r, KNOB_PMQOS, "2");
 	assert_int_equal(it->state, TUNE_WINDOW);
-	assert_string_equal(it->why, "window open");
+	assert_string_equal(it->why, "window closed");
+	/* and apply's warning names the same */
+	struct strlist warn;
+	strlist_init(&warn);
+	assert_int_equal(tune_window_leftovers(&f->h, &f->j, &warn), 0);
+	assert_int_equal(warn.n, 1);
+	assert_non_null(strstr(warn.v[0], "holds the window's value 20, but no window controller"));
+	strlist_free(&warn);
 	it = item(&r, KNOB_WINDOW, "pmqos");
 	assert_int_equal(it->state, TUNE_DRIFTED);
 	assert_string_equal(it->now, "stopped");

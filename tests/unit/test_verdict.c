@@ -1,94 +1,452 @@
-/* Unit tests: the verdict over synthetic slow steps (no BPF needed). */
+/* Unit tests: how a step's delay is split into causes (diag_step_causes,
+ * diag_fit_window in bpf/diagnose.h, shared with the kernel) and the verdict
+ * over all steps and over the tail (no BPF needed: synthetic steps). */
 #include "testutil.h"
+#include "diagnose/report_diag.h"
 #include "diagnose/verdict.h"
 
-static struct step_event step(unsigned cpu, uint64_t idle, uint64_t queue, uint64_t irq,
-			      const char *before)
+#define US 1000ull
+#define TARGET 500                 /* the target's tgid in these tests */
+#define SELF 600                   /* agentune's */
+
+static struct step_event blank(void)
 {
 	struct step_event e;
 	memset(&e, 0, sizeof(e));
-	e.cpu = e.prev_cpu = cpu;
-	e.idle_state = idle ? 1 : -1;
-	e.stage_ns[STAGE_IDLE_EXIT] = idle;
-	e.stage_ns[STAGE_QUEUE] = queue;
-	e.stage_ns[STAGE_WAKE_RUN] = idle + queue;
-	e.stage_ns[STAGE_IRQ] = irq;
-	snprintf(e.preempt_comm, sizeof(e.preempt_comm), "%s", before);
+	e.pid = TARGET;
+	e.tid = TARGET + 1;
+	e.cpu = e.prev_cpu = 1;
+	e.chain.kind = CHAIN_TASK;
+	e.chain.irq = e.chain.softirq = DIAG_NONE;
+	e.chain.origin_cpu = 0;
 	return e;
 }
 
-static void ranks_causes_by_share(void **state)
+static void set_task(struct diag_task_time *t, uint32_t pid, uint32_t tgid, const char *comm,
+		     uint64_t ns)
 {
-	struct step_event ev[4] = {
-		step(1, 0, 4000000, 0, "hog"),
-		step(1, 0, 3000000, 1000, "hog"),
-		step(1, 50000, 10000, 0, "swapper/1"),
-		step(1, 0, 20000, 0, "kworker/1:1"),
-	};
-	struct probe_result r;
-	memset(&r, 0, sizeof(r));
-	r.slow = ev;
-	r.nslow = 4;
-	struct verdict v;
-	verdict_eval(&r, NULL, &v);
-	assert_int_equal(v.nsteps, 4);
-	assert_int_equal(v.total_ns, 4000000 + 3001000 + 60000 + 20000);
-	assert_true(v.n >= 3);
-	assert_string_equal(v.cause[0].id, "queueing");
-	assert_string_equal(v.cause[1].id, "idle-exit");
-	assert_string_equal(v.cause[2].id, "irq-interference");
-	assert_int_equal(v.cause[0].steps, 4);
-	double sum = 0;
-	for (size_t i = 0; i < v.n; i++)
-		sum += v.cause[i].share;
-	assert_true(sum > 0.999 && sum < 1.001);
-	/* The task queued behind most often is named; the idle task never is. */
-	assert_non_null(strstr(v.cause[0].evidence, "most often 'hog' (2 steps)"));
-	assert_non_null(strstr(v.cause[0].evidence, "in 3 of them other tasks ran first"));
+	t->pid = pid;
+	t->tgid = tgid;
+	t->ns = ns;
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
 }
 
-static void unattributed_is_what_no_stage_explains(void **state)
+/* A step that queued `ns` behind `comm` (pid) on its CPU. */
+static struct step_event queued(const char *comm, uint32_t pid, uint64_t ns)
 {
-	struct step_event e = step(0, 0, 0, 0, "");
-	e.stage_ns[STAGE_WAKE_RUN] = 5000; /* stages disabled: nothing split out */
+	struct step_event e = blank();
+	e.wait.total_ns = ns;
+	e.wait.task_ns = ns;
+	set_task(&e.wait.top[0], pid, pid, comm, ns);
+	diag_fit_window(&e.wait);
+	e.stage_ns[STAGE_WAKE_RUN] = ns;
+	diag_step_causes(&e);
+	return e;
+}
+
+static struct step_event idle(uint64_t ns)
+{
+	struct step_event e = blank();
+	e.wait.total_ns = ns;
+	e.wait.idle_ns = ns;
+	diag_fit_window(&e.wait);
+	e.stage_ns[STAGE_WAKE_RUN] = ns;
+	diag_step_causes(&e);
+	return e;
+}
+
+/* A result whose kernel sums are those of `all` (n steps) and whose kept
+ * slow steps are `slow` (sorted slowest first by the caller). */
+static void result(struct probe_result *r, struct step_event *all, size_t n,
+		   struct step_event *slow, size_t nslow)
+{
+	static struct probe_thread th = { .tid = TARGET + 1, .tgid = TARGET };
+	memset(r, 0, sizeof(*r));
+	r->steps = n;
+	r->self_tgid = SELF;
+	r->threads = &th;
+	r->nthreads = 1;
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < CAUSE_MAX; c++) {
+			r->sums.ns[c] += all[i].cause_ns[c];
+			r->sums.steps[c] += all[i].cause_ns[c] != 0;
+		}
+	r->slow = slow;
+	r->nslow = nslow;
+}
+
+static const struct verdict_cause *find(const struct verdict_set *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->cause[i].id, id))
+			return &s->cause[i];
+	return NULL;
+}
+
+/* ---- one step's split ------------------------------------------------------ */
+
+static void chain_kinds_pick_the_cause(void **state)
+{
+	struct step_event e = blank();
+	e.stage_ns[STAGE_COMPLETION] = 40 * US;
+
+	e.chain.kind = CHAIN_SOFTIRQ;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_COMPLETION], 40 * US);
+	assert_int_equal(e.cause_ns[CAUSE_SOFTIRQ_DEFERRAL], 0);
+
+	e.chain.flags = CHF_KSOFTIRQD;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_SOFTIRQ_DEFERRAL], 40 * US);
+	assert_int_equal(e.cause_ns[CAUSE_COMPLETION], 0);
+
+	e.chain.flags = 0;
+	e.chain.kind = CHAIN_WORKQUEUE;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_DEFERRED_WORK], 40 * US);
+
+	e.chain.kind = CHAIN_TIMER;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_TIMER_LATENESS], 40 * US);
+	assert_int_equal(e.delay_ns, 40 * US);
+}
+
+/* Throttled time comes first; the parts that overlap it are scaled into
+ * what is left; the rest is unattributed. */
+static void window_fit_throttle_first(void **state)
+{
+	struct diag_window w;
+	memset(&w, 0, sizeof(w));
+	w.total_ns = 100 * US;
+	w.throttle_ns = 80 * US;
+	w.idle_ns = 40 * US;             /* idle while throttled: mostly throttling */
+	w.task_ns = 40 * US;
+	diag_fit_window(&w);
+	assert_int_equal(w.throttle_ns, 80 * US);
+	assert_int_equal(w.idle_ns + w.task_ns + w.unattributed_ns, 20 * US);
+	assert_true(w.idle_ns >= 9 * US && w.idle_ns <= 10 * US);
+
+	memset(&w, 0, sizeof(w));
+	w.total_ns = 100 * US;
+	w.irq_ns = 10 * US;
+	w.task_ns = 60 * US;
+	diag_fit_window(&w);
+	assert_int_equal(w.unattributed_ns, 30 * US);
+	assert_int_equal(w.task_ns, 60 * US);
+
+	/* Throttling longer than the window is capped at it. */
+	memset(&w, 0, sizeof(w));
+	w.total_ns = 10 * US;
+	w.throttle_ns = 90 * US;
+	diag_fit_window(&w);
+	assert_int_equal(w.throttle_ns, 10 * US);
+	assert_int_equal(w.unattributed_ns, 0);
+}
+
+static void step_causes_sum_to_delay(void **state)
+{
+	struct step_event e = blank();
+	e.stage_ns[STAGE_COMPLETION] = 5 * US;
+	e.wait = (struct diag_window){ .total_ns = 50 * US, .idle_ns = 20 * US, .irq_ns = 5 * US,
+				       .task_ns = 10 * US, .own_ns = 5 * US };
+	diag_fit_window(&e.wait);
+	e.pre = (struct diag_window){ .total_ns = 30 * US, .throttle_ns = 30 * US };
+	diag_fit_window(&e.pre);
+	e.run_softirq_ns = 3 * US;
+	e.stage_ns[STAGE_RUN] = 100 * US;
+	e.freq_khz = 1500000;
+	e.freq_max_khz = 3000000;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_IDLE_EXIT], 20 * US);
+	assert_int_equal(e.cause_ns[CAUSE_QUEUE], 15 * US);       /* own threads queue too */
+	assert_int_equal(e.cause_ns[CAUSE_UNATTRIBUTED], 10 * US);
+	assert_int_equal(e.cause_ns[CAUSE_THROTTLE], 30 * US);
+	assert_int_equal(e.cause_ns[CAUSE_SOFTIRQ], 3 * US);
+	assert_true(e.cause_ns[CAUSE_FREQUENCY] >= 49 * US && e.cause_ns[CAUSE_FREQUENCY] <= 50 * US);
+	uint64_t sum = 0;
+	for (int c = 0; c < CAUSE_MAX; c++)
+		sum += e.cause_ns[c];
+	assert_int_equal(sum, e.delay_ns);
+	assert_int_equal(verdict_step_delay(&e), e.delay_ns);
+}
+
+/* ---- the verdict ----------------------------------------------------------- */
+
+/* Idle exit is most of every step's delay; one outlier queued long.  The
+ * verdict over all steps says idle-exit, the tail's says queueing. */
+static void all_and_tail_rank_separately(void **state)
+{
+	enum { N = 200 };
+	struct step_event all[N], slow[3];
+	for (int i = 0; i < N - 1; i++)
+		all[i] = idle(50 * US);
+	all[N - 1] = queued("hog", 900, 2000 * US);
+	slow[0] = all[N - 1];
+	slow[1] = idle(50 * US);
+	slow[2] = idle(50 * US);
 	struct probe_result r;
-	memset(&r, 0, sizeof(r));
-	r.slow = &e;
-	r.nslow = 1;
+	result(&r, all, N, slow, 3);
 	struct verdict v;
 	verdict_eval(&r, NULL, &v);
-	assert_int_equal(v.n, 1);
-	assert_string_equal(v.cause[0].id, "unattributed");
-	assert_true(v.cause[0].share > 0.999);
+
+	assert_int_equal(v.all.steps, N);
+	assert_string_equal(v.all.cause[0].id, "idle-exit");
+	assert_int_equal(v.all.cause[0].steps, N - 1);
+	assert_string_equal(v.all.cause[1].id, "queueing");
+	assert_int_equal(v.all.total_ns, (N - 1) * 50 * US + 2000 * US);
+	double sum = 0;
+	for (size_t i = 0; i < v.all.n; i++)
+		sum += v.all.cause[i].share;
+	assert_true(sum > 0.999 && sum < 1.001);
+
+	/* 200 steps: the tail above the p99 is the 2 slowest. */
+	assert_int_equal(v.tail.steps, 2);
+	assert_false(v.tail.truncated);
+	assert_int_equal(v.tail.threshold_ns, 50 * US);
+	assert_string_equal(v.tail.cause[0].id, "queueing");
+	assert_true(v.tail.cause[0].share > 0.95);
+	assert_int_equal(v.tail.cause[0].nculprits, 1);
+	assert_string_equal(v.tail.cause[0].culprit[0].comm, "hog");
+	assert_non_null(strstr(v.tail.cause[0].evidence, "'hog' (pid 900)"));
+}
+
+/* The task named is the one that held the CPU longest summed over the
+ * steps, not the one that ran last or longest once; the target's own
+ * threads and agentune's are never named. */
+static void culprits_summed_own_threads_never(void **state)
+{
+	struct step_event s[4];
+	for (int i = 0; i < 3; i++) {
+		s[i] = blank();
+		s[i].wait.total_ns = 1400 * US;
+		s[i].wait.task_ns = 1000 * US;
+		s[i].wait.own_ns = 400 * US;
+		set_task(&s[i].wait.top[0], 901, 901, "steady", 1000 * US);
+		diag_fit_window(&s[i].wait);
+		diag_step_causes(&s[i]);
+	}
+	/* The slowest step: a one-off 2 ms task ran last; agentune's own
+	 * thread and a sibling thread of the target are in the slots. */
+	s[3] = blank();
+	s[3].wait.total_ns = 2600 * US;
+	s[3].wait.task_ns = 2600 * US;
+	set_task(&s[3].wait.top[0], 902, 902, "oneoff", 2000 * US);
+	set_task(&s[3].wait.top[1], SELF + 1, SELF, "agentune", 300 * US);
+	set_task(&s[3].wait.top[2], TARGET + 2, TARGET, "agent-p0", 300 * US);
+	diag_fit_window(&s[3].wait);
+	diag_step_causes(&s[3]);
+	struct step_event slow[4] = { s[3], s[0], s[1], s[2] };
+
+	struct probe_result r;
+	result(&r, s, 4, slow, 4);
+	r.steps = 400;                  /* the tail: 4 steps */
+	/* The kernel's culprits for all steps, as the probe reads them. */
+	struct probe_culprit cul[4] = {
+		{ .pid = 901, .tgid = 901, .comm = "steady", .queue_ns = 3000 * US, .steps = 3 },
+		{ .pid = 902, .tgid = 902, .comm = "oneoff", .queue_ns = 2000 * US, .steps = 1 },
+		{ .pid = SELF + 1, .tgid = SELF, .comm = "agentune", .queue_ns = 9000 * US },
+		{ .pid = TARGET + 2, .tgid = TARGET, .comm = "agent-p0", .queue_ns = 9000 * US },
+	};
+	r.culprits = cul;
+	r.nculprits = 4;
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+
+	for (int k = 0; k < 2; k++) {
+		const struct verdict_set *set = k ? &v.tail : &v.all;
+		const struct verdict_cause *q = find(set, "queueing");
+		assert_non_null(q);
+		assert_int_equal(q->nculprits, 2);
+		assert_string_equal(q->culprit[0].comm, "steady");
+		assert_int_equal(q->culprit[0].ns, 3000 * US);
+		assert_string_equal(q->culprit[1].comm, "oneoff");
+		assert_null(strstr(q->evidence, "agentune"));
+		assert_null(strstr(q->evidence, "agent-p0"));
+	}
+}
+
+/* A fix is offered only where it can act: no PM QoS limit without idle
+ * states; throttling points at the quota. */
+static void no_fix_that_cannot_act(void **state)
+{
+	struct step_event all[2] = { idle(80 * US), blank() };
+	all[1].wait.total_ns = all[1].wait.throttle_ns = 90000 * US;
+	diag_fit_window(&all[1].wait);
+	diag_step_causes(&all[1]);
+	struct step_event slow[2] = { all[1], all[0] };
+	struct probe_result r;
+	result(&r, all, 2, slow, 2);
+	struct verdict_host h;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.idle_why, sizeof(h.idle_why), "no cpuidle driver");
+	snprintf(h.cgroup, sizeof(h.cgroup), "/agent (v1)");
+	snprintf(h.cpu_quota, sizeof(h.cpu_quota), "cpu.cfs_quota_us 10000 per cpu.cfs_period_us 100000");
+	struct verdict v;
+	verdict_eval(&r, &h, &v);
+
+	assert_string_equal(v.all.cause[0].id, "cgroup-throttling");
+	assert_string_equal(v.all.cause[0].knob, "[cgroup] cpu_max");
+	assert_non_null(strstr(v.all.cause[0].evidence, "cfs_quota_us 10000"));
+	assert_int_equal(v.all.cause[0].nculprits, 0);
+	const struct verdict_cause *ie = find(&v.all, "idle-exit");
+	assert_non_null(ie);
+	assert_string_equal(ie->knob, "");
+	assert_non_null(strstr(ie->evidence, "no PM QoS fix: no cpuidle driver"));
+
+	h.idle_states = true;
+	verdict_eval(&r, &h, &v);
+	ie = find(&v.all, "idle-exit");
+	assert_non_null(strstr(ie->knob, "[pmqos]"));
+}
+
+static void no_steps_no_causes(void **state)
+{
+	struct probe_result r;
+	memset(&r, 0, sizeof(r));
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+	assert_int_equal(v.all.n, 0);
+	assert_int_equal(v.tail.n, 0);
+	assert_int_equal(v.all.total_ns, 0);
+	assert_int_equal(v.tail.steps, 0);
+}
+
+/* Fewer steps kept than the tail has: said, not hidden. */
+static void tail_truncated_is_said(void **state)
+{
+	struct step_event s = queued("hog", 900, 100 * US);
+	struct probe_result r;
+	result(&r, &s, 1, &s, 1);
+	r.steps = 1000;                 /* the tail should have 10 */
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+	assert_int_equal(v.tail.steps, 1);
+	assert_true(v.tail.truncated);
 }
 
 static void migrations_are_counted(void **state)
 {
-	struct step_event ev[2] = { step(1, 0, 1000, 0, ""), step(1, 0, 1000, 0, "") };
+	struct step_event ev[2] = { queued("x", 900, 1000), queued("x", 900, 1000) };
 	ev[1].prev_cpu = 0;
 	struct probe_result r;
-	memset(&r, 0, sizeof(r));
-	r.slow = ev;
-	r.nslow = 2;
+	result(&r, ev, 2, ev, 2);
+	r.steps = 200;
 	struct verdict v;
 	verdict_eval(&r, NULL, &v);
 	assert_int_equal(v.migrated, 1);
 }
 
-static void no_slow_steps_no_causes(void **state)
+static struct json_object *path(struct json_object *o, const char *const *keys)
 {
+	for (; o && *keys; keys++) {
+		struct json_object *x = NULL;
+		if (json_object_is_type(o, json_type_array))
+			x = json_object_array_get_idx(o, (size_t)atoi(*keys));
+		else
+			json_object_object_get_ex(o, *keys, &x);
+		o = x;
+	}
+	return o;
+}
+
+#define P(o, ...) path((o), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The JSON contract of agentune.diagnose/2 (docs/json-schema.md) that
+ * other tools and tests read: names, types, nulls. */
+static void json_contract(void **state)
+{
+	struct step_event s[2];
+	s[0] = queued("hog", 900, 300 * US);
+	s[0].chain.kind = CHAIN_SOFTIRQ;
+	s[0].chain.irq = 38;
+	s[0].chain.softirq = DIAG_SOFTIRQ_NET_RX;
+	s[0].chain.origin_cpu = 0;
+	s[0].chain.flags = CHF_NAPI_SEEN | CHF_NAPI_FULL;
+	s[0].wake_cpu = 0;
+	snprintf(s[0].irq_name, sizeof(s[0].irq_name), "virtio2-input.0");
+	snprintf(s[0].napi_dev, sizeof(s[0].napi_dev), "eth0");
+	s[0].stage_ns[STAGE_COMPLETION] = 12 * US;
+	diag_step_causes(&s[0]);
+	s[1] = idle(30 * US);
 	struct probe_result r;
-	memset(&r, 0, sizeof(r));
+	result(&r, s, 2, s, 2);
+	struct probe_culprit cul = { .pid = 900, .tgid = 900, .comm = "hog", .queue_ns = 300 * US,
+				     .steps = 1 };
+	r.culprits = &cul;
+	r.nculprits = 1;
+	for (unsigned k = 0; k < STAGE_MAX; k++)
+		r.stages[k].available = true;
 	struct verdict v;
 	verdict_eval(&r, NULL, &v);
-	assert_int_equal(v.n, 0);
-	assert_int_equal(v.total_ns, 0);
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .duration_s = 1 };
+	struct json_object *j = report_diag_json(&d);
+
+	assert_string_equal(json_object_get_string(P(j, "schema")), "agentune.diagnose/2");
+	for (const char *const *st = (const char *const[]){ "completion", "wake_run", "idle_exit",
+		"queue", "irq", "softirq", "throttle", "unattributed", "run", NULL }; *st; st++) {
+		assert_non_null(P(j, "stages", *st, "p99_us"));
+		assert_non_null(P(j, "stages", *st, "available"));
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *set = k ? "tail" : "all";
+		assert_true(json_object_is_type(P(j, "verdict", set, "steps"), json_type_int));
+		assert_non_null(P(j, "verdict", set, "total_delay_us"));
+		assert_string_equal(json_object_get_string(P(j, "verdict", set, "causes", "0", "cause")),
+				    "queueing");
+		assert_string_equal(json_object_get_string(P(j, "verdict", set, "causes", "0", "culprits",
+							     "0", "comm")), "hog");
+		assert_int_equal(json_object_get_int(P(j, "verdict", set, "causes", "0", "culprits", "0",
+						       "pid")), 900);
+		assert_non_null(P(j, "verdict", set, "causes", "0", "culprits", "0", "us"));
+	}
+	/* idle-exit without a host that can act: knob null, no culprits. */
+	struct json_object *causes = P(j, "verdict", "all", "causes");
+	for (size_t i = 0; i < json_object_array_length(causes); i++) {
+		struct json_object *c = json_object_array_get_idx(causes, i);
+		if (strcmp(json_object_get_string(P(c, "cause")), "idle-exit"))
+			continue;
+		assert_true(json_object_is_type(P(c, "knob"), json_type_null));
+		assert_int_equal(json_object_array_length(P(c, "culprits")), 0);
+	}
+	struct json_object *ch = P(j, "slowest", "0", "chain");
+	assert_string_equal(json_object_get_string(P(ch, "kind")), "softirq");
+	assert_int_equal(json_object_get_int(P(ch, "irq")), 38);
+	assert_string_equal(json_object_get_string(P(ch, "irq_name")), "virtio2-input.0");
+	assert_true(json_object_is_type(P(ch, "vector"), json_type_null));
+	assert_string_equal(json_object_get_string(P(ch, "softirq")), "NET_RX");
+	assert_false(json_object_get_boolean(P(ch, "in_ksoftirqd")));
+	assert_string_equal(json_object_get_string(P(ch, "napi_device")), "eth0");
+	assert_true(json_object_get_boolean(P(ch, "napi_budget_exhausted")));
+	assert_true(json_object_is_type(P(ch, "work_function"), json_type_null));
+	assert_true(json_object_is_type(P(ch, "queued_by"), json_type_null));
+	assert_true(json_object_is_type(P(ch, "timer_lateness_us"), json_type_null));
+	assert_true(json_object_get_double(P(ch, "completion_us")) > 11.9);
+	assert_true(json_object_is_type(P(ch, "reason"), json_type_null));
+	assert_int_equal(json_object_array_length(P(ch, "cpus")), 2);       /* 0, then 1 */
+	const char *line = json_object_get_string(P(j, "slowest", "0", "line"));
+	assert_non_null(strstr(line, "IRQ 38 virtio2-input.0 on CPU 0 \xe2\x86\x92 NET_RX (irq exit, 12.0 \xc2\xb5s"));
+	assert_non_null(strstr(line, "wake on CPU 1"));
+	assert_non_null(P(j, "slowest", "0", "delay_us"));
+	assert_non_null(P(j, "slowest", "0", "stages_us", "completion"));
+	assert_true(json_object_is_type(P(j, "slowest", "0", "freq_khz"), json_type_null));
+	assert_true(json_object_is_type(P(j, "slowest", "0", "ramp_us"), json_type_null));
+	assert_non_null(P(j, "slowest", "0", "migration"));
+	/* Slowest by delay: the queued step (300 us + 12) before the idle one. */
+	assert_true(json_object_get_double(P(j, "slowest", "0", "delay_us")) >
+		    json_object_get_double(P(j, "slowest", "1", "delay_us")));
+	json_object_put(j);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(ranks_causes_by_share),
-	cmocka_unit_test(unattributed_is_what_no_stage_explains),
+	cmocka_unit_test(json_contract),
+	cmocka_unit_test(chain_kinds_pick_the_cause),
+	cmocka_unit_test(window_fit_throttle_first),
+	cmocka_unit_test(step_causes_sum_to_delay),
+	cmocka_unit_test(all_and_tail_rank_separately),
+	cmocka_unit_test(culprits_summed_own_threads_never),
+	cmocka_unit_test(no_fix_that_cannot_act),
+	cmocka_unit_test(no_steps_no_causes),
+	cmocka_unit_test(tail_truncated_is_said),
 	cmocka_unit_test(migrations_are_counted),
-	cmocka_unit_test(no_slow_steps_no_causes),
 };
 RUN_TESTS(tests)

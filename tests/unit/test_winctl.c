@@ -325,6 +325,99 @@ static void test_status_sparse(void **state)
 	winctl_status_free(&st);
 }
 
+/* Issue 15 (defect 8): the run directory's files are read through its
+ * descriptor, never through a symlink, and with a size cap. */
+static void test_files_not_followed(void **state)
+{
+	struct ctx *c = *state;
+	char p[TEST_PATH], target[TEST_PATH];
+	/* A valid state file and a pid file naming a live process elsewhere,
+	 * reached through links planted in the run directory. */
+	stand_in(c);
+	put_state(c, c->child, 0, 10, CPUS2);
+	tpathf(p, "%s/%s", c->run, WINCTL_STATEFILE);
+	tpathf(target, "%s/elsewhere.json", c->run);
+	assert_int_equal(rename(p, target), 0);
+	assert_int_equal(symlink(target, p), 0);
+	struct winctl_status st;
+	assert_int_equal(winctl_status_read(c->run, &st, c->why, sizeof(c->why)), -EPERM);
+	char want[TEST_MSG];
+	tpathf(want, "%s: not a regular file: refusing it", p);
+	assert_string_equal(c->why, want);
+	assert_false(st.present);
+	winctl_status_free(&st);
+
+	tpathf(p, "%s/%s", c->run, WINCTL_PIDFILE);
+	tpathf(target, "%s/elsewhere.pid", c->run);
+	assert_int_equal(rename(p, target), 0);
+	assert_int_equal(symlink(target, p), 0);
+	int pid;
+	assert_string_equal(winctl_state(c->run, &pid), "stopped");
+	assert_int_equal(pid, -1);
+	/* stopping does not follow it either: the link goes, the live
+	 * process named behind it stays */
+	assert_int_equal(winctl_stop(c->run, c->why, sizeof(c->why)), 0);
+	assert_false(run_has(c, WINCTL_PIDFILE));
+	assert_int_equal(kill(c->child, 0), 0);
+	assert_true(run_has(c, "elsewhere.pid"));
+
+	/* The run directory itself a symlink: nothing read through it. */
+	char link[TEST_PATH];
+	tpathf(link, "%s-link", c->run);
+	assert_int_equal(symlink(c->run, link), 0);
+	tpathf(p, "%s/%s", c->run, WINCTL_PIDFILE);
+	assert_int_equal(rename(target, p), 0);
+	assert_string_equal(winctl_state(c->run, &pid), "running");
+	assert_string_equal(winctl_state(link, &pid), "stopped");
+	assert_int_equal(unlink(link), 0);
+}
+
+static void test_files_capped(void **state)
+{
+	struct ctx *c = *state;
+	/* A state file bigger than any the controller writes: refused, not
+	 * read into memory. */
+	size_t big = 5u << 20;
+	char *text = malloc(big + 1);
+	assert_non_null(text);
+	memset(text, ' ', big);
+	text[0] = '{';
+	text[big - 2] = '}';
+	text[big - 1] = '\n';
+	text[big] = '\0';
+	put(c, WINCTL_STATEFILE, text);
+	free(text);
+	struct winctl_status st;
+	assert_int_equal(winctl_status_read(c->run, &st, c->why, sizeof(c->why)), -EFBIG);
+	assert_non_null(strstr(c->why, "larger than any state the controller writes"));
+	winctl_status_free(&st);
+	/* A pid file with a live pid after a long run of blanks: not read. */
+	char line[256];
+	memset(line, ' ', sizeof(line));
+	snprintf(line + 150, sizeof(line) - 150, "%d %llu\n", (int)getpid(),
+		 starttime_of(getpid()));
+	put(c, WINCTL_PIDFILE, line);
+	assert_string_equal(winctl_state(c->run, NULL), "stopped");
+}
+
+/* A state file caught half written (seq and seq_end differ) is read again,
+ * then refused; a whole one is read. */
+static void test_status_torn(void **state)
+{
+	struct ctx *c = *state;
+	put(c, WINCTL_STATEFILE, "{\"seq\":8,\"pid\":5,\"opened\":3,\"seq_end\":7}\n");
+	struct winctl_status st;
+	assert_int_equal(winctl_status_read(c->run, &st, c->why, sizeof(c->why)), -EINVAL);
+	assert_non_null(strstr(c->why, "window.json: caught half written"));
+	assert_false(st.present);
+	winctl_status_free(&st);
+	put(c, WINCTL_STATEFILE, "{\"seq\":8,\"pid\":5,\"opened\":3,\"seq_end\":8}\n");
+	assert_int_equal(winctl_status_read(c->run, &st, c->why, sizeof(c->why)), 0);
+	assert_true(st.present);
+	assert_int_equal(st.opened, 3);
+	winctl_status_free(&st);
+}
+
 /* ---------- window.pid ---------- */
 
 static void test_state(void **state)
@@ -461,6 +554,7 @@ static struct winctl_config config(const struct ctx *c, int agent)
 	cfg.params = (struct window_params){ .window_ns = 20000000, .budget_tokens = 1000,
 					     .refill_per_s = 30, .cost_per_window = 1 };
 	cfg.pid = agent;
+	cfg.run_dirfd = cfg.lock_fd = -1;
 	copy_str(cfg.run_dir, sizeof(cfg.run_dir), c->run);
 	return cfg;
 }
@@ -513,6 +607,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_status_share_since_update, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_status_running, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_status_sparse, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_files_not_followed, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_files_capped, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_status_torn, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_stop_none, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_stop_live, setup, teardown),

@@ -667,7 +667,9 @@ static void test_offline(void **state)
 	assert_int_equal(C(&r, 0)->open_ns, 5 * MS);
 	assert_int_equal(C(&r, 0)->closed, 1);
 	assert_int_equal(r.f.floor_on[0], 0);
-	assert_string_equal(r.f.log, "open0 floor0+ close0 floor0- ");   /* no rearm */
+	/* re-armed: the BPF side notifies the first step once it is back */
+	assert_string_equal(r.f.log, "open0 floor0+ close0 floor0- rearm0 ");
+	assert_int_equal(r.f.rearm_since[0], T0 + 5 * MS);
 	assert_int_equal(window_next_deadline(&r.sm), 0);
 	tick_at(&r, T0 + SEC);
 	assert_int_equal(C(&r, 0)->state, WINDOW_OFFLINE);

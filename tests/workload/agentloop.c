@@ -43,6 +43,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/types.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,8 +60,32 @@
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
 
-enum wake { WAKE_EVENTFD, WAKE_PIPE, WAKE_UDP, WAKE_TIMERFD };
-static const char *const wake_names[] = { "eventfd", "pipe", "udp", "timerfd" };
+enum wake { WAKE_EVENTFD, WAKE_PIPE, WAKE_UDP, WAKE_TIMERFD, WAKE_PTY };
+static const char *const wake_names[] = { "eventfd", "pipe", "udp", "timerfd", "pty" };
+
+/*
+ * The kernel path each wake source takes to the consumer's wakeup, as the
+ * tests expect diagnose to find it (tests/workload/README.md): the chain
+ * kind, what names it (the waker's comm, the softirq, the work function)
+ * and what the latency is measured from.
+ */
+struct wake_path {
+	const char *kind, *via, *from;
+};
+static const struct wake_path wake_paths[] = {
+	[WAKE_EVENTFD] = { "task", "agent-p", "send" },
+	[WAKE_PIPE] = { "task", "agent-p", "send" },
+	[WAKE_UDP] = { "softirq", "NET_RX", "send" },
+	/* The timerfd's hrtimer callback wakes the epoll waiter directly. */
+	[WAKE_TIMERFD] = { "timer", "timerfd_tmrproc", "expiry" },
+	/*
+	 * A write to a pty master only queues the flip buffer's work
+	 * (tty_flip_buffer_push -> queue_work); the kworker running
+	 * flush_to_ldisc hands the bytes to n_tty, which wakes the reader
+	 * of the slave.
+	 */
+	[WAKE_PTY] = { "workqueue", "flush_to_ldisc", "send" },
+};
 
 struct cpulist {
 	int n;
@@ -213,7 +238,7 @@ static enum wake parse_wake(const char *s)
 	for (size_t i = 0; i < sizeof(wake_names) / sizeof(wake_names[0]); i++)
 		if (!strcmp(s, wake_names[i]))
 			return (enum wake)i;
-	die_usage("invalid value for --wake: '%s' (eventfd|pipe|udp|timerfd)", s);
+	die_usage("invalid value for --wake: '%s' (eventfd|pipe|udp|timerfd|pty)", s);
 	return WAKE_EVENTFD;
 }
 
@@ -276,7 +301,8 @@ bad:
 static void usage(void)
 {
 	puts("usage: agentloop [options]\n"
-	     "  --wake eventfd|pipe|udp|timerfd  how the consumer is woken (eventfd)\n"
+	     "  --wake eventfd|pipe|udp|timerfd|pty  how the consumer is woken (eventfd);\n"
+	     "                      pty: through a kworker (flush_to_ldisc)\n"
 	     "  --interval-us N     wakeup period (1000)\n"
 	     "  --work-us N         busy work per step (100)\n"
 	     "  --steps N           measured steps per consumer, 0 = no limit (0)\n"
@@ -445,6 +471,7 @@ static void produce_one(struct pair *p, enum wake wake)
 		r = write(p->wfd, &one, sizeof(one));
 		break;
 	case WAKE_PIPE:
+	case WAKE_PTY:
 		r = write(p->wfd, &t, sizeof(t));
 		break;
 	default:
@@ -496,13 +523,18 @@ static void work(int64_t ns)
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 }
 
-/* Read every pending event; *first gets the stamp of the oldest one. */
-static uint64_t drain_stream(int fd, bool dgram, int64_t *first)
+/*
+ * Read every pending event; *first gets the stamp of the oldest one.  once:
+ * a single read (pty: a read that finds the slave empty waits for the flip
+ * buffer's work in flush_work, a second wakeup within the step; one read of
+ * a raw pty returns everything the line discipline holds).
+ */
+static uint64_t drain_stream(int fd, bool dgram, bool once, int64_t *first)
 {
-	int64_t buf[256];
+	int64_t buf[512];
 	uint64_t n = 0;
 
-	for (;;) {
+	for (bool more = true; more; more = !once) {
 		ssize_t r = dgram ? recv(fd, buf, sizeof(buf[0]), MSG_DONTWAIT)
 				  : read(fd, buf, sizeof(buf));
 
@@ -541,7 +573,7 @@ static uint64_t drain(struct pair *p, int64_t *sent)
 		*sent = p->tbase + (int64_t)p->consumed * o->interval_ns;
 		break;
 	default:
-		n = drain_stream(p->rfd, o->wake == WAKE_UDP, sent);
+		n = drain_stream(p->rfd, o->wake == WAKE_UDP, o->wake == WAKE_PTY, sent);
 		break;
 	}
 	p->consumed += n;
@@ -663,9 +695,9 @@ static void *consumer(void *arg)
 
 /* ---- setup ------------------------------------------------------------ */
 
-static void epoll_add(int epfd, int fd)
+static void epoll_add(int epfd, int fd, uint32_t flags)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = { .events = EPOLLIN | flags, .data.fd = fd };
 
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
 		die_sys("epoll_ctl");
@@ -685,6 +717,30 @@ static void udp_pair(struct pair *p)
 	    getsockname(p->rfd, (struct sockaddr *)&a, &len) ||
 	    connect(p->wfd, (struct sockaddr *)&a, sizeof(a)))
 		die_sys("udp loopback setup");
+}
+
+/*
+ * A pty pair in raw mode: the producer writes stamps to the master, the
+ * consumer reads them from the slave.  Raw, so every byte passes as it is
+ * (no line discipline editing, no echo back to the master, no signals).
+ */
+static void pty_pair(struct pair *p)
+{
+	struct termios tio;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	const char *name;
+
+	if (m < 0 || grantpt(m) || unlockpt(m) || !(name = ptsname(m)))
+		die_sys("pty master");
+	p->wfd = m;
+	p->rfd = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (p->rfd < 0)
+		die_sys(name);
+	if (tcgetattr(p->rfd, &tio))
+		die_sys("tcgetattr");
+	cfmakeraw(&tio);
+	if (tcsetattr(p->rfd, TCSANOW, &tio))
+		die_sys("tcsetattr");
 }
 
 static void open_fds(struct pair *p, enum wake wake, int stop_fd)
@@ -709,14 +765,24 @@ static void open_fds(struct pair *p, enum wake wake, int stop_fd)
 	case WAKE_TIMERFD:
 		p->rfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		break;
+	case WAKE_PTY:
+		pty_pair(p);
+		break;
 	}
 	if (p->rfd < 0)
 		die_sys(wake_names[wake]);
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (p->epfd < 0)
 		die_sys("epoll_create1");
-	epoll_add(p->epfd, p->rfd);
-	epoll_add(p->epfd, stop_fd);
+	/*
+	 * pty edge-triggered: a level-triggered item is polled again by
+	 * every epoll_wait, and n_tty's poll on an empty slave waits for the
+	 * flip buffer's work (flush_work), so the consumer would also be woken
+	 * by wq_barrier_func.  Edge-triggered, it is polled only after the
+	 * line discipline woke it; drain() reads all there is.
+	 */
+	epoll_add(p->epfd, p->rfd, wake == WAKE_PTY ? EPOLLET : 0);
+	epoll_add(p->epfd, stop_fd, 0);
 }
 
 /* Preallocate (and touch) the samples so the loop does not page-fault. */
@@ -890,6 +956,8 @@ static void print_json(const struct opts *o, const struct pair *p,
 	       t->unstamped, t->dropped, t->sent, o->warmup, o->work_ns / NSEC_PER_USEC,
 	       o->interval_ns / NSEC_PER_USEC, o->threads, t->elapsed_s);
 	json_summary(&t->all);
+	printf(",\"latency_from\":\"%s\",\"path\":{\"kind\":\"%s\",\"via\":\"%s\"}",
+	       wake_paths[o->wake].from, wake_paths[o->wake].kind, wake_paths[o->wake].via);
 	printf(",\"pid\":%d,\"consumer_tids\":[", (int)getpid());
 	for (int i = 0; i < o->threads; i++)
 		printf("%s%d", i ? "," : "", atomic_load(&p[i].ctid));

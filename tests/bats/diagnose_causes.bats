@@ -1,0 +1,322 @@
+#!/usr/bin/env bats
+# agentune diagnose (schema agentune.diagnose/2) against planted causes: one
+# test per cause, each asserting the verdict's first cause over all steps
+# (.verdict.all.causes[0]) and that no innocent task is named as a culprit;
+# diagnose's own threads off the agent's CPU; and its completion + wake->run
+# against the bundled workload's own latency (tests/workload/README.md).
+#
+# The wakeup-context checks (wakeup_contexts) want >= 70%: bpftrace misses
+# some contexts when its programs would nest (measured 84-98% here), and a
+# wrong chain would be near 0.
+# Each test first checks that its plant works, measured without diagnose
+# (the group's throttled count, the kworker on the wakeup path, NET_RX on the
+# agent's CPU), so a failure says whether the plant or diagnose is wrong.
+# They change live state and depend on timing: run them under the lock,
+#   flock /work/live-tests.lock bats tests/bats/diagnose_causes.bats
+# Needs root and BPF; says SKIP otherwise.
+load helpers
+
+CPU=1		# the agent's CPU
+OTHER=0		# producers, storms, housekeeping
+PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
+DG="" WL=""
+
+setup() {
+	WL_PID="" HOG_PID="" DIAG_PID="" PMQOS_SAVED=""
+	DG=$BATS_TEST_TMPDIR/dg.json WL=$BATS_TEST_TMPDIR/wl.json
+}
+
+# Runs even when a test fails: nothing a test planted outlives it.
+teardown() {
+	[ -n "$HOG_PID" ] && kill "$HOG_PID" 2>/dev/null
+	[ -n "$DIAG_PID" ] && kill "$DIAG_PID" 2>/dev/null
+	stop_workload
+	plants_cleanup
+	if [ -n "$PMQOS_SAVED" ]; then echo "$PMQOS_SAVED" >"$PMQOS"; fi
+	true
+}
+
+# The premises every test here shares: BPF, two CPUs (the agent alone on
+# CPU 1, everything else on CPU 0), jq.
+need_causes() {
+	need_bpf
+	need_cpus 2
+	need_cmd jq
+}
+
+# diagnose in the background on the workload, which was started with
+# --start-delay-ms and steps once diagnose is attached (SIGUSR1): both see the
+# same steps.  Waits for both; the report is in $DG.
+diag_same_steps() {
+	"$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" "$@" --json >"$DG" &
+	DIAG_PID=$!
+	wait_bpf_attached "$DIAG_PID"
+	kill -USR1 "$WL_PID"
+	wait "$DIAG_PID"
+	DIAG_PID=""
+	wait "$WL_PID"
+	WL_PID=""
+}
+
+# diagnose for $1 seconds on the running workload; the report is in $DG.
+diag_for() {
+	"$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration "$1" --json >"$DG"
+}
+
+# What the verdict said, for the log of a failing test.
+show_verdict() {
+	jq -c '{schema, steps: .verdict.all.steps,
+	        all: [.verdict.all.causes[]? | {cause, share, knob, culprits: [.culprits[]?.comm]}],
+	        tail: [.verdict.tail.causes[]? | .cause]}' "$DG"
+}
+
+# The first cause over all steps is $1.
+first_cause_is() {
+	jq -e --arg c "$1" '.schema == "agentune.diagnose/2" and .verdict.all.steps > 100
+		and .verdict.all.causes[0].cause == $c' "$DG"
+}
+
+# The first cause names no task: only a planted task may be blamed, and
+# these plants have none.
+first_cause_blames_no_task() {
+	jq -e '(.verdict.all.causes[0].culprits // []) | length == 0' "$DG"
+}
+
+no_innocent_culprit() {
+	! culprits_innocent_named "$DG" "$WL_PID" "${1:-}"
+}
+
+# The hog at nice -10: EEVDF lets a woken agent preempt a hog of its own
+# weight at once (see start_hog_nice), so an equal hog delays it little.
+@test "cause 1: a CPU hog on the agent's CPU -> queueing, the hog named first" {
+	need_causes
+	start_hog_nice "$CPU" -10
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 1000 --duration 20
+	# The plant, measured without diagnose: the hog holds the agent's CPU.
+	h0=$(proc_ticks "$HOG_PID")
+	diag_for 4
+	h1=$(proc_ticks "$HOG_PID")
+	hz=$(getconf CLK_TCK)
+	echo "hog (pid $HOG_PID) on CPU $(ps -o psr= -p "$HOG_PID"): $((100 * (h1 - h0) / (4 * hz)))% of a CPU while diagnose ran"
+	[ "$(ps -o psr= -p "$HOG_PID" | tr -d ' ')" = "$CPU" ]
+	[ $((h1 - h0)) -ge $((4 * hz / 2)) ]
+	show_verdict
+	first_cause_is queueing
+	jq -e '.verdict.all.causes[0].culprits[0].comm == "agenthog"' "$DG"
+	no_innocent_culprit
+}
+
+# The agent needs 30% of a CPU (300 us every 1000 us, woken by its own timer,
+# so nothing outside the group wakes it) and gets 10 ms per 100 ms.
+cgroup_case() {
+	local ver=$1 t0 t1
+	need_causes
+	need_cgroup_cpu "$ver"
+	start_workload --cpu "$CPU" --wake timerfd --interval-us 1000 --work-us 300 --duration 20
+	plant_cgroup_quota "$ver" 10000 100000 "$WL_PID"
+	sleep 0.5
+	t0=$(cgroup_nr_throttled "$PLANT_CG")
+	diag_for 4
+	t1=$(cgroup_nr_throttled "$PLANT_CG")
+	echo "group $PLANT_CG: nr_throttled $t0 -> $t1 during diagnose"
+	[ "$t1" -gt $((t0 + 20)) ]	# the plant: throttled in most of the 40 periods
+	show_verdict
+	first_cause_is cgroup-throttling
+	jq -e '.verdict.all.causes[0].knob | test("\\[cgroup\\] *cpu_max")' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+}
+
+@test "cause 2: the agent's group over its CPU quota (cgroup v1 cpu.cfs_quota_us) -> cgroup-throttling, knob [cgroup] cpu_max" {
+	cgroup_case v1
+}
+
+@test "cause 2: the agent's group over its CPU quota (cgroup v2 cpu.max) -> cgroup-throttling, knob [cgroup] cpu_max" {
+	cgroup_case v2
+}
+
+# Compared: diagnose's completion stage (send -> sched_waking) against the
+# workload's own send -> return-from-epoll mean minus diagnose's wake->run
+# mean, over the same steps.  The workload cannot see the wakeup, only
+# send and return, so the subtraction is its completion time; what is left
+# in it besides (the return to user space, ~1 us) is within the tolerance.
+@test "cause 3: UDP wakeups from a producer on another CPU -> completion-path via NET_RX, its time agrees with the workload" {
+	need_causes
+	need_cmd bpftrace
+	# The plant, measured without diagnose: the consumer is woken in NET_RX.
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 --duration 4
+	wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
+	cat "$BATS_TEST_TMPDIR/ctx.txt"
+	stop_workload
+	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" softirq NET_RX)
+	echo "plant: $share of the wakeups in NET_RX"
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
+		--duration 3 --warmup 0 --start-delay-ms 60000
+	diag_same_steps --duration 10
+	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
+	show_verdict
+	first_cause_is completion-path
+	# the slow steps came the same way (whatever delayed them afterwards)
+	jq -e '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+	comp=$(jq '.stages.completion.mean_us' "$DG")
+	wr=$(jq '.stages.wake_run.mean_us' "$DG")
+	truth=$(jq '.wake_latency_us.mean' "$WL")
+	own=$(awk -v t="$truth" -v w="$wr" 'BEGIN { print t - w }')
+	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us = $own us"
+	close_enough "$comp" "$own"
+}
+
+@test "cause 4: timerfd wakeups -> timer-lateness; completion + wake->run agrees with the workload" {
+	need_causes
+	need_cmd bpftrace
+	# The plant, measured without diagnose: woken in the timerfd's hrtimer.
+	start_workload --cpu "$CPU" --wake timerfd --interval-us 1000 --duration 4
+	wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
+	cat "$BATS_TEST_TMPDIR/ctx.txt"
+	stop_workload
+	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" hrtimer timerfd_tmrproc)
+	echo "plant: $share of the wakeups in hrtimer timerfd_tmrproc"
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+	start_workload --cpu "$CPU" --wake timerfd --interval-us 1000 \
+		--duration 3 --warmup 0 --start-delay-ms 60000
+	diag_same_steps --duration 10
+	jq -e '.stages.completion.count > 0' "$DG"
+	echo "workload (from expiry): $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
+	show_verdict
+	first_cause_is timer-lateness
+	first_cause_blames_no_task
+	no_innocent_culprit
+	sum=$(jq '.stages.completion.mean_us + .stages.wake_run.mean_us' "$DG")
+	truth=$(jq '.wake_latency_us.mean' "$WL")
+	echo "expiry -> run: diagnose completion + wake->run $sum us, workload $truth us"
+	close_enough "$sum" "$truth"
+}
+
+@test "cause 5: wakeups through a kworker (pty flip buffer) -> deferred-work naming flush_to_ldisc" {
+	need_causes
+	need_cmd bpftrace
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake pty --interval-us 1000 --duration 20
+	fn=flush_to_ldisc	# the workload's path.via for --wake pty
+	# The plant: the consumer's wakeups happen inside that work item.
+	wakeup_contexts "$WL_TID" 4 >"$BATS_TEST_TMPDIR/ctx.txt"
+	cat "$BATS_TEST_TMPDIR/ctx.txt"
+	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" work "$fn")
+	echo "plant: $share of the wakeups inside work item $fn"
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+	diag_for 4
+	show_verdict
+	jq -c '[.slowest[].chain | {kind, work_function, queued_by}] | unique' "$DG"
+	first_cause_is deferred-work
+	jq -e --arg f "$fn" '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.work_function == $f)] | length) * 2 >= (.slowest | length)' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+}
+
+# A softirq storm on the agent's CPU with no task of it there: loopback UDP
+# sent from CPU 0 and steered by RPS to CPU 1, where each batch arrives by
+# IPI and is processed in NET_RX.  The agent (woken from CPU 0 by eventfd)
+# finds its CPU busy with the IPI and the softirq: interference, not a task
+# it queues behind.
+@test "cause 6: an IRQ/softirq storm on the agent's CPU -> irq- or softirq-interference, not queueing" {
+	need_causes
+	need_lo_rps
+	plant_softirq_storm "$CPU" "$OTHER" 200000
+	n0=$(netrx_count "$CPU")
+	s0=$(awk -v c=cpu$CPU '$1 == c { print $7 + $8 }' /proc/stat)
+	sleep 2
+	n1=$(netrx_count "$CPU")
+	s1=$(awk -v c=cpu$CPU '$1 == c { print $7 + $8 }' /proc/stat)
+	hz=$(getconf CLK_TCK)
+	echo "plant: NET_RX on CPU $CPU $(((n1 - n0) / 2))/s, irq+softirq time $((100 * (s1 - s0) / (2 * hz)))% of it"
+	# the plant: CPU 1 spends at least 5% of its time in irq and softirq
+	[ $((s1 - s0)) -ge $((2 * hz / 20)) ]
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 1000 --duration 20
+	diag_for 4
+	show_verdict
+	jq -e '.schema == "agentune.diagnose/2"
+	       and (.verdict.all.causes[0].cause | IN("irq-interference", "softirq-interference"))' "$DG"
+	jq -e '[.verdict.all.causes[] | select(.cause == "queueing") | .culprits[]?.comm]
+	       | all(test("^(sockperf|agenthog)") | not)' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+}
+
+# Where the host has an idle state to leave (a cpuidle driver with a state
+# of exit latency > 0): an agent idle between steps pays its exit, and the
+# fix is a PM QoS constraint.
+@test "cause 7: idle exit on a host with idle states -> idle-exit, the PM QoS fix offered" {
+	need_causes
+	need_pmqos "$CPU"
+	need_deep_idle_state "$CPU" 0	# the test sets 0: no constraint
+	PMQOS_SAVED=$(cat "$PMQOS")
+	echo 0 >"$PMQOS"
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 2000 --work-us 20 --duration 20
+	diag_for 4
+	show_verdict
+	first_cause_is idle-exit
+	jq -e '.verdict.all.causes[0].knob | test("pm_qos|\\[pmqos\\]")' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+}
+
+# No idle state, nothing for PM QoS to keep the CPU out of: no cause may
+# offer that fix (it would change nothing).
+@test "cause 7: a host without idle states -> no cause carries a PM QoS fix" {
+	need_causes
+	drv=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)
+	if [ -n "$drv" ] && [ "$drv" != none ] && [ -d /sys/devices/system/cpu/cpu$CPU/cpuidle ]; then
+		skip "this host has cpuidle driver $drv: the idle-exit test covers it"
+	fi
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 2000 --work-us 20 --duration 20
+	diag_for 4
+	show_verdict
+	jq -e '.schema == "agentune.diagnose/2" and (.verdict.all.causes | length > 0)' "$DG"
+	jq -e '[.verdict.all.causes[], .verdict.tail.causes[] | .knob // "" | test("pm_?qos"; "i")]
+	       | any | not' "$DG"
+	# idle-exit may still appear (leaving a halt costs a VM exit), but with no fix
+	jq -e '[.verdict.all.causes[] | select(.cause == "idle-exit") | .knob] | all(. == null)' "$DG"
+}
+
+@test "diagnose's own threads run off the agent's CPU" {
+	need_causes
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 1000 --duration 20
+	"$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration 4 --json >"$DG" &
+	DIAG_PID=$!
+	wait_bpf_attached "$DIAG_PID"
+	sleep 1	# past its set-up: the threads it measures with
+	bad=0
+	for st in /proc/"$DIAG_PID"/task/*/status; do
+		tid=${st%/status}; tid=${tid##*/}
+		allowed=$(awk '$1 == "Cpus_allowed_list:" { print $2 }' "$st" 2>/dev/null) || continue
+		[ -n "$allowed" ] || continue
+		echo "diagnose thread $tid ($(cat /proc/$DIAG_PID/task/$tid/comm 2>/dev/null)): Cpus_allowed_list $allowed"
+		if cpulist_has "$allowed" "$CPU"; then bad=1; fi
+	done
+	wait "$DIAG_PID"
+	DIAG_PID=""
+	[ "$bad" -eq 0 ]
+	no_innocent_culprit
+}
+
+# completion + wake->run against the workload's send -> return from epoll,
+# over the same steps, for the wake sources the cause tests do not compare
+# (udp and timerfd are compared there).  Means add up; percentiles of a
+# sum are not sums, so only the mean is compared.
+@test "accuracy: completion + wake->run mean agrees with the workload's own latency (eventfd, pty)" {
+	need_causes
+	for w in eventfd pty; do
+		start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake "$w" --interval-us 1000 \
+			--duration 3 --warmup 0 --start-delay-ms 60000
+		diag_same_steps --duration 10
+		jq -e '.schema == "agentune.diagnose/2" and .stages.completion.count > 0' "$DG"
+		sum=$(jq '.stages.completion.mean_us + .stages.wake_run.mean_us' "$DG")
+		truth=$(jq '.wake_latency_us.mean' "$WL")
+		echo "$w: diagnose completion + wake->run $sum us ($(jq -c '.stages | {c: .completion.count, wr: .wake_run.count}' "$DG") steps), workload $truth us ($(jq '.samples' "$WL") samples)"
+		close_enough "$sum" "$truth"
+	done
+}
