@@ -255,6 +255,10 @@ static inline void diag_fit_window(struct diag_window *w)
 		sum = w->idle_ns + w->irq_ns + w->softirq_ns + w->task_ns + w->own_ns;
 	}
 	w->unattributed_ns = diag_sat_sub(rest, sum);
+	/* agentune's own time is a part of the unattributed rest, never more
+	 * than it (the parts measured above may have filled the window). */
+	if (w->observer_ns > w->unattributed_ns)
+		w->observer_ns = w->unattributed_ns;
 }
 
 /* How much of one step's delay each cause explains; fills cause_ns and
