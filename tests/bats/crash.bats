@@ -113,7 +113,7 @@ random_sleep() {
 }
 
 apply_bg() {
-	"$AGENTUNE" apply profile agent-latency --pid "$WL_PID" --cpus "$CPU" >/dev/null 2>&1 &
+	"$AGENTUNE" apply $UNSAFE profile agent-latency --pid "$WL_PID" --cpus "$CPU" >/dev/null 2>&1 &
 	BG=$!
 }
 
@@ -171,7 +171,7 @@ controller_of() {
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
 	capture_host "$BATS_TEST_TMPDIR/before.txt"
 	for i in $(seq "$ITER"); do
-		"$AGENTUNE" apply profile agent-latency --pid "$WL_PID" --cpus "$CPU" >/dev/null
+		"$AGENTUNE" apply $UNSAFE profile agent-latency --pid "$WL_PID" --cpus "$CPU" >/dev/null
 		"$AGENTUNE" revert >/dev/null 2>&1 &
 		BG=$!
 		random_sleep 200
@@ -207,7 +207,7 @@ controller_of() {
 	start_workload --cpu "$CPU" --interval-us 1000 --duration 0 --pause-ms-every 20:20
 	capture_host "$BATS_TEST_TMPDIR/before.txt"
 	for i in $(seq "$ITER"); do
-		"$AGENTUNE" apply profile agent-latency --pid "$WL_PID" --cpus "$CPU" >/dev/null
+		"$AGENTUNE" apply $UNSAFE profile agent-latency --pid "$WL_PID" --cpus "$CPU" >/dev/null
 		ctl=$("$AGENTUNE" status --json | jq -r '.window_controller.pid')
 		random_sleep 300
 		kill -9 "$ctl"

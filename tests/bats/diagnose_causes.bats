@@ -76,6 +76,25 @@ first_cause_is() {
 		and .verdict.all.causes[0].cause == $c' "$DG"
 }
 
+# The first cause is $1; except where its premise -- the planted path is
+# the largest part of the delay -- does not hold: on a host whose idle is a
+# bare HLT (no cpuidle driver), each wakeup of the agent's idle CPU pays a
+# halt exit (a VM exit on these VMs: ~20-30 us) that no PM QoS can avoid,
+# larger than a loopback completion (2-5 us).  There idle-exit is rightly
+# first; the test checks that, that $1 is found too, and then says SKIP
+# with the figures, the first-cause claim left for a host where it holds.
+first_cause_is_unless_halt() {
+	local driver first
+	driver=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo none)
+	first=$(jq -r '.verdict.all.causes[0].cause' "$DG")
+	if [ "$driver" = none ] && [ "$first" = idle-exit ] &&
+	   jq -e '.stages.idle_exit.mean_us > .stages.completion.mean_us' "$DG" >/dev/null; then
+		jq -e --arg c "$1" '[.verdict.all.causes[].cause] | index($c) != null' "$DG"
+		skip "$(jq -r --arg c "$1" '"no cpuidle driver: idle exit (a HLT exit, mean \(.stages.idle_exit.mean_us | floor) us) outweighs the completion path (mean \(.stages.completion.mean_us * 10 | floor / 10) us); idle-exit first, \($c) at \([.verdict.all.causes[] | select(.cause == $c) | .share * 100 | floor][0])% -- checked all but the first-cause claim"' "$DG")"
+	fi
+	first_cause_is "$1"
+}
+
 # The first cause names no task: only a planted task may be blamed, and
 # these plants have none.
 first_cause_blames_no_task() {
@@ -156,7 +175,6 @@ cgroup_case() {
 	diag_same_steps --duration 10
 	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
 	show_verdict
-	first_cause_is completion-path
 	# the slow steps came the same way (whatever delayed them afterwards)
 	jq -e '(.slowest | length) > 0
 	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
@@ -168,6 +186,7 @@ cgroup_case() {
 	own=$(awk -v t="$truth" -v w="$wr" 'BEGIN { print t - w }')
 	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us = $own us"
 	close_enough "$comp" "$own"
+	first_cause_is_unless_halt completion-path
 }
 
 @test "cause 4: timerfd wakeups -> timer-lateness; completion + wake->run agrees with the workload" {
@@ -210,11 +229,11 @@ cgroup_case() {
 	diag_for 4
 	show_verdict
 	jq -c '[.slowest[].chain | {kind, work_function, queued_by}] | unique' "$DG"
-	first_cause_is deferred-work
 	jq -e --arg f "$fn" '(.slowest | length) > 0
 	       and ([.slowest[].chain | select(.work_function == $f)] | length) * 2 >= (.slowest | length)' "$DG"
 	first_cause_blames_no_task
 	no_innocent_culprit
+	first_cause_is_unless_halt deferred-work
 }
 
 # A softirq storm on the agent's CPU with no task of it there: loopback UDP
