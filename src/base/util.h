@@ -71,6 +71,11 @@ void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first);
  * and the journal. */
 bool ifname_ok(const char *s);
 
+/* The whole file behind fd, read from offset 0 (pread: the descriptor's
+ * offset is left alone), NUL-terminated in *out (free() it) with its length
+ * in *len.  -EFBIG when it holds more than max bytes, else -errno. */
+int fd_read_whole(int fd, size_t max, char **out, size_t *len);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -626,41 +626,6 @@ static int parse_line(struct journal *j, const char *s, size_t n, char *r, size_
 
 /* ---------- load ---------- */
 
-static int read_all(int fd, char **out, size_t *len)
-{
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= JOURNAL_MAX_SIZE) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap = cap ? cap * 2 : 4096;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int journal_load(struct journal *j, char *why, size_t sz)
 {
 	journal_forget(j);
@@ -671,7 +636,7 @@ int journal_load(struct journal *j, char *why, size_t sz)
 		return fd;
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = read_all(fd, &buf, &len);
+	int rc = fd_read_whole(fd, JOURNAL_MAX_SIZE, &buf, &len);
 	close(fd);
 	if (rc) {
 		errmsg(why, sz, 0, "cannot read %s/%s: %s", j->dir, JOURNAL_FILE,

@@ -78,49 +78,6 @@ static int open_run_file(int dirfd, const char *name, int flags)
 	return fd;
 }
 
-/* The whole file, NUL-terminated; -EFBIG past max bytes. */
-static int read_capped(int fd, size_t max, char **out, size_t *len)
-{
-	size_t cap = 256, n = 0;
-	char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > max) {
-		free(buf);
-		return -EFBIG;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 /* ---------- the pid file ---------- */
 
 /* starttime of a live (not zombie) process, 0 when it is gone. */
@@ -149,7 +106,7 @@ static bool read_pidfile(int dirfd, int *pid, uint64_t *start)
 		return false;
 	char *buf = NULL;
 	size_t len = 0;
-	bool ok = !read_capped(fd, PIDFILE_MAX, &buf, &len) &&
+	bool ok = !fd_read_whole(fd, PIDFILE_MAX, &buf, &len) &&
 		  sscanf(buf, "%d %" SCNu64, pid, start) == 2 && *pid > 0;
 	free(buf);
 	close(fd);
@@ -1308,7 +1265,7 @@ static int parse_statefile(int dirfd, const char *path, json_object **out, char 
 			      fd == -EPERM ? "not a regular file: refusing it" : strerror(-fd));
 	char *buf = NULL;
 	size_t len = 0;
-	int rc = read_capped(fd, STATEFILE_MAX, &buf, &len);
+	int rc = fd_read_whole(fd, STATEFILE_MAX, &buf, &len);
 	close(fd);
 	if (rc)
 		return errmsg(why, sz, rc, "%s: %s", path,
