@@ -198,9 +198,14 @@ done'
 	printf "$PROFILE_TEXT" >"$safe/good.profile"
 	chmod 0644 "$safe/good.profile"
 	make_tree "$BATS_TEST_TMPDIR/tree"
+	# A dry run shows the plan of a refused profile with the refusal as a
+	# warning (it changes nothing); the refusal itself is apply's.
 	dry() { "$AGENTUNE" apply --root "$BATS_TEST_TMPDIR/tree" profile "$1" --cpus 1 --dry-run; }
+	real() { "$AGENTUNE" apply --root "$BATS_TEST_TMPDIR/tree" profile "$1" --cpus 1; }
+	cp -a "$BATS_TEST_TMPDIR/tree" "$BATS_TEST_TMPDIR/tree.before"
 	run dry "$safe/good.profile"
 	[ "$status" -eq 0 ]
+	[[ "$output" != *"refused"* ]]
 	# A directory of the hostile user's in a root-only directory, holding a
 	# link to the safe profiles: what the link points to is root's, the
 	# link is not.
@@ -209,12 +214,15 @@ done'
 	chown "$HOSTILE_UID:$HOSTILE_UID" "$u"
 	hostile ln -s "$safe" "$u/profiles"
 	run dry "$u/profiles/good.profile"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"refused: $u: owned by uid $HOSTILE_UID, not root"* ]]
+	run real "$u/profiles/good.profile"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"refused: $u: owned by uid $HOSTILE_UID, not root"*"a profile must be writable by root only"* ]]
 	# The same as an include of a safe profile.
 	printf '[main]\nsummary = top\ninclude = %s\n' "$u/profiles/good.profile" >"$safe/top.profile"
 	chmod 0644 "$safe/top.profile"
-	run dry "$safe/top.profile"
+	run real "$safe/top.profile"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"$u/profiles/good.profile"*"owned by uid $HOSTILE_UID, not root"* ]]
 	# The hostile user flips its link between the safe profile and its own
@@ -223,11 +231,14 @@ done'
 	printf '[main]\nsummary = evil\n[napi]\nbusy_poll = 77\n' | hostile tee "$u/evil/good.profile" >/dev/null
 	start_hostile 'while :; do ln -sfn "$1" "$2/profiles"; ln -sfn "$2/evil" "$2/profiles"; done' "$safe" "$u"
 	for i in $(seq 20); do
-		run dry "$u/profiles/good.profile"
+		run real "$u/profiles/good.profile"
 		[ "$status" -eq 2 ]
 		[[ "$output" != *"-> 77"* ]]
 	done
 	stop_hostile
+	# Nothing of it reached the tree, and nothing was journaled.
+	diff -r --no-dereference "$BATS_TEST_TMPDIR/tree.before" "$BATS_TEST_TMPDIR/tree"
+	[ ! -s "$AGENTUNE_RUN_DIR/journal" ]
 	rm -rf "$safe" "$u"
 }
 
