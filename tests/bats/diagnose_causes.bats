@@ -245,15 +245,20 @@ cgroup_case() {
 	need_causes
 	need_lo_rps
 	plant_softirq_storm "$CPU" "$OTHER" 200000
-	n0=$(netrx_count "$CPU")
-	s0=$(awk -v c=cpu$CPU '$1 == c { print $7 + $8 }' /proc/stat)
-	sleep 2
-	n1=$(netrx_count "$CPU")
-	s1=$(awk -v c=cpu$CPU '$1 == c { print $7 + $8 }' /proc/stat)
-	hz=$(getconf CLK_TCK)
-	echo "plant: NET_RX on CPU $CPU $(((n1 - n0) / 2))/s, irq+softirq time $((100 * (s1 - s0) / (2 * hz)))% of it"
-	# the plant: CPU 1 spends at least 5% of its time in irq and softirq
-	[ $((s1 - s0)) -ge $((2 * hz / 20)) ]
+	# the plant: CPU 1 spends at least 5% of its time in irq and softirq,
+	# over one of up to three 2-second looks (the storm's rate follows how
+	# much of CPU 0 the sender gets)
+	hz=$(getconf CLK_TCK) planted=0
+	for _ in 1 2 3; do
+		n0=$(netrx_count "$CPU")
+		s0=$(awk -v c=cpu$CPU '$1 == c { print $7 + $8 }' /proc/stat)
+		sleep 2
+		n1=$(netrx_count "$CPU")
+		s1=$(awk -v c=cpu$CPU '$1 == c { print $7 + $8 }' /proc/stat)
+		echo "plant: NET_RX on CPU $CPU $(((n1 - n0) / 2))/s, irq+softirq time $((100 * (s1 - s0) / (2 * hz)))% of it"
+		[ $((s1 - s0)) -ge $((2 * hz / 20)) ] && { planted=1; break; }
+	done
+	[ "$planted" = 1 ]
 	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 1000 --duration 20
 	diag_for 4
 	show_verdict

@@ -380,7 +380,7 @@ plant_softirq_storm() {
 	taskset -c "$other" sockperf server -i 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 	PLANT_PIDS+=($!)
 	sleep 0.5
-	taskset -c "$other" sockperf throughput -i 127.0.0.1 -p "$port" --mps "$mps" -m 16 -t 600 \
+	taskset -c "$other" sockperf throughput -i 127.0.0.1 -p "$port" --mps "$mps" -m 1400 -t 600 \
 		>/dev/null 2>&1 &
 	PLANT_PIDS+=($!)
 	sleep 0.5
