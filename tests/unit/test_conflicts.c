@@ -16,50 +16,52 @@ static void plan_with(struct plan *pl, enum knob_kind k, const char *target)
 	change_init(&pl->c[0].ch, k, target, target, "t.profile:1");
 }
 
+/* The warnings conflicts_warn gives model m for a plan of one change of
+ * knob k on target, in w (strlist_free it). */
+static void warnings_for(const struct model *m, enum knob_kind k, const char *target,
+			 struct strlist *w)
+{
+	struct plan pl;
+	plan_with(&pl, k, target);
+	strlist_init(w);
+	assert_int_equal(conflicts_warn(m, &pl, w), 0);
+	plan_free(&pl);
+}
+
 static void irqbalance_only_against_irq_changes(void **state)
 {
 	struct model m;
 	memset(&m, 0, sizeof(m));
 	m.svc.irqbalance_pid = 321;
-	struct plan pl;
 	struct strlist w;
 
-	plan_with(&pl, KNOB_IRQ_AFFINITY, "38");
-	strlist_init(&w);
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_IRQ_AFFINITY, "38", &w);
 	assert_int_equal(w.n, 1);
 	assert_non_null(strstr(w.v[0], "irqbalance (pid 321) is running"));
 	assert_non_null(strstr(w.v[0], "IRQBALANCE_BANNED_CPULIST=2-3"));
 	strlist_free(&w);
-	plan_free(&pl);
 
 	/* A plan that moves no IRQ has nothing irqbalance undoes. */
-	plan_with(&pl, KNOB_SYSCTL, "net.core.busy_poll");
-	strlist_init(&w);
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_SYSCTL, "net.core.busy_poll", &w);
 	assert_int_equal(w.n, 0);
 	strlist_free(&w);
-	plan_free(&pl);
 }
 
 static void tuned_against_any_plan_and_none_when_idle(void **state)
 {
 	struct model m;
 	memset(&m, 0, sizeof(m));
-	struct plan pl;
 	struct strlist w;
-	plan_with(&pl, KNOB_PMQOS, "2");
-	strlist_init(&w);
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_PMQOS, "2", &w);
 	assert_int_equal(w.n, 0);
+	strlist_free(&w);
 	m.svc.tuned_pid = 77;
 	m.svc.irqbalance_pid = 78;
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_PMQOS, "2", &w);
 	assert_int_equal(w.n, 1);
 	assert_non_null(strstr(w.v[0], "tuned (pid 77) is running"));
 	assert_non_null(strstr(w.v[0], "tuned-adm off"));
 	strlist_free(&w);
-	plan_free(&pl);
 }
 
 /* irqbalance enabled at boot, not running: warned about; its banned list
@@ -117,33 +119,23 @@ static void tuned_profile_keys_against_the_plan(void **state)
 	const char *keys[] = { "sysctl.net.core.busy_poll", "sysctl.vm.swappiness", "cpu.force_latency" };
 	for (size_t i = 0; i < 3; i++)
 		snprintf(m.svc.tuned_keys[m.svc.ntuned_keys++], sizeof(m.svc.tuned_keys[0]), "%s", keys[i]);
-	struct plan pl;
 	struct strlist w;
 
-	plan_with(&pl, KNOB_SYSCTL, "net.core.busy_poll");
-	strlist_init(&w);
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_SYSCTL, "net.core.busy_poll", &w);
 	assert_int_equal(w.n, 1);
 	assert_non_null(strstr(w.v[0], "tuned (pid 9) is running with profile 'network-latency', which sets sysctl.net.core.busy_poll:"));
 	assert_null(strstr(w.v[0], "swappiness"));
 	assert_null(strstr(w.v[0], "force_latency"));
 	strlist_free(&w);
-	plan_free(&pl);
 
-	plan_with(&pl, KNOB_PMQOS, "2");
-	strlist_init(&w);
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_PMQOS, "2", &w);
 	assert_int_equal(w.n, 1);
 	assert_non_null(strstr(w.v[0], "which sets cpu.force_latency:"));
 	strlist_free(&w);
-	plan_free(&pl);
 
-	plan_with(&pl, KNOB_SYSCTL, "net.core.netdev_budget");
-	strlist_init(&w);
-	assert_int_equal(conflicts_warn(&m, &pl, &w), 0);
+	warnings_for(&m, KNOB_SYSCTL, "net.core.netdev_budget", &w);
 	assert_int_equal(w.n, 0);
 	strlist_free(&w);
-	plan_free(&pl);
 }
 
 static const struct CMUnitTest tests[] = {
