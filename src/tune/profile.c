@@ -483,6 +483,33 @@ static int set_mode(struct profile *p, const char *v, const struct profile_src *
 	return 0;
 }
 
+static int set_method(struct profile *p, const char *v, const struct profile_src *src, char *why,
+		      size_t sz)
+{
+	if (!strcmp(v, "auto"))
+		p->pmqos_method = PMQOS_METHOD_AUTO;
+	else if (!strcmp(v, "qos"))
+		p->pmqos_method = PMQOS_METHOD_QOS;
+	else if (!strcmp(v, "poll"))
+		p->pmqos_method = PMQOS_METHOD_POLL;
+	else
+		return errmsg(why, sz, -EINVAL, "unknown method (auto, qos or poll)");
+	p->pmqos_method_src = *src;
+	return 0;
+}
+
+const char *pmqos_method_name(enum pmqos_method m)
+{
+	switch (m) {
+	case PMQOS_METHOD_QOS:
+		return "qos";
+	case PMQOS_METHOD_POLL:
+		return "poll";
+	default:
+		return "auto";
+	}
+}
+
 /* The kernel takes 0..S32_MAX-1 (it keeps S32_MAX for "no constraint"). */
 static int set_resume_latency(struct profile *p, const char *v, const struct profile_src *src,
 			      char *why, size_t sz)
@@ -722,6 +749,7 @@ static const struct keydef keys[] = {
 	{ "napi", "defer_hard_irqs", set_defer_hard_irqs, false },
 	{ "napi", "gro_flush_timeout", set_gro_flush_timeout, false },
 	{ "pmqos", "mode", set_mode, false },
+	{ "pmqos", "method", set_method, false },
 	{ "pmqos", "resume_latency_us", set_resume_latency, false },
 	{ "pmqos", "min_freq", set_min_freq, false },
 	{ "pmqos", "window_ms", set_window_ms, false },

@@ -20,6 +20,10 @@
  *             interfaces = auto | IFNAME...
  *             defer_hard_irqs = N        gro_flush_timeout = DURATION
  *   [pmqos]   mode = off | static | window   resume_latency_us = n/a | DURATION
+ *             method = auto | qos | poll   (how a CPU is kept warm; default auto:
+ *             qos where the host has idle states the constraint avoids, poll
+ *             where it has none, nothing where the CPU already polls;
+ *             plan.h and inspect/cpuidle.h: cpuidle_warm_method)
  *             min_freq = max | N% | FREQ (kHz, MHz, GHz; bare = kHz)
  *             window_ms = DURATION (1ms..60s)   budget_tokens = 1..1000000000
  *             refill_per_s = 0..1000000         cost_per_window = 1..1000000
@@ -85,6 +89,9 @@ struct pnum {
 };
 
 enum pmqos_mode { PMQOS_MODE_UNSET, PMQOS_MODE_OFF, PMQOS_MODE_STATIC, PMQOS_MODE_WINDOW };
+/* How the CPU is kept out of idle: the PM QoS constraint, a poll thread, or
+ * whichever acts on this host (unset = auto). */
+enum pmqos_method { PMQOS_METHOD_UNSET, PMQOS_METHOD_AUTO, PMQOS_METHOD_QOS, PMQOS_METHOD_POLL };
 enum freq_kind { FREQ_UNSET, FREQ_KHZ, FREQ_PERCENT, FREQ_MAX };
 
 struct profile {
@@ -111,6 +118,8 @@ struct profile {
 	enum pmqos_mode pmqos_mode;
 	struct profile_src pmqos_mode_src;
 	struct pnum resume_latency_us;      /* -1 (PMQOS_NA) = "n/a" */
+	enum pmqos_method pmqos_method;
+	struct profile_src pmqos_method_src;
 	enum freq_kind min_freq_kind;
 	uint64_t min_freq;                  /* kHz, or percent of the range */
 	struct profile_src min_freq_src;
@@ -175,6 +184,7 @@ int profile_list(const struct profile_opts *o, struct profile_info **out, size_t
  * defaults for those not set. */
 void profile_window_params(const struct profile *p, struct window_params *w);
 
+const char *pmqos_method_name(enum pmqos_method m); /* "auto", "qos", "poll" */
 const char *irq_sel_name(enum irq_sel s);   /* "all", "class", "interface", ... */
 const char *irq_dest_name(enum irq_dest d); /* "housekeeping", "numa-local", ... */
 

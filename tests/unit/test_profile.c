@@ -524,8 +524,27 @@ static void window_all_keys(void **state)
 	assert_int_equal(p.pmqos_mode, PMQOS_MODE_WINDOW);
 	assert_false(p.window_ms.set || p.budget_tokens.set || p.refill_per_s.set ||
 		     p.cost_per_window.set);
+	/* No method: unset, which the plan takes as auto. */
+	assert_int_equal(p.pmqos_method, PMQOS_METHOD_UNSET);
 	profile_free(&p);
 	scratch_free(&s);
+
+	/* Each method, with its line. */
+	static const struct {
+		const char *v;
+		enum pmqos_method m;
+	} methods[] = { { "auto", PMQOS_METHOD_AUTO }, { "qos", PMQOS_METHOD_QOS },
+			{ "poll", PMQOS_METHOD_POLL } };
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++) {
+		char text[96];
+		snprintf(text, sizeof(text), "[pmqos]\nmode = static\nmethod = %s\n", methods[i].v);
+		assert_int_equal(load_text(&s, text, &p, &err), 0);
+		assert_int_equal(p.pmqos_method, methods[i].m);
+		assert_int_equal(p.pmqos_method_src.line, 3);
+		assert_string_equal(pmqos_method_name(p.pmqos_method), methods[i].v);
+		profile_free(&p);
+		scratch_free(&s);
+	}
 
 	/* The window keys are [pmqos] keys like the others. */
 	assert_parse_error(load_text(&s, "[pmqos]\nwindow_ms = 5\nwindow_ms = 6\n", &p, &err),
@@ -535,7 +554,7 @@ static void window_all_keys(void **state)
 			   "[napi] window_ms: unknown key");
 	scratch_free(&s);
 	assert_parse_error(load_text(&s, "[pmqos]\nwindow = 5\n", &p, &err), &err, s.path, 2,
-			   "[pmqos] window: unknown key (mode, resume_latency_us, min_freq, "
+			   "[pmqos] window: unknown key (mode, method, resume_latency_us, min_freq, "
 			   "window_ms, budget_tokens, refill_per_s, cost_per_window)");
 	scratch_free(&s);
 	assert_parse_error(load_text(&s, "[pmqos]\nbudget_tokens =\n", &p, &err), &err, s.path, 2,
@@ -550,6 +569,9 @@ static const struct {
 	{ "mode = fast", "[pmqos] mode = 'fast': unknown mode (off, static or window)" },
 	{ "mode = Window", "[pmqos] mode = 'Window': unknown mode (off, static or window)" },
 	{ "mode = windowed", "[pmqos] mode = 'windowed': unknown mode (off, static or window)" },
+	{ "method = spin", "[pmqos] method = 'spin': unknown method (auto, qos or poll)" },
+	{ "method = Poll", "[pmqos] method = 'Poll': unknown method (auto, qos or poll)" },
+	{ "method = qos poll", "[pmqos] method = 'qos poll': unknown method (auto, qos or poll)" },
 	{ "window_ms = 0", "[pmqos] window_ms = '0': out of range (1ms..60s)" },
 	{ "window_ms = 0ms", "[pmqos] window_ms = '0ms': out of range (1ms..60s)" },
 	{ "window_ms = 60001", "[pmqos] window_ms = '60001': out of range (1ms..60s)" },
