@@ -3,6 +3,7 @@
 #include "inspect/cpuidle.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,10 +180,23 @@ static int read_cpus(const struct host *h, const struct cpumask *cpus, struct cp
 	return rc;
 }
 
+/* idle=poll on the kernel command line: the idle loop polls, whatever
+ * cpuidle says. */
+static bool cmdline_idle_poll(const struct host *h)
+{
+	char *s = host_read(h, "/proc/cmdline", NULL);
+	bool found = false;
+	for (char *t = s ? strtok(s, " \t\n") : NULL; t && !found; t = strtok(NULL, " \t\n"))
+		found = !strcmp(t, "idle=poll");
+	free(s);
+	return found;
+}
+
 int cpuidle_read(const struct host *h, const struct cpumask *cpus, struct cpuidle *out)
 {
 	memset(out, 0, sizeof(*out));
 	read_dma_latency(h, out);
+	out->idle_poll = cmdline_idle_poll(h);
 	if (!host_is_dir(h, CPU_DIR)) {
 		snprintf(out->why, sizeof(out->why), "%s is absent", CPU_DIR);
 		return 0;
@@ -256,4 +270,111 @@ int cpuidle_refresh(const struct host *h, struct cpuidle *c)
 		}
 	}
 	return 0;
+}
+
+/* ---------- which warm method acts here ---------- */
+
+const char *warm_method_name(enum warm_method m)
+{
+	return m == WARM_QOS ? "qos" : m == WARM_POLL ? "poll" : "none";
+}
+
+static bool is_poll_state(const struct idle_state *st)
+{
+	return !strcmp(st->name, "POLL");
+}
+
+static bool state_enabled(const struct idle_state *st)
+{
+	return st->disabled != 1;
+}
+
+/* The deepest enabled state with an exit latency, or NULL. */
+static const struct idle_state *deep_state(const struct cpuidle_cpu *cc)
+{
+	const struct idle_state *best = NULL;
+	for (size_t i = 0; i < cc->nstates; i++) {
+		const struct idle_state *st = &cc->state[i];
+		if (is_poll_state(st) || !state_enabled(st) || st->latency_us == NA_U64 ||
+		    !st->latency_us)
+			continue;
+		if (!best || st->latency_us > best->latency_us)
+			best = st;
+	}
+	return best;
+}
+
+/* An enabled state that halts (any but POLL). */
+static bool halts(const struct cpuidle_cpu *cc)
+{
+	for (size_t i = 0; i < cc->nstates; i++)
+		if (!is_poll_state(&cc->state[i]) && state_enabled(&cc->state[i]))
+			return true;
+	return false;
+}
+
+static enum warm_method warm_cpu(const struct cpuidle *c, const struct cpuidle_cpu *cc,
+				 unsigned cpu, char *why, size_t sz)
+{
+	if (c->idle_poll) {
+		snprintf(why, sz, "idle=poll on the kernel command line: idle already polls");
+		return WARM_NONE;
+	}
+	/* No driver, or a CPU cpuidle does not list: the default idle routine. */
+	if (!c->available || !cc || !cc->nstates) {
+		if (!c->available)
+			snprintf(why, sz, "%s: idle is the default idle routine (HLT on x86), "
+				 "which no PM QoS constraint avoids", c->why[0] ? c->why :
+				 "no cpuidle driver");
+		else
+			snprintf(why, sz, "cpuidle driver %s lists no idle state for CPU %u: idle is "
+				 "the default idle routine, which no PM QoS constraint avoids",
+				 c->driver[0] ? c->driver : "(unknown)", cpu);
+		return WARM_POLL;
+	}
+	const struct idle_state *deep = deep_state(cc);
+	if (deep && cc->resume_latency_us != NA_S64) {
+		snprintf(why, sz, "cpuidle driver %s: CPU %u has idle state %s with an exit "
+			 "latency of %" PRIu64 " us, which the PM QoS constraint avoids",
+			 c->driver[0] ? c->driver : "(unknown)", cpu, deep->name, deep->latency_us);
+		return WARM_QOS;
+	}
+	if (deep) {
+		snprintf(why, sz, "CPU %u has no power/pm_qos_resume_latency_us: no constraint can "
+			 "keep it out of %s", cpu, deep->name);
+		return WARM_POLL;
+	}
+	if (halts(cc)) {
+		snprintf(why, sz, "cpuidle driver %s: CPU %u has no enabled idle state with an exit "
+			 "latency (only 0 us ones): the PM QoS constraint avoids nothing, but idle "
+			 "still halts", c->driver[0] ? c->driver : "(unknown)", cpu);
+		return WARM_POLL;
+	}
+	snprintf(why, sz, "CPU %u's only enabled idle state is POLL: idle already polls", cpu);
+	return WARM_NONE;
+}
+
+/* qos when the constraint acts on any CPU of the set (on the others it is
+ * harmless), else poll when any halts, else none.  The reason given is
+ * that of the first CPU with the winning method. */
+enum warm_method cpuidle_warm_method(const struct cpuidle *c, const struct cpumask *cpus,
+				     char *why, size_t sz)
+{
+	char buf[320], first[3][320] = { "", "", "" };
+	enum warm_method best = WARM_NONE;
+	bool any = false;
+	for (int cpu = cpumask_next(cpus, -1); cpu >= 0; cpu = cpumask_next(cpus, cpu)) {
+		enum warm_method m = warm_cpu(c, cpuidle_cpu(c, (unsigned)cpu), (unsigned)cpu, buf,
+					      sizeof(buf));
+		any = true;
+		if (!first[m][0])
+			copy_str(first[m], sizeof(first[m]), buf);
+		if (m == WARM_QOS || (m == WARM_POLL && best == WARM_NONE))
+			best = m;
+	}
+	if (!any)
+		snprintf(first[WARM_NONE], sizeof(first[WARM_NONE]), "no CPU to keep warm");
+	if (why && sz)
+		copy_str(why, sz, first[best]);
+	return best;
 }

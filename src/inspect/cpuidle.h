@@ -39,6 +39,7 @@ struct cpuidle {
 	char available_governors[128];
 	int64_t cpu_dma_latency_us;    /* global PM QoS; NA_S64 when unreadable */
 	char cpu_dma_latency_why[128];
+	bool idle_poll;                /* idle=poll on the kernel command line */
 	size_t n;                      /* one per CPU in cpus passed to cpuidle_read */
 	struct cpuidle_cpu *cpu;
 };
@@ -52,6 +53,24 @@ void cpuidle_free(struct cpuidle *c);
  * values.  0 (it allocates nothing). */
 int cpuidle_refresh(const struct host *h, struct cpuidle *c);
 const struct cpuidle_cpu *cpuidle_cpu(const struct cpuidle *c, unsigned cpu);
+/* How an agent CPU can be kept from a slow return out of idle on this host
+ * ([pmqos] method = auto, tune/plan.c):
+ *   WARM_QOS   some CPU of the set has an enabled idle state other than POLL
+ *              with an exit latency > 0 µs and a pm_qos_resume_latency_us
+ *              file: the PM QoS constraint keeps it out of that state;
+ *   WARM_POLL  none has, but idle halts (no cpuidle driver: the default
+ *              idle routine, HLT on x86; or only states with 0 µs exit
+ *              latency): no constraint changes anything, a poll thread
+ *              keeps the CPU from halting;
+ *   WARM_NONE  idle already polls (idle=poll on the command line, or POLL
+ *              the only enabled state): neither helps.
+ * A pure function of c (tests drive it with fixture trees); why, when not
+ * NULL, gets the reason in words. */
+enum warm_method { WARM_NONE, WARM_QOS, WARM_POLL };
+const char *warm_method_name(enum warm_method m);   /* "none", "qos", "poll" */
+enum warm_method cpuidle_warm_method(const struct cpuidle *c, const struct cpumask *cpus,
+				     char *why, size_t sz);
+
 /* Parses a pm_qos_resume_latency_us value: "n/a" -> PMQOS_NA, "0", "20". */
 bool pmqos_parse(const char *s, int64_t *out);
 

@@ -633,6 +633,143 @@ static void refresh_live(void **state)
 	host_close(&h);
 }
 
+
+/* ---- cpuidle_warm_method: which [pmqos] method = auto picks ---- */
+
+static enum warm_method warm_of(const char *root, const char *cpus, char *why, size_t sz)
+{
+	struct host h;
+	struct cpuidle c;
+	struct cpumask m;
+	assert_int_equal(host_open(&h, root), 0);
+	cpumask_init(&m);
+	assert_int_equal(cpulist_parse(cpus, &m), 0);
+	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
+	enum warm_method w = cpuidle_warm_method(&c, &m, why, sz);
+	cpumask_free(&m);
+	cpuidle_free(&c);
+	host_close(&h);
+	return w;
+}
+
+static void warm_shared_trees(void **state)
+{
+	char why[320];
+	need_shared();
+	/* intel_idle POLL C1 C1E C6: C6's 133 us is what the constraint avoids */
+	assert_int_equal(warm_of(SHARED_HOSTS "/crm-xeon-server-112cpu-isolated", "1", why,
+				 sizeof(why)), WARM_QOS);
+	assert_non_null(strstr(why, "C6"));
+	assert_non_null(strstr(why, "133 us"));
+	/* acpi_idle POLL, C1 (0 us), C2 (100 us) */
+	assert_int_equal(warm_of(SHARED_HOSTS "/ul-amd-epyc-7451-2s-96cpu", "0-3", why,
+				 sizeof(why)), WARM_QOS);
+	assert_non_null(strstr(why, "C2"));
+	/* current_driver none: idle halts, no constraint avoids it */
+	assert_int_equal(warm_of(SHARED_HOSTS "/ghw-kvm-skylake-offline-cpus", "1", why,
+				 sizeof(why)), WARM_POLL);
+	assert_non_null(strstr(why, "no cpuidle driver"));
+	assert_int_equal(warm_of(SHARED_HOSTS "/pcp-vm-8cpu-4node", "0-7", why, sizeof(why)),
+			 WARM_POLL);
+	assert_int_equal(warm_of(FIXTURES "/intel-pstate-80cpu", "3", why, sizeof(why)), WARM_QOS);
+}
+
+/* A tree with one CPU: the driver, states (name:latency[:disabled]) and
+ * optionally the command line. */
+static char *warm_tree(const char *driver, const char *const *states, size_t n,
+		       const char *cmdline, bool pmqos_file)
+{
+	char *dir = tree_new("warm");
+	char rel[160], v[32];
+	tree_put(dir, "sys/devices/system/cpu/cpuidle/current_driver", driver);
+	if (pmqos_file)
+		tree_put(dir, "sys/devices/system/cpu/cpu0/power/pm_qos_resume_latency_us", "0\n");
+	else
+		tree_dir(dir, "sys/devices/system/cpu/cpu0");
+	for (size_t k = 0; k < n; k++) {
+		char name[32];
+		unsigned lat = 0, dis = 0;
+		assert_true(sscanf(states[k], "%31[^:]:%u:%u", name, &lat, &dis) >= 2);
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu0/cpuidle/state%zu/name", k);
+		tree_put(dir, rel, name);
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu0/cpuidle/state%zu/latency", k);
+		snprintf(v, sizeof(v), "%u\n", lat);
+		tree_put(dir, rel, v);
+		snprintf(rel, sizeof(rel), "sys/devices/system/cpu/cpu0/cpuidle/state%zu/disable", k);
+		snprintf(v, sizeof(v), "%u\n", dis);
+		tree_put(dir, rel, v);
+	}
+	if (cmdline)
+		tree_put(dir, "proc/cmdline", cmdline);
+	return dir;
+}
+
+static void warm_case(const char *driver, const char *const *states, size_t n,
+		      const char *cmdline, bool pmqos_file, enum warm_method want,
+		      const char *why_part)
+{
+	char why[320] = "";
+	char *dir = warm_tree(driver, states, n, cmdline, pmqos_file);
+	enum warm_method got = warm_of(dir, "0", why, sizeof(why));
+	if (got != want || !strstr(why, why_part))
+		fprintf(stderr, "%s: got %s (%s), want %s\n", driver, warm_method_name(got), why,
+			warm_method_name(want));
+	assert_int_equal(got, want);
+	assert_non_null(strstr(why, why_part));
+	tree_free(dir);
+}
+
+static void warm_small_trees(void **state)
+{
+	static const char *haltpoll[] = { "POLL:0", "haltpoll:1" };
+	static const char *shallow[] = { "POLL:0", "C1:0" };
+	static const char *poll_only[] = { "POLL:0" };
+	static const char *c6_off[] = { "POLL:0", "C1:0", "C6:133:1" };
+	static const char *c6_on[] = { "POLL:0", "C1:0", "C6:133:0" };
+	static const char *all_off[] = { "POLL:0", "C1:2:1" };
+	/* haltpoll: its halt state has 1 us, which the constraint avoids */
+	warm_case("haltpoll\n", haltpoll, 2, NULL, true, WARM_QOS, "haltpoll");
+	/* only POLL and a 0 us C1: nothing to avoid, but idle halts */
+	warm_case("acpi_idle\n", shallow, 2, NULL, true, WARM_POLL, "avoids nothing");
+	/* a deep state disabled counts for nothing; enabled it does */
+	warm_case("intel_idle\n", c6_off, 3, NULL, true, WARM_POLL, "avoids nothing");
+	warm_case("intel_idle\n", c6_on, 3, NULL, true, WARM_QOS, "C6");
+	/* a deep state but no pm_qos file: no constraint can act */
+	warm_case("intel_idle\n", c6_on, 3, NULL, false, WARM_POLL, "no power/pm_qos");
+	/* POLL only (the rest disabled): idle already polls */
+	warm_case("acpi_idle\n", poll_only, 1, NULL, true, WARM_NONE, "already polls");
+	warm_case("acpi_idle\n", all_off, 2, NULL, true, WARM_NONE, "already polls");
+	/* idle=poll on the command line: whatever cpuidle says */
+	warm_case("none\n", NULL, 0, "quiet idle=poll console=ttyS0\n", true, WARM_NONE,
+		  "idle=poll");
+	warm_case("none\n", NULL, 0, "quiet idle=halt\n", true, WARM_POLL, "no cpuidle driver");
+}
+
+/* The live host: whatever it has, the answer follows from what it reads. */
+static void warm_live(void **state)
+{
+	struct host h;
+	struct cpuidle c;
+	struct cpumask m;
+	char why[320] = "";
+	assert_int_equal(host_open(&h, "/"), 0);
+	assert_int_equal(cpuidle_read(&h, NULL, &c), 0);
+	cpumask_init(&m);
+	assert_int_equal(cpumask_set(&m, c.n > 1 ? c.cpu[1].cpu : 0), 0);
+	enum warm_method w = cpuidle_warm_method(&c, &m, why, sizeof(why));
+	assert_true(why[0] != '\0');
+	fprintf(stderr, "# live host: %s: %s\n", warm_method_name(w), why);
+	if (c.idle_poll)
+		assert_int_equal(w, WARM_NONE);
+	else if (!c.available)
+		assert_int_equal(w, WARM_POLL); /* this VM: no cpuidle driver */
+	else
+		assert_true(w == WARM_QOS || w == WARM_POLL || w == WARM_NONE);
+	cpumask_free(&m);
+	cpuidle_free(&c);
+	host_close(&h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(pmqos_values),
 	cmocka_unit_test(intel_80cpu),
@@ -651,6 +788,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(refresh_tree),
 	cmocka_unit_test(refresh_unchanged),
 	cmocka_unit_test(refresh_live),
+	cmocka_unit_test(warm_shared_trees),
+	cmocka_unit_test(warm_small_trees),
+	cmocka_unit_test(warm_live),
 };
 
 RUN_TESTS(tests)
