@@ -241,6 +241,9 @@ static int plan_and_apply(const struct apply_opts *o, const struct host *h, stru
 		return fail("apply", "cannot read the host: %s", strerror(ENOMEM));
 	struct plan pl;
 	struct plan_opts popts = { .pid = o->pid ? o->pid : -1, .cpus = o->cpus_set ? &o->cpus : NULL };
+	/* Tests only: keep method = qos planned where it changes nothing. */
+	const char *anyway = getenv("AGENTUNE_PMQOS_WITHOUT_CPUIDLE");
+	popts.qos_anyway = anyway && !strcmp(anyway, "1");
 	char why[1024], unit[TARGET_UNIT_MAX];
 	struct target agent;
 	int rc = agent_target(o, h, &agent, &popts, unit, sizeof(unit));

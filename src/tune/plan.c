@@ -794,6 +794,8 @@ static int controller_running(struct ctx *c, bool *running)
 		return fail(c, -EINVAL, &c->p->pmqos_mode_src,
 			    "[pmqos] mode = static: the PM QoS window controller of an earlier "
 			    "apply (pid %d) manages PM QoS here; revert it first", pid);
+	/* A window with another method than the running one's: the running
+	 * controller stays, as for a window profile over a window profile. */
 	return note(c, &c->p->pmqos_mode_src,
 		    "PM QoS window: the controller of an earlier apply (pid %d) is running; "
 		    "its windows stay as they are", pid);
@@ -822,21 +824,106 @@ static int plan_pmqos_window(struct ctx *c)
 			  "stopped", "running", &p->pmqos_mode_src, false);
 }
 
+/* method = poll: the controller's poll threads on the agent CPUs, held
+ * while applied (static) or while a window is open; the floor as for qos.
+ * Nothing is written to the host for the threads themselves: they are
+ * threads of the controller, whose journal record is the change. */
+static int plan_poll(struct ctx *c)
+{
+	const struct profile *p = c->p;
+	bool win = p->pmqos_mode == PMQOS_MODE_WINDOW;
+	int rc = cpumask_copy(&c->pl->poll_cpus, &c->pl->agent_cpus);
+	c->pl->poll_static = !win;
+	/* A static poll's controller opens no window; its parameters are
+	 * the defaults, checked like any. */
+	profile_window_params(p, &c->pl->window);
+	/* With auto the latency is for the hosts where qos is chosen. */
+	if (!rc && p->resume_latency_us.set && p->pmqos_method == PMQOS_METHOD_POLL)
+		rc = note(c, &p->resume_latency_us.src, "[pmqos] resume_latency_us is not used with "
+			  "method = poll (a poll thread keeps the CPU from halting at all)");
+	c->window = win;
+	if (!rc && p->min_freq_kind != FREQ_UNSET)
+		rc = plan_cpufreq(c);
+	c->window = false;
+	if (rc)
+		return rc;
+	char label[128], list[96];
+	mask_str(&c->pl->poll_cpus, list, sizeof(list));
+	strf(label, sizeof(label), "poll threads on CPU %s (%s)", list, win ? "window" : "static");
+	return add_change(c, KNOB_WINDOW, KNOB_WINDOW_TARGET, label, "stopped", "running",
+			  &p->pmqos_mode_src, false);
+}
+
+/* [pmqos] method against this host: what keeps the agent CPUs warm here. */
+static void resolve_method(struct ctx *c)
+{
+	struct plan *pl = c->pl;
+	enum warm_method host = cpuidle_warm_method(&c->m->idle, &pl->agent_cpus, pl->warm_why,
+						    sizeof(pl->warm_why));
+	pl->warm_set = true;
+	switch (c->p->pmqos_method) {
+	case PMQOS_METHOD_QOS:
+		pl->warm = host == WARM_QOS || c->o->qos_anyway ? WARM_QOS : WARM_NONE;
+		break;
+	case PMQOS_METHOD_POLL:
+		pl->warm = WARM_POLL;
+		break;
+	default:
+		pl->warm_auto = true;
+		pl->warm = host;
+		break;
+	}
+}
+
+static const struct profile_src *method_src(const struct profile *p)
+{
+	return p->pmqos_method != PMQOS_METHOD_UNSET ? &p->pmqos_method_src : &p->pmqos_mode_src;
+}
+
+/* The constraint where it acts; a note with the reason where it does not. */
+static int plan_warm(struct ctx *c)
+{
+	const struct profile *p = c->p;
+	struct plan *pl = c->pl;
+	if (pl->warm == WARM_POLL)
+		return plan_poll(c);
+	if (pl->warm == WARM_QOS)
+		return p->pmqos_mode == PMQOS_MODE_WINDOW ? plan_pmqos_window(c) :
+							    plan_pmqos_static(c);
+	int rc;
+	if (p->pmqos_method == PMQOS_METHOD_QOS)
+		rc = note(c, method_src(p), "PM QoS: not planned, it changes nothing on this host: "
+			  "%s (method = poll or auto keeps these CPUs warm here)", pl->warm_why);
+	else
+		rc = note(c, method_src(p), "PM QoS: neither method acts on this host: %s",
+			  pl->warm_why);
+	if (!rc && p->min_freq_kind != FREQ_UNSET)
+		rc = plan_cpufreq(c);
+	return rc;
+}
+
 static int plan_pmqos(struct ctx *c)
 {
 	const struct profile *p = c->p;
 	bool running = false;
 	int rc = 0;
-	if (p->pmqos_mode == PMQOS_MODE_STATIC || p->pmqos_mode == PMQOS_MODE_WINDOW)
+	bool warm = p->pmqos_mode == PMQOS_MODE_STATIC || p->pmqos_mode == PMQOS_MODE_WINDOW;
+	if (warm) {
+		resolve_method(c);
+		/* A static constraint fights a controller; a static poll is a
+		 * controller of its own: either waits for revert. */
 		rc = controller_running(c, &running);
+	}
 	if (rc || running)
 		return rc;
-	if (p->pmqos_mode == PMQOS_MODE_WINDOW)
-		return plan_pmqos_window(c);
-	rc = window_keys_unused(c);
-	if (!rc && p->pmqos_mode == PMQOS_MODE_STATIC)
-		rc = plan_pmqos_static(c);
-	else if (!rc && p->resume_latency_us.set)
+	if (p->pmqos_mode != PMQOS_MODE_WINDOW)
+		rc = window_keys_unused(c);
+	if (!rc && warm)
+		return plan_warm(c);
+	if (!rc && p->pmqos_method != PMQOS_METHOD_UNSET)
+		rc = note(c, &p->pmqos_method_src, "[pmqos] method is used with mode = static or "
+			  "window only: not used");
+	if (!rc && p->resume_latency_us.set)
 		rc = note(c, &p->resume_latency_us.src,
 			  "[pmqos] resume_latency_us is used with mode = static or window only: "
 			  "not set");
@@ -1343,6 +1430,7 @@ int plan_build(const struct host *h, const struct model *m, const struct profile
 	memset(out, 0, sizeof(*out));
 	cpumask_init(&out->agent_cpus);
 	cpumask_init(&out->housekeeping);
+	cpumask_init(&out->poll_cpus);
 	out->pid = o ? o->pid : -1;
 	if (why && sz)
 		why[0] = '\0';
@@ -1372,6 +1460,7 @@ void plan_free(struct plan *pl)
 	free(pl->notes);
 	cpumask_free(&pl->agent_cpus);
 	cpumask_free(&pl->housekeeping);
+	cpumask_free(&pl->poll_cpus);
 	memset(pl, 0, sizeof(*pl));
 	pl->pid = -1;
 }

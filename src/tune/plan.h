@@ -49,6 +49,16 @@ struct plan {
 	/* [pmqos] mode = window: the controller's parameters, when the plan
 	 * starts one (a window_controller change). */
 	struct window_params window;
+	/* [pmqos] method, resolved against this host (inspect/cpuidle.h):
+	 * warm_set when the profile asks to keep CPUs warm (mode static or
+	 * window); warm is what acts here, warm_why the reason. */
+	bool warm_set, warm_auto;
+	enum warm_method warm;
+	char warm_why[320];
+	/* warm == WARM_POLL: the CPUs that get a poll thread of the
+	 * controller, held while applied (static) or while a window is open. */
+	struct cpumask poll_cpus;
+	bool poll_static;
 };
 
 struct plan_opts {
@@ -61,6 +71,11 @@ struct plan_opts {
 	 * skipped with a note (systemd is the one that creates them). */
 	const char *unit_cgroup;
 	const struct cpumask *cpus; /* --cpus; NULL: the profile's [agent] cpus */
+	/* Tests only (AGENTUNE_PMQOS_WITHOUT_CPUIDLE=1): plan a method = qos
+	 * constraint even where it changes nothing, as before method existed,
+	 * so that the window controller's mechanics are tested on hosts
+	 * without cpuidle. */
+	bool qos_anyway;
 };
 
 /* Resolves p against the host h as m describes it.  0; -EINVAL with why

@@ -64,10 +64,26 @@ static bool plans_window(const struct plan *pl)
 	return false;
 }
 
-/* The controller's parameters when the plan starts one, else null. */
+/* The resolved [pmqos] method, null when the profile keeps nothing warm. */
+static jo *warm_json(const struct plan *pl)
+{
+	if (!pl->warm_set)
+		return NULL;
+	jo *o = json_object_new_object();
+	jw_put(o, "method", jw_str(warm_method_name(pl->warm)));
+	jw_put(o, "auto", jw_bool(pl->warm_auto));
+	jw_put(o, "why", jw_known(pl->warm_why));
+	jw_put(o, "poll_cpus", pl->warm == WARM_POLL ? jw_cpulist(&pl->poll_cpus) : NULL);
+	jw_put(o, "poll", pl->warm == WARM_POLL ? jw_str(pl->poll_static ? "static" : "window") :
+						  NULL);
+	return o;
+}
+
+/* The controller's parameters when the plan starts one for windows, else
+ * null. */
 static jo *window_params_json(const struct plan *pl)
 {
-	if (!plans_window(pl))
+	if (!plans_window(pl) || (pl->warm == WARM_POLL && pl->poll_static))
 		return NULL;
 	const struct window_params *w = &pl->window;
 	jo *o = json_object_new_object();
@@ -105,6 +121,7 @@ jo *report_apply_json(const struct apply_report *a)
 		json_object_array_add(warn, jw_str(a->warnings->v[i]));
 	jw_put(o, "warnings", warn);
 	jw_put(o, "window", window_params_json(a->pl));
+	jw_put(o, "warm", warm_json(a->pl));
 	if (a->r) {
 		jo *res = json_object_new_object();
 		jw_put(res, "ok", jw_bool(a->r->ok));
@@ -157,12 +174,28 @@ void report_apply_text(FILE *out, const struct apply_report *a)
 			a->pl->n == 1 ? "" : "s");
 	for (size_t i = 0; i < a->pl->n; i++)
 		change_line(out, &a->pl->c[i], a->r && i < a->r->n ? &a->r->it[i] : NULL);
-	if (plans_window(a->pl))
+	const struct plan *pl = a->pl;
+	if (pl->warm_set)
+		fprintf(out, "\nWarm method: %s%s: %s\n", warm_method_name(pl->warm),
+			pl->warm_auto ? " (auto)" : "", pl->warm_why);
+	bool poll = pl->warm == WARM_POLL && plans_window(pl);
+	if (poll && pl->poll_static)
+		fprintf(out, "Poll threads: one per agent CPU, SCHED_IDLE, threads of the "
+			"controller, held while the profile is applied (not on a CPU that does not "
+			"idle).\n");
+	else if (poll)
+		fprintf(out, "Poll threads: one per agent CPU, SCHED_IDLE, threads of the "
+			"controller, running while a window is open: while the agent steps, for %"
+			PRIu64 " ms after each step; budget %" PRId64 " tokens, refill %" PRId64
+			"/s, %" PRId64 " per window.\n",
+			pl->window.window_ns / 1000000u, pl->window.budget_tokens,
+			pl->window.refill_per_s, pl->window.cost_per_window);
+	else if (plans_window(pl))
 		fprintf(out, "\nPM QoS window: the values marked (window) are written by the "
 			"controller while the agent steps, for %" PRIu64 " ms after each step; "
 			"budget %" PRId64 " tokens, refill %" PRId64 "/s, %" PRId64 " per window.\n",
-			a->pl->window.window_ns / 1000000u, a->pl->window.budget_tokens,
-			a->pl->window.refill_per_s, a->pl->window.cost_per_window);
+			pl->window.window_ns / 1000000u, pl->window.budget_tokens,
+			pl->window.refill_per_s, pl->window.cost_per_window);
 	if (a->pl->nnotes)
 		fprintf(out, "\nNotes:\n");
 	for (size_t i = 0; i < a->pl->nnotes; i++)

@@ -232,6 +232,22 @@ static int window_knobs(const struct tune_result *r, enum knob_kind k, struct wi
 	return 0;
 }
 
+/* method = poll: one {CPU, "poll"} per CPU that gets a poll thread; no
+ * file behind it, nothing to restore. */
+static int poll_knobs(const struct cpumask *cpus, struct winctl_knob **out, size_t *n)
+{
+	*n = 0;
+	*out = calloc(cpumask_weight(cpus) + 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (int cpu = cpumask_next(cpus, -1); cpu >= 0; cpu = cpumask_next(cpus, cpu)) {
+		struct winctl_knob *w = &(*out)[(*n)++];
+		snprintf(w->target, sizeof(w->target), "%d", cpu);
+		copy_str(w->value, sizeof(w->value), "poll");
+	}
+	return 0;
+}
+
 /* The window_controller change: starts the controller on the CPUs and
  * policies this apply journaled for it. */
 static int start_controller(const struct host *h, const struct journal *j,
@@ -244,13 +260,17 @@ static int start_controller(const struct host *h, const struct journal *j,
 		.run_dirfd = j->dirfd, .lock_fd = j->lockfd,
 	};
 	copy_str(cfg.run_dir, sizeof(cfg.run_dir), j->dir);
-	int rc = window_knobs(r, KNOB_PMQOS, &cfg.cpu, &cfg.ncpu);
+	cfg.poll = pl->warm == WARM_POLL;
+	cfg.poll_static = cfg.poll && pl->poll_static;
+	int rc = cfg.poll ? poll_knobs(&pl->poll_cpus, &cfg.cpu, &cfg.ncpu)
+			  : window_knobs(r, KNOB_PMQOS, &cfg.cpu, &cfg.ncpu);
 	if (!rc)
 		rc = window_knobs(r, KNOB_CPUFREQ_MIN, &cfg.policy, &cfg.npolicy);
 	if (rc)
 		errmsg(why, sz, rc, "out of memory");
 	else if (!cfg.ncpu)
-		rc = errmsg(why, sz, -EINVAL, "no CPU to manage: every agent CPU already holds "
+		rc = errmsg(why, sz, -EINVAL, cfg.poll ? "no CPU to poll" :
+					      "no CPU to manage: every agent CPU already holds "
 					      "the window's PM QoS value");
 	else
 		rc = winctl_start(h, &cfg, why, sz);

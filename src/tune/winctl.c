@@ -36,6 +36,7 @@
 #include "inspect/procstat.h"
 #include "tune/ctllog.h"
 #include "tune/journal.h"
+#include "tune/pollthread.h"
 #include "stepwatch.h"
 #include "stepwatch.skel.h"
 
@@ -268,6 +269,15 @@ struct ctl {
 	/* Tests (AGENTUNE_FAULT_WINDOW_WRITE=N): the Nth PM QoS write fails
 	 * with EIO, so that the failure path can be seen from outside. */
 	unsigned long fault_at, qos_writes;
+	/* method = poll, by CPU number */
+	struct pollthread *poll;
+	bool *want, *busy;                    /* wanted (open / static); too busy */
+	double *idle_share;
+	uint64_t *idle_prev, *poll_prev;      /* at the last sample */
+	uint64_t sample_at;                   /* mono ns of the last sample */
+	bool measured;                        /* one sample done: busy is known */
+	int statfd, sample_tfd;               /* /proc/stat; the sampling timer */
+	long hz;                              /* USER_HZ of /proc/stat */
 };
 
 static double wall_s(void)
@@ -360,10 +370,110 @@ static bool still_ours(struct ctl *x, unsigned cpu, const struct winctl_knob *k)
 	return false;
 }
 
+/* ---------- method = poll ---------- */
+
+static void write_state(struct ctl *x, uint64_t now);
+
+/* A poll thread where one is wanted, measured idle enough, and the agent
+ * lives; none anywhere else. */
+static void poll_apply(struct ctl *x, unsigned cpu)
+{
+	struct pollthread *p = &x->poll[cpu];
+	bool run = x->want[cpu] && x->measured && !x->busy[cpu] && !x->agent_exited &&
+		   cpu_online(x, cpu);
+	if (!run) {
+		pollthread_stop(p);
+		return;
+	}
+	int rc = pollthread_start(p);
+	if (rc && !x->failed[cpu])
+		ctllog(LOG_ERR, "cpu%u: cannot start the poll thread: %s", cpu, strerror(-rc));
+	x->failed[cpu] = rc != 0;
+}
+
+static void poll_stop_all(struct ctl *x)
+{
+	for (size_t cpu = 0; x->poll && cpu < x->nslots; cpu++) {
+		x->want[cpu] = false;
+		pollthread_stop(&x->poll[cpu]);
+	}
+}
+
+/* /proc/stat, read afresh through the descriptor opened at set-up. */
+static char *read_procstat(struct ctl *x)
+{
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap);
+	if (!buf || x->statfd < 0 || lseek(x->statfd, 0, SEEK_SET) < 0) {
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *b = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+			if (!b)
+				break;
+			buf = b;
+			cap *= 2;
+		}
+		ssize_t n = read(x->statfd, buf + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Every POLL_SAMPLE_MS: each poll CPU's idle share since the last sample
+ * decides whether it may have a poll thread (pollthread.h, the rule). */
+static void poll_sample(struct ctl *x, uint64_t now)
+{
+	char *text = read_procstat(x);
+	bool first = !x->sample_at;
+	uint64_t interval = now - x->sample_at;
+	for (size_t cpu = 0; cpu < x->nslots; cpu++) {
+		if (!x->knob_of[cpu])
+			continue;
+		uint64_t idle = 0, polled = pollthread_cpu_ns(&x->poll[cpu]);
+		bool ok = procstat_cpu_idle_ns(text, (unsigned)cpu, x->hz, &idle);
+		if (!first) {
+			uint64_t di = ok && idle >= x->idle_prev[cpu] ? idle - x->idle_prev[cpu] : 0;
+			x->idle_share[cpu] = poll_idle_share(di, polled - x->poll_prev[cpu], interval);
+			bool busy = poll_cpu_busy(x->idle_share[cpu]);
+			if (busy != x->busy[cpu])
+				ctllog(LOG_INFO, "cpu%u: idle %.0f%% of the last %u ms: %s", (unsigned)cpu,
+				       x->idle_share[cpu] * 100, POLL_SAMPLE_MS,
+				       busy ? "too busy to poll" : "polled again");
+			x->busy[cpu] = busy;
+		}
+		x->idle_prev[cpu] = idle;
+		x->poll_prev[cpu] = polled;
+	}
+	free(text);
+	x->sample_at = now;
+	if (first)
+		return;
+	bool was = x->measured;
+	x->measured = true;
+	for (size_t cpu = 0; cpu < x->nslots; cpu++)
+		if (x->knob_of[cpu])
+			poll_apply(x, (unsigned)cpu);
+	if (!was)
+		write_state(x, now);
+}
+
 static bool op_open(void *ctx, unsigned cpu)
 {
 	struct ctl *x = ctx;
 	const struct winctl_knob *k = cpu < x->nslots ? x->knob_of[cpu] : NULL;
+	if (x->c->poll) {
+		if (!k || !cpu_online(x, cpu))
+			return false;
+		x->want[cpu] = true;
+		poll_apply(x, cpu);
+		return true;
+	}
 	if (!k || x->drifted[cpu] || !cpu_online(x, cpu) || !still_ours(x, cpu, k))
 		return false;
 	int rc = qos_write(x, cpu, k->value);
@@ -377,6 +487,11 @@ static void op_close(void *ctx, unsigned cpu)
 {
 	struct ctl *x = ctx;
 	const struct winctl_knob *k = cpu < x->nslots ? x->knob_of[cpu] : NULL;
+	if (x->c->poll && k) {
+		x->want[cpu] = false;
+		pollthread_stop(&x->poll[cpu]);
+		return;
+	}
 	if (!k || !still_ours(x, cpu, k))
 		return;
 	/* An offline CPU's file may refuse: revert tries again. */
@@ -515,6 +630,10 @@ static const char *cpu_state(const struct ctl *x, unsigned cpu)
 		return "drifted";
 	if (x->failed[cpu])
 		return "error";
+	/* A static poll has no windows: whether the CPU is polled. */
+	if (x->c->poll && x->c->poll_static)
+		return x->poll[cpu].running ? "polling" : x->busy[cpu] ? "busy" :
+		       x->agent_exited ? "closed" : "waiting";
 	return window_state_name(x->sm.cpu[cpu].state);
 }
 
@@ -529,6 +648,12 @@ static json_object *cpu_json(struct ctl *x, unsigned cpu, uint64_t now)
 	jw_put(o, "extended", jw_int((int64_t)w->extended));
 	jw_put(o, "denied", jw_int((int64_t)w->denied));
 	jw_put(o, "steps", jw_int((int64_t)slot(x, cpu)->steps));
+	if (x->c->poll) {
+		jw_put(o, "poll_thread", jw_bool(x->poll[cpu].running));
+		jw_put(o, "busy", jw_bool(x->busy[cpu]));
+		jw_put(o, "idle_share", x->measured ? jw_double(x->idle_share[cpu]) : NULL);
+		jw_put(o, "poll_cpu_s", jw_double((double)pollthread_cpu_ns(&x->poll[cpu]) / 1e9));
+	}
 	return o;
 }
 
@@ -556,6 +681,15 @@ static void write_state(struct ctl *x, uint64_t now)
 	jw_put(o, "extended", jw_int((int64_t)t.extended));
 	jw_put(o, "denied", jw_int((int64_t)t.denied));
 	jw_put(o, "wakeups", jw_int((int64_t)x->wakeups));
+	jw_put(o, "method", jw_str(x->c->poll ? "poll" : "qos"));
+	if (x->c->poll) {
+		uint64_t ns = 0;
+		for (size_t cpu = 0; cpu < x->nslots; cpu++)
+			if (x->knob_of[cpu])
+				ns += pollthread_cpu_ns(&x->poll[cpu]);
+		jw_put(o, "poll", jw_str(x->c->poll_static ? "static" : "window"));
+		jw_put(o, "poll_cpu_s", jw_double((double)ns / 1e9));
+	}
 	for (size_t cpu = 0; cpu < x->nslots; cpu++)
 		if (x->knob_of[cpu])
 			json_object_array_add(cpus, cpu_json(x, (unsigned)cpu, now));
@@ -629,7 +763,8 @@ static int load_bpf(struct ctl *x, bool raw, char *why, size_t sz)
 		for (size_t cpu = 0; cpu < x->nslots; cpu++)
 			if (x->knob_of[cpu]) {
 				s->bss->cpus[cpu].in_scope = 1;
-				s->bss->cpus[cpu].notify = 1;
+				/* A static poll counts steps but opens no window. */
+				s->bss->cpus[cpu].notify = !(x->c->poll && x->c->poll_static);
 			}
 		err = stepwatch_bpf__attach(s);
 	}
@@ -687,8 +822,28 @@ static int map_cpus(struct ctl *x, char *why, size_t sz)
 	x->failed = calloc(max ? max : 1, sizeof(bool));
 	if (!x->knob_of || !x->drifted || !x->failed)
 		return errmsg(why, sz, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < x->c->ncpu; i++)
-		x->knob_of[strtoul(x->c->cpu[i].target, NULL, 10)] = &x->c->cpu[i];
+	if (x->c->poll) {
+		size_t n = max ? max : 1;
+		x->poll = calloc(n, sizeof(*x->poll));
+		x->want = calloc(n, sizeof(bool));
+		x->busy = calloc(n, sizeof(bool));
+		x->idle_share = calloc(n, sizeof(double));
+		x->idle_prev = calloc(n, sizeof(uint64_t));
+		x->poll_prev = calloc(n, sizeof(uint64_t));
+		if (!x->poll || !x->want || !x->busy || !x->idle_share || !x->idle_prev ||
+		    !x->poll_prev)
+			return errmsg(why, sz, -ENOMEM, "out of memory");
+		for (size_t cpu = 0; cpu < n; cpu++) {
+			x->poll[cpu].cpu = (unsigned)cpu;
+			x->poll[cpu].clock = (clockid_t)-1;
+		}
+	}
+	for (size_t i = 0; i < x->c->ncpu; i++) {
+		size_t cpu = strtoul(x->c->cpu[i].target, NULL, 10);
+		x->knob_of[cpu] = &x->c->cpu[i];
+		if (x->c->poll && x->c->poll_static)
+			x->want[cpu] = true;
+	}
 	return 0;
 }
 
@@ -743,6 +898,16 @@ static int setup_fds(struct ctl *x, char *why, size_t sz)
 		rc = add_fd(x, ring_buffer__epoll_fd(x->rb));
 	if (!rc && x->pidfd >= 0)
 		rc = add_fd(x, x->pidfd);
+	if (!rc && x->c->poll) {
+		struct itimerspec its = {
+			.it_value = { .tv_nsec = POLL_SAMPLE_MS * 1000000L },
+			.it_interval = { .tv_nsec = POLL_SAMPLE_MS * 1000000L },
+		};
+		x->sample_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		rc = x->sample_tfd < 0 ? -errno : add_fd(x, x->sample_tfd);
+		if (!rc && timerfd_settime(x->sample_tfd, 0, &its, NULL))
+			rc = -errno;
+	}
 	if (rc)
 		errmsg(why, sz, 0, "epoll: %s", strerror(-rc));
 	return rc;
@@ -782,8 +947,9 @@ static int open_knobs(struct ctl *x, char *why, size_t sz)
 		if (!x->knob_of[cpu])
 			continue;
 		knob_path(KNOB_PMQOS, x->knob_of[cpu]->target, path, sizeof(path));
-		x->qos_fd[cpu] = open_knob(x->h, path, O_RDWR);
-		if (x->qos_fd[cpu] < 0)
+		/* A poll writes no PM QoS value. */
+		x->qos_fd[cpu] = x->c->poll ? -1 : open_knob(x->h, path, O_RDWR);
+		if (!x->c->poll && x->qos_fd[cpu] < 0)
 			return errmsg(why, sz, -errno, "cannot open %s: %s", path, strerror(errno));
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%zu/online", cpu);
 		x->online_fd[cpu] = open_knob(x->h, path, O_RDONLY);
@@ -793,6 +959,15 @@ static int open_knobs(struct ctl *x, char *why, size_t sz)
 		x->floor_fd[p] = open_knob(x->h, path, O_RDWR);
 		if (x->floor_fd[p] < 0)
 			return errmsg(why, sz, -errno, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (x->c->poll) {
+		/* The idle time the poll rule samples (pollthread.h). */
+		x->statfd = open_knob(x->h, "/proc/stat", O_RDONLY);
+		x->hz = sysconf(_SC_CLK_TCK);
+		if (x->statfd < 0)
+			return errmsg(why, sz, -errno, "cannot open /proc/stat (the poll threads' "
+				      "idle rule needs it): %s", strerror(errno));
+		poll_sample(x, mono_ns());
 	}
 	return 0;
 }
@@ -936,6 +1111,7 @@ static void close_fds(int *fd, size_t n)
 
 static void teardown(struct ctl *x)
 {
+	poll_stop_all(x);
 	writer_stop(&x->w);
 	if (x->w.fd >= 0)
 		close(x->w.fd);
@@ -951,6 +1127,16 @@ static void teardown(struct ctl *x)
 	free(x->knob_of);
 	free(x->drifted);
 	free(x->failed);
+	free(x->poll);
+	free(x->want);
+	free(x->busy);
+	free(x->idle_share);
+	free(x->idle_prev);
+	free(x->poll_prev);
+	if (x->statfd >= 0)
+		close(x->statfd);
+	if (x->sample_tfd >= 0)
+		close(x->sample_tfd);
 }
 
 /* ---------- the loop ---------- */
@@ -975,7 +1161,10 @@ static void agent_gone(struct ctl *x, uint64_t now)
 		slot(x, (unsigned)cpu)->in_scope = 0;
 	}
 	window_close_all(&x->sm, now, false);
+	poll_stop_all(x);
 	epoll_ctl(x->epfd, EPOLL_CTL_DEL, x->pidfd, NULL);
+	if (x->sample_tfd >= 0)
+		epoll_ctl(x->epfd, EPOLL_CTL_DEL, x->sample_tfd, NULL);
 	write_state(x, now);
 }
 
@@ -1006,6 +1195,11 @@ static bool serve(struct ctl *x, int fd)
 		window_tick(&x->sm, now);
 	} else if (fd == x->pidfd) {
 		agent_gone(x, now);
+	} else if (fd == x->sample_tfd) {
+		uint64_t n;
+		if (read(x->sample_tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+			return true;
+		poll_sample(x, now);
 	} else {
 		ring_buffer__consume(x->rb);
 	}
@@ -1017,8 +1211,8 @@ static void loop(struct ctl *x)
 {
 	for (;;) {
 		arm_timer(x);
-		struct epoll_event ev[4];
-		int n = epoll_wait(x->epfd, ev, 4, -1);
+		struct epoll_event ev[5];
+		int n = epoll_wait(x->epfd, ev, 5, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -1041,7 +1235,7 @@ static void report(int fd, const char *fmt, const char *why)
 int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd)
 {
 	struct ctl x = { .h = h, .c = c, .tfd = -1, .sfd = -1, .pidfd = -1, .epfd = -1,
-			 .dirfd = c->run_dirfd, .w = { .fd = -1 } };
+			 .dirfd = c->run_dirfd, .w = { .fd = -1 }, .statfd = -1, .sample_tfd = -1 };
 	char why[512] = "";
 	int own_dirfd = -1;
 	bool pidfile = false;
@@ -1077,6 +1271,7 @@ int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd
 	report(ready_fd, "%s\n", "ok");
 	loop(&x);
 	window_close_all(&x.sm, mono_ns(), false);
+	poll_stop_all(&x);
 	write_state(&x, mono_ns());
 	struct window_totals t;
 	window_totals(&x.sm, &t);
@@ -1248,6 +1443,11 @@ static int read_cpus(json_object *arr, struct winctl_status *st, double since)
 		c->extended = (uint64_t)get_i(o, "extended");
 		c->denied = (uint64_t)get_i(o, "denied");
 		c->steps = (uint64_t)get_i(o, "steps");
+		c->poll_thread = json_object_object_get_ex(o, "poll_thread", &v) &&
+				 json_object_get_boolean(v);
+		c->busy = json_object_object_get_ex(o, "busy", &v) && json_object_get_boolean(v);
+		c->idle_share = get_d(o, "idle_share");
+		c->poll_cpu_s = get_d(o, "poll_cpu_s");
 	}
 	return 0;
 }
@@ -1330,6 +1530,14 @@ int winctl_status_read_at(int dirfd, const char *run_dir, struct winctl_status *
 	st->extended = (uint64_t)get_i(o, "extended");
 	st->denied = (uint64_t)get_i(o, "denied");
 	st->wakeups = (uint64_t)get_i(o, "wakeups");
+	/* An older controller's file has no method: it was qos. */
+	copy_str(st->method, sizeof(st->method), "qos");
+	if (json_object_object_get_ex(o, "method", &v) && json_object_is_type(v, json_type_string))
+		copy_str(st->method, sizeof(st->method), json_object_get_string(v));
+	st->poll_static = json_object_object_get_ex(o, "poll", &v) &&
+			  json_object_is_type(v, json_type_string) &&
+			  !strcmp(json_object_get_string(v), "static");
+	st->poll_cpu_s = get_d(o, "poll_cpu_s");
 	int pid;
 	st->running = !strcmp(winctl_state_at(dirfd, &pid), "running") && pid == st->pid;
 	/* A dead controller's figures stop where it wrote them last. */

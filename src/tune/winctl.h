@@ -34,6 +34,11 @@
  * opened first, then it becomes uid/gid 65534 with no capability and
  * PR_SET_NO_NEW_PRIVS (winctl.c: drop_privileges).
  *
+ * With method = poll (c->poll) it writes nothing to the host: a window (or,
+ * static, the whole run) is a poll thread of its own on the CPU
+ * (pollthread.h), started and stopped by the controller, and kept off a
+ * CPU that does not idle (sampled every POLL_SAMPLE_MS from /proc/stat).
+ *
  * Files in the run directory (journal.h's, 0700), reached through its
  * descriptor, never through a symlink, with a size cap:
  *   window.pid    "PID STARTTIME\n" (starttime: field 22 of /proc/PID/stat,
@@ -80,6 +85,10 @@ struct winctl_config {
 	size_t ncpu;
 	struct winctl_knob *policy;    /* cpufreq_min targets */
 	size_t npolicy;
+	/* [pmqos] method = poll: cpu[] are the CPUs that get a poll thread
+	 * (pollthread.h; value "poll", no file is written), held from start
+	 * to stop (poll_static) or while the CPU's window is open. */
+	bool poll, poll_static;
 };
 
 /* Starts the controller as a daemon (its own session, stdio on
@@ -106,6 +115,11 @@ struct winctl_cpu_status {
 	char state[16];                /* window_state_name(), or "drifted", "error" */
 	double open_share;             /* of the controller's lifetime */
 	uint64_t opened, extended, denied, steps;
+	/* method poll */
+	bool poll_thread;              /* a poll thread runs there now */
+	bool busy;                     /* the last sample found it too busy to poll */
+	double idle_share;             /* of the last sample (0..1) */
+	double poll_cpu_s;             /* run time of its poll threads */
 };
 
 struct winctl_status {
@@ -119,6 +133,9 @@ struct winctl_status {
 	uint64_t window_ms;
 	int64_t tokens, budget_tokens, refill_per_s, cost_per_window;
 	uint64_t opened, extended, denied, wakeups;
+	char method[8];                /* "qos" or "poll" */
+	bool poll_static;              /* method poll, held all the time */
+	double poll_cpu_s;             /* every poll thread's run time */
 	struct winctl_cpu_status *cpu;
 	size_t ncpu;
 };

@@ -1,0 +1,63 @@
+/* tune/pollthread: the poll threads of `[pmqos] method = poll`, and the rule
+ * that keeps them off CPUs that do not idle.
+ *
+ * A poll thread keeps one CPU from halting: it is SCHED_IDLE (it runs only
+ * when nothing else on that CPU is runnable, and gives the CPU up at the next
+ * scheduler tick or wakeup when something is), pinned to its CPU, and spins
+ * on `pause` (which tells the core, and a hypervisor with pause-loop exiting,
+ * that this is a spin loop).  It is a thread of the window controller
+ * (winctl.h), so it dies with it: a kill -9 of the controller leaves no
+ * thread behind, and revert stops the controller.
+ *
+ * The rule.  A CPU gets a poll thread only while it idles: its idle share
+ * over the last sample (POLL_SAMPLE_MS) is at least POLL_MIN_IDLE_PCT.  The
+ * idle share is the CPU's idle time from /proc/stat plus the poll thread's
+ * own run time (which /proc/stat counts as busy, and which is time the CPU
+ * would otherwise have spent idle).  A CPU the agent (or anything else)
+ * keeps busy gains nothing from polling -- it seldom idles, so it seldom
+ * pays an idle exit -- while SCHED_IDLE still gets a sliver of a busy CPU
+ * (a weight of 3 against 1024), so it is not polled.
+ */
+#ifndef AGENTUNE_POLLTHREAD_H
+#define AGENTUNE_POLLTHREAD_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POLL_SAMPLE_MS 250
+#define POLL_MIN_IDLE_PCT 10
+
+struct pollthread {
+	unsigned cpu;
+	bool running;               /* a thread exists */
+	pthread_t thread;
+	clockid_t clock;            /* its CPU-time clock while running */
+	volatile int stop;          /* set to end the spin */
+	sem_t ready;                /* the thread has set its policy ... */
+	int start_rc;               /* ... with this result (0 or -errno) */
+	uint64_t done_ns;           /* run time of the threads that ended */
+	uint64_t started;           /* threads started */
+};
+
+/* Starts the poll thread on p->cpu (no-op when it runs).  0 or -errno. */
+int pollthread_start(struct pollthread *p);
+/* Ends it and waits for it (no-op when none runs). */
+void pollthread_stop(struct pollthread *p);
+/* Run time of every poll thread this CPU had, the running one included. */
+uint64_t pollthread_cpu_ns(const struct pollthread *p);
+
+/* The idle share (0..1) of a CPU over interval_ns: /proc/stat's idle time
+ * plus the poll threads' run time, capped at 1.  0 for an empty interval. */
+double poll_idle_share(uint64_t procstat_idle_ns, uint64_t poll_ns, uint64_t interval_ns);
+/* The rule: a CPU whose idle share is below POLL_MIN_IDLE_PCT % is busy,
+ * and gets no poll thread. */
+bool poll_cpu_busy(double idle_share);
+
+/* idle + iowait of cpu from the text of /proc/stat, in nanoseconds
+ * (USER_HZ ticks times 1e9 / ticks_per_s).  false when the line is absent
+ * or malformed. */
+bool procstat_cpu_idle_ns(const char *text, unsigned cpu, long ticks_per_s, uint64_t *ns);
+
+#endif
