@@ -697,19 +697,25 @@ static void fill_window(const struct top_source *s, struct top_frame *f)
 		.opened = w.opened, .extended = w.extended, .denied = w.denied,
 		.managed = (unsigned)w.ncpu,
 	};
+	bool poll = !strcmp(w.method, "poll");
 	for (size_t i = 0; i < w.ncpu; i++) {
-		size_t row = cpu_row(s, w.cpu[i].cpu);
-		open += !strcmp(w.cpu[i].state, "open");
+		const struct winctl_cpu_status *c = &w.cpu[i];
+		size_t row = cpu_row(s, c->cpu);
+		open += !strcmp(c->state, "open") || !strcmp(c->state, "polling");
+		/* method poll: "poll" while a poll thread runs there, "busy"
+		 * when the CPU idles too little to get one. */
+		const char *cell = !w.running ? "stopped" : poll && c->poll_thread ? "poll" :
+				   poll && c->busy && strcmp(c->state, "closed") ? "busy" : c->state;
 		if (row < f->ncpus)
-			copy_str(f->cpus[row].window, sizeof(f->cpus[row].window),
-				 w.running ? w.cpu[i].state : "stopped");
+			copy_str(f->cpus[row].window, sizeof(f->cpus[row].window), cell);
 	}
 	h->win.open = w.running ? open : 0;
 	if (w.running)
 		snprintf(h->window, sizeof(h->window),
-			 "pid %d, %u of %zu open, %" PRIu64 " opened, %" PRId64 "/%" PRId64 " tokens%s",
-			 w.pid, open, w.ncpu, w.opened, w.tokens, w.budget_tokens,
-			 w.agent_exited ? ", agent exited" : "");
+			 "%spid %d, %u of %zu %s, %" PRIu64 " opened, %" PRId64 "/%" PRId64 " tokens%s",
+			 poll ? (w.poll_static ? "poll static, " : "poll, ") : "", w.pid, open,
+			 w.ncpu, poll && w.poll_static ? "polled" : "open", w.opened, w.tokens,
+			 w.budget_tokens, w.agent_exited ? ", agent exited" : "");
 	else
 		snprintf(h->window, sizeof(h->window), "pid %d not running (revert restores)", w.pid);
 	winctl_status_free(&w);

@@ -215,7 +215,8 @@ static void cpu_metrics(struct mw *m, const struct top_frame *f)
 			continue;
 		snprintf(cpu, sizeof(cpu), "%u", f->cpus[i].cpu);
 		l[0] = "cpu", l[1] = cpu, l[2] = NULL;
-		sample(m, "agentune_cpu_window_open", l, !strcmp(f->cpus[i].window, "open"));
+		sample(m, "agentune_cpu_window_open", l, !strcmp(f->cpus[i].window, "open") ||
+							       !strcmp(f->cpus[i].window, "poll"));
 	}
 }
 

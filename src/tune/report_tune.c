@@ -311,6 +311,10 @@ static jo *controller_json(const struct winctl_status *w)
 	jw_put(o, "windows_extended", jw_int((int64_t)w->extended));
 	jw_put(o, "windows_denied", jw_int((int64_t)w->denied));
 	jw_put(o, "wakeups", jw_int((int64_t)w->wakeups));
+	bool poll = !strcmp(w->method, "poll");
+	jw_put(o, "method", jw_str(w->method));
+	jw_put(o, "poll", poll ? jw_str(w->poll_static ? "static" : "window") : NULL);
+	jw_put(o, "poll_cpu_s", poll ? jw_double(w->poll_cpu_s) : NULL);
 	jo *cpus = json_object_new_array();
 	for (size_t i = 0; i < w->ncpu; i++) {
 		const struct winctl_cpu_status *c = &w->cpu[i];
@@ -322,6 +326,12 @@ static jo *controller_json(const struct winctl_status *w)
 		jw_put(x, "extended", jw_int((int64_t)c->extended));
 		jw_put(x, "denied", jw_int((int64_t)c->denied));
 		jw_put(x, "steps", jw_int((int64_t)c->steps));
+		if (poll) {
+			jw_put(x, "poll_thread", jw_bool(c->poll_thread));
+			jw_put(x, "busy", jw_bool(c->busy));
+			jw_put(x, "idle_share", jw_double(c->idle_share));
+			jw_put(x, "poll_cpu_s", jw_double(c->poll_cpu_s));
+		}
 		json_object_array_add(cpus, x);
 	}
 	jw_put(o, "cpus", cpus);
@@ -371,7 +381,11 @@ static void controller_text(FILE *out, const struct winctl_status *w)
 {
 	if (!w || !w->present)
 		return;
-	fprintf(out, "\nPM QoS window controller: pid %d, %s", w->pid,
+	bool poll = !strcmp(w->method, "poll");
+	fprintf(out, "\n%s: pid %d, %s",
+		!poll ? "PM QoS window controller" :
+		w->poll_static ? "Warm controller (method poll, static)" :
+				 "Warm controller (method poll, window)", w->pid,
 		w->running ? "running" : "NOT running (revert restores what it managed)");
 	if (w->agent > 0)
 		fprintf(out, ", agent pid %d%s", w->agent, w->agent_exited ? " (exited)" : "");
@@ -382,13 +396,21 @@ static void controller_text(FILE *out, const struct winctl_status *w)
 		" (refill %" PRId64 "/s, %" PRId64 " per window); %" PRIu64 " wakeups\n",
 		w->uptime_s, w->window_ms, w->opened, w->extended, w->denied, w->tokens,
 		w->budget_tokens, w->refill_per_s, w->cost_per_window, w->wakeups);
-	fprintf(out, "  %-5s %-8s %-12s %-8s %-9s %-7s %s\n", "CPU", "WINDOW", "OPEN-SHARE",
-		"OPENED", "EXTENDED", "DENIED", "STEPS");
+	if (poll)
+		fprintf(out, "  poll threads' CPU time %.2f s (SCHED_IDLE: time the CPUs would have "
+			"spent idle)\n", w->poll_cpu_s);
+	fprintf(out, "  %-5s %-8s %-12s %-8s %-9s %-7s %s%s\n", "CPU", "WINDOW", "OPEN-SHARE",
+		"OPENED", "EXTENDED", "DENIED", poll ? "STEPS    " : "STEPS",
+		poll ? "POLL  IDLE   POLL-CPU" : "");
 	for (size_t i = 0; i < w->ncpu; i++) {
 		const struct winctl_cpu_status *c = &w->cpu[i];
 		fprintf(out, "  %-5u %-8s %10.1f%%  %-8" PRIu64 " %-9" PRIu64 " %-7" PRIu64
-			" %" PRIu64 "\n", c->cpu, c->state, 100 * c->open_share, c->opened,
+			" %-8" PRIu64, c->cpu, c->state, 100 * c->open_share, c->opened,
 			c->extended, c->denied, c->steps);
+		if (poll)
+			fprintf(out, " %-5s %5.1f%% %7.2fs", c->poll_thread ? "yes" :
+				c->busy ? "busy" : "no", 100 * c->idle_share, c->poll_cpu_s);
+		fputc('\n', out);
 	}
 }
 
