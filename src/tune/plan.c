@@ -824,6 +824,11 @@ static int plan_pmqos_window(struct ctx *c)
 			  "stopped", "running", &p->pmqos_mode_src, false);
 }
 
+static const struct profile_src *method_src(const struct profile *p)
+{
+	return p->pmqos_method != PMQOS_METHOD_UNSET ? &p->pmqos_method_src : &p->pmqos_mode_src;
+}
+
 /* method = poll: the controller's poll threads on the agent CPUs, held
  * while applied (static) or while a window is open; the floor as for qos.
  * Nothing is written to the host for the threads themselves: they are
@@ -849,6 +854,11 @@ static int plan_poll(struct ctx *c)
 		return rc;
 	char label[128], list[96];
 	mask_str(&c->pl->poll_cpus, list, sizeof(list));
+	/* Threads spin on the CPUs of the machine that runs agentune, never
+	 * on a tree's. */
+	if (!c->h->live)
+		return note(c, method_src(p), "poll threads on CPU %s: not started under --root "
+			    "(they act on the running machine only)", list);
 	strf(label, sizeof(label), "poll threads on CPU %s (%s)", list, win ? "window" : "static");
 	return add_change(c, KNOB_WINDOW, KNOB_WINDOW_TARGET, label, "stopped", "running",
 			  &p->pmqos_mode_src, false);
@@ -875,11 +885,6 @@ static void resolve_method(struct ctx *c)
 	}
 }
 
-static const struct profile_src *method_src(const struct profile *p)
-{
-	return p->pmqos_method != PMQOS_METHOD_UNSET ? &p->pmqos_method_src : &p->pmqos_mode_src;
-}
-
 /* The constraint where it acts; a note with the reason where it does not. */
 static int plan_warm(struct ctx *c)
 {
@@ -887,10 +892,15 @@ static int plan_warm(struct ctx *c)
 	struct plan *pl = c->pl;
 	if (pl->warm == WARM_POLL)
 		return plan_poll(c);
-	if (pl->warm == WARM_QOS)
-		return p->pmqos_mode == PMQOS_MODE_WINDOW ? plan_pmqos_window(c) :
-							    plan_pmqos_static(c);
 	int rc;
+	if (pl->warm == WARM_QOS && p->pmqos_mode == PMQOS_MODE_WINDOW)
+		return plan_pmqos_window(c);
+	if (pl->warm == WARM_QOS) {
+		rc = plan_pmqos_static(c);
+		if (!rc && p->min_freq_kind != FREQ_UNSET)
+			rc = plan_cpufreq(c);
+		return rc;
+	}
 	if (p->pmqos_method == PMQOS_METHOD_QOS)
 		rc = note(c, method_src(p), "PM QoS: not planned, it changes nothing on this host: "
 			  "%s (method = poll or auto keeps these CPUs warm here)", pl->warm_why);

@@ -12,6 +12,11 @@ PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
 setup() {
 	WL_PID="" OFFLINED=""
 	run_dir_on_tmpfs
+	# These test the controller's PM QoS mechanics (method = qos), which a
+	# plan leaves out where PM QoS changes nothing (no cpuidle driver):
+	# the test hook keeps it planned so that they run on every host.
+	# tests/bats/poll.bats tests method = poll and the honest plan.
+	export AGENTUNE_PMQOS_WITHOUT_CPUIDLE=1
 	unset AGENTUNE_FAULT_EXIT_AFTER
 }
 
@@ -36,7 +41,7 @@ need_window() {
 
 # A profile with only a [pmqos] window section; extra lines go in it.
 window_profile() {
-	printf '[main]\nsummary = test window\n[pmqos]\nmode = window\nresume_latency_us = n/a\n' \
+	printf '[main]\nsummary = test window\n[pmqos]\nmode = window\nmethod = qos\nresume_latency_us = n/a\n' \
 		>"$BATS_TEST_TMPDIR/w.profile"
 	for l in "$@"; do echo "$l" >>"$BATS_TEST_TMPDIR/w.profile"; done
 	echo "$BATS_TEST_TMPDIR/w.profile"
@@ -233,7 +238,7 @@ wait_status() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"controller of an earlier apply (pid $pid) is running"* ]]
 	[ "$(controller_pid)" = "$pid" ]
-	printf '[main]\nsummary = s\n[pmqos]\nmode = static\nresume_latency_us = n/a\n' \
+	printf '[main]\nsummary = s\n[pmqos]\nmode = static\nmethod = qos\nresume_latency_us = n/a\n' \
 		>"$BATS_TEST_TMPDIR/s.profile"
 	run "$AGENTUNE" apply --allow-unsafe-profile profile "$BATS_TEST_TMPDIR/s.profile" --cpus "$CPU"
 	[ "$status" -ne 0 ]

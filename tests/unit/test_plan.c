@@ -98,6 +98,7 @@ struct fx {
 	struct plan pl;
 	char why[512];
 	bool loaded, built;
+	bool qos_anyway;          /* plan_opts.qos_anyway (the tests' hook) */
 };
 
 static void fx_open(struct fx *f, char *root, bool tree)
@@ -154,7 +155,7 @@ static int fx_build(struct fx *f, int pid, const char *cpus)
 	cpumask_init(&m);
 	if (cpus)
 		assert_int_equal(cpulist_parse(cpus, &m), 0);
-	struct plan_opts o = { .pid = pid, .cpus = cpus ? &m : NULL };
+	struct plan_opts o = { .pid = pid, .cpus = cpus ? &m : NULL, .qos_anyway = f->qos_anyway };
 	int rc = plan_build(&f->h, &f->m, &f->p, &o, &f->pl, f->why, sizeof(f->why));
 	cpumask_free(&m);
 	f->built = true;
@@ -659,10 +660,12 @@ static void test_pmqos_missing_files(void **state)
 	(void)state;
 	struct fx f;
 	fx_fixture(&f, "nic-napi-8cpu");
-	fx_profile(&f, "[pmqos]\nmode = static\nresume_latency_us = n/a\n");
+	/* The hook plans qos where it changes nothing: the files are missing. */
+	f.qos_anyway = true;
+	fx_profile(&f, "[pmqos]\nmode = static\nmethod = qos\nresume_latency_us = n/a\n");
 	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
 	assert_int_equal(f.pl.n, 0);
-	check_note(&f, "PM QoS: not applicable on CPUs 2-3", 3);
+	check_note(&f, "PM QoS: not applicable on CPUs 2-3", 4);
 	fx_close(&f);
 }
 
@@ -938,10 +941,127 @@ static void test_pmqos_window_no_files(void **state)
 	(void)state;
 	struct fx f;
 	fx_fixture(&f, "nic-napi-8cpu");
-	fx_profile(&f, "[pmqos]\nmode = window\n");
+	f.qos_anyway = true;
+	fx_profile(&f, "[pmqos]\nmode = window\nmethod = qos\n");
 	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
 	assert_int_equal(f.pl.n, 0);
 	check_note(&f, "PM QoS: not applicable on CPUs 2-3", 2);
+	fx_close(&f);
+}
+
+/* ---------- [pmqos] method ---------- */
+
+static size_t count_knob(const struct fx *f, enum knob_kind k)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->pl.n; i++)
+		n += f->pl.c[i].ch.knob == k;
+	return n;
+}
+
+/* auto: qos where the tree has idle states to avoid (acpi-cpufreq-4cpu:
+ * C1 1 us, C2, C3), poll where it has none (nic-napi-8cpu: no cpuidle). */
+static void test_method_auto(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[pmqos]\nmode = window\n");
+	assert_int_equal(fx_build(&f, -1, "2"), 0);
+	assert_true(f.pl.warm_set && f.pl.warm_auto);
+	assert_int_equal(f.pl.warm, WARM_QOS);
+	assert_non_null(strstr(f.pl.warm_why, "C3"));
+	assert_int_equal(count_knob(&f, KNOB_PMQOS), 1);
+	check_controller_last(&f, 2);
+	fx_close(&f);
+
+	fx_fixture(&f, "nic-napi-8cpu");
+	fx_profile(&f, "[pmqos]\nmode = window\nresume_latency_us = n/a\n");
+	assert_int_equal(fx_build(&f, -1, "2-3"), 0);
+	assert_int_equal(f.pl.warm, WARM_POLL);
+	assert_true(f.pl.warm_auto);
+	assert_non_null(strstr(f.pl.warm_why, "no cpuidle"));
+	/* Never a pm_qos change where it changes nothing; a tree gets no
+	 * poll threads (they would spin on this machine's CPUs). */
+	assert_int_equal(count_knob(&f, KNOB_PMQOS), 0);
+	assert_int_equal(count_knob(&f, KNOB_WINDOW), 0);
+	check_note(&f, "poll threads on CPU 2-3: not started under --root", 2);
+	check_mask(&f.pl.poll_cpus, "2-3");
+	assert_false(f.pl.poll_static);
+	fx_close(&f);
+}
+
+/* method = qos where it changes nothing: a note with the reason, no change,
+ * no controller; method = poll where qos would act: poll. */
+static void test_method_explicit(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_fixture(&f, "nic-napi-8cpu");
+	fx_profile(&f, "[pmqos]\nmode = window\nmethod = qos\nmin_freq = max\n");
+	assert_int_equal(fx_build(&f, -1, "2"), 0);
+	assert_int_equal(f.pl.warm, WARM_NONE);
+	assert_false(f.pl.warm_auto);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "PM QoS: not planned, it changes nothing on this host: no cpuidle", 3);
+	check_note(&f, "cpufreq floor: not applicable", 4);
+	fx_close(&f);
+
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[pmqos]\nmode = static\nmethod = poll\nresume_latency_us = n/a\n");
+	assert_int_equal(fx_build(&f, -1, "1"), 0);
+	assert_int_equal(f.pl.warm, WARM_POLL);
+	assert_true(f.pl.poll_static);
+	assert_int_equal(count_knob(&f, KNOB_PMQOS), 0);
+	check_note(&f, "resume_latency_us is not used with method = poll", 4);
+	fx_close(&f);
+
+	/* mode = off: the method is not used, and the plan says so. */
+	fx_fixture(&f, "acpi-cpufreq-4cpu");
+	fx_profile(&f, "[pmqos]\nmode = off\nmethod = poll\n");
+	assert_int_equal(fx_build(&f, -1, "1"), 0);
+	assert_false(f.pl.warm_set);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[pmqos] method is used with mode = static or window only", 3);
+	fx_close(&f);
+}
+
+/* The live host: the method follows from its idle states; poll is the
+ * controller's change (its threads), never a pm_qos change. */
+static void test_method_live(void **state)
+{
+	(void)state;
+	if (geteuid())
+		skip_because("not root: the live model needs root to read every file");
+	struct fx f;
+	fx_open(&f, "/", false);
+	fx_profile(&f, "[pmqos]\nmode = window\n");
+	struct cpumask on;
+	cpumask_init(&on);
+	model_cpus(&f.m, &on);
+	if (cpumask_weight(&on) < 2) {
+		cpumask_free(&on);
+		fx_close(&f);
+		skip_because("one online CPU: no housekeeping CPU is left");
+	}
+	char cpu[16];
+	snprintf(cpu, sizeof(cpu), "%d", cpumask_next(&on, cpumask_next(&on, -1)));
+	cpumask_free(&on);
+	assert_int_equal(fx_build(&f, -1, cpu), 0);
+	enum warm_method host = cpuidle_warm_method(&f.m.idle, &f.pl.agent_cpus, NULL, 0);
+	assert_int_equal(f.pl.warm, host);
+	if (host == WARM_POLL) {
+		char label[64];
+		snprintf(label, sizeof(label), "poll threads on CPU %s (window)", cpu);
+		assert_int_equal(count_knob(&f, KNOB_PMQOS), 0);
+		assert_int_equal(f.pl.n, 1);
+		check_change(&f, 0, KNOB_WINDOW, "pmqos", "stopped", "running", 2);
+		assert_string_equal(f.pl.c[0].ch.label, label);
+	} else if (host == WARM_QOS) {
+		assert_true(count_knob(&f, KNOB_PMQOS) + f.pl.nnotes >= 1);
+	} else {
+		check_note(&f, "neither method acts", 2);
+	}
 	fx_close(&f);
 }
 
@@ -1410,6 +1530,9 @@ static const struct CMUnitTest tests[] = {
 	T(test_pmqos_window_already_held),
 	T(test_pmqos_window_no_files),
 	T(test_pmqos_controller_running),
+	T(test_method_auto),
+	T(test_method_explicit),
+	T(test_method_live),
 	T(test_napi_sysfs_fallback),
 	T(test_napi_sysfs_missing),
 	T(test_sysctls),
