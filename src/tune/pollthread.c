@@ -112,9 +112,9 @@ double poll_idle_share(uint64_t procstat_idle_ns, uint64_t poll_ns, uint64_t int
 	return s > 1 ? 1 : s;
 }
 
-bool poll_cpu_busy(double idle_share)
+bool poll_cpu_busy(double idle_share, unsigned min_idle_pct)
 {
-	return idle_share * 100.0 < POLL_MIN_IDLE_PCT;
+	return idle_share * 100.0 < (double)min_idle_pct;
 }
 
 bool procstat_cpu_idle_ns(const char *text, unsigned cpu, long ticks_per_s, uint64_t *ns)

@@ -51,9 +51,9 @@ uint64_t pollthread_cpu_ns(const struct pollthread *p);
 /* The idle share (0..1) of a CPU over interval_ns: /proc/stat's idle time
  * plus the poll threads' run time, capped at 1.  0 for an empty interval. */
 double poll_idle_share(uint64_t procstat_idle_ns, uint64_t poll_ns, uint64_t interval_ns);
-/* The rule: a CPU whose idle share is below POLL_MIN_IDLE_PCT % is busy,
- * and gets no poll thread. */
-bool poll_cpu_busy(double idle_share);
+/* The rule: a CPU whose idle share is below min_idle_pct % (normally
+ * POLL_MIN_IDLE_PCT) is busy, and gets no poll thread. */
+bool poll_cpu_busy(double idle_share, unsigned min_idle_pct);
 
 /* idle + iowait of cpu from the text of /proc/stat, in nanoseconds
  * (USER_HZ ticks times 1e9 / ticks_per_s).  false when the line is absent

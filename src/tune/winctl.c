@@ -278,6 +278,7 @@ struct ctl {
 	bool measured;                        /* one sample done: busy is known */
 	int statfd, sample_tfd;               /* /proc/stat; the sampling timer */
 	long hz;                              /* USER_HZ of /proc/stat */
+	unsigned min_idle_pct;                /* the rule's threshold */
 };
 
 static double wall_s(void)
@@ -348,6 +349,17 @@ static unsigned long fault_from_env(void)
 	char *end;
 	unsigned long n = s ? strtoul(s, &end, 10) : 0;
 	return s && *s && !*end ? n : 0;
+}
+
+/* Tests only (AGENTUNE_POLL_MIN_IDLE_PCT=0..100): the poll rule's
+ * threshold, so that a test can put a poll thread beside a busy agent and
+ * see that it yields. */
+static unsigned min_idle_from_env(void)
+{
+	const char *s = getenv("AGENTUNE_POLL_MIN_IDLE_PCT");
+	char *end;
+	unsigned long n = s ? strtoul(s, &end, 10) : 0;
+	return s && *s && !*end && n <= 100 ? (unsigned)n : POLL_MIN_IDLE_PCT;
 }
 
 static bool cpu_online(const struct ctl *x, unsigned cpu)
@@ -440,7 +452,7 @@ static void poll_sample(struct ctl *x, uint64_t now)
 		if (!first) {
 			uint64_t di = ok && idle >= x->idle_prev[cpu] ? idle - x->idle_prev[cpu] : 0;
 			x->idle_share[cpu] = poll_idle_share(di, polled - x->poll_prev[cpu], interval);
-			bool busy = poll_cpu_busy(x->idle_share[cpu]);
+			bool busy = poll_cpu_busy(x->idle_share[cpu], x->min_idle_pct);
 			if (busy != x->busy[cpu])
 				ctllog(LOG_INFO, "cpu%u: idle %.0f%% of the last %u ms: %s", (unsigned)cpu,
 				       x->idle_share[cpu] * 100, POLL_SAMPLE_MS,
@@ -964,6 +976,7 @@ static int open_knobs(struct ctl *x, char *why, size_t sz)
 		/* The idle time the poll rule samples (pollthread.h). */
 		x->statfd = open_knob(x->h, "/proc/stat", O_RDONLY);
 		x->hz = sysconf(_SC_CLK_TCK);
+		x->min_idle_pct = min_idle_from_env();
 		if (x->statfd < 0)
 			return errmsg(why, sz, -errno, "cannot open /proc/stat (the poll threads' "
 				      "idle rule needs it): %s", strerror(errno));
