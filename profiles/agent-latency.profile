@@ -7,7 +7,8 @@
 #   queues) refuse to move; they are skipped and listed, not failures.
 # - While the agent steps, and for a window after its last step, its CPUs
 #   do not enter any idle state with an exit latency (resume latency "n/a"
-#   leaves polling only) and their frequency floor is raised to the maximum.
+#   leaves polling only; on a host without such states, a poll thread keeps
+#   them from halting) and their frequency floor is raised to the maximum.
 #   An idle agent's CPUs go back to ordinary power management, and a token
 #   budget caps how much of the time a busy one holds them.  This costs
 #   power on those CPUs, and only on those.
@@ -25,9 +26,15 @@ include = balanced
 move = all -> housekeeping
 
 [pmqos]
-# window: hold the constraint below while the agent steps and for a window
-# after; mode = static holds it all the time instead.
+# window: keep the agent CPUs warm while the agent steps and for a window
+# after; mode = static keeps them warm all the time instead.
 mode = window
+# How a CPU is kept warm.  auto: the PM QoS constraint below where the host
+# has idle states with an exit latency for it to avoid (a cpuidle driver),
+# a SCHED_IDLE poll thread per agent CPU where it has none (no cpuidle
+# driver: idle is HLT, a VM exit on a guest), nothing where idle already
+# polls.  apply --dry-run prints what it resolved to and why.
+method = auto
 # n/a: no exit latency is acceptable, so only polling idle is left.
 resume_latency_us = n/a
 # The frequency floor (cpufreq scaling_min_freq) of the agent CPUs' policies;

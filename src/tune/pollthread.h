@@ -25,6 +25,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define POLL_SAMPLE_MS 250
 #define POLL_MIN_IDLE_PCT 10
@@ -33,6 +34,7 @@ struct pollthread {
 	unsigned cpu;
 	bool running;               /* a thread exists */
 	pthread_t thread;
+	pid_t tid;
 	clockid_t clock;            /* its CPU-time clock while running */
 	volatile int stop;          /* set to end the spin */
 	sem_t ready;                /* the thread has set its policy ... */

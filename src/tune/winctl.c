@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <linux/capability.h>
 
@@ -351,6 +352,25 @@ static unsigned long fault_from_env(void)
 	return s && *s && !*end ? n : 0;
 }
 
+/* SCHED_IDLE yields only to tasks of the same scheduling group.  The
+ * controller's setsid() gave it an autogroup of its own (where the kernel
+ * has autogroups on, and the controller is in the root cpu cgroup), which
+ * competes with the agent's as an equal: a poll thread alone in it would
+ * take half of a CPU the agent wants.  Nice 19 for the autogroup makes its
+ * weight 15 against a nice-0 group's 1024 (about 1.4% of a contended CPU);
+ * the controller's own thread shares that weight, which only matters when
+ * the housekeeping CPUs are saturated.  No autogroup: nothing to do. */
+static void poll_autogroup_nice(void)
+{
+	int fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "19", 2) != 2)
+		ctllog(LOG_WARNING, "cannot lower the autogroup's weight (%s): a poll thread may "
+		       "take up to half of a CPU the agent wants", strerror(errno));
+	close(fd);
+}
+
 /* Tests only (AGENTUNE_POLL_MIN_IDLE_PCT=0..100): the poll rule's
  * threshold, so that a test can put a poll thread beside a busy agent and
  * see that it yields. */
@@ -471,7 +491,9 @@ static void poll_sample(struct ctl *x, uint64_t now)
 	for (size_t cpu = 0; cpu < x->nslots; cpu++)
 		if (x->knob_of[cpu])
 			poll_apply(x, (unsigned)cpu);
-	if (!was)
+	/* The poll threads' time and the idle shares, for status and top:
+	 * at most once a second (and at once after the first sample). */
+	if (!was || now - x->last_state_ns >= STATE_EVERY_NS)
 		write_state(x, now);
 }
 
@@ -973,6 +995,16 @@ static int open_knobs(struct ctl *x, char *why, size_t sz)
 			return errmsg(why, sz, -errno, "cannot open %s: %s", path, strerror(errno));
 	}
 	if (x->c->poll) {
+		poll_autogroup_nice();
+		/* RLIMIT_NICE 1 (nice 19): what lets pollthread_stop make a
+		 * poll thread SCHED_OTHER again once privileges are gone. */
+		struct rlimit rl;
+		if (!getrlimit(RLIMIT_NICE, &rl) && rl.rlim_cur < 1) {
+			rl.rlim_cur = 1;
+			if (rl.rlim_max < 1)
+				rl.rlim_max = 1;
+			setrlimit(RLIMIT_NICE, &rl);
+		}
 		/* The idle time the poll rule samples (pollthread.h). */
 		x->statfd = open_knob(x->h, "/proc/stat", O_RDONLY);
 		x->hz = sysconf(_SC_CLK_TCK);
