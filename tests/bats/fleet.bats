@@ -483,7 +483,9 @@ with open(sys.argv[2], "a", buffering=1) as out:
 	fake_syslog "$RUNFS/log.sock" "$BATS_TEST_TMPDIR/syslog"
 	export AGENTUNE_SYSLOG_SOCKET="$RUNFS/log.sock"
 	start_workload --cpu 1 --interval-us 1000 --wake eventfd --duration 0
-	prof=$(safe_profile w '[main]\nsummary = t\n[pmqos]\nmode = window\nresume_latency_us = n/a\nwindow_ms = 20\nbudget_tokens = 3\nrefill_per_s = 1\ncost_per_window = 1\n')
+	prof=$(safe_profile w '[main]\nsummary = t\n[pmqos]\nmode = window\nmethod = qos\nresume_latency_us = n/a\nwindow_ms = 20\nbudget_tokens = 3\nrefill_per_s = 1\ncost_per_window = 1\n')
+	# PM QoS writes are the subject: planned also where they change nothing
+	export AGENTUNE_PMQOS_WITHOUT_CPUIDLE=1
 	# The controller writes through descriptors opened before it drops its
 	# privileges, so nothing done to the file from outside makes a write
 	# fail: the test asks it to fail its first PM QoS write (EIO).
