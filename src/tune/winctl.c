@@ -1310,9 +1310,10 @@ int winctl_run(const struct host *h, const struct winctl_config *c, int ready_fd
 		close(c->lock_fd);
 	write_state(&x, mono_ns());
 	ctllog(LOG_INFO, "started: agent pid %d, %zu CPUs, window %" PRIu64 " ms, budget %"
-	       PRId64 " tokens (refill %" PRId64 "/s, %" PRId64 " per window)", x.c->pid,
+	       PRId64 " tokens (refill %" PRId64 "/s, %" PRId64 " per window)%s", x.c->pid,
 	       x.c->ncpu, x.c->params.window_ns / 1000000, x.c->params.budget_tokens,
-	       x.c->params.refill_per_s, x.c->params.cost_per_window);
+	       x.c->params.refill_per_s, x.c->params.cost_per_window,
+	       !x.c->poll ? "" : x.c->poll_static ? "; method poll, static" : "; method poll");
 	report(ready_fd, "%s\n", "ok");
 	loop(&x);
 	window_close_all(&x.sm, mono_ns(), false);
