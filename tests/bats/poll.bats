@@ -257,25 +257,35 @@ run_ns() {
 	pid=$(controller_pid)
 	wait_threads "$pid" 1 1500
 	tid=$(grep -lx "poll/$CPU" /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
-	# without (the controller stopped with its thread) and with, 1 s each,
-	# alternated three times so that the machine's other load falls on both
-	without=0 with=0
-	p0=$(awk '{ print $1 }' /proc/"$pid"/task/"$tid"/schedstat)
-	for _ in 1 2 3; do
-		kill -STOP "$pid"
-		a0=$(run_ns "$HOG_PID"); sleep 1; a1=$(run_ns "$HOG_PID")
-		kill -CONT "$pid"
-		b0=$(run_ns "$HOG_PID"); sleep 1; b1=$(run_ns "$HOG_PID")
-		without=$((without + a1 - a0)) with=$((with + b1 - b0))
+	# without (the controller stopped with its thread) and with, 0.5 s
+	# each, alternated six times so that the machine's other load falls on
+	# both.  Other jobs on this shared machine move the ratio by a few %
+	# now and then: up to three attempts, one of which must be within 5%;
+	# what the poll thread ran (the most it could have taken) must be at
+	# most 3% of the agent's time in every attempt.  A thread that really
+	# took time (half a CPU, before the autogroup fix) fails all three.
+	local attempt ok=0
+	for attempt in 1 2 3; do
+		without=0 with=0
+		p0=$(awk '{ print $1 }' /proc/"$pid"/task/"$tid"/schedstat)
+		for _ in 1 2 3 4 5 6; do
+			kill -STOP "$pid"
+			a0=$(run_ns "$HOG_PID"); sleep 0.5; a1=$(run_ns "$HOG_PID")
+			kill -CONT "$pid"
+			b0=$(run_ns "$HOG_PID"); sleep 0.5; b1=$(run_ns "$HOG_PID")
+			without=$((without + a1 - a0)) with=$((with + b1 - b0))
+		done
+		p1=$(awk '{ print $1 }' /proc/"$pid"/task/"$tid"/schedstat)
+		[ "$(poll_threads "$pid")" -eq 1 ]
+		polled=$((p1 - p0))
+		echo "attempt $attempt: hog run time over 3 s: without $without ns, with $with ns; poll thread $polled ns"
+		awk -v p="$polled" -v b="$with" 'BEGIN { exit !(p <= 0.03 * b) }'
+		if awk -v a="$without" -v b="$with" 'BEGIN { exit !(b >= 0.95 * a) }'; then
+			ok=1
+			break
+		fi
 	done
-	p1=$(awk '{ print $1 }' /proc/"$pid"/task/"$tid"/schedstat)
-	[ "$(poll_threads "$pid")" -eq 1 ]
-	polled=$((p1 - p0))
-	echo "hog run time over 3 s: without $without ns, with $with ns; poll thread $polled ns"
-	# within 5%, and what the poll thread ran (the most it could have
-	# taken) is at most 3% of the agent's
-	awk -v a="$without" -v b="$with" 'BEGIN { exit !(b >= 0.95 * a) }'
-	awk -v p="$polled" -v b="$with" 'BEGIN { exit !(p <= 0.03 * b) }'
+	[ "$ok" -eq 1 ]
 }
 
 @test "poll: status and top show the method and the poll threads" {
