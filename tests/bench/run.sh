@@ -1140,8 +1140,14 @@ warm_agentloop_table() {
 	echo
 }
 
-# PASS/FAIL line: $1 condition (awk, 1 = pass), $2 text.
+# PASS/FAIL line: $1 condition (awk, 1 = pass), $2 text, then -v NAME=VALUE
+# pairs; a value that is not a number (not measured) is a FAIL.
 warm_verdict() {
+	local a
+	for a in "${@:3}"; do
+		[[ $a == -v || ${a#*=} =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] ||
+			{ echo "FAIL $2 (not measured: ${a%%=*} is '${a#*=}')"; return; }
+	done
 	if [[ $(calc "$1" "${@:3}") == 1 ]]; then echo "PASS $2"; else echo "FAIL $2"; fi
 }
 
