@@ -1279,11 +1279,12 @@ static int plan_timer_slack(struct ctx *c)
 					 "is set per thread of the agent process)");
 	struct task_list tl;
 	int rc = task_list_read(c->h, c->o->pid, &tl);
-	if (rc == -ESRCH || rc == -ENOENT)
-		return fail(c, -ESRCH, &ts->src, "process %d does not exist", c->o->pid);
+	if (rc == -ENOMEM)
+		return rc;
 	if (rc)
-		return fail(c, rc, &ts->src, "cannot list the threads of process %d (/proc/%d/task): %s",
-			    c->o->pid, c->o->pid, strerror(-rc));
+		return note(c, &ts->src, "[agent] timer_slack_ns: skipped: cannot list the threads "
+					 "of process %d (/proc/%d/task: %s)", c->o->pid, c->o->pid,
+			    strerror(rc == -ESRCH ? ENOENT : -rc));
 	char new[32], target[KNOB_TARGET_MAX], label[96], cur[64], rt[160] = "";
 	size_t nrt = 0, n0 = c->pl->n;
 	snprintf(new, sizeof(new), "%" PRId64, ts->v);

@@ -1326,6 +1326,18 @@ static void test_timer_slack(void **state)
 	check_note(&f, "[agent] timer_slack_ns: skipped: no --pid", 3);
 	fx_close(&f);
 
+	/* a tree without the process's task directory: a note, not a failure */
+	root = fixture_copy("virtio-net-2cpu");
+	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
+	tree_put(root, "proc/77/stat", STAT_LINE(77, 777));
+	fx_tree(&f, root);
+	fx_profile(&f, "[agent]\ncpus = 1\ntimer_slack_ns = 1\n");
+	assert_int_equal(fx_build(&f, 77, NULL), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[agent] timer_slack_ns: skipped: cannot list the threads of process 77 "
+		       "(/proc/77/task: No such file or directory)", 3);
+	fx_close(&f);
+
 	/* every thread already there */
 	root = fixture_copy("virtio-net-2cpu");
 	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
