@@ -121,22 +121,25 @@ static void rule_deep_idle(const struct model *m, const struct cpumask *online,
 
 /* ---------- idle exits no constraint can avoid ---------- */
 
+/* Whether this kernel has the haltpoll driver, for the finding's text. */
+static const char *haltpoll_have(const struct idlepath *p)
+{
+	if (p->haltpoll == 1)
+		return p->haltpoll_module ? "a module in this kernel (modprobe cpuidle-haltpoll "
+					    "force=1)" : "in this kernel";
+	return p->haltpoll == 0 ? "NOT in this kernel" : "whether this kernel has it is unknown";
+}
+
 /* What the kernel offers instead of a constraint, with its cost: agentune
  * sets neither (both are boot options). */
 static void boot_alternatives(const struct idlepath *p, char *buf, size_t sz)
 {
 	char haltpoll[240] = "";
-	if (p->vm != 0) {
-		const char *have =
-			p->haltpoll == 1 ? (p->haltpoll_module ? "a module in this kernel (modprobe "
-								 "cpuidle-haltpoll force=1)"
-							       : "in this kernel") :
-			p->haltpoll == 0 ? "NOT in this kernel" : "whether this kernel has it is unknown";
-		SAY(haltpoll, "cpuidle_haltpoll.force=1 (the haltpoll driver and governor poll up to "
-			      "guest_halt_poll_ns before halting: host CPU time; KVM guests only; %s%s%s%s), or ",
-		    have, p->haltpoll_how[0] ? ": " : "", p->haltpoll_how,
-		    p->haltpoll_force == 0 ? ", force=N now" : "");
-	}
+	if (p->vm != 0)
+		SAY(haltpoll, "cpuidle_haltpoll.force=1 (the haltpoll driver and governor poll up "
+			      "to guest_halt_poll_ns before halting: host CPU time; KVM guests "
+			      "only; %s%s%s%s), or ", haltpoll_have(p), p->haltpoll_how[0] ? ": " : "",
+		    p->haltpoll_how, p->haltpoll_force == 0 ? ", force=N now" : "");
 	snprintf(buf, sz, "%sidle=poll (no CPU ever halts: a full %sCPU burnt per idle %sCPU)",
 		 haltpoll, p->vm == 1 ? "host " : "", p->vm == 1 ? "v" : "");
 }
