@@ -198,21 +198,34 @@ static void text_idle_group(FILE *out, const struct cpuidle *c, size_t first, bo
 	cpumask_free(&group);
 }
 
+/* An offline CPU lists no idle states: say offline, not unknown. */
+static void idle_path_text(const struct model *m, const struct cpumask *online,
+			   const struct idle_cpu_path *c, char *buf, size_t sz)
+{
+	if (!cpumask_empty(online) && !cpumask_test(online, c->cpu))
+		snprintf(buf, sz, "offline");
+	else
+		idlepath_describe(&m->idlepath, &m->idle, c, buf, sz);
+}
+
 /* CPUs whose idle paths read the same print as one line. */
 static void text_idle_paths(FILE *out, const struct model *m)
 {
 	const struct idlepath *p = &m->idlepath;
 	bool *done = calloc(p->n ? p->n : 1, sizeof(*done));
 	char a[256], b[256];
+	struct cpumask online;
+	cpumask_init(&online);
+	model_cpus(m, &online);
 	fprintf(out, "  idle path:%s\n", p->n ? "" : " unavailable (no CPU to report)");
 	for (size_t i = 0; done && i < p->n; i++) {
 		if (done[i])
 			continue;
 		struct cpumask group;
 		cpumask_init(&group);
-		idlepath_describe(p, &m->idle, &p->cpu[i], a, sizeof(a));
+		idle_path_text(m, &online, &p->cpu[i], a, sizeof(a));
 		for (size_t j = i; j < p->n; j++) {
-			idlepath_describe(p, &m->idle, &p->cpu[j], b, sizeof(b));
+			idle_path_text(m, &online, &p->cpu[j], b, sizeof(b));
 			if (!done[j] && !strcmp(a, b)) {
 				cpumask_set(&group, p->cpu[j].cpu);
 				done[j] = true;
@@ -225,6 +238,7 @@ static void text_idle_paths(FILE *out, const struct model *m)
 		cpumask_free(&group);
 	}
 	free(done);
+	cpumask_free(&online);
 	if (p->vm == 1)
 		fprintf(out, "  VM: yes%s%s (%s)\n", p->hypervisor[0] ? ", " : "", p->hypervisor,
 			p->vm_evidence);
