@@ -140,6 +140,9 @@ static jo *j_idle_path(const struct idlepath *p)
 static jo *j_cpuidle(const struct model *m)
 {
 	const struct cpuidle *c = &m->idle;
+	struct cpumask online;
+	cpumask_init(&online);
+	model_cpus(m, &online);
 	jo *o = section(c->available, c->why);
 	jw_put(o, "driver", jw_known(c->driver));
 	jw_put(o, "governor", jw_known(c->governor));
@@ -153,7 +156,9 @@ static jo *j_cpuidle(const struct model *m)
 		jw_put(x, "resume_latency_us", j_resume_latency(cc->resume_latency_us));
 		const struct idle_cpu_path *ip = idlepath_cpu(&m->idlepath, cc->cpu);
 		char text[256];
-		if (ip)
+		if (ip && !cpumask_empty(&online) && !cpumask_test(&online, cc->cpu))
+			copy_str(text, sizeof(text), "offline");
+		else if (ip)
 			idlepath_describe(&m->idlepath, c, ip, text, sizeof(text));
 		jw_put(x, "idle_path", ip ? jw_str(idle_kind_name(ip->kind)) : NULL);
 		jw_put(x, "idle_path_text", ip ? jw_str(text) : NULL);
@@ -165,6 +170,7 @@ static jo *j_cpuidle(const struct model *m)
 	}
 	jw_put(o, "cpu", a);
 	jw_put(o, "idle_path", j_idle_path(&m->idlepath));
+	cpumask_free(&online);
 	return o;
 }
 

@@ -169,6 +169,9 @@ report_of() {
 	f idle-deep-metal-2cpu | jq -e '[.cpuidle.cpu[].idle_path] == ["states", "states"]
 	    and .cpuidle.idle_path.vm == false
 	    and ([.findings[].id] == ["deep-idle-unconstrained"])'
+	# offline CPUs list no states: offline, not unknown
+	t intel-pstate-80cpu | grep -qx '    CPUs 76-79: offline'
+	f intel-pstate-80cpu | jq -e '[.cpuidle.cpu[] | select(.cpu >= 76) | .idle_path_text] == ["offline", "offline", "offline", "offline"]'
 	# a tree without these files: unknown, not a guess
 	f virtio-net-2cpu | jq -e '.cpuidle.idle_path.vm == null and .cpuidle.idle_path.idle_option == null
 	    and .cpuidle.idle_path.haltpoll.in_kernel == null and .cpuidle.cpu[0].idle_path == "unknown"'
