@@ -5,7 +5,7 @@
 # whatever the figures; it exits non-zero only when it cannot run at all.
 #
 #   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose_cost (or diagnose)
-#                                          profile top window warm
+#                                          profile top window timerslack warm
 #                                          (default: all)
 #
 # Environment:
@@ -1217,9 +1217,72 @@ bench_warm() {
 	fi
 }
 
+# timerslack: what [agent] timer_slack_ns = 1 does to a timed wait.  slackwait
+# sleeps 1 ms at a time on CPU 1 (clock_nanosleep, relative) and times how
+# late each wait ends; rounds interleave a process left alone (the default
+# slack, 50 us) and one agentune gives a slack of 1 ns (apply a profile of
+# only that key to its pid, measure, revert), medians over the rounds.
+
+BENCH_SLACK_SECONDS=${BENCH_SLACK_SECONDS:-3}
+BENCH_SLACK_ROUNDS=${BENCH_SLACK_ROUNDS:-3}
+BENCH_SLACK_TIMEOUT_US=${BENCH_SLACK_TIMEOUT_US:-1000}
+SLACKWAIT=${SLACKWAIT:-build/tests/slackwait}
+
+# One measured process; $1 = "profile" applies the slack first.  Prints
+# "slack_ns mean p50 p99 p99.9".
+slack_round() {
+	local pid i out=$WORK/slack.out
+	: >"$out"
+	taskset -c 1 "$SLACKWAIT" --timeout-us "$BENCH_SLACK_TIMEOUT_US" --duration "$BENCH_SLACK_SECONDS" \
+		--wait-signal >"$out" 2>"$WORK/slack.err" &
+	pid=$!
+	for i in $(seq 100); do grep -q ready "$WORK/slack.err" 2>/dev/null && break; sleep 0.02; done
+	if [[ $1 == profile ]]; then
+		"$AGENTUNE" apply --allow-unsafe-profile profile "$WORK/slack.profile" --pid "$pid" \
+			>"$WORK/apply.out" 2>&1 || { cat "$WORK/apply.out" >&2; kill "$pid"; return 1; }
+	fi
+	kill -USR1 "$pid"
+	wait "$pid" || true
+	[[ $1 == profile ]] && { "$AGENTUNE" revert >/dev/null || return 1; }
+	awk '{ print $2, $6, $8, $10, $12 }' "$out"
+}
+
+bench_timerslack() {
+	echo "## timerslack: clock_nanosleep(${BENCH_SLACK_TIMEOUT_US} us) lateness on CPU 1, ${BENCH_SLACK_SECONDS} s x ${BENCH_SLACK_ROUNDS} rounds, default slack vs [agent] timer_slack_ns = 1 ($(machine_kind))"
+	echo
+	if [[ $(id -u) -ne 0 ]] || [[ ! -x $SLACKWAIT ]] || (($(nproc) < 2)); then
+		echo "SKIP needs root, $SLACKWAIT (make tools) and 2 CPUs"
+		return 0
+	fi
+	export AGENTUNE_RUN_DIR=$WORK/run
+	printf '[main]\nsummary = timer slack only\n[agent]\ncpus = 1\ntimer_slack_ns = 1\n' >"$WORK/slack.profile"
+	local -a base=() prof=()
+	local r
+	for ((r = 0; r < BENCH_SLACK_ROUNDS; r++)); do
+		echo "  round $((r + 1)) of $BENCH_SLACK_ROUNDS ..." >&2
+		base+=("$(slack_round baseline)") || die "slackwait failed"
+		prof+=("$(slack_round profile)") || die "apply, slackwait or revert failed"
+	done
+	echo "| lateness, us (median of rounds) | slack ns | mean | p50 | p99 | p99.9 |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	local -a mb=() mp=() k
+	for k in 1 2 3 4 5; do
+		mb+=("$(printf '%s\n' "${base[@]}" | awk -v k=$k '{ print $k }' | median)")
+		mp+=("$(printf '%s\n' "${prof[@]}" | awk -v k=$k '{ print $k }' | median)")
+	done
+	echo "| default slack | ${mb[0]} | ${mb[1]} | ${mb[2]} | ${mb[3]} | ${mb[4]} |"
+	echo "| timer_slack_ns = 1 | ${mp[0]} | ${mp[1]} | ${mp[2]} | ${mp[3]} | ${mp[4]} |"
+	printf '| ratio |'
+	printf ' - |'
+	for k in 1 2 3 4; do printf ' %s |' "$(calc 'sprintf("%.2f", b > 0 ? p / b : 0)' -v p="${mp[$k]}" -v b="${mb[$k]}")"; done
+	echo
+	echo
+	echo "rounds (slack mean p50 p99 p99.9): default: ${base[*]/%/;} 1 ns: ${prof[*]/%/;}"
+}
+
 # ---------------------------------------------------------------------------
 
-ALL_BENCHES=(inspect diagnose_cost profile top window warm)
+ALL_BENCHES=(inspect diagnose_cost profile top window timerslack warm)
 
 main() {
 	local benches=("$@") b
