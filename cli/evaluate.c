@@ -426,6 +426,9 @@ static int run_rounds(const struct host *h, const struct eval_opts *o, const str
 			snprintf(run->stop_why, sizeof(run->stop_why), "apply failed in round %u: %s", r, why);
 			rc = -EIO;
 		} else {
+			if (!o->json)
+				fprintf(stderr, "agentune evaluate: round %u of %lu: %s applied, measuring ...\n",
+					r, o->rounds, p->name);
 			if (!stopped(mt, run, "an apply") &&
 			    !(rc = measure(mt, EVAL_PROFILE, r, (unsigned)o->duration, &ph))) {
 				eval_run_add(run, &ph);
