@@ -392,6 +392,7 @@ int cmd_diagnose(int argc, char **argv)
 	bool have_model = model_read(&h, &m) == 0;
 	bool have_ksyms = ksyms_read(&h, &ks) == 0;
 	d.ksyms = have_ksyms ? &ks : NULL;
+	d.host = &h;
 
 	char err[512], pin_why[160];
 	o.probe.observer_pin = pin_off_target(o.probe.pid, o.probe.tid, pin_why, sizeof(pin_why));

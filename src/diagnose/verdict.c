@@ -305,9 +305,17 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 			append(ev, sz, "; busiest on CPU %u during the run: %s", cpu, busiest);
 		break;
 	}
-	case CAUSE_MIGRATION:
+	case CAUSE_MIGRATION: {
+		uint64_t moved = 0;
 		append(ev, sz, ": run time above the thread's usual after it moved CPUs");
+		if (!x->tail)
+			moved = x->r->sums.migrated_steps;
+		for (size_t i = 0; x->tail && i < x->n; i++)
+			moved += x->s[i].prev_cpu != (uint32_t)-1 && x->s[i].prev_cpu != x->s[i].cpu;
+		append(ev, sz, "; %llu steps ran on another CPU than the step before, %.1f us lost in all",
+		       (unsigned long long)moved, c->ns / 1e3);
 		break;
+	}
 	case CAUSE_FREQUENCY:
 		append(ev, sz, ": run time lost to a clock below the policy's max");
 		break;
