@@ -498,6 +498,15 @@ static bool btf_has_member(const struct btf *btf, const char *sname, const char 
  * CONFIG_CFS_BANDWIDTH). */
 static void detect_throttle(struct probe *p, const struct btf *vmlinux)
 {
+	const char *off = getenv("AGENTUNE_DIAG_NO_BTF_THROTTLE");
+
+	/* Test hook: the cpu.stat fallback on a kernel where BTF works. */
+	if (off && *off && strcmp(off, "0")) {
+		p->throttle_btf = false;
+		copy_str(p->throttle_why, sizeof(p->throttle_why),
+			 "reading the task's group through BTF turned off (AGENTUNE_DIAG_NO_BTF_THROTTLE)");
+		return;
+	}
 	p->throttle_btf = vmlinux && btf_has_member(vmlinux, "sched_entity", "cfs_rq") &&
 			  btf_has_member(vmlinux, "cfs_rq", "tg") &&
 			  btf_has_member(vmlinux, "task_group", "cfs_bandwidth") &&

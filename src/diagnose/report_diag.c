@@ -276,6 +276,28 @@ static void step_line(const struct diag_report *d, const struct step_event *e, c
 
 /* ---------- text ---------- */
 
+/* Where the cgroup throttling figures come from: per step through BTF, or
+ * the group's cpu.stat over the run (the fallback), or nowhere. */
+static const char *throttle_source(const struct diag_report *d)
+{
+	if (d->r->features[FEAT_THROTTLE].available)
+		return "btf";
+	return d->vh && d->vh->throttle_fallback ? "cpu.stat" : NULL;
+}
+
+static void text_throttling(FILE *out, const struct diag_report *d)
+{
+	const struct verdict_host *vh = d->vh;
+	const char *src = throttle_source(d);
+
+	if (!src || strcmp(src, "cpu.stat"))
+		return;
+	fprintf(out, "throttling from %s over the run (not per step): nr_throttled +%llu, "
+		"%.1f ms throttled; %.1f ms of the steps' wait counted as cgroup-throttling\n",
+		vh->cpu_stat, (unsigned long long)vh->nr_throttled, vh->throttled_ns / 1e6,
+		d->v ? d->v->throttle_moved_ns / 1e6 : 0.0);
+}
+
 static void text_header(FILE *out, const struct diag_report *d)
 {
 	const struct probe_result *r = d->r;
@@ -295,6 +317,7 @@ static void text_header(FILE *out, const struct diag_report *d)
 	for (unsigned f = 0; f < FEAT_MAX; f++)
 		if (!r->features[f].available)
 			fprintf(out, "feature %s unavailable: %s\n", probe_feature_name(f), r->features[f].why);
+	text_throttling(out, d);
 	if (r->lost)
 		fprintf(out, "lost events: %llu slow steps dropped (ring buffer full)\n",
 			(unsigned long long)r->lost);
@@ -749,6 +772,23 @@ static jo *j_cost(const struct probe_result *r)
 	return cost;
 }
 
+/* Where throttling is measured: "btf" per step, "cpu.stat" over the run. */
+static jo *j_throttling(const struct diag_report *d)
+{
+	const struct verdict_host *vh = d->vh;
+	const char *src = throttle_source(d);
+	bool fb = src && !strcmp(src, "cpu.stat");
+	jo *o = json_object_new_object();
+
+	jw_put(o, "source", jw_str(src));
+	jw_put(o, "cpu_stat", vh && vh->cpu_stat[0] ? jw_str(vh->cpu_stat) : NULL);
+	jw_put(o, "nr_throttled", vh && vh->throttle_fallback ? jw_uint(vh->nr_throttled) : NULL);
+	jw_put(o, "throttled_us", vh && vh->throttle_fallback ? jw_double(us(vh->throttled_ns)) : NULL);
+	jw_put(o, "moved_us", fb && d->v ? jw_double(us(d->v->throttle_moved_ns)) : NULL);
+	jw_put(o, "why", vh && vh->cpu_stat_why[0] ? jw_str(vh->cpu_stat_why) : NULL);
+	return o;
+}
+
 jo *report_diag_json(const struct diag_report *d)
 {
 	const struct probe_result *r = d->r;
@@ -764,6 +804,7 @@ jo *report_diag_json(const struct diag_report *d)
 	jw_put(o, "features", j_features(r));
 	jw_put(o, "wake_sources", j_wake_sources(r));
 	jw_put(o, "chains", j_chains(r));
+	jw_put(o, "throttling", j_throttling(d));
 	jw_put(o, "slowest", j_slowest(d));
 	jw_put(o, "verdict", j_verdict(d->v));
 	jw_put(o, "cost", j_cost(r));

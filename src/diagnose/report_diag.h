@@ -25,6 +25,7 @@ struct diag_report {
 	unsigned slowest;          /* slow steps to list */
 	const struct probe_result *r;
 	const struct verdict *v;
+	const struct verdict_host *vh; /* the group's cpu.stat (throttling); may be NULL */
 	const struct model *m;     /* host model with the run's interrupt rates; may be NULL */
 	const struct ksyms *ksyms; /* names kworkers' work functions; may be NULL */
 	const struct host *host;   /* names disks (/sys/dev/block); may be NULL */
