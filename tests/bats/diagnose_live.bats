@@ -119,8 +119,23 @@ irq_action() {
 	GRO_SAVED=$(cat "/sys/class/net/$NIC/gro_flush_timeout")
 	echo 100 >"/sys/class/net/$NIC/napi_defer_hard_irqs"
 	echo 2000000 >"/sys/class/net/$NIC/gro_flush_timeout"
-	# ping stopped before it starts, so that diagnose sees it from its first
-	# packet (the polls fill most while its preload is in flight)
+	# How full the polls get varies from run to run (the gateway's pace):
+	# up to three tries for one with at least 10 polls at their budget,
+	# where some of ping's wakeups must land.
+	for try in 1 2 3; do
+		napi_budget_try
+		[ "${full:-0}" -ge 10 ] && break
+	done
+	[ "${full:-0}" -ge 10 ] || skip "the plant filled too few polls to check (${full:-0} of ${polls:-0} polls of $NIC at their budget, 3 tries)"
+	[ "$seen" -gt 0 ]
+	[ "$seen" -le "$full" ]
+	jq -e '.features.napi_device.available' "$DG"
+}
+
+# One try of the budget plant: ping (stopped before it starts, so that
+# diagnose sees it from its first packet) flooding the gateway, bpftrace
+# counting the NIC's polls over the same time; sets full, polls, seen.
+napi_budget_try() {
 	bash -c 'kill -STOP $$; exec ping -f -l 128 -w 8 -q "$0"' "$GW" >/dev/null 2>&1 &
 	PING_PID=$!
 	for _ in $(seq 100); do [ "$(awk '{ print $3 }' "/proc/$PING_PID/stat")" = T ] && break; sleep 0.01; done
@@ -135,13 +150,13 @@ irq_action() {
 	wait "$DIAG_PID"
 	DIAG_PID=""
 	wait "$bt" || true
+	kill "$PING_PID" 2>/dev/null
+	wait "$PING_PID" 2>/dev/null || true
+	PING_PID=""
 	full=$(awk '/^@full:/ { print $2 }' "$BATS_TEST_TMPDIR/napi.txt")
 	polls=$(awk '/^@polls:/ { print $2 }' "$BATS_TEST_TMPDIR/napi.txt")
 	seen=$(jq '.chains.napi_budget_exhausted' "$DG")
-	echo "bpftrace over 8 s: $NIC polls ${polls:-0}, ${full:-0} used the whole budget; diagnose (5 s within, from ping's start): $seen of $(jq .steps "$DG") ping wakeups in such a poll"
-	[ "${full:-0}" -gt 0 ] || skip "the plant filled no poll (${polls:-0} polls of $NIC, none at its budget)"
-	[ "$seen" -gt 0 ]
-	[ "$seen" -le "$full" ]
+	echo "try $try: bpftrace over 8 s: $NIC polls ${polls:-0}, ${full:-0} used the whole budget; diagnose (5 s within, from ping's start): $seen of $(jq .steps "$DG") ping wakeups in such a poll"
 }
 
 @test "block I/O: O_DIRECT reads of a file on the disk -> block chains naming the disk, the thread's own requests" {
