@@ -88,6 +88,11 @@ irq_action() {
 	done < <(jq -r '.slowest[].chain | select(.softirq == "NET_RX") | "\(.irq) \(.irq_name)"' "$DG")
 	[ "$bad" -eq 0 ]
 	[ "$rx" -eq 1 ]	# ... at least one its receive queue's
+	# a softirq run at irq exit or bh enable follows its raise within
+	# microseconds here: no chain starts at a raise left over from before
+	# the programs attached (seen at 16-24 ms before the attach order fix)
+	jq -e '[.slowest[].chain | select(.softirq == "NET_RX" and (.in_ksoftirqd | not))
+	        | .completion_us] | all(. < 5000)' "$DG"
 	# ... and the NAPI polled is the NIC's, with the id the netdev family gives
 	jq -e --arg n "$NIC" '[.slowest[].chain | select(.softirq == "NET_RX") | .napi_device]
 	       | (map(select(. != null)) | length > 0) and all(. == null or . == $n)' "$DG"
