@@ -1336,7 +1336,13 @@ static __always_inline void on_rq_complete(struct request *rq)
 	/* A wakeup in the interrupt or softirq that completed a request is
 	 * the block chain's: when, which disk, and whose request it was. */
 	if (cs && (cs->hi_kind | cs->si_in)) {
-		struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+		struct request_queue *q = BPF_CORE_READ(rq, q);
+		struct gendisk *disk = NULL;
+
+		/* request_queue.disk: 5.15 and later; older kernels leave the
+		 * disk unnamed rather than fail to load. */
+		if (bpf_core_field_exists(q->disk))
+			disk = BPF_CORE_READ(q, disk);
 
 		cs->blk_ts = bpf_ktime_get_ns();
 		cs->blk_tid = tid;
