@@ -65,7 +65,7 @@ irq_action() {
 	need_gateway_nic
 	ping -i 0.01 -q "$GW" >/dev/null 2>&1 &
 	PING_PID=$!
-	"$AGENTUNE" diagnose --pid "$PING_PID" --duration 3 --slowest 40 --json >"$DG"
+	"$AGENTUNE" diagnose --pid "$PING_PID" --duration 3 --slowest 400 --json >"$DG"
 	irqs=$(nic_irqs | sort -n | tr '\n' ' ')
 	echo "NIC $NIC ($(basename "$(readlink -f "/sys/class/net/$NIC/device")")), gateway $GW, IRQs: $irqs"
 	for i in $irqs; do echo "  IRQ $i $(irq_action "$i")"; done
@@ -105,7 +105,7 @@ irq_action() {
 			 | length > 0 and all(. as $i | $ids | index($i) != null)' "$DG"
 	fi
 	# the text report shows the same chain in one line
-	run "$AGENTUNE" diagnose --pid "$PING_PID" --duration 2 --slowest 40
+	run "$AGENTUNE" diagnose --pid "$PING_PID" --duration 2 --slowest 400
 	[ "$status" -eq 0 ]
 	echo "$output" | grep -m1 "NET_RX (irq exit"
 	echo "$output" | grep -q "napi $NIC id [0-9]"
