@@ -100,6 +100,8 @@ struct cpu_state {
 	__u64 wq_func, wq_work, wq_start;
 	__u64 wq_tmp;          /* on_work_queue()'s scratch */
 	__u64 blk_ts;          /* last block_rq_complete here */
+	__u32 blk_dev;         /* its disk (dev_t, MKDEV encoding) */
+	__u32 blk_tid;         /* the followed thread that issued it, 0 none */
 	__u64 hrt;             /* struct hrtimer * whose callback runs, 0 none */
 	__u64 hrt_now;         /* ktime_t * of its base's now (the caller's stack) */
 	__u64 hrt_entry;       /* hrtimer_expire_entry time */
@@ -605,6 +607,18 @@ static __always_inline void work_chain(struct cpu_state *cs, struct step_event *
 	}
 }
 
+/* A request completed in this interrupt or softirq before the wakeup: the
+ * chain starts at block_rq_complete; the disk, and whether the request was
+ * the woken thread's own. */
+static __always_inline void block_chain(struct cpu_state *cs, struct diag_chain *ch, __u32 tid)
+{
+	ch->kind = CHAIN_BLOCK;
+	ch->start_ts = cs->blk_ts;
+	ch->dev = cs->blk_dev;
+	if (cs->blk_tid == tid)
+		ch->flags |= CHF_BLOCK_OWN;
+}
+
 /* Who woke the thread and the chain before it: the innermost context on
  * the waker's CPU (hrtimer callback, hardirq, softirq, kworker), else the
  * running task.  Runs on the waker's CPU, at sched_waking. */
@@ -629,8 +643,7 @@ static __always_inline void wake_source(bool btf, struct step_event *ev, __u32 t
 		if (cs->hrt) {
 			timer_chain(cs, ch);
 		} else if (cs->blk_ts >= cs->hi_entry && cs->hi_entry) {
-			ch->kind = CHAIN_BLOCK;
-			ch->start_ts = cs->blk_ts;
+			block_chain(cs, ch, tid);
 		} else {
 			ch->kind = CHAIN_HARDIRQ;
 			ch->start_ts = cs->hi_entry;
@@ -654,8 +667,7 @@ static __always_inline void wake_source(bool btf, struct step_event *ev, __u32 t
 		if (cs->hrt)
 			timer_chain(cs, ch);
 		else if (cs->blk_ts >= cs->si_entry && cs->si_entry) {
-			ch->kind = CHAIN_BLOCK;
-			ch->start_ts = cs->blk_ts;
+			block_chain(cs, ch, tid);
 			ch->reason = CR_NONE;
 		}
 		return;
@@ -923,6 +935,8 @@ static __always_inline void add_sums(const struct step_event *ev)
 	}
 	if (ev->prev_cpu != (__u32)-1 && ev->prev_cpu != ev->cpu)
 		s->migrated_steps++;
+	if (ev->chain.flags & CHF_NAPI_FULL)
+		s->napi_full++;
 }
 
 /* Run time above the thread's usual, after a migration; the usual is an
@@ -1314,19 +1328,29 @@ static __always_inline void on_rq_issue(struct request *rq)
 static __always_inline void on_rq_complete(struct request *rq)
 {
 	__u64 key = (__u64)rq;
-	struct rq_issue *ri;
+	struct rq_issue *ri = bpf_map_lookup_elem(&rq_issued, &key);
 	struct cpu_state *cs = this_cpu_state();
 	struct diag_thread *t;
-	__u32 tid;
+	__u32 tid = ri ? ri->tid : 0;
 
 	/* A wakeup in the interrupt or softirq that completed a request is
-	 * the block chain's. */
-	if (cs && (cs->hi_kind | cs->si_in))
+	 * the block chain's: when, which disk, and whose request it was. */
+	if (cs && (cs->hi_kind | cs->si_in)) {
+		struct request_queue *q = BPF_CORE_READ(rq, q);
+		struct gendisk *disk = NULL;
+
+		/* request_queue.disk: 5.15 and later; older kernels leave the
+		 * disk unnamed rather than fail to load. */
+		if (bpf_core_field_exists(q->disk))
+			disk = BPF_CORE_READ(q, disk);
+
 		cs->blk_ts = bpf_ktime_get_ns();
-	ri = bpf_map_lookup_elem(&rq_issued, &key);
+		cs->blk_tid = tid;
+		cs->blk_dev = disk ? (BPF_CORE_READ(disk, major) << 20) |
+				     (BPF_CORE_READ(disk, first_minor) & 0xfffff) : 0;
+	}
 	if (!ri)
 		return;
-	tid = ri->tid;
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (t)
 		t->pending_bio_ns = bpf_ktime_get_ns() - ri->ts;
@@ -1392,6 +1416,7 @@ static __always_inline void on_napi_poll(bool btf, struct napi_struct *napi, int
 	if (!t)
 		return;
 	t->ev.chain.flags |= CHF_NAPI_SEEN | (work >= budget ? CHF_NAPI_FULL : 0);
+	t->ev.chain.dev = TREAD(btf, napi, napi_id);
 	if (dev) {
 		struct net_device *nd = (void *)dev;
 

@@ -110,6 +110,7 @@ enum chain_reason {
 #define CHF_NAPI_SEEN    4u  /* napi_poll of the NET_RX run seen: device, budget */
 #define CHF_NAPI_FULL    8u  /* that poll used its whole budget */
 #define CHF_LATENESS    16u  /* lateness_ns is known (hrtimer) */
+#define CHF_BLOCK_OWN   32u  /* the completed request was one the woken thread issued */
 
 enum queued_by { QB_NONE, QB_IRQ, QB_SOFTIRQ, QB_TASK };
 
@@ -125,8 +126,13 @@ struct diag_chain {
 	__s32 origin_cpu;            /* CPU of the first event, -1 unknown */
 	__u32 flags;                 /* CHF_* */
 	__u32 queued_by;             /* enum queued_by (workqueue) */
-	__u32 pad;
+	__u32 dev;                   /* block: the disk's dev_t (major << 20 | minor);
+				      * NET_RX with CHF_NAPI_SEEN: the NAPI id; 0 unknown */
 };
+
+/* The kernel's dev_t encoding (MKDEV), for diag_chain.dev. */
+#define DIAG_DEV_MAJOR(d) ((d) >> 20)
+#define DIAG_DEV_MINOR(d) ((d) & 0xfffffu)
 
 /* A task that ran on the agent's CPU while the agent waited (or was
  * preempted), with its run time there (interrupts excluded). */
@@ -314,6 +320,7 @@ struct diag_sums {
 	__u64 chain[CHAIN_KINDS];    /* steps by chain kind */
 	__u64 reason[CR_REASONS];    /* chains unknown or partial, by reason */
 	__u64 migrated_steps;
+	__u64 napi_full;             /* NET_RX wakeups in a poll that used its whole budget */
 };
 
 /* Tasks that held the agent's CPU while it waited or was preempted, summed

@@ -277,6 +277,11 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 		if (h && h->cpu_quota[0])
 			append(ev, sz, "; quota %s", h->cpu_quota);
 		append(ev, sz, "; %.1f ms throttled in all", c->ns / 1e6);
+		if (h && h->throttle_fallback && !x->r->features[FEAT_THROTTLE].available)
+			append(ev, sz, "; estimated from %s (not per step: BTF cannot read the task's"
+			       " group): nr_throttled +%llu, throttled %.1f ms during the run, taken"
+			       " from idle exit, unattributed and preemption", h->cpu_stat,
+			       (unsigned long long)h->nr_throttled, h->throttled_ns / 1e6);
 		break;
 	case CAUSE_COMPLETION:
 		append(ev, sz, ": from the interrupt (or block completion) to the wakeup");
@@ -305,9 +310,17 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 			append(ev, sz, "; busiest on CPU %u during the run: %s", cpu, busiest);
 		break;
 	}
-	case CAUSE_MIGRATION:
+	case CAUSE_MIGRATION: {
+		uint64_t moved = 0;
 		append(ev, sz, ": run time above the thread's usual after it moved CPUs");
+		if (!x->tail)
+			moved = x->r->sums.migrated_steps;
+		for (size_t i = 0; x->tail && i < x->n; i++)
+			moved += x->s[i].prev_cpu != (uint32_t)-1 && x->s[i].prev_cpu != x->s[i].cpu;
+		append(ev, sz, "; %llu steps ran on another CPU than the step before, %.1f us lost in all",
+		       (unsigned long long)moved, c->ns / 1e3);
 		break;
+	}
 	case CAUSE_FREQUENCY:
 		append(ev, sz, ": run time lost to a clock below the policy's max");
 		break;
@@ -323,6 +336,60 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 	default:
 		break;
 	}
+}
+
+/* ---- cgroup throttling from cpu.stat ------------------------------------------ */
+
+/* Whether the cpu.stat fallback applies: BTF could not read the group and
+ * its cpu.stat says it was throttled during the run. */
+static bool throttle_fallback_on(const struct probe_result *r, const struct verdict_host *h)
+{
+	return h && h->throttle_fallback && h->throttled_ns &&
+	       !r->features[FEAT_THROTTLE].available;
+}
+
+/* The causes a throttled group's time lands in when it cannot be read per
+ * step: the agent runnable but held off its CPU with the CPU idle (idle
+ * exit), doing nothing anyone explains (unattributed), or, when the quota
+ * ran out while the agent ran, preemption. */
+static const enum cause throttle_pool[] = { CAUSE_IDLE_EXIT, CAUSE_UNATTRIBUTED, CAUSE_PREEMPT };
+#define NPOOL (sizeof(throttle_pool) / sizeof(throttle_pool[0]))
+
+/* Moves the share `f` (0..1) of each pool cause into cgroup-throttling;
+ * returns what it moved. */
+static uint64_t throttle_take(struct verdict_set *s, double f)
+{
+	struct verdict_cause *thr = &s->cause[CAUSE_THROTTLE];
+	uint64_t moved = 0;
+
+	if (f <= 0)
+		return 0;
+	for (size_t i = 0; i < NPOOL; i++) {
+		struct verdict_cause *c = &s->cause[throttle_pool[i]];
+		uint64_t take = f >= 1.0 ? c->ns : (uint64_t)((double)c->ns * f);
+
+		c->ns -= take;
+		moved += take;
+		if (take && thr->steps < c->steps)
+			thr->steps = c->steps;
+		if (!c->ns)
+			c->steps = 0;
+	}
+	thr->ns += moved;
+	return moved;
+}
+
+/* The fraction of the pool the group's throttled time explains over all
+ * steps (at most all of it). */
+static double throttle_fraction(const struct verdict_set *all, const struct verdict_host *h)
+{
+	uint64_t pool = 0;
+
+	for (size_t i = 0; i < NPOOL; i++)
+		pool += all->cause[throttle_pool[i]].ns;
+	if (!pool)
+		return 0;
+	return h->throttled_ns >= pool ? 1.0 : (double)h->throttled_ns / (double)pool;
 }
 
 /* ---- the two verdicts ------------------------------------------------------ */
@@ -366,9 +433,13 @@ static void set_finish(const struct ctx *x, struct verdict_set *s)
 		s->n++;
 }
 
-static void eval_all(const struct probe_result *r, const struct verdict_host *h, int target,
-		     struct verdict_set *s)
+/* Returns the share of idle exit and unattributed the cpu.stat fallback
+ * moved into cgroup-throttling (0 without it), what it moved in *moved. */
+static double eval_all(const struct probe_result *r, const struct verdict_host *h, int target,
+		       struct verdict_set *s, uint64_t *moved)
 {
+	double f = 0;
+
 	struct ctx x = { .r = r, .h = h, .target = target };
 	set_init(s, h);
 	s->steps = r->steps;
@@ -377,13 +448,18 @@ static void eval_all(const struct probe_result *r, const struct verdict_host *h,
 		s->cause[c].steps = r->sums.steps[c];
 	}
 	all_culprits(r, target, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	if (throttle_fallback_on(r, h)) {
+		f = throttle_fraction(s, h);
+		*moved = throttle_take(s, f);
+	}
 	set_finish(&x, s);
+	return f;
 }
 
 /* The tail: the 1% slowest steps by delay (those above the p99), from the
  * slow steps kept (sorted slowest first). */
 static void eval_tail(const struct probe_result *r, const struct verdict_host *h, int target,
-		      struct verdict_set *s)
+		      double f_all, struct verdict_set *s)
 {
 	uint64_t want = (r->steps + 99) / 100;
 	size_t n = r->nslow < want ? r->nslow : (size_t)want;
@@ -401,6 +477,8 @@ static void eval_tail(const struct probe_result *r, const struct verdict_host *h
 			s->cause[c].steps += r->slow[i].cause_ns[c] != 0;
 		}
 	tail_culprits(r, target, r->slow, n, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	if (throttle_fallback_on(r, h))
+		throttle_take(s, f_all);
 	set_finish(&x, s);
 }
 
@@ -423,7 +501,9 @@ void verdict_eval(const struct probe_result *r, const struct verdict_host *h, st
 	int target = r->nthreads ? (int)r->threads[0].tgid : 0;
 
 	memset(v, 0, sizeof(*v));
-	eval_all(r, h, target, &v->all);
-	eval_tail(r, h, target, &v->tail);
+	/* The cpu.stat fallback moves a share of all steps' idle exit and
+	 * unattributed time; the tail loses the same share. */
+	double f = eval_all(r, h, target, &v->all, &v->throttle_moved_ns);
+	eval_tail(r, h, target, f, &v->tail);
 	count_migrations(r, h ? h->m : NULL, (size_t)v->tail.steps, v);
 }
