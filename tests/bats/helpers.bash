@@ -499,18 +499,21 @@ cpu_idle_ticks() {
 }
 
 # wake_run_truth TID CPU SECONDS: for SECONDS, thread TID's wakeups timed
-# without diagnose (bpftrace): "wake_run MEAN_US N" from sched_waking to
-# its switch-in, and "ipi MEAN_US N" from sched_waking to the next
+# without diagnose (bpftrace), each as "NAME MEAN_US COUNT": wake_run from
+# sched_waking to its switch-in on CPU; ipi from sched_waking to the next
 # reschedule or call-function IPI entry on CPU (the IPI that makes that CPU
-# switch to it), both for wakeups queued on CPU.
+# switch to it); ret from that switch-in to its return from epoll_wait
+# (the return to user space, after what diagnose times).
 wake_run_truth() {
 	timeout -s INT "$3" bpftrace -q -e "
 tracepoint:sched:sched_waking /args->pid == $1/ { @w = nsecs; @ipi_open = 1; }
 tracepoint:irq_vectors:reschedule_entry, tracepoint:irq_vectors:call_function_single_entry,
 tracepoint:irq_vectors:call_function_entry
-/cpu == $2 && @ipi_open/ { @ipi = stats((nsecs - @w) / 1000); @ipi_open = 0; }
+/cpu == $2 && @ipi_open/ { @ipi = stats(nsecs - @w); @ipi_open = 0; }
 tracepoint:sched:sched_switch /args->next_pid == $1 && @w && cpu == $2/ {
-	@wake_run = stats((nsecs - @w) / 1000); @w = 0; @ipi_open = 0; }
-END { clear(@w); clear(@ipi_open); }" 2>/dev/null |
-	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p'
+	@wake_run = stats(nsecs - @w); @w = 0; @ipi_open = 0; @in = nsecs; }
+tracepoint:syscalls:sys_exit_epoll_wait /tid == $1 && @in/ { @ret = stats(nsecs - @in); @in = 0; }
+END { clear(@w); clear(@ipi_open); clear(@in); }" 2>/dev/null |
+	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p' |
+	awk '{ printf "%s %.1f %s\n", $1, $2 / 1000, $3 }'
 }
