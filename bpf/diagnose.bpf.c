@@ -322,7 +322,12 @@ static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 
 	if (!t)
 		return NULL;
-	__builtin_memset(t, 0, sizeof(*t));
+	/* In two parts, kept apart by a compiler barrier: clang's BPF
+	 * backend inlines a memset of at most 1024 bytes, and the thread
+	 * state is larger. */
+	__builtin_memset(t, 0, __builtin_offsetof(struct diag_thread, ev));
+	asm volatile("" ::: "memory");
+	__builtin_memset(&t->ev, 0, sizeof(t->ev));
 	t->cur_syscall = -1;
 	t->block_syscall = -1;
 	t->last_cpu = -1;
@@ -737,10 +742,22 @@ static __always_inline void top_add(struct diag_window *w, __u32 pid, __u32 tgid
 	}
 }
 
+/* SCHED_IDLE in include/uapi/linux/sched.h. */
+#define DIAG_SCHED_IDLE 5
+
+/* Whether p runs under SCHED_IDLE (a poll thread or spinner keeping its CPU
+ * warm): task_struct->policy through BTF. */
+static __always_inline bool sched_idle_task(bool btf, struct task_struct *p)
+{
+	return TREAD(btf, p, policy) == DIAG_SCHED_IDLE;
+}
+
 /* The task that ran on this CPU since the window's last boundary (prev at a
- * switch), its time there minus the interrupts, into the window. */
+ * switch), its time there minus the interrupts, into the window.  warm: it
+ * is a SCHED_IDLE task (see diag_window.warm_ns). */
 static __always_inline void win_segment(struct cpu_state *cs, struct diag_window *w,
-					__u32 pid, __u32 tgid, const char *comm, __u64 now)
+					__u32 pid, __u32 tgid, const char *comm, bool warm,
+					__u64 now)
 {
 	__u64 d = diag_sat_sub(now, cs->win_last);
 	__u64 hi = cs->hardirq_ns - cs->win_hi, si = cs->softirq_ns - cs->win_si;
@@ -758,6 +775,8 @@ static __always_inline void win_segment(struct cpu_state *cs, struct diag_window
 		w->observer_ns += task;
 	} else if (targ_tgid && tgid == targ_tgid) {
 		w->own_ns += task;
+	} else if (warm) {
+		w->warm_ns += task;
 	} else if (task) {
 		w->task_ns += task;
 		top_add(w, pid, tgid, task, comm);
@@ -822,7 +841,7 @@ static __always_inline void win_switch(bool btf, struct cpu_state *cs, struct ta
 		copy_comm(comm, prev);
 	else
 		bpf_get_current_comm(comm, sizeof(comm));
-	win_segment(cs, win_of(t), prev_pid, prev_tgid, comm, now);
+	win_segment(cs, win_of(t), prev_pid, prev_tgid, comm, sched_idle_task(btf, prev), now);
 }
 
 /* ---- wakeup ----------------------------------------------------------- */
@@ -927,6 +946,8 @@ static __always_inline void add_sums(const struct step_event *ev)
 		s->steps[i] += ev->cause_ns[i] != 0;
 	}
 	s->delay_ns += ev->delay_ns;
+	s->warm_ns += ev->wait.warm_ns;
+	s->warm_steps += ev->wait.warm_ns != 0;
 	if (k < CHAIN_KINDS)
 		s->chain[k]++;
 	if (r < CR_REASONS) {
@@ -968,7 +989,8 @@ static __always_inline void finish_step(struct diag_thread *t, struct cpu_state 
 	if (!c)
 		return;         /* never: a per-CPU array element */
 	diag_fit_window(&ev->pre);
-	ev->stage_ns[STAGE_IDLE_EXIT] = ev->wait.idle_ns;
+	ev->stage_ns[STAGE_IDLE_EXIT] = ev->wait.idle_ns + ev->wait.warm_ns;
+	ev->stage_ns[STAGE_WARM_IDLE] = ev->wait.warm_ns;
 	ev->stage_ns[STAGE_QUEUE] = ev->wait.task_ns + ev->wait.own_ns;
 	ev->stage_ns[STAGE_IRQ] = ev->wait.irq_ns + ev->pre.irq_ns + ev->run_irq_ns;
 	ev->stage_ns[STAGE_SOFTIRQ] = ev->wait.softirq_ns + ev->pre.softirq_ns + ev->run_softirq_ns;
@@ -1003,6 +1025,7 @@ static __always_inline void finish_step(struct diag_thread *t, struct cpu_state 
 	hist_add(STAGE_UNATTRIBUTED, ev->stage_ns[STAGE_UNATTRIBUTED]);
 	hist_add(STAGE_PREEMPTED, ev->stage_ns[STAGE_PREEMPTED]);
 	hist_add(STAGE_DELAY, ev->stage_ns[STAGE_DELAY]);
+	hist_add(STAGE_WARM_IDLE, ev->stage_ns[STAGE_WARM_IDLE]);
 	add_sums(ev);
 #pragma unroll
 	for (int i = 0; i < DIAG_TOP_TASKS; i++) {
@@ -1090,13 +1113,14 @@ static __always_inline void switch_out(bool btf, struct diag_thread *t, struct c
  * it), the group's throttling meanwhile, and the parts fitted. */
 static __always_inline void win_close(bool btf, struct diag_thread *t, struct cpu_state *cs,
 				      struct task_struct *next, __u32 prev_pid, __u32 prev_tgid,
-				      const char *prev_comm, __u32 cpu, __u64 now, __u64 since)
+				      const char *prev_comm, bool prev_warm, __u32 cpu, __u64 now,
+				      __u64 since)
 {
 	struct diag_window *w = win_of(t);
 	__u64 thr;
 
 	if (t->win_cpu == (__s32)cpu && cs->win_tid == t->st.tid) {
-		win_segment(cs, w, prev_pid, prev_tgid, prev_comm, now);
+		win_segment(cs, w, prev_pid, prev_tgid, prev_comm, prev_warm, now);
 		thr = group_throttled_ns(btf, next);
 		if (thr > t->win_thr0)
 			w->throttle_ns += diag_min(thr - t->win_thr0, now - since);
@@ -1114,6 +1138,7 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 {
 	struct step_event *ev = &t->ev;
 	char comm[DIAG_COMM_LEN];
+	bool warm = prev_pid && sched_idle_task(btf, prev);
 
 	t->flags |= TS_ON_CPU;
 	t->seg_start = now;
@@ -1132,7 +1157,8 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 		if (t->out_ts) {
 			ev->preempted_ns += now - t->out_ts;
 			t->win_pre = 1;
-			win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->out_ts);
+			win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, warm, cpu, now,
+				  t->out_ts);
 		}
 		t->out_ts = 0;
 		return;
@@ -1145,7 +1171,7 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 	__u64 wr = now - t->waking_ts;
 
 	t->win_pre = 0;
-	win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->waking_ts);
+	win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, warm, cpu, now, t->waking_ts);
 	if (ev->wait.idle_ns)
 		ev->idle_state = (__s32)cs->last_idle1 - 1;
 	ev->stage_ns[STAGE_WAKE_RUN] = wr;

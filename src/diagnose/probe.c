@@ -171,7 +171,7 @@ const char *probe_stage_name(unsigned stage)
 {
 	static const char *const n[STAGE_MAX] = {
 		"wake_run", "idle_exit", "queue", "run", "irq", "softirq", "wait", "block_io",
-		"completion", "throttle", "unattributed", "preempted", "delay",
+		"completion", "throttle", "unattributed", "preempted", "delay", "warm_idle",
 	};
 	return stage < STAGE_MAX ? n[stage] : "?";
 }

@@ -262,6 +262,8 @@ static void step_line(const struct diag_report *d, const struct step_event *e, c
 		snprintf(buf + len, sz - len, ARROW __VA_ARGS__); } } while (0)
 	PART(w->throttle_ns, "throttled %.1f " MICRO, us(w->throttle_ns));
 	PART(w->idle_ns, "idle exit %.1f " MICRO, us(w->idle_ns));
+	PART(w->warm_ns, "warm idle exit %.1f " MICRO " (a SCHED_IDLE task held the CPU)",
+	     us(w->warm_ns));
 	PART(w->irq_ns, "hardirq %.1f " MICRO, us(w->irq_ns));
 	PART(w->softirq_ns, "softirq %.1f " MICRO, us(w->softirq_ns));
 	PART(w->task_ns && t, "queued %.1f " MICRO " behind %s (pid %u)%s", us(w->task_ns), t->comm,
@@ -513,6 +515,7 @@ static jo *j_step_stages(const struct step_event *e)
 	jw_put(st, "wait_softirq", jw_double(us(e->wait.softirq_ns)));
 	jw_put(st, "wait_own_threads", jw_double(us(e->wait.own_ns)));
 	jw_put(st, "wait_observer", jw_double(us(e->wait.observer_ns)));
+	jw_put(st, "wait_warm_idle", jw_double(us(e->wait.warm_ns)));
 	jw_put(st, "run_irq", jw_double(us(e->run_irq_ns)));
 	jw_put(st, "run_softirq", jw_double(us(e->run_softirq_ns)));
 	return st;
@@ -659,6 +662,7 @@ static jo *j_verdict_set(const struct verdict_set *v, bool tail)
 		jw_put(c, "steps", jw_uint(vc->steps));
 		jw_put(c, "evidence", jw_str(vc->evidence));
 		jw_put(c, "knob", jw_known(vc->knob));
+		jw_put(c, "warm_idle_us", vc->cause == CAUSE_IDLE_EXIT ? jw_double(us(vc->warm_ns)) : NULL);
 		jo *cu = json_object_new_array();
 		for (size_t k = 0; k < vc->nculprits; k++) {
 			jo *t = json_object_new_object();

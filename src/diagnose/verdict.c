@@ -247,6 +247,13 @@ static unsigned main_cpu(const struct probe_result *r)
 	return best;
 }
 
+/* Most of the idle exit was a warm idle: a PM QoS limit has no idle state
+ * to keep the CPU out of there, so it is no fix. */
+static bool warm_mostly(const struct verdict_cause *c)
+{
+	return c->cause == CAUSE_IDLE_EXIT && c->warm_ns && c->warm_ns * 2 >= c->ns;
+}
+
 static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nsteps)
 {
 	const struct verdict_host *h = x->h;
@@ -267,7 +274,14 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 		break;
 	case CAUSE_IDLE_EXIT:
 		append(ev, sz, ": its CPU was idle at the wakeup and took this long to leave idle");
-		if (h && !h->idle_states)
+		if (c->warm_ns)
+			append(ev, sz, "; warm idle %.1f us in %llu steps (%.0f%%): a SCHED_IDLE task "
+			       "(a poll thread) held the CPU, preempted at once: the wake IPI and the switch",
+			       c->warm_ns / 1e3, (unsigned long long)c->warm_steps,
+			       c->ns ? 100.0 * (double)c->warm_ns / (double)c->ns : 0);
+		if (warm_mostly(c))
+			append(ev, sz, "; no PM QoS fix: the CPU was kept warm, no idle state to leave");
+		else if (h && !h->idle_states)
 			append(ev, sz, "; no PM QoS fix: %s", h->idle_why[0] ? h->idle_why :
 			       "no idle state to constrain on this host");
 		break;
@@ -424,6 +438,8 @@ static void set_finish(const struct ctx *x, struct verdict_set *s)
 		struct verdict_cause *vc = &s->cause[c];
 		vc->share = s->total_ns ? (double)vc->ns / (double)s->total_ns : 0;
 		qsort(vc->culprit, vc->nculprits, sizeof(vc->culprit[0]), by_culprit_ns);
+		if (warm_mostly(vc))
+			vc->knob[0] = '\0';
 		evidence(x, vc, s->steps);
 	}
 	qsort(s->cause, CAUSE_MAX, sizeof(s->cause[0]), by_share);
@@ -447,6 +463,8 @@ static double eval_all(const struct probe_result *r, const struct verdict_host *
 		s->cause[c].ns = r->sums.ns[c];
 		s->cause[c].steps = r->sums.steps[c];
 	}
+	s->cause[CAUSE_IDLE_EXIT].warm_ns = r->sums.warm_ns;
+	s->cause[CAUSE_IDLE_EXIT].warm_steps = r->sums.warm_steps;
 	all_culprits(r, target, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
 	if (throttle_fallback_on(r, h)) {
 		f = throttle_fraction(s, h);
@@ -471,11 +489,14 @@ static void eval_tail(const struct probe_result *r, const struct verdict_host *h
 	s->steps = n;
 	s->truncated = r->nslow < want;
 	s->threshold_ns = n ? r->slow[n - 1].delay_ns : 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		for (int c = 0; c < CAUSE_MAX; c++) {
 			s->cause[c].ns += r->slow[i].cause_ns[c];
 			s->cause[c].steps += r->slow[i].cause_ns[c] != 0;
 		}
+		s->cause[CAUSE_IDLE_EXIT].warm_ns += r->slow[i].wait.warm_ns;
+		s->cause[CAUSE_IDLE_EXIT].warm_steps += r->slow[i].wait.warm_ns != 0;
+	}
 	tail_culprits(r, target, r->slow, n, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
 	if (throttle_fallback_on(r, h))
 		throttle_take(s, f_all);

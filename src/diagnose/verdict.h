@@ -33,6 +33,9 @@ struct verdict_cause {
 	double share;              /* of the total delay, 0..1 */
 	uint64_t ns;               /* summed over the steps */
 	uint64_t steps;            /* steps where it is present */
+	uint64_t warm_ns;          /* idle-exit: of ns, a warm idle (a SCHED_IDLE task
+				    * held the CPU: the wake IPI and the switch) */
+	uint64_t warm_steps;
 	char evidence[480];
 	char knob[200];            /* "" when nothing can act on it on this host */
 	struct verdict_culprit culprit[VERDICT_CULPRITS]; /* tasks, longest first */

@@ -55,6 +55,19 @@ static struct step_event idle(uint64_t ns)
 	return e;
 }
 
+/* A step woken on a CPU kept warm: a SCHED_IDLE task held it for `warm`
+ * ns (what the kernel side puts in wait.warm_ns), `rest` ns the switch. */
+static struct step_event warm(uint64_t warm_ns, uint64_t rest)
+{
+	struct step_event e = blank();
+	e.wait.total_ns = warm_ns + rest;
+	e.wait.warm_ns = warm_ns;
+	diag_fit_window(&e.wait);
+	e.stage_ns[STAGE_WAKE_RUN] = warm_ns + rest;
+	diag_step_causes(&e);
+	return e;
+}
+
 /* A result whose kernel sums are those of `all` (n steps) and whose kept
  * slow steps are `slow` (sorted slowest first by the caller). */
 static void result(struct probe_result *r, struct step_event *all, size_t n,
@@ -66,11 +79,14 @@ static void result(struct probe_result *r, struct step_event *all, size_t n,
 	r->self_tgid = SELF;
 	r->threads = &th;
 	r->nthreads = 1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		for (int c = 0; c < CAUSE_MAX; c++) {
 			r->sums.ns[c] += all[i].cause_ns[c];
 			r->sums.steps[c] += all[i].cause_ns[c] != 0;
 		}
+		r->sums.warm_ns += all[i].wait.warm_ns;      /* as add_sums() does */
+		r->sums.warm_steps += all[i].wait.warm_ns != 0;
+	}
 	r->slow = slow;
 	r->nslow = nslow;
 }
@@ -642,6 +658,99 @@ static void throttle_fallback_from_cpu_stat(void **state)
 	json_object_put(j);
 }
 
+/* A SCHED_IDLE task (a poll thread) that held the agent's CPU after the
+ * wakeup is the way out of a warm idle: idle-exit, never queueing, never a
+ * culprit; and where that is most of the idle exit no PM QoS fix is
+ * offered, even on a host with idle states (there is none to leave). */
+static void warm_idle_is_idle_exit_not_queueing(void **state)
+{
+	struct step_event e = warm(24 * US, 1 * US);
+	assert_int_equal(e.cause_ns[CAUSE_IDLE_EXIT], 24 * US);
+	assert_int_equal(e.cause_ns[CAUSE_QUEUE], 0);
+	assert_int_equal(e.cause_ns[CAUSE_UNATTRIBUTED], 1 * US);
+	assert_int_equal(e.delay_ns, 25 * US);
+
+	/* Fitted like the other parts when they overlap the window. */
+	struct diag_window w;
+	memset(&w, 0, sizeof(w));
+	w.total_ns = 20 * US;
+	w.warm_ns = 20 * US;
+	w.task_ns = 20 * US;
+	diag_fit_window(&w);
+	assert_true(w.warm_ns >= 9 * US && w.warm_ns <= 10 * US);
+	assert_true(w.warm_ns + w.task_ns + w.unattributed_ns == 20 * US);
+
+	/* Preempted while only a SCHED_IDLE task ran (the agent runnable):
+	 * preemption, like the idle task's time there. */
+	e = blank();
+	e.pre.total_ns = e.pre.warm_ns = 5 * US;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_PREEMPT], 5 * US);
+
+	/* The verdict: two warm steps whose completion path is 3 us. */
+	struct step_event all[2] = { warm(24 * US, 1 * US), warm(26 * US, 1 * US) };
+	for (int i = 0; i < 2; i++) {
+		all[i].chain.kind = CHAIN_SOFTIRQ;
+		all[i].chain.softirq = DIAG_SOFTIRQ_NET_RX;
+		all[i].stage_ns[STAGE_COMPLETION] = 3 * US;
+		diag_step_causes(&all[i]);
+	}
+	struct step_event slow[2] = { all[1], all[0] };
+	struct probe_result r;
+	result(&r, all, 2, slow, 2);
+	struct verdict_host h;
+	memset(&h, 0, sizeof(h));
+	h.idle_states = true;           /* PM QoS could act on a cold idle here */
+	struct verdict v;
+	verdict_eval(&r, &h, &v);
+	for (int k = 0; k < 2; k++) {
+		const struct verdict_set *set = k ? &v.tail : &v.all;
+		assert_string_equal(set->cause[0].id, "idle-exit");
+		assert_int_equal(set->cause[0].ns, k ? 26 * US : 50 * US);  /* tail: the slowest */
+		assert_int_equal(set->cause[0].warm_ns, set->cause[0].ns);
+		assert_int_equal(set->cause[0].nculprits, 0);
+		assert_string_equal(set->cause[0].knob, "");
+		assert_non_null(strstr(set->cause[0].evidence, k ? "warm idle 26.0 us in 1 steps (100%)" :
+				       "warm idle 50.0 us in 2 steps (100%)"));
+		assert_non_null(strstr(set->cause[0].evidence, "no PM QoS fix: the CPU was kept warm"));
+		assert_null(find(set, "queueing"));
+		assert_string_equal(set->cause[1].id, "completion-path");
+	}
+
+	/* Mostly a cold idle (80 us) with a little warm (10 us): the PM QoS
+	 * fix stays where the host has idle states. */
+	struct step_event mixed[2] = { idle(80 * US), warm(10 * US, 0) };
+	result(&r, mixed, 2, mixed, 2);
+	verdict_eval(&r, &h, &v);
+	const struct verdict_cause *ie = find(&v.all, "idle-exit");
+	assert_non_null(ie);
+	assert_int_equal(ie->warm_ns, 10 * US);
+	assert_non_null(strstr(ie->knob, "[pmqos]"));
+	assert_non_null(strstr(ie->evidence, "warm idle 10.0 us in 1 steps"));
+
+	/* JSON: the idle-exit cause says how much of it was warm. */
+	for (unsigned k = 0; k < STAGE_MAX; k++)
+		r.stages[k].available = true;
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .duration_s = 1 };
+	struct json_object *j = report_diag_json(&d);
+	struct json_object *causes = P(j, "verdict", "all", "causes");
+	bool seen = false;
+	for (size_t i = 0; i < json_object_array_length(causes); i++) {
+		struct json_object *c = json_object_array_get_idx(causes, i);
+		bool is_ie = !strcmp(json_object_get_string(P(c, "cause")), "idle-exit");
+		if (is_ie) {
+			assert_true(json_object_get_double(P(c, "warm_idle_us")) > 9.9);
+			seen = true;
+		} else {
+			assert_true(json_object_is_type(P(c, "warm_idle_us"), json_type_null));
+		}
+	}
+	assert_true(seen);
+	assert_non_null(P(j, "stages", "warm_idle", "p99_us"));
+	assert_non_null(P(j, "slowest", "0", "stages_us", "wait_warm_idle"));
+	json_object_put(j);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(json_contract),
 	cmocka_unit_test(chain_kinds_pick_the_cause),
@@ -650,6 +759,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(all_and_tail_rank_separately),
 	cmocka_unit_test(culprits_summed_own_threads_never),
 	cmocka_unit_test(no_fix_that_cannot_act),
+	cmocka_unit_test(warm_idle_is_idle_exit_not_queueing),
 	cmocka_unit_test(no_steps_no_causes),
 	cmocka_unit_test(tail_truncated_is_said),
 	cmocka_unit_test(migrations_are_counted),
