@@ -16,7 +16,7 @@ B       ?= build
 DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids \
 	libnl-3-dev libnl-genl-3-dev libcgroup-dev libncurses-dev libelf-dev zlib1g-dev \
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
-	rt-tests sockperf linux-perf bpftrace stress-ng \
+	rt-tests sockperf linux-perf bpftrace stress-ng iputils-ping \
 	systemd prometheus prometheus-node-exporter curl python3 \
 	scdoc man-db debhelper dpkg-dev fakeroot lintian
 
@@ -113,7 +113,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_O)
 
 fuzz: $(FUZZ_BIN)
 
-tools: $(B)/tests/genhost $(B)/agentloop $(B)/tests/emptytp
+tools: $(B)/tests/genhost $(B)/agentloop $(B)/tests/emptytp $(B)/tests/slackwait
 
 # The cost benchmark's empty BPF programs and their loader (tests/bench/README.md).
 EMPTYTP_OBJ  := $(BPF_B)/emptytp.bpf.o
@@ -135,6 +135,11 @@ $(B)/agentloop: tests/workload/agentloop.c
 	$(CC) $(CFLAGS) -pthread $< -o $@
 
 $(B)/tests/genhost: tests/tools/genhost.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
+
+# The timer slack benchmark's timed waits (tests/bench/README.md).
+$(B)/tests/slackwait: tests/bench/slackwait.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
 

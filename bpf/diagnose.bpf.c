@@ -100,6 +100,8 @@ struct cpu_state {
 	__u64 wq_func, wq_work, wq_start;
 	__u64 wq_tmp;          /* on_work_queue()'s scratch */
 	__u64 blk_ts;          /* last block_rq_complete here */
+	__u32 blk_dev;         /* its disk (dev_t, MKDEV encoding) */
+	__u32 blk_tid;         /* the followed thread that issued it, 0 none */
 	__u64 hrt;             /* struct hrtimer * whose callback runs, 0 none */
 	__u64 hrt_now;         /* ktime_t * of its base's now (the caller's stack) */
 	__u64 hrt_entry;       /* hrtimer_expire_entry time */
@@ -320,7 +322,12 @@ static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 
 	if (!t)
 		return NULL;
-	__builtin_memset(t, 0, sizeof(*t));
+	/* In two parts, kept apart by a compiler barrier: clang's BPF
+	 * backend inlines a memset of at most 1024 bytes, and the thread
+	 * state is larger. */
+	__builtin_memset(t, 0, __builtin_offsetof(struct diag_thread, ev));
+	asm volatile("" ::: "memory");
+	__builtin_memset(&t->ev, 0, sizeof(t->ev));
 	t->cur_syscall = -1;
 	t->block_syscall = -1;
 	t->last_cpu = -1;
@@ -605,6 +612,18 @@ static __always_inline void work_chain(struct cpu_state *cs, struct step_event *
 	}
 }
 
+/* A request completed in this interrupt or softirq before the wakeup: the
+ * chain starts at block_rq_complete; the disk, and whether the request was
+ * the woken thread's own. */
+static __always_inline void block_chain(struct cpu_state *cs, struct diag_chain *ch, __u32 tid)
+{
+	ch->kind = CHAIN_BLOCK;
+	ch->start_ts = cs->blk_ts;
+	ch->dev = cs->blk_dev;
+	if (cs->blk_tid == tid)
+		ch->flags |= CHF_BLOCK_OWN;
+}
+
 /* Who woke the thread and the chain before it: the innermost context on
  * the waker's CPU (hrtimer callback, hardirq, softirq, kworker), else the
  * running task.  Runs on the waker's CPU, at sched_waking. */
@@ -629,8 +648,7 @@ static __always_inline void wake_source(bool btf, struct step_event *ev, __u32 t
 		if (cs->hrt) {
 			timer_chain(cs, ch);
 		} else if (cs->blk_ts >= cs->hi_entry && cs->hi_entry) {
-			ch->kind = CHAIN_BLOCK;
-			ch->start_ts = cs->blk_ts;
+			block_chain(cs, ch, tid);
 		} else {
 			ch->kind = CHAIN_HARDIRQ;
 			ch->start_ts = cs->hi_entry;
@@ -654,8 +672,7 @@ static __always_inline void wake_source(bool btf, struct step_event *ev, __u32 t
 		if (cs->hrt)
 			timer_chain(cs, ch);
 		else if (cs->blk_ts >= cs->si_entry && cs->si_entry) {
-			ch->kind = CHAIN_BLOCK;
-			ch->start_ts = cs->blk_ts;
+			block_chain(cs, ch, tid);
 			ch->reason = CR_NONE;
 		}
 		return;
@@ -725,10 +742,22 @@ static __always_inline void top_add(struct diag_window *w, __u32 pid, __u32 tgid
 	}
 }
 
+/* SCHED_IDLE in include/uapi/linux/sched.h. */
+#define DIAG_SCHED_IDLE 5
+
+/* Whether p runs under SCHED_IDLE (a poll thread or spinner keeping its CPU
+ * warm): task_struct->policy through BTF. */
+static __always_inline bool sched_idle_task(bool btf, struct task_struct *p)
+{
+	return TREAD(btf, p, policy) == DIAG_SCHED_IDLE;
+}
+
 /* The task that ran on this CPU since the window's last boundary (prev at a
- * switch), its time there minus the interrupts, into the window. */
+ * switch), its time there minus the interrupts, into the window.  warm: it
+ * is a SCHED_IDLE task (see diag_window.warm_ns). */
 static __always_inline void win_segment(struct cpu_state *cs, struct diag_window *w,
-					__u32 pid, __u32 tgid, const char *comm, __u64 now)
+					__u32 pid, __u32 tgid, const char *comm, bool warm,
+					__u64 now)
 {
 	__u64 d = diag_sat_sub(now, cs->win_last);
 	__u64 hi = cs->hardirq_ns - cs->win_hi, si = cs->softirq_ns - cs->win_si;
@@ -746,6 +775,8 @@ static __always_inline void win_segment(struct cpu_state *cs, struct diag_window
 		w->observer_ns += task;
 	} else if (targ_tgid && tgid == targ_tgid) {
 		w->own_ns += task;
+	} else if (warm) {
+		w->warm_ns += task;
 	} else if (task) {
 		w->task_ns += task;
 		top_add(w, pid, tgid, task, comm);
@@ -810,7 +841,7 @@ static __always_inline void win_switch(bool btf, struct cpu_state *cs, struct ta
 		copy_comm(comm, prev);
 	else
 		bpf_get_current_comm(comm, sizeof(comm));
-	win_segment(cs, win_of(t), prev_pid, prev_tgid, comm, now);
+	win_segment(cs, win_of(t), prev_pid, prev_tgid, comm, sched_idle_task(btf, prev), now);
 }
 
 /* ---- wakeup ----------------------------------------------------------- */
@@ -915,6 +946,8 @@ static __always_inline void add_sums(const struct step_event *ev)
 		s->steps[i] += ev->cause_ns[i] != 0;
 	}
 	s->delay_ns += ev->delay_ns;
+	s->warm_ns += ev->wait.warm_ns;
+	s->warm_steps += ev->wait.warm_ns != 0;
 	if (k < CHAIN_KINDS)
 		s->chain[k]++;
 	if (r < CR_REASONS) {
@@ -923,6 +956,8 @@ static __always_inline void add_sums(const struct step_event *ev)
 	}
 	if (ev->prev_cpu != (__u32)-1 && ev->prev_cpu != ev->cpu)
 		s->migrated_steps++;
+	if (ev->chain.flags & CHF_NAPI_FULL)
+		s->napi_full++;
 }
 
 /* Run time above the thread's usual, after a migration; the usual is an
@@ -954,7 +989,8 @@ static __always_inline void finish_step(struct diag_thread *t, struct cpu_state 
 	if (!c)
 		return;         /* never: a per-CPU array element */
 	diag_fit_window(&ev->pre);
-	ev->stage_ns[STAGE_IDLE_EXIT] = ev->wait.idle_ns;
+	ev->stage_ns[STAGE_IDLE_EXIT] = ev->wait.idle_ns + ev->wait.warm_ns;
+	ev->stage_ns[STAGE_WARM_IDLE] = ev->wait.warm_ns;
 	ev->stage_ns[STAGE_QUEUE] = ev->wait.task_ns + ev->wait.own_ns;
 	ev->stage_ns[STAGE_IRQ] = ev->wait.irq_ns + ev->pre.irq_ns + ev->run_irq_ns;
 	ev->stage_ns[STAGE_SOFTIRQ] = ev->wait.softirq_ns + ev->pre.softirq_ns + ev->run_softirq_ns;
@@ -989,6 +1025,7 @@ static __always_inline void finish_step(struct diag_thread *t, struct cpu_state 
 	hist_add(STAGE_UNATTRIBUTED, ev->stage_ns[STAGE_UNATTRIBUTED]);
 	hist_add(STAGE_PREEMPTED, ev->stage_ns[STAGE_PREEMPTED]);
 	hist_add(STAGE_DELAY, ev->stage_ns[STAGE_DELAY]);
+	hist_add(STAGE_WARM_IDLE, ev->stage_ns[STAGE_WARM_IDLE]);
 	add_sums(ev);
 #pragma unroll
 	for (int i = 0; i < DIAG_TOP_TASKS; i++) {
@@ -1076,13 +1113,14 @@ static __always_inline void switch_out(bool btf, struct diag_thread *t, struct c
  * it), the group's throttling meanwhile, and the parts fitted. */
 static __always_inline void win_close(bool btf, struct diag_thread *t, struct cpu_state *cs,
 				      struct task_struct *next, __u32 prev_pid, __u32 prev_tgid,
-				      const char *prev_comm, __u32 cpu, __u64 now, __u64 since)
+				      const char *prev_comm, bool prev_warm, __u32 cpu, __u64 now,
+				      __u64 since)
 {
 	struct diag_window *w = win_of(t);
 	__u64 thr;
 
 	if (t->win_cpu == (__s32)cpu && cs->win_tid == t->st.tid) {
-		win_segment(cs, w, prev_pid, prev_tgid, prev_comm, now);
+		win_segment(cs, w, prev_pid, prev_tgid, prev_comm, prev_warm, now);
 		thr = group_throttled_ns(btf, next);
 		if (thr > t->win_thr0)
 			w->throttle_ns += diag_min(thr - t->win_thr0, now - since);
@@ -1100,6 +1138,7 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 {
 	struct step_event *ev = &t->ev;
 	char comm[DIAG_COMM_LEN];
+	bool warm = prev_pid && sched_idle_task(btf, prev);
 
 	t->flags |= TS_ON_CPU;
 	t->seg_start = now;
@@ -1118,7 +1157,8 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 		if (t->out_ts) {
 			ev->preempted_ns += now - t->out_ts;
 			t->win_pre = 1;
-			win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->out_ts);
+			win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, warm, cpu, now,
+				  t->out_ts);
 		}
 		t->out_ts = 0;
 		return;
@@ -1131,7 +1171,7 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 	__u64 wr = now - t->waking_ts;
 
 	t->win_pre = 0;
-	win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, cpu, now, t->waking_ts);
+	win_close(btf, t, cs, next, prev_pid, prev_tgid, comm, warm, cpu, now, t->waking_ts);
 	if (ev->wait.idle_ns)
 		ev->idle_state = (__s32)cs->last_idle1 - 1;
 	ev->stage_ns[STAGE_WAKE_RUN] = wr;
@@ -1314,19 +1354,29 @@ static __always_inline void on_rq_issue(struct request *rq)
 static __always_inline void on_rq_complete(struct request *rq)
 {
 	__u64 key = (__u64)rq;
-	struct rq_issue *ri;
+	struct rq_issue *ri = bpf_map_lookup_elem(&rq_issued, &key);
 	struct cpu_state *cs = this_cpu_state();
 	struct diag_thread *t;
-	__u32 tid;
+	__u32 tid = ri ? ri->tid : 0;
 
 	/* A wakeup in the interrupt or softirq that completed a request is
-	 * the block chain's. */
-	if (cs && (cs->hi_kind | cs->si_in))
+	 * the block chain's: when, which disk, and whose request it was. */
+	if (cs && (cs->hi_kind | cs->si_in)) {
+		struct request_queue *q = BPF_CORE_READ(rq, q);
+		struct gendisk *disk = NULL;
+
+		/* request_queue.disk: 5.15 and later; older kernels leave the
+		 * disk unnamed rather than fail to load. */
+		if (bpf_core_field_exists(q->disk))
+			disk = BPF_CORE_READ(q, disk);
+
 		cs->blk_ts = bpf_ktime_get_ns();
-	ri = bpf_map_lookup_elem(&rq_issued, &key);
+		cs->blk_tid = tid;
+		cs->blk_dev = disk ? (BPF_CORE_READ(disk, major) << 20) |
+				     (BPF_CORE_READ(disk, first_minor) & 0xfffff) : 0;
+	}
 	if (!ri)
 		return;
-	tid = ri->tid;
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (t)
 		t->pending_bio_ns = bpf_ktime_get_ns() - ri->ts;
@@ -1392,6 +1442,7 @@ static __always_inline void on_napi_poll(bool btf, struct napi_struct *napi, int
 	if (!t)
 		return;
 	t->ev.chain.flags |= CHF_NAPI_SEEN | (work >= budget ? CHF_NAPI_FULL : 0);
+	t->ev.chain.dev = TREAD(btf, napi, napi_id);
 	if (dev) {
 		struct net_device *nd = (void *)dev;
 

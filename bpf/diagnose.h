@@ -69,6 +69,7 @@ enum diag_stage {
 	STAGE_UNATTRIBUTED,    /* wait and preemption time nothing measured explains */
 	STAGE_PREEMPTED,       /* runnable but off-CPU after it first ran */
 	STAGE_DELAY,           /* what the step lost: the sum of its causes (below) */
+	STAGE_WARM_IDLE,       /* part of IDLE_EXIT: a SCHED_IDLE task held the CPU (warm idle) */
 	STAGE_MAX,
 };
 
@@ -110,6 +111,7 @@ enum chain_reason {
 #define CHF_NAPI_SEEN    4u  /* napi_poll of the NET_RX run seen: device, budget */
 #define CHF_NAPI_FULL    8u  /* that poll used its whole budget */
 #define CHF_LATENESS    16u  /* lateness_ns is known (hrtimer) */
+#define CHF_BLOCK_OWN   32u  /* the completed request was one the woken thread issued */
 
 enum queued_by { QB_NONE, QB_IRQ, QB_SOFTIRQ, QB_TASK };
 
@@ -125,8 +127,13 @@ struct diag_chain {
 	__s32 origin_cpu;            /* CPU of the first event, -1 unknown */
 	__u32 flags;                 /* CHF_* */
 	__u32 queued_by;             /* enum queued_by (workqueue) */
-	__u32 pad;
+	__u32 dev;                   /* block: the disk's dev_t (major << 20 | minor);
+				      * NET_RX with CHF_NAPI_SEEN: the NAPI id; 0 unknown */
 };
+
+/* The kernel's dev_t encoding (MKDEV), for diag_chain.dev. */
+#define DIAG_DEV_MAJOR(d) ((d) >> 20)
+#define DIAG_DEV_MINOR(d) ((d) & 0xfffffu)
 
 /* A task that ran on the agent's CPU while the agent waited (or was
  * preempted), with its run time there (interrupts excluded). */
@@ -151,6 +158,12 @@ struct diag_window {
 	__u64 observer_ns;           /* agentune's own threads (counted unattributed) */
 	__u64 throttle_ns;           /* the agent's group throttled */
 	__u64 unattributed_ns;       /* the rest */
+	/* A SCHED_IDLE task (policy 5: a poll thread or spinner keeping the
+	 * CPU out of a halt) held the CPU.  The scheduler preempts it at once
+	 * for the woken agent, so its time is the way out of a warm idle --
+	 * the wake IPI and the switch -- counted with idle exit, never a
+	 * culprit. */
+	__u64 warm_ns;
 	struct diag_task_time top[DIAG_TOP_TASKS]; /* the longest, longest first */
 };
 
@@ -245,14 +258,15 @@ static inline void diag_fit_window(struct diag_window *w)
 	if (w->throttle_ns > w->total_ns)
 		w->throttle_ns = w->total_ns;
 	rest = w->total_ns - w->throttle_ns;
-	sum = w->idle_ns + w->irq_ns + w->softirq_ns + w->task_ns + w->own_ns;
+	sum = w->idle_ns + w->warm_ns + w->irq_ns + w->softirq_ns + w->task_ns + w->own_ns;
 	if (sum > rest) {
 		w->idle_ns = diag_scale(w->idle_ns, rest, sum);
+		w->warm_ns = diag_scale(w->warm_ns, rest, sum);
 		w->irq_ns = diag_scale(w->irq_ns, rest, sum);
 		w->softirq_ns = diag_scale(w->softirq_ns, rest, sum);
 		w->task_ns = diag_scale(w->task_ns, rest, sum);
 		w->own_ns = diag_scale(w->own_ns, rest, sum);
-		sum = w->idle_ns + w->irq_ns + w->softirq_ns + w->task_ns + w->own_ns;
+		sum = w->idle_ns + w->warm_ns + w->irq_ns + w->softirq_ns + w->task_ns + w->own_ns;
 	}
 	w->unattributed_ns = diag_sat_sub(rest, sum);
 	/* agentune's own time is a part of the unattributed rest, never more
@@ -289,12 +303,12 @@ static inline void diag_step_causes(struct step_event *e)
 		c[CAUSE_COMPLETION] = comp;    /* hardirq, block; 0 for a task */
 		break;
 	}
-	c[CAUSE_IDLE_EXIT] = e->wait.idle_ns;
+	c[CAUSE_IDLE_EXIT] = e->wait.idle_ns + e->wait.warm_ns;  /* cold + warm idle */
 	c[CAUSE_QUEUE] = e->wait.task_ns + e->wait.own_ns;
 	c[CAUSE_THROTTLE] = e->wait.throttle_ns + e->pre.throttle_ns;
 	c[CAUSE_IRQ] = e->wait.irq_ns + e->pre.irq_ns + e->run_irq_ns;
 	c[CAUSE_SOFTIRQ] = e->wait.softirq_ns + e->pre.softirq_ns + e->run_softirq_ns;
-	c[CAUSE_PREEMPT] = e->pre.task_ns + e->pre.own_ns + e->pre.idle_ns;
+	c[CAUSE_PREEMPT] = e->pre.task_ns + e->pre.own_ns + e->pre.idle_ns + e->pre.warm_ns;
 	c[CAUSE_UNATTRIBUTED] = e->wait.unattributed_ns + e->pre.unattributed_ns;
 	c[CAUSE_MIGRATION] = e->migration_ns;
 	if (e->freq_khz && e->freq_max_khz > e->freq_khz)
@@ -314,6 +328,9 @@ struct diag_sums {
 	__u64 chain[CHAIN_KINDS];    /* steps by chain kind */
 	__u64 reason[CR_REASONS];    /* chains unknown or partial, by reason */
 	__u64 migrated_steps;
+	__u64 napi_full;             /* NET_RX wakeups in a poll that used its whole budget */
+	__u64 warm_ns;               /* of ns[CAUSE_IDLE_EXIT]: warm idle (wait.warm_ns) */
+	__u64 warm_steps;
 };
 
 /* Tasks that held the agent's CPU while it waited or was preempted, summed

@@ -17,6 +17,7 @@
 #include "diagnose/probe.h"
 #include "diagnose/report_diag.h"
 #include "diagnose/verdict.h"
+#include "inspect/cgroup.h"
 #include "inspect/model.h"
 #include "inspect/target.h"
 
@@ -320,6 +321,56 @@ static void read_cgroup_quota(const struct host *h, int pid, struct verdict_host
 	fclose(f);
 }
 
+/* The target's cpu group and its cpu.stat at the start of the run: where
+ * BTF cannot read the task's group, the throttled time during the run comes
+ * from there (verdict.h). */
+struct cpu_stat_watch {
+	bool ok;
+	char dir[PATH_MAX];
+	struct cgroup_cpu_stat start;
+	char why[PERR_TEXT_MAX];
+};
+
+static void cpu_stat_start(const struct host *h, int pid, struct cpu_stat_watch *w)
+{
+	struct parse_error e;
+
+	memset(w, 0, sizeof(*w));
+	memset(&e, 0, sizeof(e));
+	if (cgroup_cpu_dir(h, pid, w->dir, sizeof(w->dir), w->why, sizeof(w->why)))
+		return;
+	if (cgroup_cpu_stat_read(h, w->dir, &w->start, &e)) {
+		perr_format(&e, w->why, sizeof(w->why));
+		return;
+	}
+	w->ok = true;
+}
+
+static void cpu_stat_end(const struct host *h, const struct cpu_stat_watch *w,
+			 struct verdict_host *vh)
+{
+	struct cgroup_cpu_stat end;
+	struct parse_error e;
+	char why[PERR_TEXT_MAX];
+
+	memset(&e, 0, sizeof(e));
+	snprintf(vh->cpu_stat, sizeof(vh->cpu_stat), "%s/cpu.stat", w->dir);
+	if (!w->ok) {
+		snprintf(vh->cpu_stat_why, sizeof(vh->cpu_stat_why), "%s", w->why);
+		return;
+	}
+	if (cgroup_cpu_stat_read(h, w->dir, &end, &e)) {
+		perr_format(&e, why, sizeof(why));
+		snprintf(vh->cpu_stat_why, sizeof(vh->cpu_stat_why), "at the end: %s", why);
+		return;
+	}
+	vh->throttle_fallback = true;
+	vh->nr_throttled = end.nr_throttled > w->start.nr_throttled ?
+			   end.nr_throttled - w->start.nr_throttled : 0;
+	vh->throttled_ns = end.throttled_ns > w->start.throttled_ns ?
+			   end.throttled_ns - w->start.throttled_ns : 0;
+}
+
 /* Whether a PM QoS limit could act: an idle state deeper than polling. */
 static void read_idle_states(const struct model *m, struct verdict_host *vh)
 {
@@ -392,6 +443,7 @@ int cmd_diagnose(int argc, char **argv)
 	bool have_model = model_read(&h, &m) == 0;
 	bool have_ksyms = ksyms_read(&h, &ks) == 0;
 	d.ksyms = have_ksyms ? &ks : NULL;
+	d.host = &h;
 
 	char err[512], pin_why[160];
 	o.probe.observer_pin = pin_off_target(o.probe.pid, o.probe.tid, pin_why, sizeof(pin_why));
@@ -407,6 +459,8 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	if (o.unit || o.cgroup)
 		follow_target(&h, &o, p);
+	struct cpu_stat_watch csw;
+	cpu_stat_start(&h, o.probe.pid, &csw);
 	d.duration_s = run(p, &h, &o, o.duration, &d.target_exited);
 	if (have_model)
 		model_sample(&h, &m, 0);
@@ -423,9 +477,11 @@ int cmd_diagnose(int argc, char **argv)
 		vh.ksyms = d.ksyms;
 		read_idle_states(vh.m, &vh);
 		read_cgroup_quota(&h, o.probe.pid, &vh);
+		cpu_stat_end(&h, &csw, &vh);
 		verdict_eval(r, &vh, &v);
 		d.r = r;
 		d.v = &v;
+		d.vh = &vh;
 		d.m = have_model ? &m : NULL;
 		rc = report(&o, &d);
 	}

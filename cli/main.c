@@ -35,6 +35,8 @@ static const struct command commands[] = {
 	  apply_longopts, apply_shortopts },
 	{ "revert", "restore what apply changed, from the journal", cmd_revert, usage_revert,
 	  revert_longopts, revert_shortopts },
+	{ "evaluate", "compare a profile with none on a running agent, phase by phase", cmd_evaluate,
+	  usage_evaluate, evaluate_longopts, evaluate_shortopts },
 	{ "status", "what is applied, and whether each setting still holds", cmd_status, usage_status,
 	  json_only_longopts, json_only_shortopts },
 	{ "profile", "list the profiles or show one", cmd_profile, usage_profile,

@@ -19,6 +19,7 @@ _agentune_options()
 	diagnose) echo "--pid -p --unit --cgroup --tid -t --duration --slowest --children --json -j --raw-tp --disable-stage --help -h" ;;
 	top) echo "--pid -p --unit --cgroup --delay -d --batch -b --frames -n --no-bpf --width --root -r --format --textfile --config --help -h" ;;
 	apply) echo "--pid -p --unit --cgroup --config --cpus -c --dry-run --json -j --allow-unsafe-profile --root -r --help -h" ;;
+	evaluate) echo "--pid -p --cpus -c --rounds --duration --json -j --allow-unsafe-profile --help -h" ;;
 	revert) echo "--dry-run --force -f --json -j --help -h" ;;
 	status) echo "--json -j --help -h" ;;
 	profile) echo "--json -j --help -h" ;;
@@ -84,7 +85,11 @@ _agentune_values()
 		COMPREPLY=($(compgen -W "1 10 60" -- "$cur")) ;;
 	top:--width)
 		COMPREPLY=($(compgen -W "80 120 160 200" -- "$cur")) ;;
-	apply:--cpus|apply:-c)
+	evaluate:--rounds)
+		COMPREPLY=($(compgen -W "1 2 3 5 10" -- "$cur")) ;;
+	evaluate:--duration)
+		COMPREPLY=($(compgen -W "1 2 5 10 30" -- "$cur")) ;;
+	apply:--cpus|apply:-c|evaluate:--cpus|evaluate:-c)
 		COMPREPLY=($(compgen -W "$(_agentune_cpus)" -- "$cur")) ;;
 	*)
 		return 1 ;;
@@ -97,7 +102,7 @@ _agentune()
 	local cur prev cmd opt i
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="inspect snapshot diagnose top apply revert status profile help"
+	local commands="inspect snapshot diagnose top apply evaluate revert status profile help"
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$commands --version -V --help -h" -- "$cur"))
@@ -133,8 +138,8 @@ _agentune()
 	case "$cmd" in
 	snapshot)
 		COMPREPLY=($(compgen -d -- "$cur")) ;;
-	apply)
-		# apply [profile] NAME|FILE
+	apply|evaluate)
+		# apply [profile] NAME|FILE (evaluate too)
 		COMPREPLY=($(compgen -W "$(_agentune_profiles)" -- "$cur"))
 		[ "$prev" = profile ] || COMPREPLY+=($(compgen -W "profile" -- "$cur"))
 		COMPREPLY+=($(compgen -f -X '!*.profile' -- "$cur")) ;;

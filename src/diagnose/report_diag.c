@@ -99,16 +99,61 @@ static const char *softirq_where(const struct diag_chain *ch)
 	return "irq exit";
 }
 
+/* The IRQ's action name in full: the kernel record keeps 15 characters
+ * ("virtio2-output." for "virtio2-output.0"); /proc/interrupts has all. */
+static void irq_name_full(const struct diag_report *d, const struct step_event *e, char *buf,
+			  size_t sz)
+{
+	const struct irq_line *l = d->m ? interrupts_find(&d->m->irqs, e->chain.irq) : NULL;
+	size_t n = strnlen(e->irq_name, sizeof(e->irq_name));
+
+	snprintf(buf, sz, "%.*s", (int)n, e->irq_name);
+	if (!l || n + 1 < sizeof(e->irq_name))
+		return;         /* not cut, or nothing to complete it from */
+	for (const char *a = l->name; *a; ) {
+		size_t len = strcspn(a, ",");
+
+		if (len > n && !strncmp(a, e->irq_name, n)) {
+			snprintf(buf, sz, "%.*s", (int)len, a);
+			return;
+		}
+		a += len;
+		a += strspn(a, ", ");
+	}
+}
+
 /* "IRQ 38 virtio2-input.0" or "LOC"; "" when the chain had no interrupt. */
-static void irq_label(const struct step_event *e, char *buf, size_t sz)
+static void irq_label(const struct diag_report *d, const struct step_event *e, char *buf, size_t sz)
 {
 	uint32_t irq = e->chain.irq;
+	char name[64];
+
+	irq_name_full(d, e, name, sizeof(name));
 	if (irq == DIAG_NONE)
 		buf[0] = '\0';
 	else if (DIAG_IS_VEC(irq))
 		snprintf(buf, sz, "%s", probe_vector_name(irq));
 	else
-		snprintf(buf, sz, "IRQ %u%s%s", irq, e->irq_name[0] ? " " : "", e->irq_name);
+		snprintf(buf, sz, "IRQ %u%s%s", irq, name[0] ? " " : "", name);
+}
+
+/* The disk of a block chain: "vda", where /sys/dev/block/MAJ:MIN links, else
+ * "254:0"; "" when the chain has none. */
+static void disk_name(const struct diag_report *d, uint32_t dev, char *buf, size_t sz)
+{
+	char path[64], target[512];
+	const char *base;
+
+	buf[0] = '\0';
+	if (!dev)
+		return;
+	snprintf(buf, sz, "%u:%u", DIAG_DEV_MAJOR(dev), DIAG_DEV_MINOR(dev));
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", DIAG_DEV_MAJOR(dev), DIAG_DEV_MINOR(dev));
+	if (!d->host || host_link_target(d->host, path, target, sizeof(target)))
+		return;
+	base = strrchr(target, '/');
+	if (base && base[1])
+		snprintf(buf, sz, "%s", base + 1);
 }
 
 #define ARROW " \xe2\x86\x92 "     /* " → " */
@@ -123,7 +168,7 @@ static void chain_text(const struct diag_report *d, const struct step_event *e, 
 	double comp = us(e->stage_ns[STAGE_COMPLETION]);
 	size_t len;
 
-	irq_label(e, irq, sizeof(irq));
+	irq_label(d, e, irq, sizeof(irq));
 	buf[0] = '\0';
 	switch (ch->kind) {
 	case CHAIN_HARDIRQ:
@@ -136,10 +181,16 @@ static void chain_text(const struct diag_report *d, const struct step_event *e, 
 		else
 			snprintf(buf, sz, "raised on CPU %d" ARROW, ch->origin_cpu);
 		len = strlen(buf);
-		snprintf(buf + len, sz - len, "%s (%s, %.1f " MICRO "%s%s%s)",
-			 probe_softirq_name(ch->softirq), softirq_where(ch), comp,
-			 e->napi_dev[0] ? ", napi " : "", e->napi_dev,
-			 ch->flags & CHF_NAPI_FULL ? ", budget exhausted" : "");
+		snprintf(buf + len, sz - len, "%s (%s, %.1f " MICRO, probe_softirq_name(ch->softirq),
+			 softirq_where(ch), comp);
+		len = strlen(buf);
+		if (e->napi_dev[0] || (ch->flags & CHF_NAPI_SEEN && ch->dev))
+			snprintf(buf + len, sz - len, ", napi %s", e->napi_dev[0] ? e->napi_dev : "(no device)");
+		len = strlen(buf);
+		if (ch->flags & CHF_NAPI_SEEN && ch->dev)
+			snprintf(buf + len, sz - len, " id %u", ch->dev);
+		len = strlen(buf);
+		snprintf(buf + len, sz - len, "%s)", ch->flags & CHF_NAPI_FULL ? ", budget exhausted" : "");
 		break;
 	case CHAIN_TIMER:
 		if (ch->flags & CHF_LATENESS)
@@ -157,10 +208,24 @@ static void chain_text(const struct diag_report *d, const struct step_event *e, 
 			 ch->origin_cpu, e->waker_comm, fn ? fn : "?", comp);
 		break;
 	}
-	case CHAIN_BLOCK:
-		snprintf(buf, sz, "block completion%s%s on CPU %d (%.1f " MICRO ")", irq[0] ? " in " : "",
-			 irq, ch->origin_cpu, comp);
+	case CHAIN_BLOCK: {
+		char disk[48];
+
+		disk_name(d, ch->dev, disk, sizeof(disk));
+		buf[0] = '\0';
+		if (irq[0]) {
+			snprintf(buf, sz, "%s on CPU %d" ARROW, irq, ch->origin_cpu);
+		}
+		len = strlen(buf);
+		if (ch->softirq != DIAG_NONE)
+			snprintf(buf + len, sz - len, "%s (%s)" ARROW, probe_softirq_name(ch->softirq),
+				 softirq_where(ch));
+		len = strlen(buf);
+		snprintf(buf + len, sz - len, "block_rq_complete%s%s%s (%.1f " MICRO ")",
+			 disk[0] ? " " : "", disk, ch->flags & CHF_BLOCK_OWN ? ", its own request" : "",
+			 comp);
 		break;
+	}
 	case CHAIN_TASK:
 		snprintf(buf, sz, "task %s (pid %u) on CPU %u", e->waker_comm, e->waker_pid, e->wake_cpu);
 		break;
@@ -197,6 +262,8 @@ static void step_line(const struct diag_report *d, const struct step_event *e, c
 		snprintf(buf + len, sz - len, ARROW __VA_ARGS__); } } while (0)
 	PART(w->throttle_ns, "throttled %.1f " MICRO, us(w->throttle_ns));
 	PART(w->idle_ns, "idle exit %.1f " MICRO, us(w->idle_ns));
+	PART(w->warm_ns, "warm idle exit %.1f " MICRO " (a SCHED_IDLE task held the CPU)",
+	     us(w->warm_ns));
 	PART(w->irq_ns, "hardirq %.1f " MICRO, us(w->irq_ns));
 	PART(w->softirq_ns, "softirq %.1f " MICRO, us(w->softirq_ns));
 	PART(w->task_ns && t, "queued %.1f " MICRO " behind %s (pid %u)%s", us(w->task_ns), t->comm,
@@ -210,6 +277,28 @@ static void step_line(const struct diag_report *d, const struct step_event *e, c
 }
 
 /* ---------- text ---------- */
+
+/* Where the cgroup throttling figures come from: per step through BTF, or
+ * the group's cpu.stat over the run (the fallback), or nowhere. */
+static const char *throttle_source(const struct diag_report *d)
+{
+	if (d->r->features[FEAT_THROTTLE].available)
+		return "btf";
+	return d->vh && d->vh->throttle_fallback ? "cpu.stat" : NULL;
+}
+
+static void text_throttling(FILE *out, const struct diag_report *d)
+{
+	const struct verdict_host *vh = d->vh;
+	const char *src = throttle_source(d);
+
+	if (!src || strcmp(src, "cpu.stat"))
+		return;
+	fprintf(out, "throttling from %s over the run (not per step): nr_throttled +%llu, "
+		"%.1f ms throttled; %.1f ms of the steps' wait counted as cgroup-throttling\n",
+		vh->cpu_stat, (unsigned long long)vh->nr_throttled, vh->throttled_ns / 1e6,
+		d->v ? d->v->throttle_moved_ns / 1e6 : 0.0);
+}
 
 static void text_header(FILE *out, const struct diag_report *d)
 {
@@ -230,6 +319,7 @@ static void text_header(FILE *out, const struct diag_report *d)
 	for (unsigned f = 0; f < FEAT_MAX; f++)
 		if (!r->features[f].available)
 			fprintf(out, "feature %s unavailable: %s\n", probe_feature_name(f), r->features[f].why);
+	text_throttling(out, d);
 	if (r->lost)
 		fprintf(out, "lost events: %llu slow steps dropped (ring buffer full)\n",
 			(unsigned long long)r->lost);
@@ -274,10 +364,36 @@ static void text_wakes(FILE *out, const struct diag_report *d)
 			fprintf(out, " %s %.0f%%", probe_chain_kind_name(k),
 				total ? 100.0 * (double)d->r->sums.chain[k] / (double)total : 0);
 	fputc('\n', out);
+	if (d->r->sums.napi_full)
+		fprintf(out, "  %llu NET_RX wakeups came in a NAPI poll that used its whole budget\n",
+			(unsigned long long)d->r->sums.napi_full);
 	for (unsigned k = 1; k < CR_REASONS; k++)
 		if (d->r->sums.reason[k])
 			fprintf(out, "  %llu chains unknown or partial: %s\n",
 				(unsigned long long)d->r->sums.reason[k], probe_chain_reason(k));
+}
+
+/* ", 1200 of 2400 MHz (50% of max), ramp 35.0 µs after the wakeup": the
+ * clock the step ran at against its policy's max, and the first frequency
+ * change on that CPU after the wakeup; "" without cpufreq (the header
+ * says why). */
+static void freq_text(const struct step_event *e, char *buf, size_t sz)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	if (!e->freq_khz)
+		return;
+	if (e->freq_max_khz)
+		snprintf(buf, sz, ", %u of %u MHz (%.0f%% of max)", e->freq_khz / 1000,
+			 e->freq_max_khz / 1000, 100.0 * e->freq_khz / e->freq_max_khz);
+	else
+		snprintf(buf, sz, ", %u MHz (policy max unknown)", e->freq_khz / 1000);
+	len = strlen(buf);
+	if (e->ramp_ns)
+		snprintf(buf + len, sz - len, ", ramp %.1f " MICRO " after the wakeup", us(e->ramp_ns));
+	else
+		snprintf(buf + len, sz - len, ", no frequency change during the step");
 }
 
 static void text_step(FILE *out, const struct diag_report *d, const struct step_event *e, size_t i)
@@ -291,9 +407,10 @@ static void text_step(FILE *out, const struct diag_report *d, const struct step_
 		us(e->stage_ns[STAGE_RUN]));
 	fprintf(out, "     %s\n", line);
 	fprintf(out, "     migration %s", mig);
-	if (e->freq_khz)
-		fprintf(out, ", %u of %u MHz", e->freq_khz / 1000, e->freq_max_khz / 1000);
-	fputc('\n', out);
+	if (e->migration_ns)
+		fprintf(out, ", cost %.1f " MICRO, us(e->migration_ns));
+	freq_text(e, line, sizeof(line));
+	fprintf(out, "%s\n", line);
 }
 
 static void text_verdict_set(FILE *out, const char *title, const struct verdict_set *v)
@@ -398,6 +515,7 @@ static jo *j_step_stages(const struct step_event *e)
 	jw_put(st, "wait_softirq", jw_double(us(e->wait.softirq_ns)));
 	jw_put(st, "wait_own_threads", jw_double(us(e->wait.own_ns)));
 	jw_put(st, "wait_observer", jw_double(us(e->wait.observer_ns)));
+	jw_put(st, "wait_warm_idle", jw_double(us(e->wait.warm_ns)));
 	jw_put(st, "run_irq", jw_double(us(e->run_irq_ns)));
 	jw_put(st, "run_softirq", jw_double(us(e->run_softirq_ns)));
 	return st;
@@ -442,17 +560,24 @@ static jo *j_chain(const struct diag_report *d, const struct step_event *e)
 			json_object_array_add(cpus, jw_int(list[i]));
 			last = list[i];
 		}
+	char irqname[64], disk[48];
+
 	chain_text(d, e, line, sizeof(line));
+	irq_name_full(d, e, irqname, sizeof(irqname));
+	disk_name(d, ch->dev, disk, sizeof(disk));
 	jw_put(c, "kind", jw_str(probe_chain_kind_name(ch->kind)));
 	jw_put(c, "cpus", cpus);
 	jw_put(c, "irq", dev_irq ? jw_int(ch->irq) : NULL);
-	jw_put(c, "irq_name", dev_irq ? jw_known(e->irq_name) : NULL);
+	jw_put(c, "irq_name", dev_irq ? jw_known(irqname) : NULL);
 	jw_put(c, "vector", DIAG_IS_VEC(ch->irq) ? jw_str(probe_vector_name(ch->irq)) : NULL);
 	jw_put(c, "softirq", softirq ? jw_str(probe_softirq_name(ch->softirq)) : NULL);
 	jw_put(c, "in_ksoftirqd", softirq ? jw_bool(ch->flags & CHF_KSOFTIRQD) : NULL);
 	jw_put(c, "napi_device", ch->flags & CHF_NAPI_SEEN ? jw_known(e->napi_dev) : NULL);
 	jw_put(c, "napi_budget_exhausted", ch->flags & CHF_NAPI_SEEN ?
 	       jw_bool(ch->flags & CHF_NAPI_FULL) : NULL);
+	jw_put(c, "napi_id", ch->flags & CHF_NAPI_SEEN && ch->dev ? jw_uint(ch->dev) : NULL);
+	jw_put(c, "disk", ch->kind == CHAIN_BLOCK && ch->dev ? jw_str(disk) : NULL);
+	jw_put(c, "own_request", ch->kind == CHAIN_BLOCK ? jw_bool(ch->flags & CHF_BLOCK_OWN) : NULL);
 	jw_put(c, "work_function", ch->kind == CHAIN_WORKQUEUE ? jw_str(work_function(d, e)) : NULL);
 	jw_put(c, "queued_by", jw_str(queued_by_name(ch->queued_by)));
 	jw_put(c, "timer_lateness_us", ch->flags & CHF_LATENESS ? jw_double(us(ch->lateness_ns)) : NULL);
@@ -537,6 +662,7 @@ static jo *j_verdict_set(const struct verdict_set *v, bool tail)
 		jw_put(c, "steps", jw_uint(vc->steps));
 		jw_put(c, "evidence", jw_str(vc->evidence));
 		jw_put(c, "knob", jw_known(vc->knob));
+		jw_put(c, "warm_idle_us", vc->cause == CAUSE_IDLE_EXIT ? jw_double(us(vc->warm_ns)) : NULL);
 		jo *cu = json_object_new_array();
 		for (size_t k = 0; k < vc->nculprits; k++) {
 			jo *t = json_object_new_object();
@@ -571,6 +697,8 @@ static jo *j_chains(const struct probe_result *r)
 		jw_put(u, probe_chain_reason(i), jw_uint(r->sums.reason[i]));
 	jw_put(o, "kinds", k);
 	jw_put(o, "reasons", u);
+	jw_put(o, "napi_budget_exhausted", jw_uint(r->sums.napi_full));
+	jw_put(o, "migrated_steps", jw_uint(r->sums.migrated_steps));
 	return o;
 }
 
@@ -648,6 +776,23 @@ static jo *j_cost(const struct probe_result *r)
 	return cost;
 }
 
+/* Where throttling is measured: "btf" per step, "cpu.stat" over the run. */
+static jo *j_throttling(const struct diag_report *d)
+{
+	const struct verdict_host *vh = d->vh;
+	const char *src = throttle_source(d);
+	bool fb = src && !strcmp(src, "cpu.stat");
+	jo *o = json_object_new_object();
+
+	jw_put(o, "source", jw_str(src));
+	jw_put(o, "cpu_stat", vh && vh->cpu_stat[0] ? jw_str(vh->cpu_stat) : NULL);
+	jw_put(o, "nr_throttled", vh && vh->throttle_fallback ? jw_uint(vh->nr_throttled) : NULL);
+	jw_put(o, "throttled_us", vh && vh->throttle_fallback ? jw_double(us(vh->throttled_ns)) : NULL);
+	jw_put(o, "moved_us", fb && d->v ? jw_double(us(d->v->throttle_moved_ns)) : NULL);
+	jw_put(o, "why", vh && vh->cpu_stat_why[0] ? jw_str(vh->cpu_stat_why) : NULL);
+	return o;
+}
+
 jo *report_diag_json(const struct diag_report *d)
 {
 	const struct probe_result *r = d->r;
@@ -663,6 +808,7 @@ jo *report_diag_json(const struct diag_report *d)
 	jw_put(o, "features", j_features(r));
 	jw_put(o, "wake_sources", j_wake_sources(r));
 	jw_put(o, "chains", j_chains(r));
+	jw_put(o, "throttling", j_throttling(d));
 	jw_put(o, "slowest", j_slowest(d));
 	jw_put(o, "verdict", j_verdict(d->v));
 	jw_put(o, "cost", j_cost(r));

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "base/host.h"
 #include "inspect/model.h"
 #include "diagnose/ksyms.h"
 #include "diagnose/probe.h"
@@ -24,8 +25,10 @@ struct diag_report {
 	unsigned slowest;          /* slow steps to list */
 	const struct probe_result *r;
 	const struct verdict *v;
+	const struct verdict_host *vh; /* the group's cpu.stat (throttling); may be NULL */
 	const struct model *m;     /* host model with the run's interrupt rates; may be NULL */
 	const struct ksyms *ksyms; /* names kworkers' work functions; may be NULL */
+	const struct host *host;   /* names disks (/sys/dev/block); may be NULL */
 	/* The process's CPU affinity ("0-1"), "" unknown; whole on a host of
 	 * 8192 CPU ids (the longest list is 26568 bytes). */
 	char cpus_allowed[32768];

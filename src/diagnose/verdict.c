@@ -247,6 +247,13 @@ static unsigned main_cpu(const struct probe_result *r)
 	return best;
 }
 
+/* Most of the idle exit was a warm idle: a PM QoS limit has no idle state
+ * to keep the CPU out of there, so it is no fix. */
+static bool warm_mostly(const struct verdict_cause *c)
+{
+	return c->cause == CAUSE_IDLE_EXIT && c->warm_ns && c->warm_ns * 2 >= c->ns;
+}
+
 static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nsteps)
 {
 	const struct verdict_host *h = x->h;
@@ -267,7 +274,14 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 		break;
 	case CAUSE_IDLE_EXIT:
 		append(ev, sz, ": its CPU was idle at the wakeup and took this long to leave idle");
-		if (h && !h->idle_states)
+		if (c->warm_ns)
+			append(ev, sz, "; warm idle %.1f us in %llu steps (%.0f%%): a SCHED_IDLE task "
+			       "(a poll thread) held the CPU, preempted at once: the wake IPI and the switch",
+			       c->warm_ns / 1e3, (unsigned long long)c->warm_steps,
+			       c->ns ? 100.0 * (double)c->warm_ns / (double)c->ns : 0);
+		if (warm_mostly(c))
+			append(ev, sz, "; no PM QoS fix: the CPU was kept warm, no idle state to leave");
+		else if (h && !h->idle_states)
 			append(ev, sz, "; no PM QoS fix: %s", h->idle_why[0] ? h->idle_why :
 			       "no idle state to constrain on this host");
 		break;
@@ -277,6 +291,11 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 		if (h && h->cpu_quota[0])
 			append(ev, sz, "; quota %s", h->cpu_quota);
 		append(ev, sz, "; %.1f ms throttled in all", c->ns / 1e6);
+		if (h && h->throttle_fallback && !x->r->features[FEAT_THROTTLE].available)
+			append(ev, sz, "; estimated from %s (not per step: BTF cannot read the task's"
+			       " group): nr_throttled +%llu, throttled %.1f ms during the run, taken"
+			       " from idle exit, unattributed and preemption", h->cpu_stat,
+			       (unsigned long long)h->nr_throttled, h->throttled_ns / 1e6);
 		break;
 	case CAUSE_COMPLETION:
 		append(ev, sz, ": from the interrupt (or block completion) to the wakeup");
@@ -305,9 +324,17 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 			append(ev, sz, "; busiest on CPU %u during the run: %s", cpu, busiest);
 		break;
 	}
-	case CAUSE_MIGRATION:
+	case CAUSE_MIGRATION: {
+		uint64_t moved = 0;
 		append(ev, sz, ": run time above the thread's usual after it moved CPUs");
+		if (!x->tail)
+			moved = x->r->sums.migrated_steps;
+		for (size_t i = 0; x->tail && i < x->n; i++)
+			moved += x->s[i].prev_cpu != (uint32_t)-1 && x->s[i].prev_cpu != x->s[i].cpu;
+		append(ev, sz, "; %llu steps ran on another CPU than the step before, %.1f us lost in all",
+		       (unsigned long long)moved, c->ns / 1e3);
 		break;
+	}
 	case CAUSE_FREQUENCY:
 		append(ev, sz, ": run time lost to a clock below the policy's max");
 		break;
@@ -323,6 +350,60 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 	default:
 		break;
 	}
+}
+
+/* ---- cgroup throttling from cpu.stat ------------------------------------------ */
+
+/* Whether the cpu.stat fallback applies: BTF could not read the group and
+ * its cpu.stat says it was throttled during the run. */
+static bool throttle_fallback_on(const struct probe_result *r, const struct verdict_host *h)
+{
+	return h && h->throttle_fallback && h->throttled_ns &&
+	       !r->features[FEAT_THROTTLE].available;
+}
+
+/* The causes a throttled group's time lands in when it cannot be read per
+ * step: the agent runnable but held off its CPU with the CPU idle (idle
+ * exit), doing nothing anyone explains (unattributed), or, when the quota
+ * ran out while the agent ran, preemption. */
+static const enum cause throttle_pool[] = { CAUSE_IDLE_EXIT, CAUSE_UNATTRIBUTED, CAUSE_PREEMPT };
+#define NPOOL (sizeof(throttle_pool) / sizeof(throttle_pool[0]))
+
+/* Moves the share `f` (0..1) of each pool cause into cgroup-throttling;
+ * returns what it moved. */
+static uint64_t throttle_take(struct verdict_set *s, double f)
+{
+	struct verdict_cause *thr = &s->cause[CAUSE_THROTTLE];
+	uint64_t moved = 0;
+
+	if (f <= 0)
+		return 0;
+	for (size_t i = 0; i < NPOOL; i++) {
+		struct verdict_cause *c = &s->cause[throttle_pool[i]];
+		uint64_t take = f >= 1.0 ? c->ns : (uint64_t)((double)c->ns * f);
+
+		c->ns -= take;
+		moved += take;
+		if (take && thr->steps < c->steps)
+			thr->steps = c->steps;
+		if (!c->ns)
+			c->steps = 0;
+	}
+	thr->ns += moved;
+	return moved;
+}
+
+/* The fraction of the pool the group's throttled time explains over all
+ * steps (at most all of it). */
+static double throttle_fraction(const struct verdict_set *all, const struct verdict_host *h)
+{
+	uint64_t pool = 0;
+
+	for (size_t i = 0; i < NPOOL; i++)
+		pool += all->cause[throttle_pool[i]].ns;
+	if (!pool)
+		return 0;
+	return h->throttled_ns >= pool ? 1.0 : (double)h->throttled_ns / (double)pool;
 }
 
 /* ---- the two verdicts ------------------------------------------------------ */
@@ -357,6 +438,8 @@ static void set_finish(const struct ctx *x, struct verdict_set *s)
 		struct verdict_cause *vc = &s->cause[c];
 		vc->share = s->total_ns ? (double)vc->ns / (double)s->total_ns : 0;
 		qsort(vc->culprit, vc->nculprits, sizeof(vc->culprit[0]), by_culprit_ns);
+		if (warm_mostly(vc))
+			vc->knob[0] = '\0';
 		evidence(x, vc, s->steps);
 	}
 	qsort(s->cause, CAUSE_MAX, sizeof(s->cause[0]), by_share);
@@ -366,9 +449,13 @@ static void set_finish(const struct ctx *x, struct verdict_set *s)
 		s->n++;
 }
 
-static void eval_all(const struct probe_result *r, const struct verdict_host *h, int target,
-		     struct verdict_set *s)
+/* Returns the share of idle exit and unattributed the cpu.stat fallback
+ * moved into cgroup-throttling (0 without it), what it moved in *moved. */
+static double eval_all(const struct probe_result *r, const struct verdict_host *h, int target,
+		       struct verdict_set *s, uint64_t *moved)
 {
+	double f = 0;
+
 	struct ctx x = { .r = r, .h = h, .target = target };
 	set_init(s, h);
 	s->steps = r->steps;
@@ -376,14 +463,21 @@ static void eval_all(const struct probe_result *r, const struct verdict_host *h,
 		s->cause[c].ns = r->sums.ns[c];
 		s->cause[c].steps = r->sums.steps[c];
 	}
+	s->cause[CAUSE_IDLE_EXIT].warm_ns = r->sums.warm_ns;
+	s->cause[CAUSE_IDLE_EXIT].warm_steps = r->sums.warm_steps;
 	all_culprits(r, target, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	if (throttle_fallback_on(r, h)) {
+		f = throttle_fraction(s, h);
+		*moved = throttle_take(s, f);
+	}
 	set_finish(&x, s);
+	return f;
 }
 
 /* The tail: the 1% slowest steps by delay (those above the p99), from the
  * slow steps kept (sorted slowest first). */
 static void eval_tail(const struct probe_result *r, const struct verdict_host *h, int target,
-		      struct verdict_set *s)
+		      double f_all, struct verdict_set *s)
 {
 	uint64_t want = (r->steps + 99) / 100;
 	size_t n = r->nslow < want ? r->nslow : (size_t)want;
@@ -395,12 +489,17 @@ static void eval_tail(const struct probe_result *r, const struct verdict_host *h
 	s->steps = n;
 	s->truncated = r->nslow < want;
 	s->threshold_ns = n ? r->slow[n - 1].delay_ns : 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		for (int c = 0; c < CAUSE_MAX; c++) {
 			s->cause[c].ns += r->slow[i].cause_ns[c];
 			s->cause[c].steps += r->slow[i].cause_ns[c] != 0;
 		}
+		s->cause[CAUSE_IDLE_EXIT].warm_ns += r->slow[i].wait.warm_ns;
+		s->cause[CAUSE_IDLE_EXIT].warm_steps += r->slow[i].wait.warm_ns != 0;
+	}
 	tail_culprits(r, target, r->slow, n, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	if (throttle_fallback_on(r, h))
+		throttle_take(s, f_all);
 	set_finish(&x, s);
 }
 
@@ -423,7 +522,9 @@ void verdict_eval(const struct probe_result *r, const struct verdict_host *h, st
 	int target = r->nthreads ? (int)r->threads[0].tgid : 0;
 
 	memset(v, 0, sizeof(*v));
-	eval_all(r, h, target, &v->all);
-	eval_tail(r, h, target, &v->tail);
+	/* The cpu.stat fallback moves a share of all steps' idle exit and
+	 * unattributed time; the tail loses the same share. */
+	double f = eval_all(r, h, target, &v->all, &v->throttle_moved_ns);
+	eval_tail(r, h, target, f, &v->tail);
 	count_migrations(r, h ? h->m : NULL, (size_t)v->tail.steps, v);
 }

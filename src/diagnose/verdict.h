@@ -33,6 +33,9 @@ struct verdict_cause {
 	double share;              /* of the total delay, 0..1 */
 	uint64_t ns;               /* summed over the steps */
 	uint64_t steps;            /* steps where it is present */
+	uint64_t warm_ns;          /* idle-exit: of ns, a warm idle (a SCHED_IDLE task
+				    * held the CPU: the wake IPI and the switch) */
+	uint64_t warm_steps;
 	char evidence[480];
 	char knob[200];            /* "" when nothing can act on it on this host */
 	struct verdict_culprit culprit[VERDICT_CULPRITS]; /* tasks, longest first */
@@ -60,10 +63,21 @@ struct verdict_host {
 	char cgroup[256];          /* the target's cpu cgroup ("/agent"), "" unknown */
 	char cpu_quota[96];        /* its quota ("10000 100000"), "" none or unknown */
 	const struct ksyms *ksyms; /* names work functions; may be NULL */
+	/* Where BTF cannot read the task's group (probe feature "throttle"
+	 * unavailable): the group's cpu.stat, read at the start and the end of
+	 * the run.  Its throttled time is moved into cgroup-throttling out of
+	 * the wait that idle exit and unattributed hold (a throttled group
+	 * leaves its CPU idle or unexplained): an estimate, said so. */
+	bool throttle_fallback;    /* cpu.stat read at both ends */
+	char cpu_stat[300];        /* the file */
+	uint64_t nr_throttled;     /* periods throttled during the run */
+	uint64_t throttled_ns;     /* the group's throttled time during the run */
+	char cpu_stat_why[300];    /* why cpu.stat was not read at both ends, "" */
 };
 
 struct verdict {
 	struct verdict_set all, tail;
+	uint64_t throttle_moved_ns; /* all steps: what the cpu.stat fallback moved */
 	unsigned migrated;         /* tail steps that ran on another CPU than the last */
 	unsigned migrated_llc;     /* ... of them onto another LLC or node */
 };

@@ -6,6 +6,8 @@
  * (which controllers the unified hierarchy has). */
 #include "inspect/cgroup.h"
 
+#include "base/procfs_text.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -252,4 +254,132 @@ const char *cgroup_mode_name(enum cgroup_mode m)
 	default:
 		return "none";
 	}
+}
+
+/* ---- cpu.stat ------------------------------------------------------------ */
+
+enum { CS_PERIODS, CS_THROTTLED, CS_TIME_NS, CS_TIME_US, CS_KEYS };
+
+static int cpu_stat_key(const char *k, size_t n)
+{
+	static const char *const keys[CS_KEYS] = {
+		"nr_periods", "nr_throttled", "throttled_time", "throttled_usec",
+	};
+	for (int i = 0; i < CS_KEYS; i++)
+		if (strlen(keys[i]) == n && !memcmp(keys[i], k, n))
+			return i;
+	return -1;
+}
+
+int cgroup_cpu_stat_parse(const char *buf, size_t len, const char *file,
+			  struct cgroup_cpu_stat *out, struct parse_error *err)
+{
+	struct pt_lines it = PT_LINES(buf, len);
+	uint64_t v[CS_KEYS] = { 0 };
+	bool seen[CS_KEYS] = { false };
+
+	memset(out, 0, sizeof(*out));
+	while (pt_next_line(&it)) {
+		const char *k = pt_skip_space(it.s, it.e), *ke = pt_tok_end(k, it.e);
+		const char *val = pt_skip_space(ke, it.e), *ve = pt_tok_end(val, it.e);
+		int key = cpu_stat_key(k, (size_t)(ke - k));
+
+		if (key < 0)
+			continue;       /* usage_usec, nr_bursts, ...: not ours */
+		if (seen[key]) {
+			perr_set(err, file, it.line, "%.*s given twice", (int)(ke - k), k);
+			return -EINVAL;
+		}
+		if (val == it.e || pt_skip_space(ve, it.e) != it.e || !pt_all_digits(val, ve) ||
+		    pt_count_at(val, ve, &v[key]) != 1) {
+			perr_set(err, file, it.line, "%.*s: '%.*s' is not a count", (int)(ke - k), k,
+				 (int)(it.e - val > 64 ? 64 : it.e - val), val);
+			return -EINVAL;
+		}
+		seen[key] = true;
+	}
+	if (!seen[CS_THROTTLED] || seen[CS_TIME_NS] == seen[CS_TIME_US]) {
+		perr_set(err, file, 0, "%s", !seen[CS_THROTTLED] ? "no nr_throttled" :
+			 seen[CS_TIME_NS] ? "both throttled_time and throttled_usec" :
+			 "no throttled_time (v1) or throttled_usec (v2)");
+		return -EINVAL;
+	}
+	out->v2 = seen[CS_TIME_US];
+	out->nr_periods = v[CS_PERIODS];
+	out->nr_throttled = v[CS_THROTTLED];
+	if (out->v2 && v[CS_TIME_US] > UINT64_MAX / 1000) {
+		perr_set(err, file, 0, "throttled_usec past u64 nanoseconds");
+		return -EINVAL;
+	}
+	out->throttled_ns = out->v2 ? v[CS_TIME_US] * 1000 : v[CS_TIME_NS];
+	return 0;
+}
+
+int cgroup_cpu_stat_read(const struct host *h, const char *dir, struct cgroup_cpu_stat *out,
+			 struct parse_error *err)
+{
+	char path[PATH_MAX];
+	char *buf;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	if ((rc = pt_read(h, path, &buf, &len, err)))
+		return rc;
+	rc = cgroup_cpu_stat_parse(buf, len, path, out, err);
+	free(buf);
+	return rc;
+}
+
+/* The line of /proc/PID/cgroup for the cpu controller: "ID:a,cpu,b:/path"
+ * (v1), or "0::/path" when v2 is true. */
+static bool cgroup_line_path(char *text, bool v2, char *rel, size_t sz)
+{
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *path = ctl ? strchr(ctl + 1, ':') : NULL;
+
+		if (!path)
+			continue;
+		*path++ = '\0';
+		ctl++;
+		if (v2 ? !ctl[0] && !strcmp(line, "0") : ctl[0] && opt_has(ctl, "cpu")) {
+			copy_str(rel, sz, path);
+			return true;
+		}
+	}
+	return false;
+}
+
+int cgroup_cpu_dir(const struct host *h, int pid, char *dir, size_t sz, char *why, size_t wsz)
+{
+	struct cgroup_info ci;
+	struct cgroup_ctrl *cpu = NULL;
+	char path[64], rel[PATH_MAX];
+	char *text;
+	bool found;
+
+	if (cgroup_read(h, &ci)) {
+		snprintf(why, wsz, "cgroups unreadable");
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < ci.n; i++)
+		if (!strcmp(ci.ctrl[i].name, "cpu") && ci.ctrl[i].enabled)
+			cpu = &ci.ctrl[i];
+	if (!cpu || !(cpu->on_v2 ? ci.v2_mount[0] : cpu->mount[0])) {
+		snprintf(why, wsz, "no cpu controller mounted");
+		cgroup_info_free(&ci);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	text = host_read(h, path, NULL);
+	found = text && cgroup_line_path(text, cpu->on_v2, rel, sizeof(rel));
+	free(text);
+	if (found)
+		snprintf(dir, sz, "%s%s", cpu->on_v2 ? ci.v2_mount : cpu->mount,
+			 strcmp(rel, "/") ? rel : "");
+	else
+		snprintf(why, wsz, "%s names no %s group", path, cpu->on_v2 ? "unified" : "cpu");
+	cgroup_info_free(&ci);
+	return found ? 0 : -ENOENT;
 }

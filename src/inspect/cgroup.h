@@ -28,4 +28,29 @@ int cgroup_read(const struct host *h, struct cgroup_info *out);
 void cgroup_info_free(struct cgroup_info *c);
 const char *cgroup_mode_name(enum cgroup_mode m);
 
+/* The throttling counters of a group's cpu.stat: the v1 cpu controller
+ * writes "nr_throttled N" and "throttled_time NS" (nanoseconds), v2
+ * "nr_throttled N" and "throttled_usec US".  Other keys are skipped. */
+struct cgroup_cpu_stat {
+	bool v2;                   /* throttled_usec seen (else throttled_time) */
+	uint64_t nr_periods;
+	uint64_t nr_throttled;
+	uint64_t throttled_ns;
+};
+
+/* Parses the text of a cpu.stat.  0, or -EINVAL with err naming file and
+ * line: a value that is not a decimal count (or is past u64), a key given
+ * twice, nr_throttled or the throttled time missing.  Never reads past len. */
+int cgroup_cpu_stat_parse(const char *buf, size_t len, const char *file,
+			  struct cgroup_cpu_stat *out, struct parse_error *err);
+/* dir/cpu.stat read and parsed; -errno (err names the file) when unreadable. */
+int cgroup_cpu_stat_read(const struct host *h, const char *dir, struct cgroup_cpu_stat *out,
+			 struct parse_error *err);
+
+/* The directory of process pid's cpu controller group: the v1 hierarchy
+ * the cpu controller is mounted on (/proc/PID/cgroup's line naming "cpu"),
+ * else the unified one ("0::/path") where it offers cpu.  0, or -ENOENT
+ * with why (no cpu controller, the process gone). */
+int cgroup_cpu_dir(const struct host *h, int pid, char *dir, size_t sz, char *why, size_t wsz);
+
 #endif

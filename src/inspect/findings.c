@@ -119,6 +119,121 @@ static void rule_deep_idle(const struct model *m, const struct cpumask *online,
 	cpumask_free(&hit);
 }
 
+/* ---------- idle exits no constraint can avoid ---------- */
+
+/* Whether this kernel has the haltpoll driver, for the finding's text. */
+static const char *haltpoll_have(const struct idlepath *p)
+{
+	if (p->haltpoll == 1)
+		return p->haltpoll_module ? "a module in this kernel (modprobe cpuidle-haltpoll "
+					    "force=1)" : "in this kernel";
+	return p->haltpoll == 0 ? "NOT in this kernel" : "whether this kernel has it is unknown";
+}
+
+/* What the kernel offers instead of a constraint, with its cost: agentune
+ * sets neither (both are boot options). */
+static void boot_alternatives(const struct idlepath *p, char *buf, size_t sz)
+{
+	char haltpoll[240] = "";
+	if (p->vm != 0)
+		SAY(haltpoll, "cpuidle_haltpoll.force=1 (the haltpoll driver and governor poll up "
+			      "to guest_halt_poll_ns before halting: host CPU time; KVM guests "
+			      "only; %s%s%s%s), or ", haltpoll_have(p), p->haltpoll_how[0] ? ": " : "",
+		    p->haltpoll_how, p->haltpoll_force == 0 ? ", force=N now" : "");
+	snprintf(buf, sz, "%sidle=poll (no CPU ever halts: a full %sCPU burnt per idle %sCPU)",
+		 haltpoll, p->vm == 1 ? "host " : "", p->vm == 1 ? "v" : "");
+}
+
+static void rule_idle_exit_unavoidable(const struct model *m, const struct cpumask *online,
+				       struct findings *f)
+{
+	const struct idlepath *p = &m->idlepath;
+	struct cpumask hit;
+	const struct idle_cpu_path *first = NULL;
+	cpumask_init(&hit);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct idle_cpu_path *c = &p->cpu[i];
+		/* Off a known VM a bare halt is C1 (about a microsecond); on a
+		 * host that may be one, say what it would cost. */
+		bool maybe = c->kind == IDLE_KIND_HALT && p->vm < 0;
+		if (!cpumask_test(online, c->cpu) ||
+		    (!maybe && !idlepath_exit_unavoidable(p, c, FIND_IDLE_EXIT_US)))
+			continue;
+		cpumask_set(&hit, c->cpu);
+		first = first ? first : c;
+	}
+	char *cpus = first ? cpulist_str(&hit) : NULL;
+	if (cpus) {
+		char knob[sizeof(f->v->knob)], alt[480], path[200], vm[320];
+		boot_alternatives(p, alt, sizeof(alt));
+		SAY(knob, "[pmqos] method = poll (agentune's poll threads keep the agent CPUs from "
+			  "halting while the agent steps); at boot, not set by agentune: %s", alt);
+		enum severity sev = p->vm == 1 || first->kind == IDLE_KIND_NO_POLL ? SEV_WARN : SEV_INFO;
+		struct finding *x = add(f, sev, "idle-exit-unavoidable", knob);
+		idlepath_describe(p, &m->idle, first, path, sizeof(path));
+		if (p->vm == 1)
+			SAY(vm, "this is a VM (%s), where a halt is a VM exit and each wakeup a VM entry "
+				"(tens of us) before the agent runs", p->vm_evidence);
+		else if (p->vm < 0)
+			SAY(vm, "whether this is a VM is unknown; on a VM a halt is a VM exit and each "
+				"wakeup a VM entry (tens of us)");
+		else
+			SAY(vm, "each wakeup pays that exit before the agent runs");
+		if (x) {
+			SAY(x->title, "Wakeups from idle pay %s exit that no PM QoS constraint avoids on "
+				      "%u CPU%s", first->kind == IDLE_KIND_HALT ? "a halt" : "an idle state's",
+			    cpumask_weight(&hit), cpumask_weight(&hit) == 1 ? "" : "s");
+			SAY(x->evidence, "CPUs %s: %s; %s; PM QoS (pm_qos_resume_latency_us, "
+					 "/dev/cpu_dma_latency) only chooses among cpuidle states, and %s",
+			    cpus, path, vm, first->kind == IDLE_KIND_HALT ? "there are none here" :
+			    "none here polls instead");
+		}
+	}
+	free(cpus);
+	cpumask_free(&hit);
+}
+
+/* On a VM the shallowest state past POLL is a halt whatever latency the
+ * driver reports for it (haltpoll says 1 us): its exit is a VM exit, which
+ * a constraint of "n/a" avoids by keeping the CPU polling. */
+static void rule_vm_halt_state(const struct model *m, const struct cpumask *online,
+			       struct findings *f)
+{
+	const struct idlepath *p = &m->idlepath;
+	struct cpumask hit;
+	const struct idle_cpu_path *first = NULL;
+	if (p->vm != 1)
+		return;
+	cpumask_init(&hit);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct idle_cpu_path *c = &p->cpu[i];
+		const struct cpuidle_cpu *cc = cpuidle_cpu(&m->idle, c->cpu);
+		if (!cc || !cpumask_test(online, c->cpu) || c->kind != IDLE_KIND_STATES)
+			continue;
+		int64_t tol = idle_tolerance(&m->idle, cc);
+		if (tol >= 0 && (c->first_latency_us == NA_U64 || (uint64_t)tol < c->first_latency_us))
+			continue; /* already held out of it */
+		cpumask_set(&hit, c->cpu);
+		first = first ? first : c;
+	}
+	char *cpus = first ? cpulist_str(&hit) : NULL;
+	struct finding *x = cpus ? add(f, SEV_WARN, "vm-halt-state-unconstrained",
+				       "[pmqos] resume_latency_us = n/a, mode = window or static "
+				       "(agent-latency): the CPU polls instead of halting") : NULL;
+	if (x) {
+		char path[200];
+		idlepath_describe(p, &m->idle, first, path, sizeof(path));
+		SAY(x->title, "Idle CPUs halt on a VM (%s exit is a VM exit) on %u CPU%s",
+		    first->first_name, cpumask_weight(&hit), cpumask_weight(&hit) == 1 ? "" : "s");
+		SAY(x->evidence, "CPUs %s: %s; on this VM (%s) entering %s is a halt, whose exit "
+				 "costs a VM exit and entry (tens of us) whatever latency the driver "
+				 "reports; no PM QoS constraint holds these CPUs in POLL now",
+		    cpus, path, p->vm_evidence, first->first_name);
+	}
+	free(cpus);
+	cpumask_free(&hit);
+}
+
 /* ---------- cpufreq ---------- */
 
 static bool is_pstate_driver(const char *driver)
@@ -450,6 +565,8 @@ int findings_eval(const struct model *m, struct findings *out)
 	unsigned n_online = cpumask_weight(&online);
 
 	rule_deep_idle(m, &online, out);
+	rule_idle_exit_unavoidable(m, &online, out);
+	rule_vm_halt_state(m, &online, out);
 	rule_cpufreq(m, out);
 	rule_net_irqs(m, n_online, out);
 	rule_net_softirqs(m, n_online, out);

@@ -11,8 +11,8 @@ struct finding {
 	enum severity sev;
 	char id[40];          /* stable: "deep-idle-unconstrained" */
 	char title[200];
-	char evidence[600];
-	char knob[200];       /* "[pmqos] resume_latency_us" */
+	char evidence[800];
+	char knob[600];       /* "[pmqos] resume_latency_us" */
 };
 
 struct findings {

@@ -222,6 +222,8 @@ int model_read(const struct host *h, struct model *m)
 	cpufreq_read(h, &cpus, &m->freq);
 	cpuidle_read(h, &cpus, &m->idle);
 	cpumask_free(&cpus);
+	if (idlepath_read(h, &m->idle, m->kernel, &m->idlepath))
+		return -ENOMEM;
 
 	memset(&e, 0, sizeof(e));
 	m->read_at = mono_s(); /* the counters' first read: rates start here */
@@ -353,6 +355,7 @@ void model_free(struct model *m)
 	topology_free(&m->topo);
 	cpufreq_free(&m->freq);
 	cpuidle_free(&m->idle);
+	idlepath_free(&m->idlepath);
 	interrupts_free(&m->irqs);
 	free(m->irqdev);
 	softirqs_free(&m->softirqs);

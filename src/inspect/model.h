@@ -7,6 +7,7 @@
 #include "inspect/cgroup.h"
 #include "inspect/cpufreq.h"
 #include "inspect/cpuidle.h"
+#include "inspect/idlepath.h"
 #include "inspect/interrupts.h"
 #include "inspect/net.h"
 #include "inspect/pci.h"
@@ -51,6 +52,7 @@ struct model {
 	struct topology topo;
 	struct cpufreq freq;
 	struct cpuidle idle;
+	struct idlepath idlepath;      /* how each CPU idles, VM or not */
 	struct section irqs_sec, softirqs_sec, softnet_sec;
 	struct interrupts irqs;
 	struct irq_device *irqdev;    /* parallel to irqs.lines */

@@ -121,8 +121,28 @@ static jo *j_idle_state(const struct idle_state *s)
 	return x;
 }
 
-static jo *j_cpuidle(const struct cpuidle *c)
+static jo *j_idle_path(const struct idlepath *p)
 {
+	jo *o = json_object_new_object();
+	jw_put(o, "idle_option", p->cmdline_read ? jw_str(p->idle_opt) : NULL);
+	jw_put(o, "vm", jw_flag(p->vm));
+	jw_put(o, "hypervisor", jw_known(p->hypervisor));
+	jw_put(o, "vm_evidence", jw_known(p->vm_evidence));
+	jo *hp = json_object_new_object();
+	jw_put(hp, "in_kernel", jw_flag(p->haltpoll));
+	jw_put(hp, "module", p->haltpoll == 1 ? jw_bool(p->haltpoll_module) : NULL);
+	jw_put(hp, "force", jw_flag(p->haltpoll_force));
+	jw_put(hp, "how", jw_known(p->haltpoll_how));
+	jw_put(o, "haltpoll", hp);
+	return o;
+}
+
+static jo *j_cpuidle(const struct model *m)
+{
+	const struct cpuidle *c = &m->idle;
+	struct cpumask online;
+	cpumask_init(&online);
+	model_cpus(m, &online);
 	jo *o = section(c->available, c->why);
 	jw_put(o, "driver", jw_known(c->driver));
 	jw_put(o, "governor", jw_known(c->governor));
@@ -134,6 +154,14 @@ static jo *j_cpuidle(const struct cpuidle *c)
 		jo *x = json_object_new_object();
 		jw_put(x, "cpu", jw_int((int)cc->cpu));
 		jw_put(x, "resume_latency_us", j_resume_latency(cc->resume_latency_us));
+		const struct idle_cpu_path *ip = idlepath_cpu(&m->idlepath, cc->cpu);
+		char text[256];
+		if (ip && !cpumask_empty(&online) && !cpumask_test(&online, cc->cpu))
+			copy_str(text, sizeof(text), "offline");
+		else if (ip)
+			idlepath_describe(&m->idlepath, c, ip, text, sizeof(text));
+		jw_put(x, "idle_path", ip ? jw_str(idle_kind_name(ip->kind)) : NULL);
+		jw_put(x, "idle_path_text", ip ? jw_str(text) : NULL);
 		jo *st = json_object_new_array();
 		for (size_t k = 0; k < cc->nstates; k++)
 			json_object_array_add(st, j_idle_state(&cc->state[k]));
@@ -141,6 +169,8 @@ static jo *j_cpuidle(const struct cpuidle *c)
 		json_object_array_add(a, x);
 	}
 	jw_put(o, "cpu", a);
+	jw_put(o, "idle_path", j_idle_path(&m->idlepath));
+	cpumask_free(&online);
 	return o;
 }
 
@@ -407,7 +437,7 @@ jo *report_inspect_json(const struct model *m, const struct findings *f)
 	jw_put(o, "host", host);
 	jw_put(o, "cpus", j_topology(&m->topo));
 	jw_put(o, "cpufreq", j_cpufreq(&m->freq));
-	jw_put(o, "cpuidle", j_cpuidle(&m->idle));
+	jw_put(o, "cpuidle", j_cpuidle(m));
 	jw_put(o, "interrupts", j_interrupts(m));
 	jw_put(o, "softirqs", j_softirqs(m));
 	jw_put(o, "softnet", j_softnet(m));

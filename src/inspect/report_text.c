@@ -198,8 +198,69 @@ static void text_idle_group(FILE *out, const struct cpuidle *c, size_t first, bo
 	cpumask_free(&group);
 }
 
-static void text_cpuidle(FILE *out, const struct cpuidle *c)
+/* An offline CPU lists no idle states: say offline, not unknown. */
+static void idle_path_text(const struct model *m, const struct cpumask *online,
+			   const struct idle_cpu_path *c, char *buf, size_t sz)
 {
+	if (!cpumask_empty(online) && !cpumask_test(online, c->cpu))
+		snprintf(buf, sz, "offline");
+	else
+		idlepath_describe(&m->idlepath, &m->idle, c, buf, sz);
+}
+
+/* CPUs whose idle paths read the same print as one line. */
+static void text_idle_paths(FILE *out, const struct model *m)
+{
+	const struct idlepath *p = &m->idlepath;
+	bool *done = calloc(p->n ? p->n : 1, sizeof(*done));
+	char a[256], b[256];
+	struct cpumask online;
+	cpumask_init(&online);
+	model_cpus(m, &online);
+	fprintf(out, "  idle path:%s\n", p->n ? "" : " unavailable (no CPU to report)");
+	for (size_t i = 0; done && i < p->n; i++) {
+		if (done[i])
+			continue;
+		struct cpumask group;
+		cpumask_init(&group);
+		idle_path_text(m, &online, &p->cpu[i], a, sizeof(a));
+		for (size_t j = i; j < p->n; j++) {
+			idle_path_text(m, &online, &p->cpu[j], b, sizeof(b));
+			if (!done[j] && !strcmp(a, b)) {
+				cpumask_set(&group, p->cpu[j].cpu);
+				done[j] = true;
+			}
+		}
+		char *cpus = cpulist_str(&group);
+		fprintf(out, "    CPU%s %s: %s\n", cpumask_weight(&group) == 1 ? "" : "s",
+			s_or(cpus, "?"), a);
+		free(cpus);
+		cpumask_free(&group);
+	}
+	free(done);
+	cpumask_free(&online);
+	if (p->vm == 1)
+		fprintf(out, "  VM: yes%s%s (%s)\n", p->hypervisor[0] ? ", " : "", p->hypervisor,
+			p->vm_evidence);
+	else
+		fprintf(out, "  VM: %s%s%s%s\n", p->vm == 0 ? "no" : "unknown",
+			p->vm_evidence[0] ? " (" : "", p->vm_evidence, p->vm_evidence[0] ? ")" : "");
+	if (!p->cmdline_read)
+		fprintf(out, "  boot option idle=: %s (/proc/cmdline)\n", NA);
+	else
+		fprintf(out, "  boot option idle=: %s\n", p->idle_opt[0] ? p->idle_opt : "not given");
+	if (p->haltpoll < 0)
+		fprintf(out, "  haltpoll cpuidle driver: %s\n", "unknown");
+	else
+		fprintf(out, "  haltpoll cpuidle driver: %s%s%s%s%s\n",
+			p->haltpoll ? (p->haltpoll_module ? "a module" : "in the kernel") : "not in the kernel",
+			p->haltpoll_how[0] ? " (" : "", p->haltpoll_how, p->haltpoll_how[0] ? ")" : "",
+			p->haltpoll_force == 1 ? ", force=Y" : p->haltpoll_force == 0 ? ", force=N" : "");
+}
+
+static void text_cpuidle(FILE *out, const struct model *m)
+{
+	const struct cpuidle *c = &m->idle;
 	heading(out, "cpuidle and PM QoS");
 	if (c->cpu_dma_latency_us == NA_S64)
 		fprintf(out, "  /dev/cpu_dma_latency %s: %s\n", NA, c->cpu_dma_latency_why);
@@ -215,6 +276,7 @@ static void text_cpuidle(FILE *out, const struct cpuidle *c)
 		if (!done[i])
 			text_idle_group(out, c, i, done);
 	free(done);
+	text_idle_paths(out, m);
 }
 
 /* ---------- interrupts ---------- */
@@ -512,7 +574,7 @@ void report_inspect_text(FILE *out, const struct model *m, const struct findings
 		fprintf(out, "sampled counters over %u ms\n", m->sample.interval_ms);
 	text_topology(out, &m->topo);
 	text_cpufreq(out, &m->freq);
-	text_cpuidle(out, &m->idle);
+	text_cpuidle(out, m);
 	text_interrupts(out, m);
 	text_softirqs(out, m);
 	text_softnet(out, m);

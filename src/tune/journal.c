@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +226,42 @@ static int fsync_dir(const struct journal *j, char *why, size_t sz)
 
 /* ---------- the lock ---------- */
 
+/* The pid the lock file names, 0 when it names none. */
+static pid_t lock_holder(int fd)
+{
+	char buf[32];
+	ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+	int64_t v;
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_s64(buf, &v) && v > 0 && v <= INT_MAX ? (pid_t)v : 0;
+}
+
+/* flock without waiting, except for a lock whose holder has died: a window
+ * controller forked by a killed apply shares apply's lock until its
+ * PR_SET_PDEATHSIG kill has taken effect, which is a moment after apply is
+ * gone.  Up to LOCK_DEAD_HOLDER_WAIT_MS for that; a live holder is never
+ * waited for.  0, or -1 with errno. */
+#define LOCK_DEAD_HOLDER_WAIT_MS 2000
+static int lock_or_wait_for_dead_holder(int fd)
+{
+	for (int waited = 0;; waited += 10) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		pid_t holder = lock_holder(fd);
+		bool dead = holder > 0 && kill(holder, 0) && errno == ESRCH;
+		if (!dead || waited >= LOCK_DEAD_HOLDER_WAIT_MS) {
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		usleep(10000);
+	}
+}
+
 int journal_lock(struct journal *j, char *why, size_t sz)
 {
 	if (j->lockfd >= 0)
@@ -231,18 +269,13 @@ int journal_lock(struct journal *j, char *why, size_t sz)
 	int fd = open_in(j, JOURNAL_LOCK, O_RDWR | O_CREAT, why, sz);
 	if (fd < 0)
 		return fd;
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
+	if (lock_or_wait_for_dead_holder(fd)) {
 		int e = errno;
 		if (e == EWOULDBLOCK) {
-			char buf[32], pid[24] = "unknown";
-			ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
-			int64_t v;
-			if (r > 0) {
-				buf[r] = '\0';
-				buf[strcspn(buf, "\n")] = '\0';
-				if (parse_s64(buf, &v) && v > 0 && v <= INT_MAX)
-					snprintf(pid, sizeof(pid), "%" PRId64, v);
-			}
+			char pid[24] = "unknown";
+			pid_t holder = lock_holder(fd);
+			if (holder > 0)
+				snprintf(pid, sizeof(pid), "%d", (int)holder);
 			errmsg(why, sz, 0,
 			       "another agentune (pid %s) is applying or reverting: lock %s/%s is held",
 			       pid, j->dir, JOURNAL_LOCK);

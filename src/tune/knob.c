@@ -21,6 +21,7 @@
 #include "tune/knob_irq.h"
 #include "tune/knob_net.h"
 #include "tune/knob_power.h"
+#include "tune/knob_timerslack.h"
 
 /* Each driver, declared by its family's header above; one the table names
  * without a header is a link error, not a silent gap. */

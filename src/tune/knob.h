@@ -16,6 +16,7 @@
  *   knob_cgroup.h  cgroup_dir    "/sys/fs/cgroup/cpu/agentune"
  *                  cgroup_attr   "/sys/fs/cgroup/cpu/agentune/cpu.shares"
  *                  cgroup_procs  "1234:/sys/fs/cgroup/cpu"
+ *   knob_timerslack.h  timer_slack  "1234/1240@98770" (thread 1240 of 1234)
  *
  * and one kind of change that is not a setting of the host:
  *

@@ -44,6 +44,7 @@
 	X(KNOB_CGROUP_DIR, knob_cgroup_dir)              \
 	X(KNOB_CGROUP_ATTR, knob_cgroup_attr)            \
 	X(KNOB_CGROUP_PROCS, knob_cgroup_procs)          \
+	X(KNOB_TIMER_SLACK, knob_timer_slack)            \
 	X(KNOB_WINDOW, knob_window_controller)
 
 enum knob_kind {

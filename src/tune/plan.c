@@ -40,6 +40,8 @@
 #include "base/procfs_text.h"
 #include "tune/journal.h"
 #include "tune/knob_cgroup.h"
+#include "tune/knob_timerslack.h"
+#include "inspect/procstat.h"
 #include "tune/winctl.h"
 
 #define DEFAULT_CGROUP "agentune"
@@ -1357,6 +1359,63 @@ static int plan_cgroup(struct ctx *c)
 	return rc;
 }
 
+/* ---------- [agent] timer_slack_ns ---------- */
+
+/* Each thread of the --pid process now, journaled one by one so revert
+ * restores each exactly.  Threads started later copy the slack of the
+ * thread that creates them (the kernel does, at clone): they are not
+ * journaled, and keep it until they exit.  A thread that reads 0 runs
+ * under a real-time policy, where no slack applies: left alone. */
+static int plan_timer_slack(struct ctx *c)
+{
+	const struct pnum *ts = &c->p->timer_slack_ns;
+	if (!ts->set)
+		return 0;
+	if (c->o->pid < 0)
+		return note(c, &ts->src, "[agent] timer_slack_ns: skipped: no --pid (the slack "
+					 "is set per thread of the agent process)");
+	struct task_list tl;
+	int rc = task_list_read(c->h, c->o->pid, &tl);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc)
+		return note(c, &ts->src, "[agent] timer_slack_ns: skipped: cannot list the threads "
+					 "of process %d (/proc/%d/task: %s)", c->o->pid, c->o->pid,
+			    strerror(rc == -ESRCH ? ENOENT : -rc));
+	char new[32], target[KNOB_TARGET_MAX], label[96], cur[64], rt[160] = "";
+	size_t nrt = 0, n0 = c->pl->n;
+	snprintf(new, sizeof(new), "%" PRId64, ts->v);
+	for (size_t i = 0; !rc && i < tl.n; i++) {
+		const struct task_stat *t = &tl.t[i];
+		if (!t->starttime || knob_timer_slack_target(c->o->pid, t->tid, t->starttime, target,
+							     sizeof(target)))
+			continue;
+		int r = knob_read(c->h, KNOB_TIMER_SLACK, target, cur, sizeof(cur));
+		if (r == -ENOENT)
+			continue; /* exited meanwhile */
+		if (!r && !strcmp(cur, "0")) {
+			size_t len = strlen(rt);
+			if (nrt++ < 8)
+				snprintf(rt + len, sizeof(rt) - len, "%s%d", len ? ", " : "", t->tid);
+			continue;
+		}
+		strf(label, sizeof(label), "thread %d (%s) of pid %d", t->tid, t->comm, c->o->pid);
+		rc = plan_set(c, KNOB_TIMER_SLACK, target, label, new, &ts->src, false);
+	}
+	if (!rc && nrt)
+		rc = note(c, &ts->src, "timer slack: thread%s %s%s run%s under a real-time policy, "
+				       "where no timer slack applies (it reads 0): left as %s",
+			  nrt == 1 ? "" : "s", rt, nrt > 8 ? ", ..." : "", nrt == 1 ? "s" : "",
+			  nrt == 1 ? "it is" : "they are");
+	if (!rc && c->pl->n > n0)
+		rc = note(c, &ts->src, "timer slack: for the threads process %d has now (%zu); "
+				       "threads it starts later copy the slack of the thread that "
+				       "starts them, and revert does not reach them",
+			  c->o->pid, tl.n);
+	task_list_free(&tl);
+	return rc;
+}
+
 /* ---------- the plan ---------- */
 
 static bool napi_set(const struct profile *p)
@@ -1431,6 +1490,14 @@ static int build(struct ctx *c)
 		rc = section_quiet(c, "cgroup", n0, k0, cg_first_src(p));
 	else if (!rc && p->cgroup_name_set)
 		rc = note(c, &p->cgroup_name_src, "[cgroup] a name but no setting: nothing to do");
+	if (rc)
+		return rc;
+
+	n0 = c->pl->n, k0 = c->pl->nnotes;
+	rc = plan_timer_slack(c);
+	if (!rc && p->timer_slack_ns.set && c->pl->n == n0 && c->pl->nnotes == k0)
+		rc = note(c, &p->timer_slack_ns.src, "[agent] timer_slack_ns: every thread already "
+			  "holds %" PRId64 " ns", p->timer_slack_ns.v);
 	return rc;
 }
 

@@ -264,6 +264,19 @@ static int set_housekeeping(struct profile *p, const char *v, const struct profi
 	return set_cpus(&p->housekeeping, v, true, src, why, sz);
 }
 
+/* The kernel reads a write of 0 as "back to the default slack" (50 us for
+ * most threads), not as no slack: 0 is refused, 1 ns is the least. */
+static int set_timer_slack(struct profile *p, const char *v, const struct profile_src *src,
+			   char *why, size_t sz)
+{
+	uint64_t x = 0;
+	int rc = parse_duration(v, 1, &x, why, sz);
+	if (!rc && x == 0)
+		return errmsg(why, sz, -EINVAL, "0 would reset each thread to its default slack, "
+			      "not remove it: use 1ns for the least slack");
+	return rc ? rc : set_duration(&p->timer_slack_ns, v, 1, 1, SEC, "1ns..1s", src, why, sz);
+}
+
 /* [irq] */
 
 static int parse_selector(struct irq_rule *r, const char *s, char *why, size_t sz)
@@ -740,6 +753,7 @@ static const struct keydef keys[] = {
 	{ "main", "include", set_include, false },
 	{ "agent", "cpus", set_agent_cpus, false },
 	{ "agent", "housekeeping", set_housekeeping, false },
+	{ "agent", "timer_slack_ns", set_timer_slack, false },
 	{ "irq", "move", set_move, true },
 	{ "napi", "netdev_budget", set_netdev_budget, false },
 	{ "napi", "netdev_budget_usecs", set_netdev_budget_usecs, false },

@@ -10,6 +10,8 @@
  *
  *   [main]    summary = TEXT            include = NAME | FILE
  *   [agent]   cpus = auto | LIST        housekeeping = auto | LIST
+ *             timer_slack_ns = DURATION (1ns..1s; bare = ns): each thread of
+ *             the --pid process
  *   [irq]     move = SELECTOR -> TARGET      (repeatable; later rules win)
  *             SELECTOR: all | class:net|nvme|storage|gpu|other |
  *                       interface:IFNAME | pci:DOMAIN:BUS:DEV.FN |
@@ -35,8 +37,8 @@
  *
  * DURATION: an integer with an optional unit ns, us, ms, s; a bare number is
  * in the key's own unit (µs for *_us, *_usecs, busy_*; ns for
- * gro_flush_timeout).  A value that is not a whole number of the key's unit
- * is rejected.
+ * gro_flush_timeout and timer_slack_ns).  A value that is not a whole
+ * number of the key's unit is rejected.
  *
  * Keys in an including profile override the included one's; [irq] rules
  * accumulate, the included profile's first.
@@ -102,6 +104,7 @@ struct profile {
 
 	/* [agent] */
 	struct cpus_spec cpus, housekeeping;
+	struct pnum timer_slack_ns;         /* 1..1000000000 ns */
 
 	/* [irq] */
 	struct irq_rule *irq;

@@ -542,6 +542,9 @@ static bool revert_one(const struct host *h, const struct journal *j, const stru
 	if (rc == -ENOENT) {
 		it->state = TUNE_GONE;
 		it->now[0] = '\0';
+		/* A thread's slack dies with it: skipped, not an error. */
+		if (e->knob == KNOB_TIMER_SLACK)
+			copy_str(it->why, sizeof(it->why), "the thread has exited: nothing to restore");
 		return false;
 	}
 	if (rc) {

@@ -16,7 +16,7 @@ complete_words() {
 }
 
 @test "bash completion offers every long option of each command's --help" {
-	for c in inspect snapshot diagnose top apply revert status profile; do
+	for c in inspect snapshot diagnose top apply evaluate revert status profile; do
 		got=$(complete_words agentune "$c" "--")
 		for o in $("$AGENTUNE" "$c" --help | grep -oE -- '--[a-z-]+' | sort -u); do
 			grep -qx -- "$o" <<<"$got" || { echo "$c: missing $o"; return 1; }
@@ -30,7 +30,7 @@ complete_words() {
 	done
 	# an option spec: '--opt[...' with an optional exclusion list "(...)"
 	# and "*" (repeatable) before it; short options too
-	for c in inspect snapshot diagnose top apply revert status profile; do
+	for c in inspect snapshot diagnose top apply evaluate revert status profile; do
 		for o in $("$AGENTUNE" "$c" --help | grep -oE -- '(^|[ ,[])--?[a-zA-Z][a-z-]*' | grep -oE -- '--?[a-zA-Z][a-z-]*' | sort -u); do
 			grep -Eq -- "'(\([^)]*\))?(\*)?$o\[" "$REPO/completions/_agentune" || { echo "zsh: missing $c $o"; return 1; }
 		done

@@ -22,7 +22,7 @@ PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
 DG="" WL=""
 
 setup() {
-	WL_PID="" HOG_PID="" DIAG_PID="" PMQOS_SAVED=""
+	WL_PID="" HOG_PID="" DIAG_PID="" PMQOS_SAVED="" SPIN_PID="" TRUTH_IPI="" TRUTH_WR="" TRUTH_RET=""
 	DG=$BATS_TEST_TMPDIR/dg.json WL=$BATS_TEST_TMPDIR/wl.json
 }
 
@@ -95,6 +95,68 @@ first_cause_is_unless_halt() {
 	first_cause_is "$1"
 }
 
+# With the agent's CPU kept warm (start_warm_spinner): the first cause is
+# $1; except where even a warm CPU's way to the agent outweighs the
+# completion path.  A wakeup from another CPU makes the agent's CPU switch
+# by an IPI; on these VMs delivering it to a running vCPU is a VM exit on
+# each side (measured without diagnose, wake_run_truth: 22-28 us from
+# sched_waking to the IPI's entry on the agent's CPU).  Where that IPI,
+# timed without diagnose, is longer than diagnose's completion mean,
+# idle-exit is rightly first: the test checks it is the warm kind (at
+# least 90% of it a SCHED_IDLE task holding the CPU), offers no PM QoS fix,
+# and lists $1, then says SKIP with the figures.
+first_cause_is_unless_wake_ipi() {
+	local comp
+	comp=$(jq '.stages.completion.mean_us' "$DG")
+	if [ -n "$TRUTH_IPI" ] && [ "$(jq -r '.verdict.all.causes[0].cause' "$DG")" = idle-exit ] &&
+	   awk -v i="$TRUTH_IPI" -v c="$comp" 'BEGIN { exit !(i > c) }'; then
+		jq -e --arg c "$1" '(.verdict.all.causes[0] | .knob == null
+		                     and .warm_idle_us >= 0.9 * .delay_us)
+		       and ([.verdict.all.causes[].cause] | index($c) != null)' "$DG"
+		skip "$(jq -r --arg c "$1" --arg ipi "$TRUTH_IPI" '"the wake IPI outweighs the completion path even on a warm CPU: sched_waking -> IPI entry on the agent CPU \($ipi) us (bpftrace), diagnose warm idle exit mean \(.stages.warm_idle.mean_us * 10 | floor / 10) us vs completion mean \(.stages.completion.mean_us * 10 | floor / 10) us; idle-exit first (all warm, no PM QoS fix), \($c) at \([.verdict.all.causes[] | select(.cause == $c) | .share * 100 | floor][0])% -- checked all but the first-cause claim"' "$DG")"
+	fi
+	first_cause_is "$1"
+}
+
+# The agent's CPU kept warm for the plant: the spinner (SCHED_IDLE, pinned
+# there), the plant's wakeup context ($1 $2: kind and key, as
+# wakeup_contexts prints them) in >= 70% of the wakeups, and the CPU
+# almost never idle meanwhile (<= 5% of its /proc/stat ticks; ~85% without
+# the spinner).  Also times the wakeups without diagnose (wake_run_truth):
+# TRUTH_IPI, TRUTH_WR.  The workload is running (start_workload).
+warm_plant_check() {
+	local i0 i1 hz share
+	hz=$(getconf CLK_TCK)
+	i0=$(cpu_idle_ticks "$CPU")
+	wake_run_truth "$WL_TID" "$CPU" 3 >"$BATS_TEST_TMPDIR/truth.txt" &
+	wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
+	wait $!
+	i1=$(cpu_idle_ticks "$CPU")
+	cat "$BATS_TEST_TMPDIR/ctx.txt" "$BATS_TEST_TMPDIR/truth.txt"
+	TRUTH_IPI=$(awk '$1 == "ipi" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+	TRUTH_WR=$(awk '$1 == "wake_run" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+	TRUTH_RET=$(awk '$1 == "ret" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" "$1" "$2")
+	echo "plant: $share of the wakeups in $1 $2; CPU $CPU idle $((i1 - i0)) of $((3 * hz)) ticks with agentspin (pid $SPIN_PID, $(chrt -p "$SPIN_PID" | sed -n 's/.*policy: //p'), on CPU $(ps -o psr= -p "$SPIN_PID" | tr -d ' ')); without diagnose: wake->run $TRUTH_WR us, sched_waking -> IPI entry $TRUTH_IPI us, switch-in -> return to user $TRUTH_RET us"
+	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+	[ $((i1 - i0)) -le $((3 * hz / 20)) ]
+	[ "$(ps -o psr= -p "$SPIN_PID" | tr -d ' ')" = "$CPU" ]
+	[ -n "$TRUTH_WR" ] && [ -n "$TRUTH_RET" ]
+}
+
+# What the warm CPU looked like to diagnose: the spinner never a culprit
+# (anywhere in the verdict), its time counted as warm idle: the idle exit
+# (nearly) all warm.
+warm_idle_seen() {
+	jq -c '.stages | {idle_exit: .idle_exit.mean_us, warm_idle: .warm_idle.mean_us,
+	                  queue: .queue.mean_us, completion: .completion.mean_us,
+	                  completion_p50: .completion.p50_us, wake_run: .wake_run.mean_us}' "$DG"
+	jq -e '[.verdict.all.causes[], .verdict.tail.causes[] | .culprits[]?.comm]
+	       | index("agentspin") == null' "$DG"
+	jq -e '.stages.warm_idle.count > 0 and .stages.warm_idle.mean_us > 0
+	       and .stages.warm_idle.mean_us >= 0.9 * .stages.idle_exit.mean_us' "$DG"
+}
+
 # The first cause names no task: only a planted task may be blamed, and
 # these plants have none.
 first_cause_blames_no_task() {
@@ -126,20 +188,40 @@ no_innocent_culprit() {
 }
 
 # The agent needs 30% of a CPU (300 us every 1000 us, woken by its own timer,
-# so nothing outside the group wakes it) and gets 10 ms per 100 ms.
+# so nothing outside the group wakes it) and gets 10 ms per 100 ms.  Both
+# ways diagnose measures it: per step through BTF (the task's cfs_rq), and
+# the fallback where BTF cannot, the group's cpu.stat over the run (forced
+# with the test hook AGENTUNE_DIAG_NO_BTF_THROTTLE=1).
 cgroup_case() {
-	local ver=$1 t0 t1
+	local ver=$1 how=$2 t0 t1
 	need_causes
 	need_cgroup_cpu "$ver"
 	start_workload --cpu "$CPU" --wake timerfd --interval-us 1000 --work-us 300 --duration 20
 	plant_cgroup_quota "$ver" 10000 100000 "$WL_PID"
 	sleep 0.5
 	t0=$(cgroup_nr_throttled "$PLANT_CG")
-	diag_for 4
+	if [ "$how" = cpu.stat ]; then
+		AGENTUNE_DIAG_NO_BTF_THROTTLE=1 diag_for 4
+	else
+		diag_for 4
+	fi
 	t1=$(cgroup_nr_throttled "$PLANT_CG")
 	echo "group $PLANT_CG: nr_throttled $t0 -> $t1 during diagnose"
 	[ "$t1" -gt $((t0 + 20)) ]	# the plant: throttled in most of the 40 periods
 	show_verdict
+	jq -c '.throttling' "$DG"
+	jq -e --arg s "$how" '.throttling.source == $s' "$DG"
+	if [ "$how" = cpu.stat ]; then
+		# the figures are the group's own (its cpu.stat), said to be so
+		jq -e --arg f "$PLANT_CG/cpu.stat" '.features.throttle.available == false
+		       and (.features.throttle.why | contains("AGENTUNE_DIAG_NO_BTF_THROTTLE"))
+		       and .throttling.cpu_stat == $f and .throttling.nr_throttled >= 20
+		       and .throttling.throttled_us > 1000000 and .throttling.moved_us > 0
+		       and .throttling.moved_us <= .throttling.throttled_us
+		       and (.verdict.all.causes[0].evidence | contains("estimated from"))' "$DG"
+	else
+		jq -e '.features.throttle.available and .stages.throttle.count > 0' "$DG"
+	fi
 	first_cause_is cgroup-throttling
 	jq -e '.verdict.all.causes[0].knob | test("\\[cgroup\\] *cpu_max")' "$DG"
 	first_cause_blames_no_task
@@ -147,11 +229,19 @@ cgroup_case() {
 }
 
 @test "cause 2: the agent's group over its CPU quota (cgroup v1 cpu.cfs_quota_us) -> cgroup-throttling, knob [cgroup] cpu_max" {
-	cgroup_case v1
+	cgroup_case v1 btf
 }
 
 @test "cause 2: the agent's group over its CPU quota (cgroup v2 cpu.max) -> cgroup-throttling, knob [cgroup] cpu_max" {
-	cgroup_case v2
+	cgroup_case v2 btf
+}
+
+@test "cause 2, fallback: cgroup v1 quota, BTF turned off -> cgroup-throttling from cpu.stat (throttled_time)" {
+	cgroup_case v1 cpu.stat
+}
+
+@test "cause 2, fallback: cgroup v2 quota, BTF turned off -> cgroup-throttling from cpu.stat (throttled_usec)" {
+	cgroup_case v2 cpu.stat
 }
 
 # Compared: diagnose's completion stage (send -> sched_waking) against the
@@ -187,6 +277,38 @@ cgroup_case() {
 	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us = $own us"
 	close_enough "$comp" "$own"
 	first_cause_is_unless_halt completion-path
+}
+
+# Cause 3 with the agent's CPU kept out of HLT by a SCHED_IDLE spinner (as
+# the window controller's poll threads do), so that no halt exit is paid:
+# the same plant, checked the same way, on every kind of host.
+@test "cause 3, the agent's CPU kept warm (SCHED_IDLE spinner): UDP wakeups -> completion-path via NET_RX, the spinner no culprit" {
+	need_causes
+	need_cmd bpftrace
+	start_warm_spinner "$CPU"
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 --duration 20
+	warm_plant_check softirq NET_RX
+	stop_workload
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
+		--duration 3 --warmup 0 --start-delay-ms 60000
+	diag_same_steps --duration 10
+	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
+	show_verdict
+	warm_idle_seen
+	jq -e '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+	# As in cause 3, less the return to user space timed without diagnose
+	# (TRUTH_RET): from a spinner it is not always the ~1 us it is from the
+	# idle task (measured 1-5 us).
+	comp=$(jq '.stages.completion.mean_us' "$DG")
+	wr=$(jq '.stages.wake_run.mean_us' "$DG")
+	truth=$(jq '.wake_latency_us.mean' "$WL")
+	own=$(awk -v t="$truth" -v w="$wr" -v r="$TRUTH_RET" 'BEGIN { print t - w - r }')
+	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us - return to user $TRUTH_RET us = $own us"
+	close_enough "$comp" "$own"
+	first_cause_is_unless_wake_ipi completion-path
 }
 
 @test "cause 4: timerfd wakeups -> timer-lateness; completion + wake->run agrees with the workload" {
@@ -234,6 +356,24 @@ cgroup_case() {
 	first_cause_blames_no_task
 	no_innocent_culprit
 	first_cause_is_unless_halt deferred-work
+}
+
+@test "cause 5, the agent's CPU kept warm (SCHED_IDLE spinner): wakeups through a kworker -> deferred-work naming flush_to_ldisc, the spinner no culprit" {
+	need_causes
+	need_cmd bpftrace
+	start_warm_spinner "$CPU"
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake pty --interval-us 1000 --duration 20
+	fn=flush_to_ldisc
+	warm_plant_check work "$fn"
+	diag_for 4
+	show_verdict
+	warm_idle_seen
+	jq -c '[.slowest[].chain | {kind, work_function, queued_by}] | unique' "$DG"
+	jq -e --arg f "$fn" '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.work_function == $f)] | length) * 2 >= (.slowest | length)' "$DG"
+	first_cause_blames_no_task
+	no_innocent_culprit
+	first_cause_is_unless_wake_ipi deferred-work
 }
 
 # A softirq storm on the agent's CPU with no task of it there: loopback UDP
@@ -304,6 +444,26 @@ cgroup_case() {
 	       | any | not' "$DG"
 	# idle-exit may still appear (leaving a halt costs a VM exit), but with no fix
 	jq -e '[.verdict.all.causes[] | select(.cause == "idle-exit") | .knob] | all(. == null)' "$DG"
+}
+
+# The same with the agent's CPU kept warm by a SCHED_IDLE spinner (what a
+# poll thread does): its time is a warm idle exit, no culprit, and still no
+# PM QoS fix anywhere.
+@test "cause 7': a host without idle states, the agent's CPU kept warm -> no PM QoS fix, the spinner no culprit" {
+	need_causes
+	drv=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)
+	if [ -n "$drv" ] && [ "$drv" != none ] && [ -d /sys/devices/system/cpu/cpu$CPU/cpuidle ]; then
+		skip "this host has cpuidle driver $drv: the idle-exit test covers it"
+	fi
+	start_warm_spinner "$CPU"
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --interval-us 2000 --work-us 20 --duration 20
+	diag_for 4
+	show_verdict
+	warm_idle_seen
+	jq -e '.schema == "agentune.diagnose/2" and (.verdict.all.causes | length > 0)' "$DG"
+	jq -e '[.verdict.all.causes[], .verdict.tail.causes[] | .knob // "" | test("pm_?qos"; "i")]
+	       | any | not' "$DG"
+	no_innocent_culprit
 }
 
 @test "diagnose's own threads run off the agent's CPU" {

@@ -431,7 +431,7 @@ context_share() {
 plants_cleanup() {
 	local p
 	for p in "${PLANT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PLANT_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${PLANT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	PLANT_PIDS=()
 	remove_plant_cgroup
 	if [ -n "$PLANT_RPS_FILE" ] && [ -n "$PLANT_RPS_SAVED" ]; then
@@ -474,4 +474,46 @@ start_hog_nice() {
 # CPU time (clock ticks, user + system) of process $1 so far.
 proc_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# ---------- a CPU kept warm (diagnose_causes.bats) ----------
+
+# start_warm_spinner CPU: keeps CPU out of idle (a halt) the way a poll
+# thread (the window controller's [pmqos] method = poll) does: a busy loop
+# in user space under SCHED_IDLE -- the scheduler preempts it at once for
+# any normal task -- pinned to CPU, named agentspin (a copy of the shell).
+# Sets SPIN_PID; plants_cleanup (the teardown) kills it.
+start_warm_spinner() {
+	need_cmd chrt
+	cp "$(readlink -f /bin/sh)" "$BATS_TEST_TMPDIR/agentspin"
+	chrt --idle 0 taskset -c "$1" "$BATS_TEST_TMPDIR/agentspin" -c 'while :; do :; done' &
+	SPIN_PID=$!
+	PLANT_PIDS+=("$SPIN_PID")
+	sleep 0.2
+	chrt -p "$SPIN_PID" | grep -q SCHED_IDLE
+}
+
+# The idle ticks of CPU $1 (/proc/stat): a CPU kept warm has almost none.
+cpu_idle_ticks() {
+	awk -v c="cpu$1" '$1 == c { print $5 }' /proc/stat
+}
+
+# wake_run_truth TID CPU SECONDS: for SECONDS, thread TID's wakeups timed
+# without diagnose (bpftrace), each as "NAME MEAN_US COUNT": wake_run from
+# sched_waking to its switch-in on CPU; ipi from sched_waking to the next
+# reschedule or call-function IPI entry on CPU (the IPI that makes that CPU
+# switch to it); ret from that switch-in to its return from epoll_wait
+# (the return to user space, after what diagnose times).
+wake_run_truth() {
+	timeout -s INT "$3" bpftrace -q -e "
+tracepoint:sched:sched_waking /args->pid == $1/ { @w = nsecs; @ipi_open = 1; }
+tracepoint:irq_vectors:reschedule_entry, tracepoint:irq_vectors:call_function_single_entry,
+tracepoint:irq_vectors:call_function_entry
+/cpu == $2 && @ipi_open/ { @ipi = stats(nsecs - @w); @ipi_open = 0; }
+tracepoint:sched:sched_switch /args->next_pid == $1 && @w && cpu == $2/ {
+	@wake_run = stats(nsecs - @w); @w = 0; @ipi_open = 0; @in = nsecs; }
+tracepoint:syscalls:sys_exit_epoll_wait /tid == $1 && @in/ { @ret = stats(nsecs - @in); @in = 0; }
+END { clear(@w); clear(@ipi_open); clear(@in); }" 2>/dev/null |
+	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p' |
+	awk '{ printf "%s %.1f %s\n", $1, $2 / 1000, $3 }'
 }

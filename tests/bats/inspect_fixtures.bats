@@ -140,3 +140,39 @@ report_of() {
 	echo "$n captures with link-files"
 	[ "$n" -ge 10 ]
 }
+
+# The idle path on trees of each kind (tests/fixtures/idle-*: README in each).
+@test "idle path and its findings on trees of each kind" {
+	f() { "$AGENTUNE" inspect --root "$FIXTURES/$1" --json; }
+	t() { "$AGENTUNE" inspect --root "$FIXTURES/$1"; }
+	# no cpuidle driver on KVM: HLT, a VM exit; PM QoS cannot help
+	t idle-none-kvm-2cpu | grep -qx '    CPUs 0-1: no cpuidle driver: idle is HLT (VM: KVM)'
+	t idle-none-kvm-2cpu | grep -q 'haltpoll cpuidle driver: in the kernel (/sys/module/cpuidle_haltpoll), force=N'
+	f idle-none-kvm-2cpu | jq -e '[.cpuidle.cpu[].idle_path] == ["halt", "halt"]
+	    and .cpuidle.idle_path.vm and .cpuidle.idle_path.hypervisor == "KVM"
+	    and .cpuidle.idle_path.idle_option == "" and .cpuidle.idle_path.haltpoll.force == false
+	    and ([.findings[].id] == ["idle-exit-unavoidable"])'
+	# haltpoll: POLL first, so a constraint helps, and says so
+	t idle-haltpoll-kvm-2cpu | grep -qx '    CPUs 0-1: cpuidle haltpoll: POLL, then haltpoll idle (exit 1 us) (VM: KVM)'
+	f idle-haltpoll-kvm-2cpu | jq -e '[.cpuidle.cpu[].idle_path] == ["states", "states"]
+	    and ([.findings[].id] == ["vm-halt-state-unconstrained"])
+	    and (.findings[0].knob | contains("resume_latency_us = n/a"))'
+	# idle=poll: never halts, nothing to find
+	f idle-poll-boot-2cpu | jq -e '[.cpuidle.cpu[].idle_path] == ["poll-boot", "poll-boot"]
+	    and .cpuidle.idle_path.idle_option == "poll" and (.findings | length) == 0'
+	# C1 only on a VM told by DMI: unavoidable; no haltpoll in its kernel
+	f idle-c1-vm-2cpu | jq -e '[.cpuidle.cpu[].idle_path] == ["no-poll-state", "no-poll-state"]
+	    and .cpuidle.idle_path.haltpoll.in_kernel == false
+	    and ([.findings[].id] == ["idle-exit-unavoidable"])
+	    and (.findings[0].knob | contains("NOT in this kernel"))'
+	# deep C-states on a machine of its own: PM QoS is the fix
+	f idle-deep-metal-2cpu | jq -e '[.cpuidle.cpu[].idle_path] == ["states", "states"]
+	    and .cpuidle.idle_path.vm == false
+	    and ([.findings[].id] == ["deep-idle-unconstrained"])'
+	# offline CPUs list no states: offline, not unknown
+	t intel-pstate-80cpu | grep -qx '    CPUs 76-79: offline'
+	f intel-pstate-80cpu | jq -e '[.cpuidle.cpu[] | select(.cpu >= 76) | .idle_path_text] == ["offline", "offline", "offline", "offline"]'
+	# a tree without these files: unknown, not a guess
+	f virtio-net-2cpu | jq -e '.cpuidle.idle_path.vm == null and .cpuidle.idle_path.idle_option == null
+	    and .cpuidle.idle_path.haltpoll.in_kernel == null and .cpuidle.cpu[0].idle_path == "unknown"'
+}

@@ -95,3 +95,54 @@ load helpers
 	"$AGENTUNE" snapshot "$d" >/dev/null
 	jq -e '.napi | length > 0' "$d/agentune/napi.json"
 }
+
+# The idle path of each CPU as inspect reports it, against what sysfs and
+# procfs say on this machine (no cpuidle driver here; haltpoll elsewhere).
+@test "inspect reports each CPU's idle path as the kernel sets it up" {
+	"$AGENTUNE" inspect --json >"$BATS_TEST_TMPDIR/live.json"
+	drv=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo "")
+	idle_opt=$(sed -n 's/.*\<idle=\([a-z]*\).*/\1/p' <<<"$(sed 's/ -- .*//' /proc/cmdline)")
+	for c in $(jq -r '.cpuidle.cpu[].cpu' "$BATS_TEST_TMPDIR/live.json"); do
+		kind=$(jq -r --argjson c "$c" '.cpuidle.cpu[] | select(.cpu == $c) | .idle_path' "$BATS_TEST_TMPDIR/live.json")
+		if [ "$idle_opt" = poll ]; then want=poll-boot
+		elif [ "$drv" = none ]; then want=halt
+		elif [ -d "/sys/devices/system/cpu/cpu$c/cpuidle" ]; then
+			# a state with exit latency 0 polls; are there others?
+			poll=0 other=0
+			for s in /sys/devices/system/cpu/cpu$c/cpuidle/state*; do
+				[ "$(cat "$s/disable" 2>/dev/null || echo 0)" = 1 ] && continue
+				if [ "$(cat "$s/latency")" = 0 ] || [ "$(cat "$s/name")" = POLL ]; then poll=1; else other=1; fi
+			done
+			if [ $other = 0 ]; then want=poll-only; elif [ $poll = 1 ]; then want=states; else want=no-poll-state; fi
+		else continue
+		fi
+		[ "$kind" = "$want" ] || { echo "cpu$c: idle_path $kind, want $want"; return 1; }
+	done
+	# the VM as /proc/cpuinfo says
+	if grep -qw hypervisor /proc/cpuinfo; then
+		jq -e '.cpuidle.idle_path.vm == true' "$BATS_TEST_TMPDIR/live.json"
+	fi
+	[ "$(jq -r '.cpuidle.idle_path.idle_option' "$BATS_TEST_TMPDIR/live.json")" = "$idle_opt" ]
+	[ -d /sys/module/cpuidle_haltpoll ] && jq -e '.cpuidle.idle_path.haltpoll.in_kernel == true' "$BATS_TEST_TMPDIR/live.json"
+	true
+}
+
+# This machine's kind: no cpuidle driver on a VM, where PM QoS has nothing to
+# act on.  inspect says so, and names what does act, instead of "none".
+@test "a VM without a cpuidle driver: the idle path line and the idle-exit-unavoidable finding" {
+	[ "$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null)" = none ] ||
+		skip "this host has a cpuidle driver ($(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null))"
+	grep -qw hypervisor /proc/cpuinfo || skip "no hypervisor flag in /proc/cpuinfo: not a VM"
+	grep -qw 'idle=poll' <(sed 's/ -- .*//' /proc/cmdline) && skip "booted with idle=poll"
+	run "$AGENTUNE" inspect
+	[ "$status" -eq 0 ]
+	online=$(cat /sys/devices/system/cpu/online)
+	[[ "$output" == *"CPU"*" $online: no cpuidle driver: idle is HLT (VM"* ]]
+	[[ "$output" != *"Findings"*"none: nothing on this host"* ]]
+	[[ "$output" == *"(idle-exit-unavoidable)"* ]]
+	"$AGENTUNE" inspect --json | jq -e '[.findings[] | select(.id == "idle-exit-unavoidable")] | length == 1
+	    and (.[0].severity == "warning") and (.[0].knob | contains("[pmqos] method = poll"))
+	    and (.[0].knob | contains("cpuidle_haltpoll.force=1")) and (.[0].knob | contains("idle=poll"))'
+	# and no PM QoS knob is offered for a constraint that cannot act here
+	"$AGENTUNE" inspect --json | jq -e '[.findings[] | select(.id == "deep-idle-unconstrained" or .id == "vm-halt-state-unconstrained")] | length == 0'
+}

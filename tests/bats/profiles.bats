@@ -61,6 +61,13 @@ setting_now() {
 		if [ -z "$ctrl" ]; then grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3
 		else grep -E "^[0-9]+:([^:]*,)?$ctrl(,[^:]*)?:" "/proc/$pid/cgroup" | cut -d: -f3; fi ;;
 	napi) echo "(netlink)" ;;
+	timer_slack)
+		# PID/TID@START: the thread's own file, if it is still that thread
+		local pid=${2%%/*} tid=${2#*/} start
+		start=${tid#*@} tid=${tid%%@*}
+		[ "$(awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$pid/task/$tid/stat")" = "$start" ] || {
+			echo "thread $tid: not the one started at $start"; return 1; }
+		cat "/proc/$tid/timerslack_ns" ;;
 	window_controller)
 		local pid
 		pid=$(cut -d' ' -f1 "$AGENTUNE_RUN_DIR/window.pid" 2>/dev/null)
@@ -443,4 +450,106 @@ agentune_cgroups() {
 	[ "$status" -eq 2 ]
 	run "$AGENTUNE" status extra
 	[ "$status" -eq 2 ]
+}
+
+# ---------- [agent] timer_slack_ns (issue 14) ----------
+
+# Each thread of the workload: "TID SLACK" lines, from the thread's own file.
+thread_slacks() {
+	for t in $(ls "/proc/$1/task"); do echo "$t $(cat "/proc/$t/timerslack_ns")"; done
+}
+
+@test "timer slack: each thread journaled before its write, set, and restored exactly by revert" {
+	need_root
+	start_agent
+	printf '[main]\nsummary = timer slack\n[agent]\ncpus = 1\ntimer_slack_ns = 1\n' >"$BATS_TEST_TMPDIR/ts.profile"
+	# distinct originals, so that a thread restored to another's value shows
+	i=0
+	for t in $(ls "/proc/$WL_PID/task"); do
+		echo $((40000 + 7 * i)) >"/proc/$t/timerslack_ns"
+		i=$((i + 1))
+	done
+	before=$(thread_slacks "$WL_PID")
+	n=$(wc -l <<<"$before")
+	[ "$n" -ge 3 ]   # main, consumer, producer
+	"$AGENTUNE" apply --allow-unsafe-profile profile "$BATS_TEST_TMPDIR/ts.profile" --pid "$WL_PID" --json \
+		>"$BATS_TEST_TMPDIR/apply.json"
+	[ "$(jq '[.changes[] | select(.knob == "timer_slack")] | length' "$BATS_TEST_TMPDIR/apply.json")" -eq "$n" ]
+	# one journal record per thread, with the original it found
+	while read -r t v; do
+		grep -q "\"knob\":\"timer_slack\",\"target\":\"$WL_PID/$t@[0-9]*\",\"old\":\"$v\",\"new\":\"1\"" \
+			"$AGENTUNE_RUN_DIR/journal" || { echo "no record for thread $t ($v)"; cat "$AGENTUNE_RUN_DIR/journal"; return 1; }
+	done <<<"$before"
+	# every thread's own slack changed, not only the main thread's
+	while read -r t v; do
+		[ "$v" = 1 ] || { echo "thread $t: slack $v after apply"; return 1; }
+	done <<<"$(thread_slacks "$WL_PID")"
+	check_plan_holds "$BATS_TEST_TMPDIR/apply.json"
+	run "$AGENTUNE" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok       timer_slack"* ]]
+	run "$AGENTUNE" revert
+	[ "$status" -eq 0 ]
+	[ "$(thread_slacks "$WL_PID")" = "$before" ]
+	[ ! -e "$AGENTUNE_RUN_DIR/journal" ]
+}
+
+# On a tree: a thread that exits between apply and revert is skipped with
+# its reason, not an error; the others are restored.
+@test "timer slack: revert skips a thread that has exited, with a note, and exits 0" {
+	need_root
+	tree="$BATS_TEST_TMPDIR/tree"
+	cp -a "$FIXTURES/virtio-net-2cpu" "$tree"
+	mkdir -p "$tree/proc/77/task/77" "$tree/proc/77/task/80" "$tree/proc/80"
+	printf 'Name:\tagent\nCpus_allowed_list:\t0-1\n' >"$tree/proc/77/status"
+	stat() { echo "$1 (agent) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 2 0 $2 0 0"; }
+	stat 77 777 >"$tree/proc/77/stat"
+	stat 77 777 >"$tree/proc/77/task/77/stat"
+	stat 80 790 >"$tree/proc/77/task/80/stat"
+	echo 50000 >"$tree/proc/77/timerslack_ns"
+	echo 60000 >"$tree/proc/80/timerslack_ns"
+	printf '[main]\nsummary = timer slack\n[agent]\ncpus = 1\ntimer_slack_ns = 1\n' >"$BATS_TEST_TMPDIR/ts.profile"
+	run "$AGENTUNE" apply --allow-unsafe-profile --root "$tree" profile "$BATS_TEST_TMPDIR/ts.profile" --pid 77
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"timer_slack   thread 80 (agent) of pid 77"*"60000 -> 1"* ]]
+	[ "$(cat "$tree/proc/77/timerslack_ns")" = 1 ] && [ "$(cat "$tree/proc/80/timerslack_ns")" = 1 ]
+	# thread 80 exits
+	rm -r "$tree/proc/77/task/80" "$tree/proc/80"
+	run "$AGENTUNE" revert
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"gone"*"thread 80 (agent) of pid 77"*"the thread has exited: nothing to restore"* ]]
+	[ "$(cat "$tree/proc/77/timerslack_ns")" = 50000 ]
+	[ ! -e "$AGENTUNE_RUN_DIR/journal" ]
+}
+
+# Where the host lacks uclamp or cpufreq (this VM lacks both), agent-latency
+# plans a note with the reason for each, not a change; where it has them, a
+# change.  A dry run, on the live host, for the workload's pid.
+@test "uclamp.min and the cpufreq floor: notes with the reason where the host lacks them" {
+	start_agent
+	run apply agent-latency --pid "$WL_PID" --dry-run --json
+	[ "$status" -eq 0 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/plan.json"
+	if ls -d /sys/devices/system/cpu/cpufreq/policy* >/dev/null 2>&1; then
+		jq -e '[.changes[] | select(.knob == "cpufreq_min")] | length >= 1' "$BATS_TEST_TMPDIR/plan.json" ||
+			jq -e '[.notes[] | select(.text | startswith("cpufreq floor"))] | length >= 1' "$BATS_TEST_TMPDIR/plan.json"
+	else
+		jq -e '[.changes[] | select(.knob == "cpufreq_min")] | length == 0' "$BATS_TEST_TMPDIR/plan.json"
+		jq -e '[.notes[] | select(.text == "cpufreq floor: not applicable (no cpufreq on this host)"
+		        and (.source | test("agent-latency.profile:[0-9]+$")))] | length == 1' "$BATS_TEST_TMPDIR/plan.json"
+	fi
+	if [ -e /proc/sys/kernel/sched_util_clamp_min ]; then
+		jq -e '[.changes[] | select(.target | endswith("cpu.uclamp.min"))] | length >= 1
+		       or ([.notes[] | select(.text | test("uclamp"))] | length >= 1)' "$BATS_TEST_TMPDIR/plan.json"
+	else
+		jq -e '[.changes[] | select(.target | endswith("cpu.uclamp.min"))] | length == 0' "$BATS_TEST_TMPDIR/plan.json"
+		jq -e '[.notes[] | select(.text | startswith("uclamp_min: not applicable (kernel without uclamp: no /proc/sys/kernel/sched_util_clamp_min)"))] | length == 1' \
+			"$BATS_TEST_TMPDIR/plan.json"
+	fi
+	# and the text form says the same
+	run apply agent-latency --pid "$WL_PID" --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Notes:"* ]]
+	[ -e /proc/sys/kernel/sched_util_clamp_min ] || [[ "$output" == *"- uclamp_min: not applicable"* ]]
+	ls -d /sys/devices/system/cpu/cpufreq/policy* >/dev/null 2>&1 || [[ "$output" == *"- cpufreq floor: not applicable"* ]]
 }

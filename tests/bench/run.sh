@@ -5,7 +5,7 @@
 # whatever the figures; it exits non-zero only when it cannot run at all.
 #
 #   tests/bench/run.sh [BENCH...]          BENCH: inspect diagnose_cost (or diagnose)
-#                                          profile top window
+#                                          profile top window timerslack warm
 #                                          (default: all)
 #
 # Environment:
@@ -954,8 +954,335 @@ bench_window() {
 }
 
 # ---------------------------------------------------------------------------
+# warm: issue 14's evaluation matrix.  Baseline against each profile of
+# BENCH_WARM_PROFILES (default: the shipped agent-latency, and the bench's
+# own warm-static and warm-window in tests/bench/profiles/, which name the
+# method: `[pmqos] method = auto`), each applied with --pid AGENT --cpus 1:
+#  (a) the bundled workload (agentloop --cpu 1, 1000 steps/s): one
+#      `agentune evaluate PROFILE --json` per profile on one process, its
+#      rounds interleaving baseline and profile phases; wake->run p50;
+#  (b) the sockperf server as the agent (CPU 1; client on CPU 0) and
+#  (c) the sockperf client as the agent (CPU 1; server on CPU 0): rounds
+#      of one client run per mode (baseline and each profile, the order
+#      rotating), the profile applied before the run and reverted after;
+#      the client's average round trip;
+#  (d) the warm cost while the agent pauses: `agentune evaluate` on a
+#      stopped agentloop (SIGSTOP), the controller's CPU time (its poll
+#      threads included) per idle phase.
+# A profile file whose `method` key this build does not know is run from a
+# copy without that line (today's PM QoS constraint), and the report says so.
+# Environment: BENCH_WARM_ROUNDS (3), BENCH_WARM_SECONDS (3, per phase or
+# client run), BENCH_WARM_IDLE_S (3), BENCH_WARM_PROFILES, BENCH_WARM_MPS
+# (BENCH_SOCKPERF_MPS).  The defaults take about 6 minutes.
 
-ALL_BENCHES=(inspect diagnose_cost profile top window)
+BENCH_WARM_ROUNDS=${BENCH_WARM_ROUNDS:-3}
+BENCH_WARM_SECONDS=${BENCH_WARM_SECONDS:-3}
+BENCH_WARM_IDLE_S=${BENCH_WARM_IDLE_S:-3}
+BENCH_WARM_PROFILES=${BENCH_WARM_PROFILES:-"agent-latency warm-static warm-window"}
+BENCH_WARM_MPS=${BENCH_WARM_MPS:-$BENCH_SOCKPERF_MPS}
+WARM_CPU=1
+WARM_PIDS=()
+
+warm_exit() {
+	local p
+	for p in "${WARM_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null || true; done
+	cleanup
+}
+
+# The profile argument for name $1 (a shipped name, or a file in
+# tests/bench/profiles/): a file's copy without `method` when this build
+# does not know the key (noted in WARM_NOTES).
+warm_profile_arg() {
+	local n=$1 f=tests/bench/profiles/$1.profile err
+	if [[ ! -f $f ]]; then
+		printf '%s\n' "$n"
+		return
+	fi
+	if ! err=$("$AGENTUNE" apply --allow-unsafe-profile --dry-run --cpus "$WARM_CPU" "$f" 2>&1 >/dev/null) &&
+	   [[ $err == *"method: unknown key"* ]]; then
+		grep -v '^[[:space:]]*method[[:space:]]*=' "$f" >"$WORK/$n.profile"
+		f=$WORK/$n.profile
+	fi
+	printf '%s\n' "$f"
+}
+
+# CPU seconds (user + system, all threads) of the window controller now; 0
+# when none runs.
+warm_ctl_cpu() {
+	local p _
+	[[ -r $AGENTUNE_RUN_DIR/window.pid ]] || { echo 0; return; }
+	read -r p _ <"$AGENTUNE_RUN_DIR/window.pid"
+	awk -v hz="$(getconf CLK_TCK)" '{ s = $0; sub(/.*\) /, "", s); split(s, a, " ");
+		printf "%.3f\n", (a[12] + a[13]) / hz }' "/proc/$p/stat" 2>/dev/null || echo 0
+}
+
+# sockperf client output on stdin -> its average round trip (us).
+warm_sockperf_avg() {
+	sed 's/\x1b\[[0-9;]*m//g' | awk '/avg-latency=/ { sub(/.*avg-latency=/, ""); avg = $1 + 0 }
+		END { if (avg == "") exit 1; print avg }'
+}
+
+# One sockperf client run with mode $2 applied to the agent of role $1
+# (server: pid $4; client: the client itself); appends "avg ctl_cpu_s" to
+# WARM_SP["$1 $2"].
+warm_sockperf_run() {
+	local role=$1 mode=$2 port=$3 spid=$4 cpid avg c0=0 c1=0 log=$WORK/warm-client.out
+	local ccpu=0 agent=$spid
+	[[ $role == client ]] && ccpu=$WARM_CPU
+	taskset -c "$ccpu" sockperf ping-pong -i 127.0.0.1 -p "$port" --mps "$BENCH_WARM_MPS" \
+		-t "$BENCH_WARM_SECONDS" >"$log" 2>&1 &
+	cpid=$!
+	WARM_PIDS+=("$cpid")
+	[[ $role == client ]] && agent=$cpid
+	if [[ $mode != baseline ]]; then
+		"$AGENTUNE" apply $WARM_UNSAFE profile "${WARM_ARG[$mode]}" --pid "$agent" --cpus "$WARM_CPU" \
+			>"$WORK/apply.out" 2>&1 || { cat "$WORK/apply.out" >&2; die "apply $mode ($role) failed"; }
+		c0=$(warm_ctl_cpu)
+	fi
+	wait "$cpid" || true
+	if [[ $mode != baseline ]]; then
+		c1=$(warm_ctl_cpu)
+		"$AGENTUNE" revert >/dev/null || die "revert $mode ($role) failed"
+	fi
+	avg=$(warm_sockperf_avg <"$log") || { tail -5 "$log" >&2; die "sockperf client failed ($role, $mode)"; }
+	WARM_SP["$role $mode"]+="$avg $(calc 'sprintf("%.3f", b - a)' -v a="$c0" -v b="$c1");"
+}
+
+# (b) or (c): rounds of every mode, the order rotating.
+warm_sockperf() {
+	local role=$1 port=$2 spid r m n=${#WARM_MODES[@]} scpu=$WARM_CPU
+	[[ $role == client ]] && scpu=0
+	taskset -c "$scpu" sockperf server -i 127.0.0.1 -p "$port" >"$WORK/warm-server.out" 2>&1 &
+	spid=$!
+	WARM_PIDS+=("$spid")
+	sleep 1
+	kill -0 "$spid" 2>/dev/null || die "sockperf server did not start"
+	for ((r = 0; r < BENCH_WARM_ROUNDS; r++)); do
+		for ((m = 0; m < n; m++)); do
+			local mode=${WARM_MODES[(m + r) % n]}
+			echo "  sockperf $role as the agent, round $((r + 1)) of $BENCH_WARM_ROUNDS: $mode ..." >&2
+			warm_sockperf_run "$role" "$mode" "$port" "$spid"
+		done
+	done
+	kill "$spid"; wait "$spid" 2>/dev/null || true
+}
+
+# Field $2 of the ";"-separated records $1: "median (min-max)".
+warm_med() {
+	local v
+	v=$(tr ';' '\n' <<<"$1" | awk -v k="$2" 'NF { print $k }')
+	printf '%s (%s-%s)' "$(median <<<"$v")" "$(sort -n <<<"$v" | head -1)" "$(sort -n <<<"$v" | tail -1)"
+}
+
+warm_sockperf_table() {
+	local role=$1 mode b avg cpu
+	echo "### ($2) sockperf $role as the agent: average round trip, ${BENCH_WARM_MPS} msg/s, ${BENCH_WARM_SECONDS} s per client run"
+	echo
+	echo "| mode | avg µs, median (min-max) | / baseline | controller CPU s per run |"
+	echo "|---|---:|---:|---:|"
+	b=$(tr ';' '\n' <<<"${WARM_SP[$role baseline]}" | awk 'NF { print $1 }' | median)
+	for mode in "${WARM_MODES[@]}"; do
+		avg=$(tr ';' '\n' <<<"${WARM_SP[$role $mode]}" | awk 'NF { print $1 }' | median)
+		cpu=$(tr ';' '\n' <<<"${WARM_SP[$role $mode]}" | awk 'NF { print $2 }' | median)
+		WARM_RATIO["$role $mode"]=$(calc 'sprintf("%.2f", a / b)' -v a="$avg" -v b="$b")
+		printf '| %s | %s | %s | %s |\n' "$mode" "$(warm_med "${WARM_SP[$role $mode]}" 1)" \
+			"${WARM_RATIO[$role $mode]}" "$cpu"
+	done
+	echo
+}
+
+# (a): evaluate per profile on one agentloop; (d): on it stopped.
+warm_agentloop() {
+	local wl=${B:-build}/agentloop apid mode
+	"$wl" --cpu "$WARM_CPU" --interval-us 1000 --duration 0 --quiet >/dev/null 2>&1 &
+	apid=$!
+	WARM_PIDS+=("$apid")
+	sleep 0.5
+	for mode in "${WARM_MODES[@]:1}"; do
+		echo "  agentloop, evaluate $mode ($BENCH_WARM_ROUNDS rounds x $BENCH_WARM_SECONDS s) ..." >&2
+		"$AGENTUNE" evaluate $WARM_UNSAFE "${WARM_ARG[$mode]}" --pid "$apid" --cpus "$WARM_CPU" \
+			--rounds "$BENCH_WARM_ROUNDS" --duration "$BENCH_WARM_SECONDS" --json \
+			>"$WORK/warm-eval-$mode.json" 2>"$WORK/warm-eval.err" ||
+			{ cat "$WORK/warm-eval.err" >&2; die "evaluate $mode failed"; }
+	done
+	kill -STOP "$apid"
+	for mode in "${WARM_MODES[@]:1}"; do
+		echo "  agentloop stopped, evaluate $mode (1 round x $BENCH_WARM_IDLE_S s) ..." >&2
+		"$AGENTUNE" evaluate $WARM_UNSAFE "${WARM_ARG[$mode]}" --pid "$apid" --cpus "$WARM_CPU" \
+			--rounds 1 --duration "$BENCH_WARM_IDLE_S" --json \
+			>"$WORK/warm-idle-$mode.json" 2>"$WORK/warm-eval.err" ||
+			{ cat "$WORK/warm-eval.err" >&2; kill -CONT "$apid"; die "evaluate $mode (idle) failed"; }
+	done
+	kill -CONT "$apid"
+	kill "$apid"; wait "$apid" 2>/dev/null || true
+}
+
+warm_agentloop_table() {
+	local mode js idle
+	echo "### (a) the bundled workload (agentloop --cpu $WARM_CPU, 1000 steps/s): agentune evaluate, $BENCH_WARM_ROUNDS rounds x $BENCH_WARM_SECONDS s per phase"
+	echo
+	echo "| profile | baseline p50 µs (min-max) | profile p50 µs (min-max) | p50 ratio | beyond noise | p99 ratio | steps/s ratio | warm CPU s per active phase | warm CPU s per idle phase ($BENCH_WARM_IDLE_S s, agent stopped) |"
+	echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
+	for mode in "${WARM_MODES[@]:1}"; do
+		js=$WORK/warm-eval-$mode.json
+		idle=$(jq -r '.profile.warm_cpu_s // "n/a"' "$WORK/warm-idle-$mode.json")
+		WARM_IDLE[$mode]=$idle
+		WARM_BEYOND[$mode]=$(jq -r '.compare.p50_us.exceeds_noise' "$js")
+		WARM_RATIO["agentloop $mode"]=$(jq -r '.compare.p50_us.ratio // "nan" | if type == "number" then (. * 100 | round / 100) else . end' "$js")
+		jq -r --arg m "$mode" --arg idle "$idle" '
+			def f(x): if x == null then "-" else (x * 100 | round / 100 | tostring) end;
+			def r(k): "\(f(.[k].p50_us)) (\(f(.[k].spread.p50_us.min))-\(f(.[k].spread.p50_us.max)))";
+			"| \($m) | \(r("baseline")) | \(r("profile")) | \(f(.compare.p50_us.ratio)) | \(if .compare.p50_us.exceeds_noise then "yes" else "no" end) | \(f(.compare.p99_us.ratio)) | \(f(.compare.steps_per_s.ratio)) | \(f(.profile.warm_cpu_s)) | \($idle) |"' "$js"
+	done
+	echo
+	for mode in "${WARM_MODES[@]:1}"; do
+		echo "$mode first causes: baseline $(jq -r '[.baseline.rounds[0].causes[]? | "\(.id) \(.share * 100 | round)%"] | join(", ")' "$WORK/warm-eval-$mode.json"); profile $(jq -r '[.profile.rounds[0].causes[]? | "\(.id) \(.share * 100 | round)%"] | join(", ")' "$WORK/warm-eval-$mode.json")"
+	done
+	echo
+}
+
+# PASS/FAIL line: $1 condition (awk, 1 = pass), $2 text, then -v NAME=VALUE
+# pairs; a value that is not a number (not measured) is a FAIL.
+warm_verdict() {
+	local a
+	for a in "${@:3}"; do
+		[[ $a == -v || ${a#*=} =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] ||
+			{ echo "FAIL $2 (not measured: ${a%%=*} is '${a#*=}')"; return; }
+	done
+	# parenthesised: awk reads "print a >= b" as a redirection
+	if [[ $(calc "($1)" "${@:3}") == 1 ]]; then echo "PASS $2"; else echo "FAIL $2"; fi
+}
+
+bench_warm() {
+	echo "## warm: baseline vs ${BENCH_WARM_PROFILES// / vs } on CPU $WARM_CPU ($(machine_kind))"
+	echo
+	local n
+	for n in BENCH_WARM_ROUNDS BENCH_WARM_SECONDS BENCH_WARM_IDLE_S BENCH_WARM_MPS; do
+		[[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive integer"
+	done
+	if [[ $(id -u) -ne 0 ]] || ! command -v sockperf >/dev/null || ! command -v jq >/dev/null ||
+		(($(nproc) < 2)) || [[ ! -r /sys/kernel/btf/vmlinux ]]; then
+		echo "SKIP needs root, sockperf, jq, BTF and 2 CPUs"
+		return 0
+	fi
+	export AGENTUNE_RUN_DIR=$WORK/run
+	declare -gA WARM_ARG=() WARM_SP=() WARM_RATIO=() WARM_IDLE=() WARM_BEYOND=()
+	WARM_MODES=(baseline $BENCH_WARM_PROFILES) WARM_NOTES=() WARM_PIDS=()
+	local mode
+	for mode in "${WARM_MODES[@]:1}"; do
+		WARM_ARG[$mode]=$(warm_profile_arg "$mode")
+		[[ ${WARM_ARG[$mode]} != "$WORK"/* ]] ||
+			WARM_NOTES+=("$mode: this build has no [pmqos] method key: run from a copy without it (the PM QoS constraint only)")
+	done
+	WARM_UNSAFE=--allow-unsafe-profile	# the bench's files (and copies in $WORK)
+	trap warm_exit EXIT
+	local load0
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	warm_agentloop
+	warm_sockperf server 11313
+	warm_sockperf client 11314
+	WARM_PIDS=()
+	trap cleanup EXIT
+
+	echo "Profiles: $(for m in "${WARM_MODES[@]:1}"; do printf '%s = %s; ' "$m" "${WARM_ARG[$m]}"; done)"
+	((${#WARM_NOTES[@]} == 0)) || printf 'NOTE %s\n' "${WARM_NOTES[@]}"
+	echo "Warm CPU = the window controller process's CPU time (user + system, its poll threads included; 0 when a profile starts none); RAPL: $([[ -r /sys/class/powercap/intel-rapl:0/energy_uj ]] && echo readable || echo unavailable)."
+	echo "Load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo
+	warm_agentloop_table
+	warm_sockperf_table server b
+	warm_sockperf_table client c
+
+	local al=agent-latency st=warm-static wn=warm-window
+	if [[ -n ${WARM_RATIO[agentloop $al]:-} ]]; then
+		warm_verdict 'r <= 0.8' "bundled workload: $al p50 wake->run ${WARM_RATIO[agentloop $al]}x baseline (target <= 0.8)" -v r="${WARM_RATIO[agentloop $al]}"
+		warm_verdict 'r <= 0.85' "sockperf server as agent: $al avg round trip ${WARM_RATIO[server $al]}x baseline (target <= 0.85)" -v r="${WARM_RATIO[server $al]}"
+		warm_verdict 'r <= 1.05' "sockperf client as agent: $al avg round trip ${WARM_RATIO[client $al]}x baseline (target <= 1.05)" -v r="${WARM_RATIO[client $al]}"
+	fi
+	if [[ -n ${WARM_RATIO[agentloop $st]:-} && -n ${WARM_RATIO[agentloop $wn]:-} ]]; then
+		local gs gw
+		gs=$(calc '1 - s' -v s="${WARM_RATIO[agentloop $st]}")
+		gw=$(calc '1 - w' -v w="${WARM_RATIO[agentloop $wn]}")
+		if [[ $(calc '(g > 0)' -v g="$gs") == 1 && ${WARM_BEYOND[$st]} == true ]]; then
+			warm_verdict 'w >= 0.9 * s' "window keeps $(calc 'sprintf("%.0f", 100 * w / s)' -v w="$gw" -v s="$gs")% of the static method's p50 gain on the bundled workload ($wn ${WARM_RATIO[agentloop $wn]}x, $st ${WARM_RATIO[agentloop $st]}x; target >= 90%)" -v w="$gw" -v s="$gs"
+		else
+			echo "INCONCLUSIVE window vs static gain: the static method gains nothing beyond the noise on the bundled workload here ($st p50 ${WARM_RATIO[agentloop $st]}x baseline, beyond the spread between rounds: ${WARM_BEYOND[$st]})"
+		fi
+		local is=${WARM_IDLE[$st]} iw=${WARM_IDLE[$wn]}
+		if [[ $is =~ ^[0-9.]+$ && $(calc '(s >= 0.05)' -v s="$is") == 1 ]]; then
+			warm_verdict 'w < 0.1 * s' "window's warm CPU while the agent pauses is $(calc 'sprintf("%.1f", 100 * w / s)' -v w="$iw" -v s="$is")% of static's ($iw vs $is s per ${BENCH_WARM_IDLE_S} s idle phase; target < 10%)" -v w="$iw" -v s="$is"
+		else
+			echo "INCONCLUSIVE window vs static warm CPU: the static method costs no measurable controller CPU while the agent pauses (${is} s per ${BENCH_WARM_IDLE_S} s: no process holds it; window ${iw} s)"
+		fi
+	fi
+}
+
+# timerslack: what [agent] timer_slack_ns = 1 does to a timed wait.  slackwait
+# sleeps 1 ms at a time on CPU 1 (clock_nanosleep, relative) and times how
+# late each wait ends; rounds interleave a process left alone (the default
+# slack, 50 us) and one agentune gives a slack of 1 ns (apply a profile of
+# only that key to its pid, measure, revert), medians over the rounds.
+
+BENCH_SLACK_SECONDS=${BENCH_SLACK_SECONDS:-3}
+BENCH_SLACK_ROUNDS=${BENCH_SLACK_ROUNDS:-3}
+BENCH_SLACK_TIMEOUT_US=${BENCH_SLACK_TIMEOUT_US:-1000}
+SLACKWAIT=${SLACKWAIT:-build/tests/slackwait}
+
+# One measured process; $1 = "profile" applies the slack first.  Prints
+# "slack_ns mean p50 p99 p99.9".
+slack_round() {
+	local pid i out=$WORK/slack.out
+	: >"$out"
+	taskset -c 1 "$SLACKWAIT" --timeout-us "$BENCH_SLACK_TIMEOUT_US" --duration "$BENCH_SLACK_SECONDS" \
+		--wait-signal >"$out" 2>"$WORK/slack.err" &
+	pid=$!
+	for i in $(seq 100); do grep -q ready "$WORK/slack.err" 2>/dev/null && break; sleep 0.02; done
+	if [[ $1 == profile ]]; then
+		"$AGENTUNE" apply --allow-unsafe-profile profile "$WORK/slack.profile" --pid "$pid" \
+			>"$WORK/apply.out" 2>&1 || { cat "$WORK/apply.out" >&2; kill "$pid"; return 1; }
+	fi
+	kill -USR1 "$pid"
+	wait "$pid" || true
+	[[ $1 == profile ]] && { "$AGENTUNE" revert >/dev/null || return 1; }
+	awk '{ print $2, $6, $8, $10, $12 }' "$out"
+}
+
+bench_timerslack() {
+	echo "## timerslack: clock_nanosleep(${BENCH_SLACK_TIMEOUT_US} us) lateness on CPU 1, ${BENCH_SLACK_SECONDS} s x ${BENCH_SLACK_ROUNDS} rounds, default slack vs [agent] timer_slack_ns = 1 ($(machine_kind))"
+	echo
+	if [[ $(id -u) -ne 0 ]] || [[ ! -x $SLACKWAIT ]] || (($(nproc) < 2)); then
+		echo "SKIP needs root, $SLACKWAIT (make tools) and 2 CPUs"
+		return 0
+	fi
+	export AGENTUNE_RUN_DIR=$WORK/run
+	printf '[main]\nsummary = timer slack only\n[agent]\ncpus = 1\ntimer_slack_ns = 1\n' >"$WORK/slack.profile"
+	local -a base=() prof=()
+	local r
+	for ((r = 0; r < BENCH_SLACK_ROUNDS; r++)); do
+		echo "  round $((r + 1)) of $BENCH_SLACK_ROUNDS ..." >&2
+		base+=("$(slack_round baseline)") || die "slackwait failed"
+		prof+=("$(slack_round profile)") || die "apply, slackwait or revert failed"
+	done
+	echo "| lateness, us (median of rounds) | slack ns | mean | p50 | p99 | p99.9 |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	local -a mb=() mp=() k
+	for k in 1 2 3 4 5; do
+		mb+=("$(printf '%s\n' "${base[@]}" | awk -v k=$k '{ print $k }' | median)")
+		mp+=("$(printf '%s\n' "${prof[@]}" | awk -v k=$k '{ print $k }' | median)")
+	done
+	echo "| default slack | ${mb[0]} | ${mb[1]} | ${mb[2]} | ${mb[3]} | ${mb[4]} |"
+	echo "| timer_slack_ns = 1 | ${mp[0]} | ${mp[1]} | ${mp[2]} | ${mp[3]} | ${mp[4]} |"
+	printf '| ratio |'
+	printf ' - |'
+	for k in 1 2 3 4; do printf ' %s |' "$(calc 'sprintf("%.2f", b > 0 ? p / b : 0)' -v p="${mp[$k]}" -v b="${mb[$k]}")"; done
+	echo
+	echo
+	echo "rounds (slack mean p50 p99 p99.9): default: ${base[*]/%/;} 1 ns: ${prof[*]/%/;}"
+}
+
+# ---------------------------------------------------------------------------
+
+ALL_BENCHES=(inspect diagnose_cost profile top window timerslack warm)
 
 main() {
 	local benches=("$@") b

@@ -1,8 +1,12 @@
 /* libFuzzer harness: cpuidle_read over a generated tree (fuzz_tree.h):
  * the driver and governor, two CPUs' idle states (one CPU's directory may
- * be a link), their PM QoS files and /dev/cpu_dma_latency. */
+ * be a link), their PM QoS files and /dev/cpu_dma_latency; then the idle
+ * path over it (idlepath_read: /proc/cmdline, /proc/cpuinfo, the
+ * clocksource, DMI, /sys/hypervisor, the haltpoll module, the kernel
+ * config), each CPU described. */
 #include "fuzz_tree.h"
 #include "inspect/cpuidle.h"
+#include "inspect/idlepath.h"
 
 #define CPU "sys/devices/system/cpu/"
 static const char *const paths[] = {
@@ -14,6 +18,10 @@ static const char *const paths[] = {
 	CPU "cpu0/cpuidle/state1/name", CPU "cpu0/cpuidle/state1/latency",
 	CPU "cpu1/cpuidle", CPU "cpu0/power/pm_qos_resume_latency_us",
 	CPU "cpu1/power/pm_qos_resume_latency_us", "dev/cpu_dma_latency",
+	"proc/cmdline", "proc/cpuinfo", "sys/hypervisor/type",
+	"sys/devices/system/clocksource/clocksource0/available_clocksource",
+	"sys/class/dmi/id/sys_vendor", "sys/class/dmi/id/product_name",
+	"sys/module/cpuidle_haltpoll/parameters/force", "boot/config-6.18",
 };
 
 static void fuzz_one(const char *text, size_t size)
@@ -27,6 +35,15 @@ static void fuzz_one(const char *text, size_t size)
 	cpumask_set(&cpus, 1);
 	struct cpuidle c;
 	if (cpuidle_read(&h, &cpus, &c) == 0) {
+		struct idlepath p;
+		if (idlepath_read(&h, &c, "6.18", &p) == 0) {
+			char text[256];
+			for (size_t i = 0; i < p.n; i++) {
+				idlepath_describe(&p, &c, &p.cpu[i], text, sizeof(text));
+				idlepath_exit_unavoidable(&p, &p.cpu[i], 50);
+			}
+			idlepath_free(&p);
+		}
 		cpuidle_refresh(&h, &c);
 		cpuidle_free(&c);
 	}

@@ -194,6 +194,93 @@ static void live_machine(void **state)
 	host_close(&h);
 }
 
+/* ---- cpu.stat (the throttling fallback of diagnose) ---------------------- */
+
+static int cpu_stat(const char *text, struct cgroup_cpu_stat *st, struct parse_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	return cgroup_cpu_stat_parse(text, strlen(text), "/g/cpu.stat", st, err);
+}
+
+static void cpu_stat_v1_and_v2(void **state)
+{
+	(void)state;
+	struct cgroup_cpu_stat st;
+	struct parse_error err;
+
+	/* v1: throttled_time in ns; other keys skipped */
+	assert_int_equal(cpu_stat("nr_periods 40\nnr_throttled 37\nthrottled_time 3301234567\n"
+				  "nr_bursts 0\nburst_time 0\n", &st, &err), 0);
+	assert_false(st.v2);
+	assert_int_equal(st.nr_periods, 40);
+	assert_int_equal(st.nr_throttled, 37);
+	assert_int_equal(st.throttled_ns, 3301234567ull);
+	/* v2: throttled_usec in us, usage lines before it; no final newline */
+	assert_int_equal(cpu_stat("usage_usec 99\nuser_usec 9\nsystem_usec 90\nnr_periods 4\n"
+				  "nr_throttled 3\nthrottled_usec 2500", &st, &err), 0);
+	assert_true(st.v2);
+	assert_int_equal(st.nr_throttled, 3);
+	assert_int_equal(st.throttled_ns, 2500000ull);
+	/* blank lines and a CRLF-ish tail are white space */
+	assert_int_equal(cpu_stat("\n  nr_throttled\t1 \r\n\nthrottled_time 5\n", &st, &err), 0);
+	assert_int_equal(st.throttled_ns, 5);
+}
+
+static void cpu_stat_malformed(void **state)
+{
+	(void)state;
+	struct cgroup_cpu_stat st;
+	struct parse_error err;
+	static const struct { const char *text, *msg; int line; } bad[] = {
+		{ "nr_throttled 1\nthrottled_time -5\n", "throttled_time: '-5' is not a count", 2 },
+		{ "nr_throttled x\nthrottled_time 5\n", "nr_throttled: 'x' is not a count", 1 },
+		{ "nr_throttled\nthrottled_time 5\n", "nr_throttled: '' is not a count", 1 },
+		{ "nr_throttled 1 2\nthrottled_time 5\n", "nr_throttled: '1 2' is not a count", 1 },
+		{ "nr_throttled 99999999999999999999\nthrottled_time 5\n", "is not a count", 1 },
+		{ "nr_throttled 1\nnr_throttled 2\nthrottled_time 5\n", "nr_throttled given twice", 2 },
+		{ "nr_periods 1\nthrottled_time 5\n", "no nr_throttled", 0 },
+		{ "nr_throttled 1\n", "no throttled_time (v1) or throttled_usec (v2)", 0 },
+		{ "nr_throttled 1\nthrottled_time 5\nthrottled_usec 5\n", "both", 0 },
+		{ "nr_throttled 1\nthrottled_usec 18446744073709552\n", "past u64", 0 },
+		{ "", "no nr_throttled", 0 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cpu_stat(bad[i].text, &st, &err), -EINVAL);
+		assert_string_equal(err.file, "/g/cpu.stat");
+		assert_int_equal(err.line, bad[i].line);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, bad[i].msg);
+	}
+	/* never past len: the NUL-less tail of a longer buffer is not read */
+	const char text[] = "nr_throttled 1\nthrottled_time 5XYZ";
+	assert_int_equal(cgroup_cpu_stat_parse(text, strlen(text) - 3, "f", &st, &err), 0);
+	assert_int_equal(st.throttled_ns, 5);
+}
+
+/* A process's cpu group: the v1 cpu hierarchy here, its cpu.stat parsed. */
+static void cpu_dir_live(void **state)
+{
+	(void)state;
+	struct host h;
+	struct cgroup_cpu_stat st;
+	struct parse_error err;
+	char dir[4096], why[256], path[4200];
+
+	assert_int_equal(host_open(&h, "/"), 0);
+	if (cgroup_cpu_dir(&h, getpid(), dir, sizeof(dir), why, sizeof(why))) {
+		host_close(&h);
+		skip_because("%s", why);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	assert_true(host_exists(&h, path));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cgroup_cpu_stat_read(&h, dir, &st, &err), 0);
+	assert_int_equal(cgroup_cpu_dir(&h, 4194304, dir, sizeof(dir), why, sizeof(why)), -ENOENT);
+	assert_true(strstr(why, "/proc/4194304/cgroup") != NULL);
+	host_close(&h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(mode_names),
 	cmocka_unit_test(fixture_hybrid),
@@ -201,6 +288,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(scratch_v1_and_none),
 	cmocka_unit_test(shared_unavailable),
 	cmocka_unit_test(live_machine),
+	cmocka_unit_test(cpu_stat_v1_and_v2),
+	cmocka_unit_test(cpu_stat_malformed),
+	cmocka_unit_test(cpu_dir_live),
 };
 
 RUN_TESTS(tests)

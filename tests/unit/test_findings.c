@@ -127,6 +127,173 @@ static void quiet_vm_has_no_findings(void **state)
 	unload(&c);
 }
 
+/* ---------- the idle path, and exits no constraint avoids ---------- */
+
+/* This VM's kind: no cpuidle driver, a KVM guest. */
+static void halt_on_kvm_is_unavoidable(void **state)
+{
+	struct ctx c;
+	load(&c, "idle-none-kvm-2cpu");
+	const struct idlepath *p = &c.m.idlepath;
+	assert_int_equal(p->vm, 1);
+	assert_string_equal(p->hypervisor, "KVM");
+	assert_non_null(strstr(p->vm_evidence, "hypervisor flag in /proc/cpuinfo"));
+	assert_non_null(strstr(p->vm_evidence, "clocksource kvm-clock"));
+	assert_true(p->cmdline_read);
+	assert_string_equal(p->idle_opt, ""); /* the idle=poll after -- is init's */
+	assert_int_equal(p->haltpoll, 1);
+	assert_int_equal(p->haltpoll_force, 0);
+	assert_int_equal(p->n, 2);
+	for (size_t i = 0; i < p->n; i++)
+		assert_int_equal(p->cpu[i].kind, IDLE_KIND_HALT);
+	char text[256];
+	idlepath_describe(p, &c.m.idle, &p->cpu[0], text, sizeof(text));
+	assert_string_equal(text, "no cpuidle driver: idle is HLT (VM: KVM)");
+
+	const struct finding *x = find(&c.f, "idle-exit-unavoidable");
+	assert_non_null(x);
+	assert_int_equal(x ? (int)x->sev : -1, SEV_WARN);
+	assert_non_null(strstr(EVIDENCE(x), "CPUs 0-1: no cpuidle driver: idle is HLT"));
+	assert_non_null(strstr(EVIDENCE(x), "VM exit"));
+	assert_non_null(strstr(KNOB(x), "[pmqos] method = poll"));
+	assert_non_null(strstr(KNOB(x), "cpuidle_haltpoll.force=1"));
+	assert_non_null(strstr(KNOB(x), "in this kernel: /sys/module/cpuidle_haltpoll, force=N"));
+	assert_non_null(strstr(KNOB(x), "idle=poll"));
+	assert_non_null(strstr(KNOB(x), "not set by agentune"));
+	/* No PM QoS fix is offered where PM QoS has nothing to act on. */
+	assert_null(find(&c.f, "deep-idle-unconstrained"));
+	assert_null(find(&c.f, "vm-halt-state-unconstrained"));
+	/* Off a VM the same halt is C1, about a microsecond: no finding. */
+	c.m.idlepath.vm = 0;
+	reeval(&c);
+	assert_null(find(&c.f, "idle-exit-unavoidable"));
+	/* Where it cannot be told, an info that says what it would cost. */
+	c.m.idlepath.vm = -1;
+	reeval(&c);
+	x = find(&c.f, "idle-exit-unavoidable");
+	assert_non_null(x);
+	assert_int_equal(x ? (int)x->sev : -1, SEV_INFO);
+	assert_non_null(strstr(EVIDENCE(x), "unknown"));
+	unload(&c);
+}
+
+/* haltpoll: POLL first, so a constraint helps: no "unavoidable", but the
+ * halt state on a VM is reported with the PM QoS knob, until it is held. */
+static void haltpoll_vm_constraint_helps(void **state)
+{
+	struct ctx c;
+	load(&c, "idle-haltpoll-kvm-2cpu");
+	const struct idlepath *p = &c.m.idlepath;
+	assert_int_equal(p->vm, 1);
+	assert_int_equal(p->haltpoll, 1);
+	assert_int_equal(p->haltpoll_force, 1);
+	assert_int_equal(p->cpu[0].kind, IDLE_KIND_STATES);
+	assert_string_equal(p->cpu[0].first_name, "haltpoll idle");
+	assert_int_equal(p->cpu[0].first_latency_us, 1);
+	assert_null(find(&c.f, "idle-exit-unavoidable"));
+	const struct finding *x = find(&c.f, "vm-halt-state-unconstrained");
+	assert_non_null(x);
+	assert_non_null(strstr(KNOB(x), "resume_latency_us = n/a"));
+	assert_non_null(strstr(EVIDENCE(x), "CPUs 0-1"));
+	/* n/a on CPU 1 leaves CPU 0 only */
+	c.m.idle.cpu[1].resume_latency_us = PMQOS_NA;
+	reeval(&c);
+	x = find(&c.f, "vm-halt-state-unconstrained");
+	assert_non_null(x);
+	assert_non_null(strstr(EVIDENCE(x), "CPUs 0:"));
+	c.m.idle.cpu[0].resume_latency_us = PMQOS_NA;
+	reeval(&c);
+	assert_null(find(&c.f, "vm-halt-state-unconstrained"));
+	/* The same states off a VM: C1-like, cheap, nothing to say. */
+	c.m.idle.cpu[0].resume_latency_us = c.m.idle.cpu[1].resume_latency_us = 0;
+	c.m.idlepath.vm = 0;
+	reeval(&c);
+	assert_null(find(&c.f, "vm-halt-state-unconstrained"));
+	assert_null(find(&c.f, "idle-exit-unavoidable"));
+	unload(&c);
+}
+
+/* idle=poll: nothing halts, nothing to find. */
+static void boot_poll_never_halts(void **state)
+{
+	struct ctx c;
+	load(&c, "idle-poll-boot-2cpu");
+	assert_string_equal(c.m.idlepath.idle_opt, "poll");
+	assert_int_equal(c.m.idlepath.cpu[0].kind, IDLE_KIND_BOOT_POLL);
+	assert_int_equal(c.m.idlepath.haltpoll, -1);
+	assert_int_equal(c.f.n, 0);
+	unload(&c);
+}
+
+/* C1 only, on a VM told by DMI (no x86 flags line): unavoidable; the
+ * kernel config says there is no haltpoll driver, and the knob says so. */
+static void c1_only_vm_by_dmi(void **state)
+{
+	struct ctx c;
+	load(&c, "idle-c1-vm-2cpu");
+	const struct idlepath *p = &c.m.idlepath;
+	assert_int_equal(p->vm, 1);
+	assert_string_equal(p->hypervisor, "KVM/QEMU");
+	assert_non_null(strstr(p->vm_evidence, "DMI sys_vendor 'QEMU'"));
+	assert_int_equal(p->haltpoll, 0);
+	assert_int_equal(p->cpu[0].kind, IDLE_KIND_NO_POLL);
+	const struct finding *x = find(&c.f, "idle-exit-unavoidable");
+	assert_non_null(x);
+	assert_int_equal(x ? (int)x->sev : -1, SEV_WARN);
+	assert_non_null(strstr(EVIDENCE(x), "no polling state, idles in C1 first"));
+	assert_non_null(strstr(KNOB(x), "NOT in this kernel"));
+	/* A polling state added: a constraint can keep the CPUs polling. */
+	struct idle_state *st = c.m.idle.cpu[0].state;
+	st[0].latency_us = 0;
+	snprintf(st[0].name, sizeof(st[0].name), "POLL");
+	idlepath_free(&c.m.idlepath);
+	assert_int_equal(idlepath_read(&c.h, &c.m.idle, c.m.kernel, &c.m.idlepath), 0);
+	assert_int_equal(c.m.idlepath.cpu[0].kind, IDLE_KIND_POLL_ONLY);
+	assert_int_equal(c.m.idlepath.cpu[1].kind, IDLE_KIND_NO_POLL);
+	reeval(&c);
+	x = find(&c.f, "idle-exit-unavoidable");
+	assert_non_null(x);
+	assert_non_null(strstr(EVIDENCE(x), "CPUs 1:"));
+	unload(&c);
+}
+
+/* Deep C-states on a machine of its own: PM QoS is the fix, as before. */
+static void deep_states_on_metal(void **state)
+{
+	struct ctx c;
+	load(&c, "idle-deep-metal-2cpu");
+	assert_int_equal(c.m.idlepath.vm, 0);
+	assert_int_equal(c.m.idlepath.haltpoll, 0);
+	assert_int_equal(c.m.idlepath.cpu[0].kind, IDLE_KIND_STATES);
+	assert_non_null(find(&c.f, "deep-idle-unconstrained"));
+	assert_null(find(&c.f, "idle-exit-unavoidable"));
+	assert_null(find(&c.f, "vm-halt-state-unconstrained"));
+	/* C1 disabled and C6 the only state past POLL: still avoidable */
+	for (size_t i = 0; i < c.m.idle.n; i++)
+		c.m.idle.cpu[i].state[0].disabled = 1; /* POLL off: nothing polls */
+	idlepath_free(&c.m.idlepath);
+	assert_int_equal(idlepath_read(&c.h, &c.m.idle, c.m.kernel, &c.m.idlepath), 0);
+	assert_int_equal(c.m.idlepath.cpu[0].kind, IDLE_KIND_NO_POLL);
+	assert_int_equal(c.m.idlepath.cpu[0].first_latency_us, 2); /* C1 */
+	reeval(&c);
+	/* off a VM a 2 us C1 is cheap: still nothing "unavoidable" */
+	assert_null(find(&c.f, "idle-exit-unavoidable"));
+	unload(&c);
+}
+
+/* Trees that lack every file: unknown, never a finding made up. */
+static void idle_path_unknown_without_files(void **state)
+{
+	struct ctx c;
+	load(&c, "virtio-net-2cpu");
+	assert_false(c.m.idlepath.cmdline_read);
+	assert_int_equal(c.m.idlepath.vm, -1);
+	assert_int_equal(c.m.idlepath.haltpoll, -1);
+	assert_int_equal(c.m.idlepath.cpu[0].kind, IDLE_KIND_UNKNOWN);
+	assert_null(find(&c.f, "idle-exit-unavoidable"));
+	unload(&c);
+}
+
 /* Puts all of an IRQ's interrupts on one column. */
 static void set_counts(struct model *m, unsigned irq, uint64_t c0, uint64_t c1)
 {
@@ -271,5 +438,11 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(effective_affinity_outside_request),
 	cmocka_unit_test(services_and_busy_poll),
 	cmocka_unit_test(shared_captures_never_crash),
+	cmocka_unit_test(halt_on_kvm_is_unavoidable),
+	cmocka_unit_test(haltpoll_vm_constraint_helps),
+	cmocka_unit_test(boot_poll_never_halts),
+	cmocka_unit_test(c1_only_vm_by_dmi),
+	cmocka_unit_test(deep_states_on_metal),
+	cmocka_unit_test(idle_path_unknown_without_files),
 };
 RUN_TESTS(tests)

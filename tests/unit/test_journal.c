@@ -798,6 +798,44 @@ static void test_lock_two_structs(void **state)
 	journal_close(&b);
 }
 
+/* A killed apply's window controller shares its lock until its own death
+ * signal takes effect: a lock whose named holder is dead is waited for (a
+ * moment), not refused.  Here a child takes the lock, forks a grandchild
+ * that inherits it and exits; the grandchild lets go 300 ms later. */
+static void test_lock_dead_holder_waited_for(void **state)
+{
+	struct ctx *c = *state;
+	struct journal j;
+	open_ok(c, &j);
+	int up[2];
+	assert_int_equal(pipe(up), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(up[0]);
+		struct journal k;
+		char w[512];
+		if (journal_open(&k, c->dir, false, w, sizeof(w)) || journal_lock(&k, w, sizeof(w)))
+			_exit(2);
+		if (fork() == 0) {
+			/* the grandchild: holds the inherited lock a while */
+			usleep(300000);
+			_exit(0);
+		}
+		_exit(write(up[1], "L", 1) == 1 ? 0 : 2);
+	}
+	close(up[1]);
+	char b = 0;
+	assert_int_equal(read(up[0], &b, 1), 1);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(up[0]);
+	/* the holder the file names is gone; its lock is not, for 300 ms */
+	assert_int_equal(journal_lock(&j, c->why, sizeof(c->why)), 0);
+	journal_close(&j);
+}
+
 static void test_lock_other_process(void **state)
 {
 	struct ctx *c = *state;
@@ -1331,6 +1369,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_rewrite_interleaved, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_rewrite_none_removes, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_lock_two_structs, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_lock_dead_holder_waited_for, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_lock_other_process, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_add_refuses, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_append_needs_load, setup, teardown),

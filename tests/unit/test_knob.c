@@ -13,6 +13,8 @@
 #include "tune/knob.h"
 #include "tune/knob_cgroup.h"
 #include "tune/knob_irq.h"
+#include "tune/knob_timerslack.h"
+#include "inspect/procstat.h"
 #include "inspect/napi_netlink.h"
 #include "inspect/net.h"
 
@@ -117,6 +119,8 @@ static const struct kv good[] = {
 	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup/cpu", "/agentune" },
 	{ KNOB_CGROUP_PROCS, "1234:/sys/fs/cgroup", "/" },
 	{ KNOB_CGROUP_PROCS, "1:/sys/fs/cgroup/cpu,cpuacct", "/system.slice/a.service" },
+	{ KNOB_TIMER_SLACK, "1234/1240@98770", "1" },
+	{ KNOB_TIMER_SLACK, "1/1@1", "18446744073709551615" },
 };
 
 static void valid_accepts(void **state)
@@ -651,6 +655,115 @@ static void procs_start_time(void **state)
 	assert_string_equal(slurp(root, "sys/fs/cgroup/agentune/cgroup.procs"), "4321");
 	host_close(&h);
 	assert_int_equal(tree_free(root), 0);
+}
+
+/* ---------- timer slack: one thread, checked by its start time ---------- */
+
+/* Thread tid of pid: its task/TID/stat (start time start) and the
+ * /proc/TID/timerslack_ns that holds its slack. */
+static void put_thread(const char *root, int pid, int tid, const char *start, const char *slack)
+{
+	char p[128], line[256];
+	snprintf(p, sizeof(p), "proc/%d/task/%d/stat", pid, tid);
+	snprintf(line, sizeof(line), "%d (agent-c0) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 2 0 %s 0 0\n",
+		 tid, start);
+	tree_put(root, p, line);
+	snprintf(p, sizeof(p), "proc/%d/timerslack_ns", tid);
+	tree_put(root, p, slack);
+}
+
+static void timer_slack_tree(void **state)
+{
+	char *root = tree_new("knob-timerslack");
+	put_thread(root, 4321, 4321, "555", "50000\n");
+	put_thread(root, 4321, 4325, "560", "50000\n");
+	struct host h;
+	char v[KNOB_VAL_MAX], why[256], p[256];
+	assert_int_equal(host_open(&h, root), 0);
+	/* syntax: PID/TID@START, each positive; 0 is not a value */
+	static const char *const badt[] = { "4321/4325", "4321@560", "/4325@560", "4321/@560",
+					   "4321/4325@", "4321/4325@0", "0/4325@560", "4321/0@560",
+					   "4321/04325@560", "4321/4325@560/x", "../4325@560",
+					   "4321/4325@-1", "4321 /4325@560" };
+	for (size_t i = 0; i < ARRAY_SIZE(badt); i++)
+		if (knob_valid(KNOB_TIMER_SLACK, badt[i], NULL, why, sizeof(why)))
+			fail_msg("accepted target %s", badt[i]);
+	assert_non_null(strstr(why, "is not PID/TID@START"));
+	static const char *const badv[] = { "0", "-1", "01", "1ns", "18446744073709551616", "" };
+	for (size_t i = 0; i < ARRAY_SIZE(badv); i++)
+		if (knob_valid(KNOB_TIMER_SLACK, "4321/4325@560", badv[i], why, sizeof(why)))
+			fail_msg("accepted value '%s'", badv[i]);
+	/* the thread's own file, not the process's */
+	knob_path(KNOB_TIMER_SLACK, "4321/4325@560", p, sizeof(p));
+	assert_string_equal(p, "/proc/4325/timerslack_ns");
+
+	must_read(&h, KNOB_TIMER_SLACK, "4321/4325@560", "50000");
+	roundtrip(&h, KNOB_TIMER_SLACK, "4321/4325@560", "1", "1");
+	assert_string_equal(slurp(root, "proc/4325/timerslack_ns"), "1\n");
+	/* the main thread untouched */
+	assert_string_equal(slurp(root, "proc/4321/timerslack_ns"), "50000\n");
+	roundtrip(&h, KNOB_TIMER_SLACK, "4321/4325@560", "50000", "50000");
+	assert_true(knob_same(KNOB_TIMER_SLACK, "50000", " 50000\n"));
+	assert_false(knob_same(KNOB_TIMER_SLACK, "1", "50000"));
+
+	/* the tid now names a thread started later: gone, never written */
+	put_thread(root, 4321, 4325, "999", "50000\n");
+	assert_int_equal(knob_read(&h, KNOB_TIMER_SLACK, "4321/4325@560", v, sizeof(v)), -ENOENT);
+	assert_int_equal(knob_write(&h, KNOB_TIMER_SLACK, "4321/4325@560", "1", why, sizeof(why)),
+			 -ENOENT);
+	assert_non_null(strstr(why, "thread 4325 of process 4321 has exited (the tid names another thread now)"));
+	assert_string_equal(slurp(root, "proc/4325/timerslack_ns"), "50000\n");
+	/* a zombie, and a thread of another process, are gone too */
+	tree_put(root, "proc/4321/task/4325/stat",
+		 "4325 (agent-c0) Z 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 2 0 560 0 0\n");
+	assert_int_equal(knob_read(&h, KNOB_TIMER_SLACK, "4321/4325@560", v, sizeof(v)), -ENOENT);
+	assert_int_equal(knob_read(&h, KNOB_TIMER_SLACK, "4000/4321@555", v, sizeof(v)), -ENOENT);
+	/* exited: its task directory is gone */
+	char d[TEST_PATH];
+	tpathf(d, "%s/proc/4321/task/4325/stat", root);
+	assert_int_equal(unlink(d), 0);
+	assert_int_equal(knob_write(&h, KNOB_TIMER_SLACK, "4321/4325@560", "1", why, sizeof(why)),
+			 -ENOENT);
+	assert_non_null(strstr(why, "thread 4325 of process 4321 has exited"));
+	host_close(&h);
+	assert_int_equal(tree_free(root), 0);
+}
+
+static pid_t spawn(void);
+static void kill_child(pid_t *pid);
+
+/* Live, as root: a thread of a child gets its own slack; the process's
+ * other thread keeps its own; restored exactly. */
+static void timer_slack_live(void **state)
+{
+	need_root("writing another process's timerslack_ns (CAP_SYS_NICE)");
+	pid_t pid = spawn();
+	struct host h;
+	struct task_list tl;
+	char target[KNOB_TARGET_MAX], orig[64], other[64], why[256], p[64];
+	assert_int_equal(host_open(&h, "/"), 0);
+	assert_int_equal(task_list_read(&h, pid, &tl), 0);
+	assert_true(tl.n >= 2);
+	const struct task_stat *t = &tl.t[tl.n - 1];   /* the second thread */
+	assert_int_not_equal(t->tid, pid);
+	assert_int_equal(knob_timer_slack_target(pid, t->tid, t->starttime, target, sizeof(target)), 0);
+	assert_int_equal(knob_read(&h, KNOB_TIMER_SLACK, target, orig, sizeof(orig)), 0);
+	snprintf(p, sizeof(p), "/proc/%d/timerslack_ns", pid);
+	assert_int_equal(host_read_line(&h, p, other, sizeof(other)), 0);
+	roundtrip(&h, KNOB_TIMER_SLACK, target, "1", "1");
+	char now[64];
+	assert_int_equal(host_read_line(&h, p, now, sizeof(now)), 0);
+	assert_string_equal(now, other); /* the main thread keeps its slack */
+	roundtrip(&h, KNOB_TIMER_SLACK, target, orig, orig);
+	/* a start time that is not the thread's: never written */
+	assert_int_equal(knob_timer_slack_target(pid, t->tid, t->starttime + 1, target, sizeof(target)), 0);
+	assert_int_equal(knob_write(&h, KNOB_TIMER_SLACK, target, "7", why, sizeof(why)), -ENOENT);
+	snprintf(p, sizeof(p), "/proc/%d/timerslack_ns", t->tid);
+	assert_int_equal(host_read_line(&h, p, now, sizeof(now)), 0);
+	assert_string_equal(now, orig);
+	task_list_free(&tl);
+	host_close(&h);
+	kill_child(&pid);
 }
 
 /* Issue 15 (10): a FIFO (or socket) at a knob path under a root: read and
@@ -1336,8 +1449,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(window_valid),
 	cmocka_unit_test(window_not_a_setting),
 	cmocka_unit_test(every_kind_has_a_driver),
+	cmocka_unit_test(timer_slack_tree),
 	cmocka_unit_test_setup_teardown(napi_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(pmqos_live, live_setup, live_teardown),
+	cmocka_unit_test(timer_slack_live),
 	cmocka_unit_test_setup_teardown(cgroup_v1_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(cpuset_v1_live, live_setup, live_teardown),
 	cmocka_unit_test_setup_teardown(cgroup_v2_live, live_setup, live_teardown),

@@ -1396,6 +1396,81 @@ static void test_cgroup_v1_uclamp_and_existing_dir(void **state)
 	fx_close(&f);
 }
 
+/* ---------- [agent] timer_slack_ns ---------- */
+
+static void put_task(const char *root, int pid, int tid, const char *comm, unsigned start,
+		     const char *slack)
+{
+	char p[128], line[256];
+	snprintf(p, sizeof(p), "proc/%d/task/%d/stat", pid, tid);
+	snprintf(line, sizeof(line), "%d (%s) S 1 1 1 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 3 0 %u 0 0\n",
+		 tid, comm, start);
+	tree_put(root, p, line);
+	snprintf(p, sizeof(p), "proc/%d/timerslack_ns", tid);
+	tree_put(root, p, slack);
+}
+
+/* Each thread of --pid, one change each with its start time, the main
+ * thread first; one already at the value and a real-time one (0) left
+ * out, the latter with a note; threads started later: a note. */
+static void test_timer_slack(void **state)
+{
+	(void)state;
+	struct fx f;
+	char *root = fixture_copy("virtio-net-2cpu");
+	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
+	tree_put(root, "proc/77/stat", STAT_LINE(77, 777));
+	put_task(root, 77, 77, "agent", 777, "50000\n");
+	put_task(root, 77, 80, "agent-c0", 790, "50000\n");
+	put_task(root, 77, 81, "agent-p0", 791, "1\n");
+	put_task(root, 77, 82, "agent-rt", 792, "0\n");
+	fx_tree(&f, root);
+	fx_profile(&f, "[agent]\ncpus = 1\ntimer_slack_ns = 1\n");
+	assert_int_equal(fx_build(&f, 77, NULL), 0);
+	assert_int_equal(f.pl.n, 2);
+	check_change(&f, 0, KNOB_TIMER_SLACK, "77/77@777", "50000", "1", 3);
+	check_change(&f, 1, KNOB_TIMER_SLACK, "77/80@790", "50000", "1", 3);
+	assert_string_equal(f.pl.c[1].ch.label, "thread 80 (agent-c0) of pid 77");
+	check_note(&f, "timer slack: thread 82 runs under a real-time policy, where no timer slack "
+		       "applies (it reads 0): left as it is", 3);
+	check_note(&f, "threads it starts later copy the slack of the thread that starts them, "
+		       "and revert does not reach them", 3);
+	fx_close(&f);
+
+	/* without --pid: a note, no change */
+	root = fixture_copy("virtio-net-2cpu");
+	fx_tree(&f, root);
+	fx_profile(&f, "[agent]\ncpus = 1\ntimer_slack_ns = 2us\n");
+	assert_int_equal(fx_build(&f, -1, NULL), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[agent] timer_slack_ns: skipped: no --pid", 3);
+	fx_close(&f);
+
+	/* a tree without the process's task directory: a note, not a failure */
+	root = fixture_copy("virtio-net-2cpu");
+	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
+	tree_put(root, "proc/77/stat", STAT_LINE(77, 777));
+	fx_tree(&f, root);
+	fx_profile(&f, "[agent]\ncpus = 1\ntimer_slack_ns = 1\n");
+	assert_int_equal(fx_build(&f, 77, NULL), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[agent] timer_slack_ns: skipped: cannot list the threads of process 77 "
+		       "(/proc/77/task: No such file or directory)", 3);
+	fx_close(&f);
+
+	/* every thread already there */
+	root = fixture_copy("virtio-net-2cpu");
+	tree_put(root, "proc/77/status", "Name:\tagent\nCpus_allowed_list:\t0-1\n");
+	tree_put(root, "proc/77/stat", STAT_LINE(77, 777));
+	put_task(root, 77, 77, "agent", 777, "2000\n");
+	fx_tree(&f, root);
+	fx_profile(&f, "[agent]\ncpus = 1\ntimer_slack_ns = 2us\n");
+	assert_int_equal(fx_build(&f, 77, NULL), 0);
+	assert_int_equal(f.pl.n, 0);
+	check_note(&f, "[agent] timer_slack_ns: every thread already holds 2000 ns", 3);
+	fx_close(&f);
+}
+
 /* ---------- every shared capture ---------- */
 
 static void test_shared_hosts(void **state)
@@ -1543,6 +1618,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_cgroup_without_pid),
 	T(test_cgroup_v1_hybrid),
 	T(test_cgroup_v1_uclamp_and_existing_dir),
+	T(test_timer_slack),
 	T(test_shared_hosts),
 	T(test_plan_free_twice),
 };

@@ -57,6 +57,21 @@ static void assert_num(const struct pnum *n, int64_t v, const char *file, int li
 	assert_src(&n->src, file, line);
 }
 
+/* [agent] timer_slack_ns: ns bare, units taken, the line kept. */
+static void timer_slack_key(void **state)
+{
+	const char *f = GOOD "/timer-slack.profile";
+	struct profile p;
+	struct parse_error err;
+	assert_int_equal(load_in(GOOD, f, &p, &err), 0);
+	assert_num(&p.timer_slack_ns, 50000, f, 5);
+	profile_free(&p);
+	/* unset in a profile that does not name it */
+	assert_int_equal(load_in(GOOD, GOOD "/all-keys.profile", &p, &err), 0);
+	assert_false(p.timer_slack_ns.set);
+	profile_free(&p);
+}
+
 /* ---------- every key ---------- */
 
 static void all_keys(void **state)
@@ -395,6 +410,11 @@ static const struct bad_profile bads[] = {
 	{ "cpu-max-period", 3, "out of range (period 1ms..1s)" },
 	{ "cpuset-syntax", 3, "[cgroup] cpuset = 'all': not a CPU list or auto" },
 	{ "uclamp-range", 3, "out of range (0..100)" },
+	{ "timer-slack-zero", 3, "[agent] timer_slack_ns = '0': 0 would reset each thread to its "
+				 "default slack, not remove it: use 1ns for the least slack" },
+	{ "timer-slack-word", 3, "[agent] timer_slack_ns = 'soon': not a duration" },
+	{ "timer-slack-range", 3, "[agent] timer_slack_ns = '2s': out of range (1ns..1s)" },
+	{ "timer-slack-unit", 3, "[agent] timer_slack_ns = '1.5us': not a duration" },
 	{ "uclamp-decimals", 3, "not a percentage (0..100 with up to 2 decimals, or max)" },
 	{ "isolate-word", 3, "[cgroup] isolate = 'maybe': not yes or no" },
 	{ "summary-long-line", 3, "line too long" },
@@ -1169,7 +1189,7 @@ static void list(void **state)
 	assert_int_equal(profile_list(&o, &v, &n), 0);
 	static const char *const names[] = { "agent-isolated", "agent-latency", "agent-network",
 					     "agent-storage", "all-keys", "balanced", "chain-base",
-					     "chain-mid", "chain-top", "formats" };
+					     "chain-mid", "chain-top", "formats", "timer-slack" };
 	assert_int_equal(n, ARRAY_SIZE(names));
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(v[i].name, names[i]);
@@ -1398,6 +1418,7 @@ static void safe_checks(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(timer_slack_key),
 	cmocka_unit_test(all_keys),
 	cmocka_unit_test(defaults),
 	cmocka_unit_test(formats),

@@ -55,6 +55,19 @@ static struct step_event idle(uint64_t ns)
 	return e;
 }
 
+/* A step woken on a CPU kept warm: a SCHED_IDLE task held it for `warm`
+ * ns (what the kernel side puts in wait.warm_ns), `rest` ns the switch. */
+static struct step_event warm(uint64_t warm_ns, uint64_t rest)
+{
+	struct step_event e = blank();
+	e.wait.total_ns = warm_ns + rest;
+	e.wait.warm_ns = warm_ns;
+	diag_fit_window(&e.wait);
+	e.stage_ns[STAGE_WAKE_RUN] = warm_ns + rest;
+	diag_step_causes(&e);
+	return e;
+}
+
 /* A result whose kernel sums are those of `all` (n steps) and whose kept
  * slow steps are `slow` (sorted slowest first by the caller). */
 static void result(struct probe_result *r, struct step_event *all, size_t n,
@@ -66,11 +79,14 @@ static void result(struct probe_result *r, struct step_event *all, size_t n,
 	r->self_tgid = SELF;
 	r->threads = &th;
 	r->nthreads = 1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		for (int c = 0; c < CAUSE_MAX; c++) {
 			r->sums.ns[c] += all[i].cause_ns[c];
 			r->sums.steps[c] += all[i].cause_ns[c] != 0;
 		}
+		r->sums.warm_ns += all[i].wait.warm_ns;      /* as add_sums() does */
+		r->sums.warm_steps += all[i].wait.warm_ns != 0;
+	}
 	r->slow = slow;
 	r->nslow = nslow;
 }
@@ -437,6 +453,304 @@ static void json_contract(void **state)
 	json_object_put(j);
 }
 
+/* ---- chains, frequency, migration and throttling in the report ----------- */
+
+/* The text report of d, NUL-terminated (the caller frees it). */
+static char *text_of(const struct diag_report *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	report_diag_text(f, d);
+	fclose(f);
+	return buf;
+}
+
+static void assert_has(const char *text, const char *want)
+{
+	if (!strstr(text, want))
+		fail_msg("'%s' not in:\n%s", want, text);
+}
+
+static void all_available(struct probe_result *r)
+{
+	for (unsigned k = 0; k < STAGE_MAX; k++)
+		r->stages[k].available = true;
+	for (unsigned f = 0; f < FEAT_MAX; f++)
+		r->features[f].available = true;
+}
+
+/* Steps as the kernel would send them (no BPF): a NET_RX wakeup in a poll
+ * that used its whole budget, a block completion of the thread's own
+ * request, and a step after a migration at half the policy's max clock. */
+static void crafted_chains_in_report(void **state)
+{
+	struct step_event s[3];
+
+	s[0] = queued("hog", 900, 300 * US);
+	s[0].chain.kind = CHAIN_SOFTIRQ;
+	s[0].chain.irq = 38;
+	s[0].chain.softirq = DIAG_SOFTIRQ_NET_RX;
+	s[0].chain.flags = CHF_NAPI_SEEN | CHF_NAPI_FULL;
+	s[0].chain.dev = 257;
+	snprintf(s[0].irq_name, sizeof(s[0].irq_name), "virtio2-input.0");
+	snprintf(s[0].napi_dev, sizeof(s[0].napi_dev), "eth0");
+	s[0].stage_ns[STAGE_COMPLETION] = 12 * US;
+	diag_step_causes(&s[0]);
+
+	s[1] = idle(100 * US);
+	s[1].chain.kind = CHAIN_BLOCK;
+	s[1].chain.irq = 36;
+	s[1].chain.softirq = DIAG_SOFTIRQ_BLOCK;
+	s[1].chain.flags = CHF_BLOCK_OWN;
+	s[1].chain.dev = (254u << 20) | 3;
+	snprintf(s[1].irq_name, sizeof(s[1].irq_name), "virtio1-req.0");
+	s[1].stage_ns[STAGE_COMPLETION] = 2 * US;
+	diag_step_causes(&s[1]);
+
+	s[2] = idle(50 * US);
+	s[2].prev_cpu = 0;
+	s[2].cpu = 1;
+	s[2].migration_ns = 40 * US;
+	s[2].stage_ns[STAGE_RUN] = 80 * US;
+	s[2].freq_khz = 1200000;
+	s[2].freq_max_khz = 2400000;
+	s[2].ramp_ns = 35 * US;
+	diag_step_causes(&s[2]);
+	assert_int_equal(s[2].cause_ns[CAUSE_FREQUENCY], 40 * US);   /* half the run */
+	assert_int_equal(s[2].cause_ns[CAUSE_MIGRATION], 40 * US);
+
+	struct probe_result r;
+	result(&r, s, 3, s, 3);
+	r.sums.napi_full = 1;
+	r.sums.migrated_steps = 1;
+	all_available(&r);
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .duration_s = 1 };
+	char *text = text_of(&d);
+	assert_has(text, "IRQ 38 virtio2-input.0 on CPU 0 \xe2\x86\x92 NET_RX (irq exit, 12.0 \xc2\xb5s, "
+		   "napi eth0 id 257, budget exhausted)");
+	assert_has(text, "1 NET_RX wakeups came in a NAPI poll that used its whole budget");
+	/* no host to name the disk: its numbers */
+	assert_has(text, "IRQ 36 virtio1-req.0 on CPU 0 \xe2\x86\x92 BLOCK (irq exit) \xe2\x86\x92 "
+		   "block_rq_complete 254:3, its own request (2.0 \xc2\xb5s)");
+	assert_has(text, "migration 0->1 (other CPU), cost 40.0 \xc2\xb5s, 1200 of 2400 MHz (50% of max), "
+		   "ramp 35.0 \xc2\xb5s after the wakeup");
+	assert_has(text, "1 steps ran on another CPU than the step before, 40.0 us lost in all");
+	free(text);
+
+	struct json_object *j = report_diag_json(&d);
+	struct json_object *slow = P(j, "slowest");
+	assert_int_equal(json_object_get_int(P(j, "chains", "napi_budget_exhausted")), 1);
+	assert_int_equal(json_object_get_int(P(j, "chains", "migrated_steps")), 1);
+	assert_int_equal(json_object_array_length(slow), 3);
+	for (size_t i = 0; i < json_object_array_length(slow); i++) {
+		struct json_object *st = json_object_array_get_idx(slow, i), *ch = P(st, "chain");
+		const char *kind = json_object_get_string(P(ch, "kind"));
+		if (!strcmp(kind, "softirq")) {
+			assert_int_equal(json_object_get_int(P(ch, "napi_id")), 257);
+			assert_true(json_object_get_boolean(P(ch, "napi_budget_exhausted")));
+			assert_string_equal(json_object_get_string(P(ch, "napi_device")), "eth0");
+		} else if (!strcmp(kind, "block")) {
+			assert_string_equal(json_object_get_string(P(ch, "disk")), "254:3");
+			assert_true(json_object_get_boolean(P(ch, "own_request")));
+			assert_string_equal(json_object_get_string(P(ch, "softirq")), "BLOCK");
+		} else {
+			assert_int_equal(json_object_get_int(P(st, "freq_khz")), 1200000);
+			assert_int_equal(json_object_get_int(P(st, "freq_max_khz")), 2400000);
+			assert_true(json_object_get_double(P(st, "ramp_us")) == 35.0);
+			assert_true(json_object_get_boolean(P(st, "migration", "moved")));
+			assert_true(json_object_get_double(P(st, "migration", "cost_us")) == 40.0);
+			assert_true(json_object_is_type(P(ch, "disk"), json_type_null));
+		}
+	}
+	const struct verdict_cause *fq = find(&v.all, "frequency"), *mg = find(&v.all, "migration");
+	assert_non_null(fq);
+	assert_non_null(mg);
+	assert_int_equal(fq->ns, 40 * US);
+	assert_int_equal(mg->ns, 40 * US);
+	json_object_put(j);
+}
+
+/* Without cpufreq: no frequency figures, the report says why, text and JSON. */
+static void frequency_unavailable_said(void **state)
+{
+	struct step_event s = idle(50 * US);
+	struct probe_result r;
+	result(&r, &s, 1, &s, 1);
+	all_available(&r);
+	r.features[FEAT_FREQUENCY].available = false;
+	snprintf(r.features[FEAT_FREQUENCY].why, sizeof(r.features[0].why),
+		 "no cpufreq driver (/sys/devices/system/cpu/cpu*/cpufreq absent)");
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .duration_s = 1 };
+	char *text = text_of(&d);
+	assert_has(text, "feature frequency unavailable: no cpufreq driver");
+	assert_null(strstr(text, "MHz"));
+	free(text);
+	struct json_object *j = report_diag_json(&d);
+	assert_false(json_object_get_boolean(P(j, "features", "frequency", "available")));
+	assert_non_null(strstr(json_object_get_string(P(j, "features", "frequency", "why")), "cpufreq"));
+	assert_true(json_object_is_type(P(j, "slowest", "0", "freq_khz"), json_type_null));
+	assert_true(json_object_is_type(P(j, "slowest", "0", "ramp_us"), json_type_null));
+	json_object_put(j);
+}
+
+/* Where BTF cannot read the group: cpu.stat's throttled time is moved out
+ * of idle exit, unattributed and preemption (the same share of each, at
+ * most all of them) into cgroup-throttling; with BTF, nothing moves. */
+static void throttle_fallback_from_cpu_stat(void **state)
+{
+	struct step_event s[2];
+	s[0] = idle(600 * US);                     /* idle exit 600 */
+	s[1] = blank();
+	s[1].pre.total_ns = 400 * US;              /* preempted, the CPU idle: 400 */
+	s[1].pre.idle_ns = 400 * US;
+	diag_fit_window(&s[1].pre);
+	diag_step_causes(&s[1]);
+	assert_int_equal(s[1].cause_ns[CAUSE_PREEMPT], 400 * US);
+	struct probe_result r;
+	result(&r, s, 2, s, 2);
+	all_available(&r);
+	r.features[FEAT_THROTTLE].available = false;
+	struct verdict_host h;
+	memset(&h, 0, sizeof(h));
+	h.throttle_fallback = true;
+	snprintf(h.cpu_stat, sizeof(h.cpu_stat), "/sys/fs/cgroup/cpu/agent/cpu.stat");
+	h.nr_throttled = 7;
+	h.throttled_ns = 500 * US;                 /* half of the 1000 us pool */
+	struct verdict v;
+	verdict_eval(&r, &h, &v);
+	assert_string_equal(v.all.cause[0].id, "cgroup-throttling");
+	assert_int_equal(v.all.cause[0].ns, 500 * US);
+	assert_int_equal(v.throttle_moved_ns, 500 * US);
+	assert_int_equal(find(&v.all, "idle-exit")->ns, 300 * US);
+	assert_int_equal(find(&v.all, "preemption")->ns, 200 * US);
+	assert_string_equal(v.all.cause[0].knob, "[cgroup] cpu_max");
+	assert_non_null(strstr(v.all.cause[0].evidence, "estimated from /sys/fs/cgroup/cpu/agent/cpu.stat"));
+	assert_non_null(strstr(v.all.cause[0].evidence, "nr_throttled +7"));
+	/* the tail (one step: the idle one) loses the same share */
+	assert_int_equal(find(&v.tail, "cgroup-throttling")->ns, 300 * US);
+	assert_int_equal(find(&v.tail, "idle-exit")->ns, 300 * US);
+	/* more throttled than the pool: all of it, never more */
+	h.throttled_ns = 5000 * US;
+	verdict_eval(&r, &h, &v);
+	assert_int_equal(v.all.cause[0].ns, 1000 * US);
+	assert_int_equal(v.all.n, 1);
+	/* JSON: where the figures come from */
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .vh = &h };
+	struct json_object *j = report_diag_json(&d);
+	assert_string_equal(json_object_get_string(P(j, "throttling", "source")), "cpu.stat");
+	assert_int_equal(json_object_get_int(P(j, "throttling", "nr_throttled")), 7);
+	assert_true(json_object_get_double(P(j, "throttling", "moved_us")) == 1000.0);
+	json_object_put(j);
+	/* BTF read it per step: cpu.stat moves nothing */
+	r.features[FEAT_THROTTLE].available = true;
+	verdict_eval(&r, &h, &v);
+	assert_null(find(&v.all, "cgroup-throttling"));
+	assert_int_equal(v.throttle_moved_ns, 0);
+	j = report_diag_json(&d);
+	assert_string_equal(json_object_get_string(P(j, "throttling", "source")), "btf");
+	assert_true(json_object_is_type(P(j, "throttling", "moved_us"), json_type_null));
+	json_object_put(j);
+}
+
+/* A SCHED_IDLE task (a poll thread) that held the agent's CPU after the
+ * wakeup is the way out of a warm idle: idle-exit, never queueing, never a
+ * culprit; and where that is most of the idle exit no PM QoS fix is
+ * offered, even on a host with idle states (there is none to leave). */
+static void warm_idle_is_idle_exit_not_queueing(void **state)
+{
+	struct step_event e = warm(24 * US, 1 * US);
+	assert_int_equal(e.cause_ns[CAUSE_IDLE_EXIT], 24 * US);
+	assert_int_equal(e.cause_ns[CAUSE_QUEUE], 0);
+	assert_int_equal(e.cause_ns[CAUSE_UNATTRIBUTED], 1 * US);
+	assert_int_equal(e.delay_ns, 25 * US);
+
+	/* Fitted like the other parts when they overlap the window. */
+	struct diag_window w;
+	memset(&w, 0, sizeof(w));
+	w.total_ns = 20 * US;
+	w.warm_ns = 20 * US;
+	w.task_ns = 20 * US;
+	diag_fit_window(&w);
+	assert_true(w.warm_ns >= 9 * US && w.warm_ns <= 10 * US);
+	assert_true(w.warm_ns + w.task_ns + w.unattributed_ns == 20 * US);
+
+	/* Preempted while only a SCHED_IDLE task ran (the agent runnable):
+	 * preemption, like the idle task's time there. */
+	e = blank();
+	e.pre.total_ns = e.pre.warm_ns = 5 * US;
+	diag_step_causes(&e);
+	assert_int_equal(e.cause_ns[CAUSE_PREEMPT], 5 * US);
+
+	/* The verdict: two warm steps whose completion path is 3 us. */
+	struct step_event all[2] = { warm(24 * US, 1 * US), warm(26 * US, 1 * US) };
+	for (int i = 0; i < 2; i++) {
+		all[i].chain.kind = CHAIN_SOFTIRQ;
+		all[i].chain.softirq = DIAG_SOFTIRQ_NET_RX;
+		all[i].stage_ns[STAGE_COMPLETION] = 3 * US;
+		diag_step_causes(&all[i]);
+	}
+	struct step_event slow[2] = { all[1], all[0] };
+	struct probe_result r;
+	result(&r, all, 2, slow, 2);
+	struct verdict_host h;
+	memset(&h, 0, sizeof(h));
+	h.idle_states = true;           /* PM QoS could act on a cold idle here */
+	struct verdict v;
+	verdict_eval(&r, &h, &v);
+	for (int k = 0; k < 2; k++) {
+		const struct verdict_set *set = k ? &v.tail : &v.all;
+		assert_string_equal(set->cause[0].id, "idle-exit");
+		assert_int_equal(set->cause[0].ns, k ? 26 * US : 50 * US);  /* tail: the slowest */
+		assert_int_equal(set->cause[0].warm_ns, set->cause[0].ns);
+		assert_int_equal(set->cause[0].nculprits, 0);
+		assert_string_equal(set->cause[0].knob, "");
+		assert_non_null(strstr(set->cause[0].evidence, k ? "warm idle 26.0 us in 1 steps (100%)" :
+				       "warm idle 50.0 us in 2 steps (100%)"));
+		assert_non_null(strstr(set->cause[0].evidence, "no PM QoS fix: the CPU was kept warm"));
+		assert_null(find(set, "queueing"));
+		assert_string_equal(set->cause[1].id, "completion-path");
+	}
+
+	/* Mostly a cold idle (80 us) with a little warm (10 us): the PM QoS
+	 * fix stays where the host has idle states. */
+	struct step_event mixed[2] = { idle(80 * US), warm(10 * US, 0) };
+	result(&r, mixed, 2, mixed, 2);
+	verdict_eval(&r, &h, &v);
+	const struct verdict_cause *ie = find(&v.all, "idle-exit");
+	assert_non_null(ie);
+	assert_int_equal(ie->warm_ns, 10 * US);
+	assert_non_null(strstr(ie->knob, "[pmqos]"));
+	assert_non_null(strstr(ie->evidence, "warm idle 10.0 us in 1 steps"));
+
+	/* JSON: the idle-exit cause says how much of it was warm. */
+	for (unsigned k = 0; k < STAGE_MAX; k++)
+		r.stages[k].available = true;
+	struct diag_report d = { .pid = TARGET, .slowest = 10, .r = &r, .v = &v, .duration_s = 1 };
+	struct json_object *j = report_diag_json(&d);
+	struct json_object *causes = P(j, "verdict", "all", "causes");
+	bool seen = false;
+	for (size_t i = 0; i < json_object_array_length(causes); i++) {
+		struct json_object *c = json_object_array_get_idx(causes, i);
+		bool is_ie = !strcmp(json_object_get_string(P(c, "cause")), "idle-exit");
+		if (is_ie) {
+			assert_true(json_object_get_double(P(c, "warm_idle_us")) > 9.9);
+			seen = true;
+		} else {
+			assert_true(json_object_is_type(P(c, "warm_idle_us"), json_type_null));
+		}
+	}
+	assert_true(seen);
+	assert_non_null(P(j, "stages", "warm_idle", "p99_us"));
+	assert_non_null(P(j, "slowest", "0", "stages_us", "wait_warm_idle"));
+	json_object_put(j);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(json_contract),
 	cmocka_unit_test(chain_kinds_pick_the_cause),
@@ -445,8 +759,12 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(all_and_tail_rank_separately),
 	cmocka_unit_test(culprits_summed_own_threads_never),
 	cmocka_unit_test(no_fix_that_cannot_act),
+	cmocka_unit_test(warm_idle_is_idle_exit_not_queueing),
 	cmocka_unit_test(no_steps_no_causes),
 	cmocka_unit_test(tail_truncated_is_said),
 	cmocka_unit_test(migrations_are_counted),
+	cmocka_unit_test(crafted_chains_in_report),
+	cmocka_unit_test(frequency_unavailable_said),
+	cmocka_unit_test(throttle_fallback_from_cpu_stat),
 };
 RUN_TESTS(tests)
