@@ -1024,21 +1024,28 @@ warm_sockperf_avg() {
 
 # One sockperf client run with mode $2 applied to the agent of role $1
 # (server: pid $4; client: the client itself); appends "avg ctl_cpu_s" to
-# WARM_SP["$1 $2"].
+# WARM_SP["$1 $2"].  The profile is applied before the client sends its
+# first message and reverted after its last, so apply's own work (IRQ
+# moves, the controller's start) is outside the measured run: the client is
+# started as a shell waiting on a FIFO that then execs sockperf (same pid,
+# the pid apply is given).
 warm_sockperf_run() {
 	local role=$1 mode=$2 port=$3 spid=$4 cpid avg c0=0 c1=0 log=$WORK/warm-client.out
-	local ccpu=0 agent=$spid
+	local ccpu=0 agent=$spid go=$WORK/warm-go
 	[[ $role == client ]] && ccpu=$WARM_CPU
-	taskset -c "$ccpu" sockperf ping-pong -i 127.0.0.1 -p "$port" --mps "$BENCH_WARM_MPS" \
+	rm -f "$go" && mkfifo "$go"
+	taskset -c "$ccpu" sh -c 'read _ <"$1"; shift; exec "$@"' sh "$go" \
+		sockperf ping-pong -i 127.0.0.1 -p "$port" --mps "$BENCH_WARM_MPS" \
 		-t "$BENCH_WARM_SECONDS" >"$log" 2>&1 &
 	cpid=$!
 	WARM_PIDS+=("$cpid")
 	[[ $role == client ]] && agent=$cpid
 	if [[ $mode != baseline ]]; then
 		"$AGENTUNE" apply $WARM_UNSAFE profile "${WARM_ARG[$mode]}" --pid "$agent" --cpus "$WARM_CPU" \
-			>"$WORK/apply.out" 2>&1 || { cat "$WORK/apply.out" >&2; die "apply $mode ($role) failed"; }
+			>"$WORK/apply.out" 2>&1 || { cat "$WORK/apply.out" >&2; echo go >"$go"; die "apply $mode ($role) failed"; }
 		c0=$(warm_ctl_cpu)
 	fi
+	echo go >"$go"
 	wait "$cpid" || true
 	if [[ $mode != baseline ]]; then
 		c1=$(warm_ctl_cpu)
