@@ -1132,7 +1132,7 @@ warm_agentloop_table() {
 	echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
 	for mode in "${WARM_MODES[@]:1}"; do
 		js=$WORK/warm-eval-$mode.json
-		idle=$(jq -r '.profile.warm_cpu_s // "n/a"' "$WORK/warm-idle-$mode.json")
+		idle=$(jq -r '.profile.warm_cpu_s // "n/a" | if type == "number" then (. * 1000 | round / 1000) else . end' "$WORK/warm-idle-$mode.json")
 		WARM_IDLE[$mode]=$idle
 		WARM_BEYOND[$mode]=$(jq -r '.compare.p50_us.exceeds_noise' "$js")
 		WARM_RATIO["agentloop $mode"]=$(jq -r '.compare.p50_us.ratio // "nan" | if type == "number" then (. * 100 | round / 100) else . end' "$js")
