@@ -498,6 +498,20 @@ cpu_idle_ticks() {
 	awk -v c="cpu$1" '$1 == c { print $5 }' /proc/stat
 }
 
+# send_path_truth SECONDS: for SECONDS, the bundled workload's producers
+# (agent-pN) timed without diagnose (bpftrace) from entering send() to the
+# NET_RX raise it makes (the sender's own path, before the chain diagnose
+# times begins), as "send MEAN_US COUNT".
+send_path_truth() {
+	timeout -s INT "$1" bpftrace -q -e '
+tracepoint:syscalls:sys_enter_sendto /strncmp(comm, "agent-p", 7) == 0/ { @s[tid] = nsecs; }
+tracepoint:irq:softirq_raise /args->vec == 3 && @s[tid]/ { @send = stats(nsecs - @s[tid]); delete(@s[tid]); }
+tracepoint:syscalls:sys_exit_sendto /@s[tid]/ { delete(@s[tid]); }
+END { clear(@s); }' 2>/dev/null |
+	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p' |
+	awk '{ printf "%s %.1f %s\n", $1, $2 / 1000, $3 }'
+}
+
 # wake_run_truth TID CPU SECONDS: for SECONDS, thread TID's wakeups timed
 # without diagnose (bpftrace), each as "NAME MEAN_US COUNT": wake_run from
 # sched_waking to its switch-in on CPU; ipi from sched_waking to the next
