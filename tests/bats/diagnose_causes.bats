@@ -244,6 +244,20 @@ cgroup_case() {
 	cgroup_case v2 cpu.stat
 }
 
+# Diagnose's completion stage against the workload's own send -> return
+# mean less diagnose's wake->run and what lies outside diagnose's chain,
+# timed without diagnose: $1 the return to user space after the switch-in,
+# $2 the sender's path from send() to the NET_RX raise (us).
+completion_agrees() {
+	local comp wr truth own
+	comp=$(jq '.stages.completion.mean_us' "$DG")
+	wr=$(jq '.stages.wake_run.mean_us' "$DG")
+	truth=$(jq '.wake_latency_us.mean' "$WL")
+	own=$(awk -v t="$truth" -v w="$wr" -v r="$1" -v s="$2" 'BEGIN { print t - w - r - s }')
+	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us - return to user $1 us - sender's path to the NET_RX raise $2 us = $own us"
+	close_enough "$comp" "$own"
+}
+
 # Compared: diagnose's completion stage (send -> sched_waking) against the
 # workload's own send -> return-from-epoll mean minus diagnose's wake->run
 # mean, over the same steps.  The workload cannot see the wakeup, only
@@ -282,12 +296,7 @@ cgroup_case() {
 	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
 	first_cause_blames_no_task
 	no_innocent_culprit
-	comp=$(jq '.stages.completion.mean_us' "$DG")
-	wr=$(jq '.stages.wake_run.mean_us' "$DG")
-	truth=$(jq '.wake_latency_us.mean' "$WL")
-	own=$(awk -v t="$truth" -v w="$wr" -v r="$ret" -v s="$snd" 'BEGIN { print t - w - r - s }')
-	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us - return to user $ret us - sender's path to the NET_RX raise $snd us = $own us"
-	close_enough "$comp" "$own"
+	completion_agrees "$ret" "$snd"
 	first_cause_is_unless_halt completion-path
 }
 
@@ -318,12 +327,7 @@ cgroup_case() {
 	# As in cause 3, less the return to user space timed without diagnose
 	# (TRUTH_RET): from a spinner it is not always the ~1 us it is from the
 	# idle task (measured 1-5 us).
-	comp=$(jq '.stages.completion.mean_us' "$DG")
-	wr=$(jq '.stages.wake_run.mean_us' "$DG")
-	truth=$(jq '.wake_latency_us.mean' "$WL")
-	own=$(awk -v t="$truth" -v w="$wr" -v r="$TRUTH_RET" -v s="$snd" 'BEGIN { print t - w - r - s }')
-	echo "completion: diagnose $comp us; workload send->return $truth us - diagnose wake->run $wr us - return to user $TRUTH_RET us - sender's path to the NET_RX raise $snd us = $own us"
-	close_enough "$comp" "$own"
+	completion_agrees "$TRUTH_RET" "$snd"
 	first_cause_is_unless_wake_ipi completion-path
 }
 

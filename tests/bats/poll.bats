@@ -123,7 +123,10 @@ run_ns() {
 		[ "$(jq -r .warm.poll_cpus <<<"$plan")" = "$CPU" ]
 	else
 		[ "$method" = qos ]
-		[ "$(jq '[.changes[] | select(.knob == "pm_qos")] | length' <<<"$plan")" -ge 0 ]
+		# a constraint is planned unless the CPU already holds n/a
+		if [ "$(cat /sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us)" != n/a ]; then
+			[ "$(jq '[.changes[] | select(.knob == "pm_qos")] | length' <<<"$plan")" -ge 1 ]
+		fi
 	fi
 	run "$AGENTUNE" apply --allow-unsafe-profile profile "$REPO/profiles/agent-latency.profile" \
 		--pid "$WL_PID" --cpus "$CPU" --dry-run
