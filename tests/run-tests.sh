@@ -40,10 +40,19 @@ count_tap() {
 	fi
 	while IFS= read -r line; do
 		failures+=("$suite: $line" "    output: $log")
+		while IFS= read -r d; do failures+=("      $d"); done < <(failure_detail "$out" "$line")
 	done < <(grep -E '^not ok ' "$out" | grep -vi '# skip')
 	while IFS= read -r line; do skips+=("$suite: $line"); done < <(skip_reasons "$out")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	printf '%-40s %4d passed %3d failed %3d skipped\n' "$suite" "$p" "$f" "$s"
+}
+
+# What a failed test printed: the comment lines after its "not ok" line in
+# the TAP file (bats: the failing command, its line, the test's output),
+# the first 40 of them.  CI keeps only this summary, not the result files,
+# so a failure there must be readable from it.
+failure_detail() {
+	awk -v t="$2" '$0 == t { on = 1; next } on && /^(not )?ok / { exit } on && /^#/' "$1" | head -n 40
 }
 
 # "test: reason" for every skipped test of a TAP file.  bats puts the
