@@ -59,6 +59,28 @@ static bool may_blame(const struct probe_result *r, int target, uint32_t tgid, u
 	return pid && tgid != (uint32_t)r->self_tgid && (target <= 0 || tgid != (uint32_t)target);
 }
 
+/* ksoftirqd/N runs the softirqs its CPU could not finish at IRQ exit: the
+ * time the agent waited behind it (or was preempted by it) is softirq work
+ * on its CPU, whose fix is where the interrupts land and the NAPI budget,
+ * not the agent's weight.  So it counts as softirq-interference, and
+ * ksoftirqd is never named a task the agent queued behind. */
+static bool is_ksoftirqd(const char *comm)
+{
+	return strncmp(comm, "ksoftirqd/", 10) == 0;
+}
+
+/* Moves up to ns from cause `from` to softirq-interference; what it moved. */
+static uint64_t to_softirq(struct verdict_set *s, enum cause from, uint64_t ns)
+{
+	struct verdict_cause *f = &s->cause[from];
+
+	if (ns > f->ns)
+		ns = f->ns;
+	f->ns -= ns;
+	s->cause[CAUSE_SOFTIRQ].ns += ns;
+	return ns;
+}
+
 static void culprit_add(struct verdict_cause *c, uint32_t pid, uint32_t tgid, const char *comm,
 			uint64_t ns)
 {
@@ -107,7 +129,8 @@ static void tail_culprits(const struct probe_result *r, int target, const struct
 		for (int w = 0; w < 2; w++)
 			for (int k = 0; k < DIAG_TOP_TASKS; k++) {
 				const struct diag_task_time *t = w ? &s[i].pre.top[k] : &s[i].wait.top[k];
-				if (!t->ns || !may_blame(r, target, t->tgid, t->pid))
+				if (!t->ns || !may_blame(r, target, t->tgid, t->pid) ||
+				    is_ksoftirqd(t->comm))
 					continue;
 				size_t j = 0;
 				while (j < m && !(all[j].pid == t->pid && is_pre[j] == w))
@@ -126,16 +149,46 @@ static void tail_culprits(const struct probe_result *r, int target, const struct
 	free(is_pre);
 }
 
-static void all_culprits(const struct probe_result *r, int target, struct verdict_cause *queue,
-			 struct verdict_cause *pre)
+static void all_culprits(const struct probe_result *r, int target, struct verdict_set *s)
 {
 	for (size_t i = 0; i < r->nculprits; i++) {
 		const struct probe_culprit *c = &r->culprits[i];
 		if (!may_blame(r, target, c->tgid, c->pid))
 			continue;
-		culprit_add(queue, c->pid, c->tgid, c->comm, c->queue_ns);
-		culprit_add(pre, c->pid, c->tgid, c->comm, c->preempt_ns);
+		if (is_ksoftirqd(c->comm)) {
+			/* Its steps may overlap those with softirq time already:
+			 * at least as many steps as it delayed. */
+			uint64_t *n = &s->cause[CAUSE_SOFTIRQ].steps;
+			if ((to_softirq(s, CAUSE_QUEUE, c->queue_ns) |
+			     to_softirq(s, CAUSE_PREEMPT, c->preempt_ns)) && c->steps > *n)
+				*n = c->steps;
+			continue;
+		}
+		culprit_add(&s->cause[CAUSE_QUEUE], c->pid, c->tgid, c->comm, c->queue_ns);
+		culprit_add(&s->cause[CAUSE_PREEMPT], c->pid, c->tgid, c->comm, c->preempt_ns);
 	}
+}
+
+/* One tail step's time behind ksoftirqd (waiting, preempted): softirq. */
+static void tail_ksoftirqd(const struct step_event *e, struct verdict_set *s)
+{
+	uint64_t moved = 0;
+
+	for (int w = 0; w < 2; w++) {
+		enum cause from = w ? CAUSE_PREEMPT : CAUSE_QUEUE;
+		uint64_t ns = 0;
+		for (int k = 0; k < DIAG_TOP_TASKS; k++) {
+			const struct diag_task_time *t = w ? &e->pre.top[k] : &e->wait.top[k];
+			if (t->ns && is_ksoftirqd(t->comm))
+				ns += t->ns;
+		}
+		uint64_t m = to_softirq(s, from, ns < e->cause_ns[from] ? ns : e->cause_ns[from]);
+		if (m && m == e->cause_ns[from] && s->cause[from].steps)
+			s->cause[from].steps--;     /* all of it was ksoftirqd */
+		moved |= m;
+	}
+	if (moved && !e->cause_ns[CAUSE_SOFTIRQ])
+		s->cause[CAUSE_SOFTIRQ].steps++;
 }
 
 /* ---- evidence ----------------------------------------------------------- */
@@ -317,8 +370,9 @@ static void evidence(const struct ctx *x, struct verdict_cause *c, uint64_t nste
 	case CAUSE_SOFTIRQ: {
 		char busiest[200];
 		unsigned cpu = main_cpu(x->r);
-		append(ev, sz, ": %s on the agent's CPU while it waited or ran",
-		       c->cause == CAUSE_IRQ ? "hardirqs" : "softirqs");
+		append(ev, sz, ": %s on the agent's CPU while it waited or ran%s",
+		       c->cause == CAUSE_IRQ ? "hardirqs" : "softirqs",
+		       c->cause == CAUSE_SOFTIRQ ? " (at IRQ exit or in ksoftirqd)" : "");
 		busiest_on_cpu(h ? h->m : NULL, cpu, c->cause == CAUSE_SOFTIRQ, busiest, sizeof(busiest));
 		if (busiest[0])
 			append(ev, sz, "; busiest on CPU %u during the run: %s", cpu, busiest);
@@ -465,7 +519,7 @@ static double eval_all(const struct probe_result *r, const struct verdict_host *
 	}
 	s->cause[CAUSE_IDLE_EXIT].warm_ns = r->sums.warm_ns;
 	s->cause[CAUSE_IDLE_EXIT].warm_steps = r->sums.warm_steps;
-	all_culprits(r, target, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
+	all_culprits(r, target, s);
 	if (throttle_fallback_on(r, h)) {
 		f = throttle_fraction(s, h);
 		*moved = throttle_take(s, f);
@@ -496,6 +550,7 @@ static void eval_tail(const struct probe_result *r, const struct verdict_host *h
 		}
 		s->cause[CAUSE_IDLE_EXIT].warm_ns += r->slow[i].wait.warm_ns;
 		s->cause[CAUSE_IDLE_EXIT].warm_steps += r->slow[i].wait.warm_ns != 0;
+		tail_ksoftirqd(&r->slow[i], s);
 	}
 	tail_culprits(r, target, r->slow, n, &s->cause[CAUSE_QUEUE], &s->cause[CAUSE_PREEMPT]);
 	if (throttle_fallback_on(r, h))

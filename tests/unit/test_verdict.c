@@ -281,6 +281,49 @@ static void culprits_summed_own_threads_never(void **state)
 	}
 }
 
+/* Waiting behind ksoftirqd is softirq work on the agent's CPU: it counts
+ * as softirq-interference (over all steps and in the tail), ksoftirqd is
+ * never a queueing culprit, and a real task beside it still is. */
+static void ksoftirqd_is_softirq_not_queueing(void **state)
+{
+	struct step_event s[2];
+	for (int i = 0; i < 2; i++) {
+		s[i] = blank();
+		s[i].wait.total_ns = 1000 * US;
+		s[i].wait.task_ns = 1000 * US;
+		set_task(&s[i].wait.top[0], 15, 15, "ksoftirqd/1", 800 * US);
+		set_task(&s[i].wait.top[1], 903, 903, "hog", 200 * US);
+		diag_fit_window(&s[i].wait);
+		diag_step_causes(&s[i]);
+	}
+	struct probe_result r;
+	result(&r, s, 2, s, 2);
+	r.steps = 100;                  /* the tail: 1 step */
+	struct probe_culprit cul[2] = {
+		{ .pid = 15, .tgid = 15, .comm = "ksoftirqd/1", .queue_ns = 1600 * US, .steps = 2 },
+		{ .pid = 903, .tgid = 903, .comm = "hog", .queue_ns = 400 * US, .steps = 2 },
+	};
+	r.culprits = cul;
+	r.nculprits = 2;
+	struct verdict v;
+	verdict_eval(&r, NULL, &v);
+
+	const struct verdict_set *sets[2] = { &v.all, &v.tail };
+	const uint64_t steps[2] = { 2, 1 };
+	for (int k = 0; k < 2; k++) {
+		const struct verdict_cause *si = find(sets[k], "softirq-interference");
+		const struct verdict_cause *q = find(sets[k], "queueing");
+		assert_non_null(si);
+		assert_non_null(q);
+		assert_int_equal(si->ns, 800 * US * steps[k]);
+		assert_int_equal(si->steps, steps[k]);
+		assert_int_equal(q->ns, 200 * US * steps[k]);
+		assert_string_equal(sets[k]->cause[0].id, "softirq-interference");
+		assert_int_equal(q->nculprits, 1);
+		assert_string_equal(q->culprit[0].comm, "hog");
+	}
+}
+
 /* A fix is offered only where it can act: no PM QoS limit without idle
  * states; throttling points at the quota. */
 static void no_fix_that_cannot_act(void **state)
@@ -758,6 +801,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(step_causes_sum_to_delay),
 	cmocka_unit_test(all_and_tail_rank_separately),
 	cmocka_unit_test(culprits_summed_own_threads_never),
+	cmocka_unit_test(ksoftirqd_is_softirq_not_queueing),
 	cmocka_unit_test(no_fix_that_cannot_act),
 	cmocka_unit_test(warm_idle_is_idle_exit_not_queueing),
 	cmocka_unit_test(no_steps_no_causes),
