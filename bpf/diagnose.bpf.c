@@ -41,6 +41,13 @@ const volatile __u64 slow_floor_ns = 0;    /* never send steps shorter than this
 const volatile bool syscall_from_regs = false;
 /* agentune's own process: its threads are never culprits. */
 const volatile __u32 self_tgid = 0;
+/* Steps analysed in full per DIAG_SAMPLE_WIN_NS and CPU before sampling
+ * starts (diagnose.h, "sampling"); 0: every step, whatever its cost. */
+const volatile __u32 sample_budget = DIAG_SAMPLE_BUDGET;
+
+/* The followed threads (diagnose.h): user space inserts those that exist
+ * at the start. */
+struct diag_slot slots[DIAG_SLOTS];
 
 /* Written by user space after load (mmapped .bss). */
 __u64 slow_ns = 0;                         /* raised to keep about the slowest N */
@@ -110,6 +117,13 @@ struct cpu_state {
 	__u32 pad;
 	__u64 win_last;        /* window's last segment boundary */
 	__u64 win_hi, win_si;  /* hardirq_ns, softirq_ns then */
+	/* Sampling (diagnose.h): the window of the steps decided here. */
+	__u64 samp_jiffies;    /* jiffies at the last decision */
+	__u64 samp_start;      /* start of the window */
+	__u32 samp_seen;       /* steps decided in it */
+	__u32 samp_every;      /* K: analyse one in K (0, 1: all) */
+	__u32 samp_count;      /* steps since the last analysed one */
+	__u32 samp_pad;
 	struct raise_rec raise[NR_SOFTIRQS];
 } __attribute__((aligned(64)));
 
@@ -300,14 +314,14 @@ static __always_inline void hist_add(__u32 stage, __u64 v)
 }
 
 /* Is (tgid, tid) one the user asked for by process, as opposed to a thread
- * user space or a fork put in the map? */
+ * user space or a fork put in the table? */
 static __always_inline bool is_target(__u32 tgid, __u32 tid)
 {
 	return targ_tgid && tgid == targ_tgid && (!targ_tid || tid == targ_tid);
 }
 
-/* Cheap filter before the hash lookup: without --children and with a target
- * process, only that process's threads can be in the map. */
+/* Cheap filter before the slot table: without --children and with a
+ * target process, only that process's threads can be in it. */
 static __always_inline bool may_track(__u32 tgid, __u32 tid)
 {
 	if (follow_children || !targ_tgid)
@@ -315,11 +329,51 @@ static __always_inline bool may_track(__u32 tgid, __u32 tid)
 	return is_target(tgid, tid);
 }
 
+/* The slot of a followed thread, NULL when it is not followed: two loads,
+ * no helper call. */
+static __always_inline struct diag_slot *slot_of(__u32 tid)
+{
+	struct diag_slot *s;
+
+	if (!tid)
+		return NULL;
+	s = &slots[diag_slot_a(tid) & (DIAG_SLOTS - 1)];
+	if (s->tid == tid)
+		return s;
+	s = &slots[diag_slot_b(tid) & (DIAG_SLOTS - 1)];
+	return s->tid == tid ? s : NULL;
+}
+
+/* Takes a free slot for tid (or finds its own).  Without atomics (the BPF
+ * target here has no compare-and-swap): the store is read back, and the
+ * rare loser of a race for the same slot is not followed. */
+static __always_inline struct diag_slot *slot_take(__u32 tid)
+{
+	struct diag_slot *s = slot_of(tid);
+
+	if (s)
+		return s;
+	s = &slots[diag_slot_a(tid) & (DIAG_SLOTS - 1)];
+	if (s->tid) {
+		s = &slots[diag_slot_b(tid) & (DIAG_SLOTS - 1)];
+		if (s->tid)
+			return NULL;
+	}
+	s->flags = 0;
+	s->tid = tid;
+	barrier();
+	return s->tid == tid ? s : NULL;
+}
+
+/* A followed thread's record in the `threads` hash, created when missing. */
 static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 {
 	__u32 zero = 0;
-	struct diag_thread *t = bpf_map_lookup_elem(&scratch, &zero);
+	struct diag_thread *t = bpf_map_lookup_elem(&threads, &tid);
 
+	if (t)
+		return t;
+	t = bpf_map_lookup_elem(&scratch, &zero);
 	if (!t)
 		return NULL;
 	/* In two parts, kept apart by a compiler barrier: clang's BPF
@@ -332,38 +386,94 @@ static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 	t->block_syscall = -1;
 	t->last_cpu = -1;
 	t->wakeup_cpu = -1;
+	t->win_cpu = -1;
 	t->st.tid = tid;
 	t->st.tgid = tgid;
-	if (bpf_map_update_elem(&threads, &tid, t, BPF_NOEXIST)) {
-		t = bpf_map_lookup_elem(&threads, &tid);
-		if (!t)
-			count(CNT_TRACK_FULL);
-		return t;
-	}
+	bpf_map_update_elem(&threads, &tid, t, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
-/* The thread state of a task; with `task`, created when it belongs to the
- * target.  An exiting task is not (re)created: it may still block and be
- * woken after sched_process_exit removed it. */
-static __always_inline struct diag_thread *task_thread(bool btf, __u32 tid, __u32 tgid,
-						       struct task_struct *task)
+/* Follows a thread: its slot, and its record.  NULL when either is full. */
+static __always_inline struct diag_slot *follow(__u32 tid, __u32 tgid)
 {
-	struct diag_thread *t;
+	struct diag_slot *s = slot_take(tid);
+
+	if (!s || !track(tid, tgid)) {
+		if (s) {
+			s->tid = 0;
+			s->flags = 0;
+		}
+		count(CNT_TRACK_FULL);
+		return NULL;
+	}
+	return s;
+}
+
+/* The slot of a task; with `task`, created when it belongs to the target.
+ * An exiting task is not (re)created: it may still block and be woken
+ * after sched_process_exit removed it. */
+static __always_inline struct diag_slot *task_slot(bool btf, __u32 tid, __u32 tgid,
+						   struct task_struct *task)
+{
+	struct diag_slot *s;
 
 	if (!may_track(tgid, tid))
 		return NULL;
-	t = bpf_map_lookup_elem(&threads, &tid);
-	if (!t && task && is_target(tgid, tid) && !(TREAD(btf, task, flags) & PF_EXITING))
-		t = track(tid, tgid);
-	return t;
+	s = slot_of(tid);
+	if (!s && task && is_target(tgid, tid) && !(TREAD(btf, task, flags) & PF_EXITING))
+		s = follow(tid, tgid);
+	return s;
 }
 
+/* The record of a followed thread whose current step is analysed. */
+static __always_inline struct diag_thread *analysed(struct diag_slot *s, __u32 tid)
+{
+	if (!s || (s->flags & (SF_FULL | SF_STEP)) != (SF_FULL | SF_STEP))
+		return NULL;
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* The current task's record, when it is followed. */
 static __always_inline struct diag_thread *current_thread(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 
-	return task_thread(false, (__u32)id, id >> 32, NULL);
+	if (!may_track(id >> 32, tid) || !slot_of(tid))
+		return NULL;
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* Whether the next step ending on this CPU is analysed (diagnose.h,
+ * "sampling").  No clock read, except once per jiffy at most. */
+static __always_inline bool sample_step(struct cpu_state *cs)
+{
+	__u64 j, now;
+
+	if (!sample_budget)
+		return true;
+	j = bpf_jiffies64();
+	if (j != cs->samp_jiffies) {
+		cs->samp_jiffies = j;
+		now = bpf_ktime_get_ns();
+		if (now - cs->samp_start >= DIAG_SAMPLE_WIN_NS) {
+			/* A window much longer than asked for saw a low rate. */
+			if (now - cs->samp_start >= 2 * DIAG_SAMPLE_WIN_NS ||
+			    cs->samp_seen <= sample_budget)
+				cs->samp_every = 1;
+			else
+				cs->samp_every = (cs->samp_seen + sample_budget - 1) / sample_budget;
+			cs->samp_seen = 0;
+			cs->samp_start = now;
+		}
+	}
+	cs->samp_seen++;
+	if (cs->samp_count + 1 >= cs->samp_every) {
+		cs->samp_count = 0;
+		return true;
+	}
+	cs->samp_count++;
+	return false;
 }
 
 static __always_inline __u32 task_cpu(bool btf, struct task_struct *p)
@@ -865,21 +975,14 @@ static __always_inline void wake_target(struct diag_thread *t, __u32 tid, __u32 
 	win_open(t, tid, cpu, now, false, t->win_thr0);
 }
 
-static __always_inline void on_waking(bool btf, struct task_struct *p)
+/* A step of a followed thread starts, analysed: block_seen says whether
+ * its record's block time is this wait's (see switch_out_slot()). */
+static __always_inline void full_waking(bool btf, struct diag_thread *t, struct task_struct *p,
+					__u32 tid, __u32 tgid, bool block_seen)
 {
-	__u32 tid = TREAD(btf, p, pid), tgid = TREAD(btf, p, tgid);
-	struct diag_thread *t = task_thread(btf, tid, tgid, p);
-	struct step_event *ev;
-	__u64 now;
+	struct step_event *ev = &t->ev;
+	__u64 now = bpf_ktime_get_ns();
 
-	if (!t)
-		return;
-	/* Woken while still on its CPU (before it blocked) or already
-	 * runnable: not a new step. */
-	if (t->flags & (TS_ON_CPU | TS_WOKEN | TS_IN_STEP))
-		return;
-	now = bpf_ktime_get_ns();
-	ev = &t->ev;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = now;
 	ev->pid = tgid;
@@ -889,18 +992,59 @@ static __always_inline void on_waking(bool btf, struct task_struct *p)
 	wake_source(btf, ev, tid, now);
 	if (ev->chain.start_ts && ev->chain.start_ts <= now)
 		ev->stage_ns[STAGE_COMPLETION] = now - ev->chain.start_ts;
-	t->wait_known = t->block_ts != 0;
-	if (t->block_ts) {
+	t->wait_known = block_seen && t->block_ts;
+	if (t->wait_known) {
 		ev->stage_ns[STAGE_WAIT] = now - t->block_ts;
 		ev->syscall_nr = (__u32)t->block_syscall;
+		/* A block request it issued, completed during this wait. */
+		if (t->pending_bio_ts >= t->block_ts)
+			ev->stage_ns[STAGE_BLOCK_IO] = t->pending_bio_ns;
 	}
-	ev->stage_ns[STAGE_BLOCK_IO] = t->pending_bio_ns;
 	t->pending_bio_ns = 0;
+	t->pending_bio_ts = 0;
 	t->waking_ts = now;
 	t->wakeup_cpu = -1;
+	t->out_ts = 0;
+	/* Whatever its record said about earlier steps: they were not all
+	 * followed here. */
+	t->flags = 0;
 	t->win_thr0 = group_throttled_ns(btf, p);
 	wake_target(t, tid, task_cpu(btf, p), now);
-	t->flags |= TS_WOKEN;
+	t->flags = TS_WOKEN;
+}
+
+/* sched_waking: a new step when the thread is neither running nor already
+ * woken; analysed or only counted (diagnose.h, "sampling"). */
+static __always_inline void on_waking(bool btf, struct task_struct *p)
+{
+	__u32 tid = TREAD(btf, p, pid), tgid = TREAD(btf, p, tgid);
+	struct diag_slot *s = task_slot(btf, tid, tgid, p);
+	struct diag_thread *t;
+	__u32 f;
+
+	if (!s)
+		return;
+	f = s->flags;
+	/* Woken while still on its CPU (before it blocked) or already
+	 * runnable: not a new step. */
+	if (f & (SF_ON | SF_STEP))
+		return;
+	if (!(f & SF_DECIDED)) {
+		struct cpu_state *cs = this_cpu_state();
+
+		if (!cs)
+			return;
+		f = sample_step(cs) ? f | SF_FULL : f & ~SF_FULL;
+	}
+	s->flags = (f & ~(SF_DECIDED | SF_RAN)) | SF_STEP;
+	if (!(f & SF_FULL))
+		return;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t) {
+		s->flags &= ~SF_FULL;
+		return;
+	}
+	full_waking(btf, t, p, tid, tgid, f & SF_DECIDED);
 }
 
 /* ---- the step --------------------------------------------------------- */
@@ -1191,12 +1335,47 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 	}
 }
 
+/* A followed thread leaves this CPU.  When it blocks, its step ends (one
+ * more seen) and whether the next one is analysed is chosen here, so that
+ * an analysed step knows the wait before it: its record gets the block's
+ * time (switch_out() did when this step was analysed: `recorded`). */
+static __always_inline void switch_out_slot(bool btf, struct diag_slot *s, struct cpu_state *cs,
+					    struct task_struct *prev, bool preempt, __u32 tid,
+					    bool recorded, __u64 now)
+{
+	__u32 f = s->flags & ~SF_ON;
+	struct diag_thread *t;
+
+	if (preempt || task_state(btf, prev) == 0) {
+		s->flags = f;           /* still runnable: the step goes on */
+		return;
+	}
+	if ((f & (SF_STEP | SF_RAN)) == (SF_STEP | SF_RAN))
+		count(CNT_SEEN);
+	f &= ~(SF_STEP | SF_RAN | SF_FULL);
+	if (sample_step(cs)) {
+		f |= SF_FULL;
+		if (!recorded) {
+			t = bpf_map_lookup_elem(&threads, &tid);
+			if (t) {
+				t->block_ts = now ? now : bpf_ktime_get_ns();
+				t->block_syscall = syscall_from_regs ? current_syscall() :
+						   t->cur_syscall;
+			}
+		}
+	}
+	s->flags = f | SF_DECIDED;
+}
+
+/* sched_switch: the slots of prev and next always (a few loads and
+ * stores); their records only for an analysed step. */
 static __always_inline void on_switch(bool btf, bool preempt, struct task_struct *prev,
 				      struct task_struct *next)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
-	struct diag_thread *t, *tn;
+	struct diag_slot *sp, *sn = NULL;
+	struct diag_thread *t, *tn = NULL;
 	__u32 tid, tgid, ntid;
 	__u64 now = 0;
 
@@ -1223,20 +1402,33 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 		tgid = id >> 32;
 	}
 	ntid = TREAD(btf, next, pid);
-	t = task_thread(btf, tid, tgid, NULL);
-	tn = ntid ? task_thread(btf, ntid, TREAD(btf, next, tgid), next) : NULL;  /* 0: idle */
+	if (ntid)               /* 0: idle */
+		sn = task_slot(btf, ntid, TREAD(btf, next, tgid), next);
+	sp = task_slot(btf, tid, tgid, NULL);
 	/* A followed thread waits for this CPU and another one takes it:
 	 * prev's time is part of that wait. */
 	if (cs->win_tid && cs->win_tid != ntid) {
 		now = bpf_ktime_get_ns();
 		win_switch(btf, cs, prev, tid, tgid, now);
 	}
-	if (t) {
-		if (!now)
-			now = bpf_ktime_get_ns();
-		switch_out(btf, t, cs, prev, preempt, cpu, now);
+	if (sp) {
+		t = analysed(sp, tid);
+		if (t) {
+			if (!now)
+				now = bpf_ktime_get_ns();
+			switch_out(btf, t, cs, prev, preempt, cpu, now);
+		}
+		switch_out_slot(btf, sp, cs, prev, preempt, tid, t != NULL, now);
 	}
-	/* Interrupt time is counted only while a followed thread runs. */
+	if (sn) {
+		__u32 f = sn->flags | SF_ON;
+
+		if (f & SF_STEP)
+			f |= SF_RAN;
+		sn->flags = f;
+		tn = analysed(sn, ntid);
+	}
+	/* Interrupt time is counted only while an analysed step runs. */
 	if (cs->tracked != (tn != NULL))
 		cs->tracked = tn != NULL;
 	if (tn) {
@@ -1249,7 +1441,7 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 static __always_inline void on_migrate(bool btf, struct task_struct *p, __u32 dest_cpu)
 {
 	__u32 tid = TREAD(btf, p, pid);
-	struct diag_thread *t = task_thread(btf, tid, TREAD(btf, p, tgid), NULL);
+	struct diag_thread *t = analysed(task_slot(btf, tid, TREAD(btf, p, tgid), NULL), tid);
 
 	if (!t || !(t->flags & (TS_WOKEN | TS_IN_STEP)))
 		return;
@@ -1283,13 +1475,13 @@ static __always_inline void on_fork(bool btf, struct task_struct *parent,
 		 * asked for one thread only. */
 		if (targ_tid)
 			return;
-		if (!is_target(ctgid, ctid) && !task_thread(btf, ptid, ptgid, NULL))
+		if (!is_target(ctgid, ctid) && !task_slot(btf, ptid, ptgid, NULL))
 			return;
 	} else {
-		if (!follow_children || !task_thread(btf, ptid, ptgid, NULL))
+		if (!follow_children || !task_slot(btf, ptid, ptgid, NULL))
 			return;
 	}
-	if (track(ctid, ctgid))
+	if (follow(ctid, ctgid))
 		count(CNT_FORKS);
 }
 
@@ -1297,8 +1489,14 @@ static __always_inline void on_exit(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
-	struct diag_thread *t = task_thread(false, tid, id >> 32, NULL);
+	struct diag_slot *s = task_slot(false, tid, id >> 32, NULL);
+	struct diag_thread *t;
 
+	if (!s)
+		return;
+	s->tid = 0;
+	s->flags = 0;
+	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t)
 		return;
 	win_drop(t, tid);
@@ -1344,7 +1542,7 @@ static __always_inline void on_rq_issue(struct request *rq)
 	struct rq_issue ri = {};
 	__u64 key = (__u64)rq;
 
-	if (!task_thread(false, (__u32)id, id >> 32, NULL))
+	if (!may_track(id >> 32, (__u32)id) || !slot_of((__u32)id))
 		return;
 	ri.ts = bpf_ktime_get_ns();
 	ri.tid = (__u32)id;
@@ -1378,8 +1576,10 @@ static __always_inline void on_rq_complete(struct request *rq)
 	if (!ri)
 		return;
 	t = bpf_map_lookup_elem(&threads, &tid);
-	if (t)
-		t->pending_bio_ns = bpf_ktime_get_ns() - ri->ts;
+	if (t) {
+		t->pending_bio_ts = bpf_ktime_get_ns();
+		t->pending_bio_ns = t->pending_bio_ts - ri->ts;
+	}
 	bpf_map_delete_elem(&rq_issued, &key);
 }
 
