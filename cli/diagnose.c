@@ -25,7 +25,8 @@ void usage_diagnose(FILE *out)
 {
 	fprintf(out,
 		"Usage: agentune diagnose -p PID|--unit NAME|--cgroup PATH [-t TID]\n"
-		"                         [--duration S] [--slowest N] [--children] [-j]\n\n"
+		"                         [--duration S] [--slowest N] [--children]\n"
+		"                         [--no-sampling] [-j]\n\n"
 		"Measures every step of the process's threads (woken -> runs -> blocks again)\n"
 		"with built-in BPF programs, from the first event of the chain that led to\n"
 		"the wakeup (interrupt, softirq, timer expiry, queued work, block completion)\n"

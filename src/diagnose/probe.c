@@ -1465,20 +1465,36 @@ static int read_culprits(struct probe *p, struct probe_result *r)
 	return 0;
 }
 
-/* Steps seen (analysed or not), in all and per CPU. */
-static int read_seen(struct probe *p, struct probe_result *r)
+/* The counters, summed, with the steps analysed and seen per CPU: one read,
+ * so that the two agree (the programs may still run meanwhile). */
+static int read_counters(struct probe *p, struct probe_result *r, uint64_t *cnt)
 {
-	uint64_t cnt[CNT_MAX];
-	int e;
+	unsigned n = p->ncpus ? p->ncpus : 1;
+	uint64_t *buf = calloc(n, sizeof(struct diag_counters));
+	uint32_t zero = 0;
 
-	memset(cnt, 0, sizeof(cnt));
-	r->cpu_steps_seen = calloc(p->ncpus ? p->ncpus : 1, sizeof(*r->cpu_steps_seen));
-	if (!r->cpu_steps_seen)
+	r->cpu_steps = calloc(n, sizeof(*r->cpu_steps));
+	r->cpu_steps_seen = calloc(n, sizeof(*r->cpu_steps_seen));
+	if (!buf || !r->cpu_steps || !r->cpu_steps_seen) {
+		free(buf);
 		return -ENOMEM;
-	e = read_percpu_col(bpf_map__fd(p->skel->maps.counters), 0, cnt, CNT_MAX, p->ncpus,
-			    CNT_SEEN, r->cpu_steps_seen);
-	r->steps_seen = cnt[CNT_SEEN];
-	return e;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.counters), &zero, buf)) {
+		int e = -errno;
+
+		free(buf);
+		return e;
+	}
+	for (unsigned c = 0; c < p->ncpus; c++) {
+		const uint64_t *v = &buf[c * CNT_MAX];
+
+		for (size_t i = 0; i < CNT_MAX; i++)
+			cnt[i] += v[i];
+		r->cpu_steps[c] = v[CNT_STEPS];
+		r->cpu_steps_seen[c] = v[CNT_SEEN];
+	}
+	free(buf);
+	return 0;
 }
 
 int probe_read(struct probe *p, struct probe_result *r)
@@ -1497,16 +1513,10 @@ int probe_read(struct probe *p, struct probe_result *r)
 			return e;
 	}
 	memset(cnt, 0, sizeof(cnt));
-	r->cpu_steps = calloc(p->ncpus ? p->ncpus : 1, sizeof(*r->cpu_steps));
-	if (!r->cpu_steps)
-		return -ENOMEM;
-	e = read_percpu_col(bpf_map__fd(p->skel->maps.counters), 0, cnt, CNT_MAX, p->ncpus,
-			    CNT_STEPS, r->cpu_steps);
-	if (e)
-		return e;
-	if ((e = read_seen(p, r)))
+	if ((e = read_counters(p, r, cnt)))
 		return e;
 	r->steps = cnt[CNT_STEPS];
+	r->steps_seen = cnt[CNT_SEEN];
 	r->sample_budget = p->opts.no_sampling ? 0 : DIAG_SAMPLE_BUDGET;
 	r->lost = cnt[CNT_LOST];
 	r->sent = cnt[CNT_SENT];
