@@ -17,8 +17,14 @@
  * sched_waking and sched_switch run for every wakeup and context switch of
  * the machine, so what they do for a thread that is not followed is kept to
  * a few loads (no map lookup when the target process is known, no clock
- * read); for followed threads, one hash lookup each and one clock read per
- * program run.  There is no sched_wakeup program: sched_waking and
+ * read).  For a followed thread they find its slot in a table in .bss
+ * (plain loads, no helper call); only a step chosen for analysis touches
+ * its record in the `threads` hash and reads the clock.  Every step is
+ * analysed while the steps ending on a CPU stay within a budget (40 per
+ * 10 ms); beyond it one in K is, evenly spread, and the rest only counted
+ * (diagnose.h, "sampling"): a full analysis costs several times an empty
+ * program, so at 100k steps/s no per-step analysis could stay within a few
+ * percent.  There is no sched_wakeup program: sched_waking and
  * sched_migrate_task together know where a wakeup queues a thread.
  */
 #include "vmlinux.h"
