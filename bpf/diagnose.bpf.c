@@ -450,6 +450,18 @@ static __always_inline struct diag_thread *current_thread(void)
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
+/* K for a window that saw `seen` > budget steps (diagnose.h): the steps
+ * analysed per window shrink as the rate grows (budget^2 / seen), down to
+ * DIAG_SAMPLE_MIN. */
+static __always_inline __u32 sample_every(__u32 seen)
+{
+	__u32 want = sample_budget * sample_budget / seen;
+
+	if (want < DIAG_SAMPLE_MIN)
+		want = DIAG_SAMPLE_MIN;
+	return (seen + want - 1) / want;
+}
+
 /* Whether the next step ending on this CPU is analysed (diagnose.h,
  * "sampling").  No clock read, except once per jiffy at most. */
 static __always_inline bool sample_step(struct cpu_state *cs)
@@ -468,7 +480,7 @@ static __always_inline bool sample_step(struct cpu_state *cs)
 			    cs->samp_seen <= sample_budget)
 				cs->samp_every = 1;
 			else
-				cs->samp_every = (cs->samp_seen + sample_budget - 1) / sample_budget;
+				cs->samp_every = sample_every(cs->samp_seen);
 			cs->samp_seen = 0;
 			cs->samp_start = now;
 		}

@@ -423,16 +423,21 @@ struct thread_stat {
  *
  * Sampling: every step is analysed in full (the per-thread record in the
  * `threads` hash, clock reads, windows, histograms, sums) while the steps
- * that end on a CPU stay within `sample_budget` per DIAG_SAMPLE_WIN_NS
- * there; beyond that, one step in K is, K = ceil(steps in the previous
- * window / budget), so that the analysed ones are spread evenly.  The rest
- * only flip flags in their slot and count as seen (CNT_SEEN).  The choice
+ * that end on a CPU stay within `sample_budget` (B) per DIAG_SAMPLE_WIN_NS
+ * there.  Beyond that, one step in K is, so that the analysed ones are
+ * spread evenly over the window: K = ceil(seen / want) where seen is the
+ * previous window's count and want = max(B^2 / seen, DIAG_SAMPLE_MIN).  So
+ * the analysed steps per window go down from B as the rate grows past it,
+ * to DIAG_SAMPLE_MIN: a full analysis costs ~0.7-1.5 us, and at 100k steps/s
+ * even B of them per 10 ms would cost ~0.5% of the CPU.  The rest only flip
+ * flags in their slot and count as seen (CNT_SEEN).  The choice
  * for a step is made when the step before it blocks (so that its wait is
  * known), or at its wakeup when no block was seen. */
 #define DIAG_SLOTS_LOG 14
 #define DIAG_SLOTS (1u << DIAG_SLOTS_LOG)
 #define DIAG_SAMPLE_WIN_NS 10000000ull  /* 10 ms */
-#define DIAG_SAMPLE_BUDGET 40           /* default: 4000 analysed steps/s per CPU */
+#define DIAG_SAMPLE_BUDGET 40           /* default: every step up to 4000/s per CPU */
+#define DIAG_SAMPLE_MIN 4               /* analysed per window at the highest rates */
 
 struct diag_slot {
 	__u32 tid;                   /* 0: free */
