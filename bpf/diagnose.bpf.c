@@ -92,19 +92,27 @@ struct raise_rec {
  * only while a followed thread runs here or waits for this CPU (`tracked`,
  * `win_tid`), since only those read the totals. */
 struct cpu_state {
+	/* What every sched_switch reads or writes, in one cache line. */
+	__u32 hi_kind;         /* enum wake_kind of the hardirq, 0 outside one */
+	__u32 si_in;           /* inside a softirq */
+	__u32 switches;        /* sched_switch count */
+	__u32 tracked;         /* an analysed step's thread is running here */
+	__u32 win_tid;         /* followed thread waiting for this CPU, 0 none */
+	/* Sampling (diagnose.h): the window of the steps decided here. */
+	__u32 samp_seen;       /* steps decided in it */
+	__u32 samp_every;      /* K: analyse one in K (0, 1: all) */
+	__u32 samp_count;      /* steps since the last analysed one */
+	__u64 samp_jiffies;    /* jiffies at the last decision */
+	__u64 samp_start;      /* start of the window */
 	__u64 hi_entry;        /* entry time of the current hardirq, 0 outside one */
 	__u64 hi_action;       /* struct irqaction * of a device IRQ */
 	__u32 hi_irq;          /* IRQ number or DIAG_VEC_* */
-	__u32 hi_kind;         /* enum wake_kind of the hardirq, 0 outside one */
+	__u32 si_vec;
 	__u64 si_entry;        /* entry time of the current softirq, 0 outside one */
 	__u64 si_hard_ns;      /* hardirq time nested in the current softirq */
-	__u32 si_vec;
-	__u32 si_in;           /* inside a softirq */
 	struct raise_rec si_raise; /* the raise of the running softirq */
 	__u32 idle1;           /* idle state + 1, 0 when not idle */
 	__u32 last_idle1;      /* state + 1 of the last idle period */
-	__u32 switches;        /* sched_switch count */
-	__u32 tracked;         /* a followed thread is running here */
 	__u64 idle_exit_ts;
 	__u64 hardirq_ns, hardirq_cnt, softirq_ns, softirq_cnt;
 	__u64 napi_dev;        /* struct net_device * of the last NAPI polled */
@@ -119,17 +127,8 @@ struct cpu_state {
 	__u64 hrt_now;         /* ktime_t * of its base's now (the caller's stack) */
 	__u64 hrt_entry;       /* hrtimer_expire_entry time */
 	__u64 freq_change_ts;  /* last cpu_frequency change */
-	__u32 win_tid;         /* followed thread waiting for this CPU, 0 none */
-	__u32 pad;
 	__u64 win_last;        /* window's last segment boundary */
 	__u64 win_hi, win_si;  /* hardirq_ns, softirq_ns then */
-	/* Sampling (diagnose.h): the window of the steps decided here. */
-	__u64 samp_jiffies;    /* jiffies at the last decision */
-	__u64 samp_start;      /* start of the window */
-	__u32 samp_seen;       /* steps decided in it */
-	__u32 samp_every;      /* K: analyse one in K (0, 1: all) */
-	__u32 samp_count;      /* steps since the last analysed one */
-	__u32 samp_pad;
 	struct raise_rec raise[NR_SOFTIRQS];
 } __attribute__((aligned(64)));
 
@@ -399,8 +398,10 @@ static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
-/* Follows a thread: its slot, and its record.  NULL when either is full. */
-static __always_inline struct diag_slot *follow(__u32 tid, __u32 tgid)
+/* Follows a thread: its slot, and its record; 0, or -1 when either is
+ * full.  Out of line (once per thread), like everything the per-event fast
+ * path skips: the fast path's code stays small. */
+static __noinline int follow(__u32 tid, __u32 tgid)
 {
 	struct diag_slot *s = slot_take(tid);
 
@@ -410,9 +411,9 @@ static __always_inline struct diag_slot *follow(__u32 tid, __u32 tgid)
 			s->flags = 0;
 		}
 		count(CNT_TRACK_FULL);
-		return NULL;
+		return -1;
 	}
-	return s;
+	return 0;
 }
 
 /* The slot of a task; with `task`, created when it belongs to the target.
@@ -426,8 +427,9 @@ static __always_inline struct diag_slot *task_slot(bool btf, __u32 tid, __u32 tg
 	if (!may_track(tgid, tid))
 		return NULL;
 	s = slot_of(tid);
-	if (!s && task && is_target(tgid, tid) && !(TREAD(btf, task, flags) & PF_EXITING))
-		s = follow(tid, tgid);
+	if (!s && task && is_target(tgid, tid) && !(TREAD(btf, task, flags) & PF_EXITING) &&
+	    follow(tid, tgid) == 0)
+		s = slot_of(tid);
 	return s;
 }
 
@@ -995,9 +997,10 @@ static __always_inline void wake_target(struct diag_thread *t, __u32 tid, __u32 
 
 /* A step of a followed thread starts, analysed: block_seen says whether
  * its record's block time is this wait's (see switch_out_slot()). */
-static __always_inline void full_waking(bool btf, struct diag_thread *t, struct task_struct *p,
-					__u32 tid, __u32 tgid, bool block_seen)
+static __noinline int full_waking(bool btf, struct diag_thread *t, struct task_struct *p,
+				  bool block_seen)
 {
+	__u32 tid = TREAD(btf, p, pid), tgid = TREAD(btf, p, tgid);
 	struct step_event *ev = &t->ev;
 	__u64 now = bpf_ktime_get_ns();
 
@@ -1029,6 +1032,7 @@ static __always_inline void full_waking(bool btf, struct diag_thread *t, struct 
 	t->win_thr0 = group_throttled_ns(btf, p);
 	wake_target(t, tid, task_cpu(btf, p), now);
 	t->flags = TS_WOKEN;
+	return 0;
 }
 
 /* sched_waking: a new step when the thread is neither running nor already
@@ -1062,7 +1066,7 @@ static __always_inline void on_waking(bool btf, struct task_struct *p)
 		s->flags &= ~SF_FULL;
 		return;
 	}
-	full_waking(btf, t, p, tid, tgid, f & SF_DECIDED);
+	full_waking(btf, t, p, f & SF_DECIDED);
 }
 
 /* ---- the step --------------------------------------------------------- */
@@ -1353,6 +1357,19 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 	}
 }
 
+/* The next step of tid is analysed: its record gets the time it blocked
+ * and in which syscall (what switch_out() does for an analysed step). */
+static __noinline int arm_block(__u32 tid)
+{
+	struct diag_thread *t = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!t)
+		return 0;
+	t->block_ts = bpf_ktime_get_ns();
+	t->block_syscall = syscall_from_regs ? current_syscall() : t->cur_syscall;
+	return 0;
+}
+
 /* A followed thread leaves this CPU.  When it blocks, its step ends (one
  * more seen) and whether the next one is analysed is chosen here, so that
  * an analysed step knows the wait before it: its record gets the block's
@@ -1362,7 +1379,6 @@ static __always_inline void switch_out_slot(bool btf, struct diag_slot *s, struc
 					    bool recorded, __u64 now)
 {
 	__u32 f = s->flags & ~SF_ON;
-	struct diag_thread *t;
 
 	if (preempt || task_state(btf, prev) == 0) {
 		s->flags = f;           /* still runnable: the step goes on */
@@ -1373,41 +1389,37 @@ static __always_inline void switch_out_slot(bool btf, struct diag_slot *s, struc
 	f &= ~(SF_STEP | SF_RAN | SF_FULL);
 	if (sample_step(cs)) {
 		f |= SF_FULL;
-		if (!recorded) {
-			t = bpf_map_lookup_elem(&threads, &tid);
-			if (t) {
-				t->block_ts = now ? now : bpf_ktime_get_ns();
-				t->block_syscall = syscall_from_regs ? current_syscall() :
-						   t->cur_syscall;
-			}
-		}
+		if (!recorded)
+			arm_block(tid);
 	}
 	s->flags = f | SF_DECIDED;
 }
 
-/* sched_switch: the slots of prev and next always (a few loads and
- * stores); their records only for an analysed step. */
-static __always_inline void on_switch(bool btf, bool preempt, struct task_struct *prev,
-				      struct task_struct *next)
+/* A followed thread gets this CPU: it ran in its step. */
+static __always_inline void switch_in_slot(struct diag_slot *s)
+{
+	__u32 f = s->flags | SF_ON;
+
+	if (f & SF_STEP)
+		f |= SF_RAN;
+	s->flags = f;
+}
+
+static __always_inline bool full_step(const struct diag_slot *s)
+{
+	return s && (s->flags & (SF_FULL | SF_STEP)) == (SF_FULL | SF_STEP);
+}
+
+/* sched_switch with an analysed step involved (prev's, next's, or one
+ * waiting for this CPU): the slots, and the records. */
+static __noinline int switch_slow(bool btf, bool preempt, struct task_struct *prev,
+				  struct task_struct *next, struct cpu_state *cs)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
 	struct diag_slot *sp, *sn = NULL;
 	struct diag_thread *t, *tn = NULL;
 	__u32 tid, tgid, ntid;
 	__u64 now = 0;
-
-	if (!cs)
-		return;
-	cs->switches++;
-	/* No switch happens inside an interrupt: a context left set means an
-	 * exit event was missed. */
-	if (cs->hi_kind | cs->si_in) {
-		cs->hi_kind = 0;
-		cs->hi_entry = 0;
-		cs->si_in = 0;
-		cs->si_entry = 0;
-	}
 
 	/* prev is current: a tp_btf program reads it directly. */
 	if (btf) {
@@ -1439,11 +1451,7 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 		switch_out_slot(btf, sp, cs, prev, preempt, tid, t != NULL, now);
 	}
 	if (sn) {
-		__u32 f = sn->flags | SF_ON;
-
-		if (f & SF_STEP)
-			f |= SF_RAN;
-		sn->flags = f;
+		switch_in_slot(sn);
 		tn = analysed(sn, ntid);
 	}
 	/* Interrupt time is counted only while an analysed step runs. */
@@ -1454,6 +1462,53 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 			now = bpf_ktime_get_ns();
 		switch_in(btf, tn, cs, prev, next, tid, tgid, cpu, now);
 	}
+	return 0;
+}
+
+/* sched_switch: the slots of prev and next (a few loads and stores); the
+ * rest, out of line, only when an analysed step is involved. */
+static __always_inline void on_switch(bool btf, bool preempt, struct task_struct *prev,
+				      struct task_struct *next)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
+	struct diag_slot *sp, *sn = NULL;
+	__u32 tid, tgid, ntid;
+
+	if (!cs)
+		return;
+	cs->switches++;
+	/* No switch happens inside an interrupt: a context left set means an
+	 * exit event was missed. */
+	if (cs->hi_kind | cs->si_in) {
+		cs->hi_kind = 0;
+		cs->hi_entry = 0;
+		cs->si_in = 0;
+		cs->si_entry = 0;
+	}
+	if (btf) {
+		tid = prev->pid;
+		tgid = prev->tgid;
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		tid = (__u32)id;
+		tgid = id >> 32;
+	}
+	ntid = TREAD(btf, next, pid);
+	if (ntid)
+		sn = task_slot(btf, ntid, TREAD(btf, next, tgid), next);
+	sp = task_slot(btf, tid, tgid, NULL);
+	if (cs->win_tid || full_step(sp) || full_step(sn)) {
+		switch_slow(btf, preempt, prev, next, cs);
+		return;
+	}
+	if (cs->tracked)
+		cs->tracked = 0;
+	if (sp)
+		switch_out_slot(btf, sp, cs, prev, preempt, tid, false, 0);
+	if (sn)
+		switch_in_slot(sn);
 }
 
 static __always_inline void on_migrate(bool btf, struct task_struct *p, __u32 dest_cpu)
@@ -1499,7 +1554,7 @@ static __always_inline void on_fork(bool btf, struct task_struct *parent,
 		if (!follow_children || !task_slot(btf, ptid, ptgid, NULL))
 			return;
 	}
-	if (follow(ctid, ctgid))
+	if (follow(ctid, ctgid) == 0)
 		count(CNT_FORKS);
 }
 
