@@ -17,8 +17,14 @@
  * sched_waking and sched_switch run for every wakeup and context switch of
  * the machine, so what they do for a thread that is not followed is kept to
  * a few loads (no map lookup when the target process is known, no clock
- * read); for followed threads, one hash lookup each and one clock read per
- * program run.  There is no sched_wakeup program: sched_waking and
+ * read).  For a followed thread they find its slot in a table in .bss
+ * (plain loads, no helper call); only a step chosen for analysis touches
+ * its record in the `threads` hash and reads the clock.  Every step is
+ * analysed while the steps ending on a CPU stay within a budget (40 per
+ * 10 ms); beyond it one in K is, evenly spread, and the rest only counted
+ * (diagnose.h, "sampling"): a full analysis costs several times an empty
+ * program, so at 100k steps/s no per-step analysis could stay within a few
+ * percent.  There is no sched_wakeup program: sched_waking and
  * sched_migrate_task together know where a wakeup queues a thread.
  */
 #include "vmlinux.h"
@@ -41,6 +47,13 @@ const volatile __u64 slow_floor_ns = 0;    /* never send steps shorter than this
 const volatile bool syscall_from_regs = false;
 /* agentune's own process: its threads are never culprits. */
 const volatile __u32 self_tgid = 0;
+/* Steps analysed in full per DIAG_SAMPLE_WIN_NS and CPU before sampling
+ * starts (diagnose.h, "sampling"); 0: every step, whatever its cost. */
+const volatile __u32 sample_budget = DIAG_SAMPLE_BUDGET;
+
+/* The followed threads (diagnose.h): user space inserts those that exist
+ * at the start. */
+struct diag_slot slots[DIAG_SLOTS];
 
 /* Written by user space after load (mmapped .bss). */
 __u64 slow_ns = 0;                         /* raised to keep about the slowest N */
@@ -79,19 +92,27 @@ struct raise_rec {
  * only while a followed thread runs here or waits for this CPU (`tracked`,
  * `win_tid`), since only those read the totals. */
 struct cpu_state {
+	/* What every sched_switch reads or writes, in one cache line. */
+	__u32 hi_kind;         /* enum wake_kind of the hardirq, 0 outside one */
+	__u32 si_in;           /* inside a softirq */
+	__u32 switches;        /* sched_switch count */
+	__u32 tracked;         /* an analysed step's thread is running here */
+	__u32 win_tid;         /* followed thread waiting for this CPU, 0 none */
+	/* Sampling (diagnose.h): the window of the steps decided here. */
+	__u32 samp_seen;       /* steps decided in it */
+	__u32 samp_every;      /* K: analyse one in K (0, 1: all) */
+	__u32 samp_count;      /* steps since the last analysed one */
+	__u64 samp_jiffies;    /* jiffies at the last decision */
+	__u64 samp_start;      /* start of the window */
 	__u64 hi_entry;        /* entry time of the current hardirq, 0 outside one */
 	__u64 hi_action;       /* struct irqaction * of a device IRQ */
 	__u32 hi_irq;          /* IRQ number or DIAG_VEC_* */
-	__u32 hi_kind;         /* enum wake_kind of the hardirq, 0 outside one */
+	__u32 si_vec;
 	__u64 si_entry;        /* entry time of the current softirq, 0 outside one */
 	__u64 si_hard_ns;      /* hardirq time nested in the current softirq */
-	__u32 si_vec;
-	__u32 si_in;           /* inside a softirq */
 	struct raise_rec si_raise; /* the raise of the running softirq */
 	__u32 idle1;           /* idle state + 1, 0 when not idle */
 	__u32 last_idle1;      /* state + 1 of the last idle period */
-	__u32 switches;        /* sched_switch count */
-	__u32 tracked;         /* a followed thread is running here */
 	__u64 idle_exit_ts;
 	__u64 hardirq_ns, hardirq_cnt, softirq_ns, softirq_cnt;
 	__u64 napi_dev;        /* struct net_device * of the last NAPI polled */
@@ -106,8 +127,6 @@ struct cpu_state {
 	__u64 hrt_now;         /* ktime_t * of its base's now (the caller's stack) */
 	__u64 hrt_entry;       /* hrtimer_expire_entry time */
 	__u64 freq_change_ts;  /* last cpu_frequency change */
-	__u32 win_tid;         /* followed thread waiting for this CPU, 0 none */
-	__u32 pad;
 	__u64 win_last;        /* window's last segment boundary */
 	__u64 win_hi, win_si;  /* hardirq_ns, softirq_ns then */
 	struct raise_rec raise[NR_SOFTIRQS];
@@ -300,14 +319,14 @@ static __always_inline void hist_add(__u32 stage, __u64 v)
 }
 
 /* Is (tgid, tid) one the user asked for by process, as opposed to a thread
- * user space or a fork put in the map? */
+ * user space or a fork put in the table? */
 static __always_inline bool is_target(__u32 tgid, __u32 tid)
 {
 	return targ_tgid && tgid == targ_tgid && (!targ_tid || tid == targ_tid);
 }
 
-/* Cheap filter before the hash lookup: without --children and with a target
- * process, only that process's threads can be in the map. */
+/* Cheap filter before the slot table: without --children and with a
+ * target process, only that process's threads can be in it. */
 static __always_inline bool may_track(__u32 tgid, __u32 tid)
 {
 	if (follow_children || !targ_tgid)
@@ -315,11 +334,51 @@ static __always_inline bool may_track(__u32 tgid, __u32 tid)
 	return is_target(tgid, tid);
 }
 
+/* The slot of a followed thread, NULL when it is not followed: two loads,
+ * no helper call. */
+static __always_inline struct diag_slot *slot_of(__u32 tid)
+{
+	struct diag_slot *s;
+
+	if (!tid)
+		return NULL;
+	s = &slots[diag_slot_a(tid) & (DIAG_SLOTS - 1)];
+	if (s->tid == tid)
+		return s;
+	s = &slots[diag_slot_b(tid) & (DIAG_SLOTS - 1)];
+	return s->tid == tid ? s : NULL;
+}
+
+/* Takes a free slot for tid (or finds its own).  Without atomics (the BPF
+ * target here has no compare-and-swap): the store is read back, and the
+ * rare loser of a race for the same slot is not followed. */
+static __always_inline struct diag_slot *slot_take(__u32 tid)
+{
+	struct diag_slot *s = slot_of(tid);
+
+	if (s)
+		return s;
+	s = &slots[diag_slot_a(tid) & (DIAG_SLOTS - 1)];
+	if (s->tid) {
+		s = &slots[diag_slot_b(tid) & (DIAG_SLOTS - 1)];
+		if (s->tid)
+			return NULL;
+	}
+	s->flags = 0;
+	s->tid = tid;
+	barrier();
+	return s->tid == tid ? s : NULL;
+}
+
+/* A followed thread's record in the `threads` hash, created when missing. */
 static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 {
 	__u32 zero = 0;
-	struct diag_thread *t = bpf_map_lookup_elem(&scratch, &zero);
+	struct diag_thread *t = bpf_map_lookup_elem(&threads, &tid);
 
+	if (t)
+		return t;
+	t = bpf_map_lookup_elem(&scratch, &zero);
 	if (!t)
 		return NULL;
 	/* In two parts, kept apart by a compiler barrier: clang's BPF
@@ -332,38 +391,109 @@ static __always_inline struct diag_thread *track(__u32 tid, __u32 tgid)
 	t->block_syscall = -1;
 	t->last_cpu = -1;
 	t->wakeup_cpu = -1;
+	t->win_cpu = -1;
 	t->st.tid = tid;
 	t->st.tgid = tgid;
-	if (bpf_map_update_elem(&threads, &tid, t, BPF_NOEXIST)) {
-		t = bpf_map_lookup_elem(&threads, &tid);
-		if (!t)
-			count(CNT_TRACK_FULL);
-		return t;
-	}
+	bpf_map_update_elem(&threads, &tid, t, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
-/* The thread state of a task; with `task`, created when it belongs to the
- * target.  An exiting task is not (re)created: it may still block and be
- * woken after sched_process_exit removed it. */
-static __always_inline struct diag_thread *task_thread(bool btf, __u32 tid, __u32 tgid,
-						       struct task_struct *task)
+/* Follows a thread: its slot, and its record; 0, or -1 when either is
+ * full.  Out of line (once per thread), like everything the per-event fast
+ * path skips: the fast path's code stays small. */
+static __noinline int follow(__u32 tid, __u32 tgid)
 {
-	struct diag_thread *t;
+	struct diag_slot *s = slot_take(tid);
+
+	if (!s || !track(tid, tgid)) {
+		if (s) {
+			s->tid = 0;
+			s->flags = 0;
+		}
+		count(CNT_TRACK_FULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* The slot of a task; with `task`, created when it belongs to the target.
+ * An exiting task is not (re)created: it may still block and be woken
+ * after sched_process_exit removed it. */
+static __always_inline struct diag_slot *task_slot(bool btf, __u32 tid, __u32 tgid,
+						   struct task_struct *task)
+{
+	struct diag_slot *s;
 
 	if (!may_track(tgid, tid))
 		return NULL;
-	t = bpf_map_lookup_elem(&threads, &tid);
-	if (!t && task && is_target(tgid, tid) && !(TREAD(btf, task, flags) & PF_EXITING))
-		t = track(tid, tgid);
-	return t;
+	s = slot_of(tid);
+	if (!s && task && is_target(tgid, tid) && !(TREAD(btf, task, flags) & PF_EXITING) &&
+	    follow(tid, tgid) == 0)
+		s = slot_of(tid);
+	return s;
 }
 
+/* The record of a followed thread whose current step is analysed. */
+static __always_inline struct diag_thread *analysed(struct diag_slot *s, __u32 tid)
+{
+	if (!s || (s->flags & (SF_FULL | SF_STEP)) != (SF_FULL | SF_STEP))
+		return NULL;
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* The current task's record, when it is followed. */
 static __always_inline struct diag_thread *current_thread(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 
-	return task_thread(false, (__u32)id, id >> 32, NULL);
+	if (!may_track(id >> 32, tid) || !slot_of(tid))
+		return NULL;
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* K for a window that saw `seen` > budget steps (diagnose.h): the steps
+ * analysed per window shrink as the rate grows (budget^2 / seen), down to
+ * DIAG_SAMPLE_MIN. */
+static __always_inline __u32 sample_every(__u32 seen)
+{
+	__u32 want = sample_budget * sample_budget / seen;
+
+	if (want < DIAG_SAMPLE_MIN)
+		want = DIAG_SAMPLE_MIN;
+	return (seen + want - 1) / want;
+}
+
+/* Whether the next step ending on this CPU is analysed (diagnose.h,
+ * "sampling").  No clock read, except once per jiffy at most. */
+static __always_inline bool sample_step(struct cpu_state *cs)
+{
+	__u64 j, now;
+
+	if (!sample_budget)
+		return true;
+	j = bpf_jiffies64();
+	if (j != cs->samp_jiffies) {
+		cs->samp_jiffies = j;
+		now = bpf_ktime_get_ns();
+		if (now - cs->samp_start >= DIAG_SAMPLE_WIN_NS) {
+			/* A window much longer than asked for saw a low rate. */
+			if (now - cs->samp_start >= 2 * DIAG_SAMPLE_WIN_NS ||
+			    cs->samp_seen <= sample_budget)
+				cs->samp_every = 1;
+			else
+				cs->samp_every = sample_every(cs->samp_seen);
+			cs->samp_seen = 0;
+			cs->samp_start = now;
+		}
+	}
+	cs->samp_seen++;
+	if (cs->samp_count + 1 >= cs->samp_every) {
+		cs->samp_count = 0;
+		return true;
+	}
+	cs->samp_count++;
+	return false;
 }
 
 static __always_inline __u32 task_cpu(bool btf, struct task_struct *p)
@@ -865,21 +995,15 @@ static __always_inline void wake_target(struct diag_thread *t, __u32 tid, __u32 
 	win_open(t, tid, cpu, now, false, t->win_thr0);
 }
 
-static __always_inline void on_waking(bool btf, struct task_struct *p)
+/* A step of a followed thread starts, analysed: block_seen says whether
+ * its record's block time is this wait's (see switch_out_slot()). */
+static __noinline int full_waking(bool btf, struct diag_thread *t, struct task_struct *p,
+				  bool block_seen)
 {
 	__u32 tid = TREAD(btf, p, pid), tgid = TREAD(btf, p, tgid);
-	struct diag_thread *t = task_thread(btf, tid, tgid, p);
-	struct step_event *ev;
-	__u64 now;
+	struct step_event *ev = &t->ev;
+	__u64 now = bpf_ktime_get_ns();
 
-	if (!t)
-		return;
-	/* Woken while still on its CPU (before it blocked) or already
-	 * runnable: not a new step. */
-	if (t->flags & (TS_ON_CPU | TS_WOKEN | TS_IN_STEP))
-		return;
-	now = bpf_ktime_get_ns();
-	ev = &t->ev;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = now;
 	ev->pid = tgid;
@@ -889,18 +1013,60 @@ static __always_inline void on_waking(bool btf, struct task_struct *p)
 	wake_source(btf, ev, tid, now);
 	if (ev->chain.start_ts && ev->chain.start_ts <= now)
 		ev->stage_ns[STAGE_COMPLETION] = now - ev->chain.start_ts;
-	t->wait_known = t->block_ts != 0;
-	if (t->block_ts) {
+	t->wait_known = block_seen && t->block_ts;
+	if (t->wait_known) {
 		ev->stage_ns[STAGE_WAIT] = now - t->block_ts;
 		ev->syscall_nr = (__u32)t->block_syscall;
+		/* A block request it issued, completed during this wait. */
+		if (t->pending_bio_ts >= t->block_ts)
+			ev->stage_ns[STAGE_BLOCK_IO] = t->pending_bio_ns;
 	}
-	ev->stage_ns[STAGE_BLOCK_IO] = t->pending_bio_ns;
 	t->pending_bio_ns = 0;
+	t->pending_bio_ts = 0;
 	t->waking_ts = now;
 	t->wakeup_cpu = -1;
+	t->out_ts = 0;
+	/* Whatever its record said about earlier steps: they were not all
+	 * followed here. */
+	t->flags = 0;
 	t->win_thr0 = group_throttled_ns(btf, p);
 	wake_target(t, tid, task_cpu(btf, p), now);
-	t->flags |= TS_WOKEN;
+	t->flags = TS_WOKEN;
+	return 0;
+}
+
+/* sched_waking: a new step when the thread is neither running nor already
+ * woken; analysed or only counted (diagnose.h, "sampling"). */
+static __always_inline void on_waking(bool btf, struct task_struct *p)
+{
+	__u32 tid = TREAD(btf, p, pid), tgid = TREAD(btf, p, tgid);
+	struct diag_slot *s = task_slot(btf, tid, tgid, p);
+	struct diag_thread *t;
+	__u32 f;
+
+	if (!s)
+		return;
+	f = s->flags;
+	/* Woken while still on its CPU (before it blocked) or already
+	 * runnable: not a new step. */
+	if (f & (SF_ON | SF_STEP))
+		return;
+	if (!(f & SF_DECIDED)) {
+		struct cpu_state *cs = this_cpu_state();
+
+		if (!cs)
+			return;
+		f = sample_step(cs) ? f | SF_FULL : f & ~SF_FULL;
+	}
+	s->flags = (f & ~(SF_DECIDED | SF_RAN)) | SF_STEP;
+	if (!(f & SF_FULL))
+		return;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t) {
+		s->flags &= ~SF_FULL;
+		return;
+	}
+	full_waking(btf, t, p, f & SF_DECIDED);
 }
 
 /* ---- the step --------------------------------------------------------- */
@@ -1191,26 +1357,69 @@ static __always_inline void switch_in(bool btf, struct diag_thread *t, struct cp
 	}
 }
 
-static __always_inline void on_switch(bool btf, bool preempt, struct task_struct *prev,
-				      struct task_struct *next)
+/* The next step of tid is analysed: its record gets the time it blocked
+ * and in which syscall (what switch_out() does for an analysed step). */
+static __noinline int arm_block(__u32 tid)
+{
+	struct diag_thread *t = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!t)
+		return 0;
+	t->block_ts = bpf_ktime_get_ns();
+	t->block_syscall = syscall_from_regs ? current_syscall() : t->cur_syscall;
+	return 0;
+}
+
+/* A followed thread leaves this CPU.  When it blocks, its step ends (one
+ * more seen) and whether the next one is analysed is chosen here, so that
+ * an analysed step knows the wait before it: its record gets the block's
+ * time (switch_out() did when this step was analysed: `recorded`). */
+static __always_inline void switch_out_slot(bool btf, struct diag_slot *s, struct cpu_state *cs,
+					    struct task_struct *prev, bool preempt, __u32 tid,
+					    bool recorded, __u64 now)
+{
+	__u32 f = s->flags & ~SF_ON;
+
+	if (preempt || task_state(btf, prev) == 0) {
+		s->flags = f;           /* still runnable: the step goes on */
+		return;
+	}
+	if ((f & (SF_STEP | SF_RAN)) == (SF_STEP | SF_RAN))
+		count(CNT_SEEN);
+	f &= ~(SF_STEP | SF_RAN | SF_FULL);
+	if (sample_step(cs)) {
+		f |= SF_FULL;
+		if (!recorded)
+			arm_block(tid);
+	}
+	s->flags = f | SF_DECIDED;
+}
+
+/* A followed thread gets this CPU: it ran in its step. */
+static __always_inline void switch_in_slot(struct diag_slot *s)
+{
+	__u32 f = s->flags | SF_ON;
+
+	if (f & SF_STEP)
+		f |= SF_RAN;
+	s->flags = f;
+}
+
+static __always_inline bool full_step(const struct diag_slot *s)
+{
+	return s && (s->flags & (SF_FULL | SF_STEP)) == (SF_FULL | SF_STEP);
+}
+
+/* sched_switch with an analysed step involved (prev's, next's, or one
+ * waiting for this CPU): the slots, and the records. */
+static __noinline int switch_slow(bool btf, bool preempt, struct task_struct *prev,
+				  struct task_struct *next, struct cpu_state *cs)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
-	struct diag_thread *t, *tn;
+	struct diag_slot *sp, *sn = NULL;
+	struct diag_thread *t, *tn = NULL;
 	__u32 tid, tgid, ntid;
 	__u64 now = 0;
-
-	if (!cs)
-		return;
-	cs->switches++;
-	/* No switch happens inside an interrupt: a context left set means an
-	 * exit event was missed. */
-	if (cs->hi_kind | cs->si_in) {
-		cs->hi_kind = 0;
-		cs->hi_entry = 0;
-		cs->si_in = 0;
-		cs->si_entry = 0;
-	}
 
 	/* prev is current: a tp_btf program reads it directly. */
 	if (btf) {
@@ -1223,20 +1432,29 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 		tgid = id >> 32;
 	}
 	ntid = TREAD(btf, next, pid);
-	t = task_thread(btf, tid, tgid, NULL);
-	tn = ntid ? task_thread(btf, ntid, TREAD(btf, next, tgid), next) : NULL;  /* 0: idle */
+	if (ntid)               /* 0: idle */
+		sn = task_slot(btf, ntid, TREAD(btf, next, tgid), next);
+	sp = task_slot(btf, tid, tgid, NULL);
 	/* A followed thread waits for this CPU and another one takes it:
 	 * prev's time is part of that wait. */
 	if (cs->win_tid && cs->win_tid != ntid) {
 		now = bpf_ktime_get_ns();
 		win_switch(btf, cs, prev, tid, tgid, now);
 	}
-	if (t) {
-		if (!now)
-			now = bpf_ktime_get_ns();
-		switch_out(btf, t, cs, prev, preempt, cpu, now);
+	if (sp) {
+		t = analysed(sp, tid);
+		if (t) {
+			if (!now)
+				now = bpf_ktime_get_ns();
+			switch_out(btf, t, cs, prev, preempt, cpu, now);
+		}
+		switch_out_slot(btf, sp, cs, prev, preempt, tid, t != NULL, now);
 	}
-	/* Interrupt time is counted only while a followed thread runs. */
+	if (sn) {
+		switch_in_slot(sn);
+		tn = analysed(sn, ntid);
+	}
+	/* Interrupt time is counted only while an analysed step runs. */
 	if (cs->tracked != (tn != NULL))
 		cs->tracked = tn != NULL;
 	if (tn) {
@@ -1244,12 +1462,59 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 			now = bpf_ktime_get_ns();
 		switch_in(btf, tn, cs, prev, next, tid, tgid, cpu, now);
 	}
+	return 0;
+}
+
+/* sched_switch: the slots of prev and next (a few loads and stores); the
+ * rest, out of line, only when an analysed step is involved. */
+static __always_inline void on_switch(bool btf, bool preempt, struct task_struct *prev,
+				      struct task_struct *next)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &cpu);
+	struct diag_slot *sp, *sn = NULL;
+	__u32 tid, tgid, ntid;
+
+	if (!cs)
+		return;
+	cs->switches++;
+	/* No switch happens inside an interrupt: a context left set means an
+	 * exit event was missed. */
+	if (cs->hi_kind | cs->si_in) {
+		cs->hi_kind = 0;
+		cs->hi_entry = 0;
+		cs->si_in = 0;
+		cs->si_entry = 0;
+	}
+	if (btf) {
+		tid = prev->pid;
+		tgid = prev->tgid;
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		tid = (__u32)id;
+		tgid = id >> 32;
+	}
+	ntid = TREAD(btf, next, pid);
+	if (ntid)
+		sn = task_slot(btf, ntid, TREAD(btf, next, tgid), next);
+	sp = task_slot(btf, tid, tgid, NULL);
+	if (cs->win_tid || full_step(sp) || full_step(sn)) {
+		switch_slow(btf, preempt, prev, next, cs);
+		return;
+	}
+	if (cs->tracked)
+		cs->tracked = 0;
+	if (sp)
+		switch_out_slot(btf, sp, cs, prev, preempt, tid, false, 0);
+	if (sn)
+		switch_in_slot(sn);
 }
 
 static __always_inline void on_migrate(bool btf, struct task_struct *p, __u32 dest_cpu)
 {
 	__u32 tid = TREAD(btf, p, pid);
-	struct diag_thread *t = task_thread(btf, tid, TREAD(btf, p, tgid), NULL);
+	struct diag_thread *t = analysed(task_slot(btf, tid, TREAD(btf, p, tgid), NULL), tid);
 
 	if (!t || !(t->flags & (TS_WOKEN | TS_IN_STEP)))
 		return;
@@ -1283,13 +1548,13 @@ static __always_inline void on_fork(bool btf, struct task_struct *parent,
 		 * asked for one thread only. */
 		if (targ_tid)
 			return;
-		if (!is_target(ctgid, ctid) && !task_thread(btf, ptid, ptgid, NULL))
+		if (!is_target(ctgid, ctid) && !task_slot(btf, ptid, ptgid, NULL))
 			return;
 	} else {
-		if (!follow_children || !task_thread(btf, ptid, ptgid, NULL))
+		if (!follow_children || !task_slot(btf, ptid, ptgid, NULL))
 			return;
 	}
-	if (track(ctid, ctgid))
+	if (follow(ctid, ctgid) == 0)
 		count(CNT_FORKS);
 }
 
@@ -1297,8 +1562,14 @@ static __always_inline void on_exit(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
-	struct diag_thread *t = task_thread(false, tid, id >> 32, NULL);
+	struct diag_slot *s = task_slot(false, tid, id >> 32, NULL);
+	struct diag_thread *t;
 
+	if (!s)
+		return;
+	s->tid = 0;
+	s->flags = 0;
+	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t)
 		return;
 	win_drop(t, tid);
@@ -1344,7 +1615,7 @@ static __always_inline void on_rq_issue(struct request *rq)
 	struct rq_issue ri = {};
 	__u64 key = (__u64)rq;
 
-	if (!task_thread(false, (__u32)id, id >> 32, NULL))
+	if (!may_track(id >> 32, (__u32)id) || !slot_of((__u32)id))
 		return;
 	ri.ts = bpf_ktime_get_ns();
 	ri.tid = (__u32)id;
@@ -1378,8 +1649,10 @@ static __always_inline void on_rq_complete(struct request *rq)
 	if (!ri)
 		return;
 	t = bpf_map_lookup_elem(&threads, &tid);
-	if (t)
-		t->pending_bio_ns = bpf_ktime_get_ns() - ri->ts;
+	if (t) {
+		t->pending_bio_ts = bpf_ktime_get_ns();
+		t->pending_bio_ns = t->pending_bio_ts - ri->ts;
+	}
 	bpf_map_delete_elem(&rq_issued, &key);
 }
 

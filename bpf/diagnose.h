@@ -369,7 +369,10 @@ enum diag_counter {
 	CNT_MIGRATED,                /* steps that ran on another CPU than the one before */
 	CNT_CULPRITS_FULL,           /* culprit records the culprits map had no room for */
 	CNT_WAKE,                    /* + enum wake_kind: steps by wake source */
-	CNT_MAX = CNT_WAKE + WAKE_KINDS,
+	/* Steps seen, analysed or not (counted on the CPU the step ran on,
+	 * when it ends): CNT_STEPS of them were analysed (see "sampling"). */
+	CNT_SEEN = CNT_WAKE + WAKE_KINDS,
+	CNT_MAX,
 };
 
 /* The tracepoints the programs attach to: the index of each one's run
@@ -409,7 +412,56 @@ struct thread_stat {
 	char comm[DIAG_COMM_LEN];
 };
 
-/* Thread state flags. */
+/* ---- the followed threads, and sampling --------------------------------
+ *
+ * sched_waking and sched_switch run for every wakeup and context switch of
+ * the machine.  Whether a task is followed, and whether its current step is
+ * analysed, is kept in a table of small slots in the programs' .bss (direct
+ * memory access, no map helper call), direct-mapped by tid with two ways;
+ * user space inserts the threads that exist at the start.  A thread whose
+ * two slots are taken is not followed (CNT_TRACK_FULL).
+ *
+ * Sampling: every step is analysed in full (the per-thread record in the
+ * `threads` hash, clock reads, windows, histograms, sums) while the steps
+ * that end on a CPU stay within `sample_budget` (B) per DIAG_SAMPLE_WIN_NS
+ * there.  Beyond that, one step in K is, so that the analysed ones are
+ * spread evenly over the window: K = ceil(seen / want) where seen is the
+ * previous window's count and want = max(B^2 / seen, DIAG_SAMPLE_MIN).  So
+ * the analysed steps per window go down from B as the rate grows past it,
+ * to DIAG_SAMPLE_MIN: a full analysis costs ~0.7-1.5 us, and at 100k steps/s
+ * even B of them per 10 ms would cost ~0.5% of the CPU.  The rest only flip
+ * flags in their slot and count as seen (CNT_SEEN).  The choice
+ * for a step is made when the step before it blocks (so that its wait is
+ * known), or at its wakeup when no block was seen. */
+#define DIAG_SLOTS_LOG 14
+#define DIAG_SLOTS (1u << DIAG_SLOTS_LOG)
+#define DIAG_SAMPLE_WIN_NS 10000000ull  /* 10 ms */
+#define DIAG_SAMPLE_BUDGET 40           /* default: every step up to 4000/s per CPU */
+#define DIAG_SAMPLE_MIN 4               /* analysed per window at the highest rates */
+
+struct diag_slot {
+	__u32 tid;                   /* 0: free */
+	__u32 flags;                 /* SF_* */
+};
+
+#define SF_ON      1u                /* on a CPU now */
+#define SF_STEP    2u                /* woken, not yet blocked again: a step is open */
+#define SF_RAN     4u                /* ran since that wakeup */
+#define SF_FULL    8u                /* the open step (or, blocked, the next) is analysed */
+#define SF_DECIDED 16u               /* SF_FULL was chosen when it blocked */
+
+/* The two slots a tid may sit in. */
+static inline __u32 diag_slot_a(__u32 tid)
+{
+	return tid & (DIAG_SLOTS - 1);
+}
+
+static inline __u32 diag_slot_b(__u32 tid)
+{
+	return (__u32)(tid * 2654435761u) >> (32 - DIAG_SLOTS_LOG);
+}
+
+/* Thread state flags (of an analysed step, in struct diag_thread). */
 #define TS_ON_CPU  1u                /* running now (a segment is open) */
 #define TS_WOKEN   2u                /* sched_waking seen, not yet run */
 #define TS_IN_STEP 4u                /* ran since its waking: a step is open */
@@ -431,6 +483,7 @@ struct diag_thread {
 	__u64 seg_hi_ns, seg_hi_cnt, seg_si_ns, seg_si_cnt; /* CPU counters then */
 	__u64 out_ts;                /* preempted (runnable) since */
 	__u64 pending_bio_ns;        /* block request it issued completed after this long */
+	__u64 pending_bio_ts;        /* ... at this time (stale when before block_ts) */
 	__s32 win_cpu;               /* CPU whose window it is in (cpu_state.win_tid), -1 none */
 	__u32 win_pre;               /* that window is a preemption (else the wait) */
 	__u64 win_thr0;              /* its group's throttled time when the window opened */

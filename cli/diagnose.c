@@ -25,7 +25,8 @@ void usage_diagnose(FILE *out)
 {
 	fprintf(out,
 		"Usage: agentune diagnose -p PID|--unit NAME|--cgroup PATH [-t TID]\n"
-		"                         [--duration S] [--slowest N] [--children] [-j]\n\n"
+		"                         [--duration S] [--slowest N] [--children]\n"
+		"                         [--no-sampling] [-j]\n\n"
 		"Measures every step of the process's threads (woken -> runs -> blocks again)\n"
 		"with built-in BPF programs, from the first event of the chain that led to\n"
 		"the wakeup (interrupt, softirq, timer expiry, queued work, block completion)\n"
@@ -46,6 +47,9 @@ void usage_diagnose(FILE *out)
 		"      --duration S    whole seconds to measure (default 10, 1-86400)\n"
 		"      --slowest N     slow steps to break down (default 10, 1-10000)\n"
 		"      --children      also follow child processes started during the run\n"
+		"      --no-sampling   analyse every step, whatever the rate (by default, beyond\n"
+		"                      40 steps per 10 ms on a CPU one step in K is analysed and\n"
+		"                      the others only counted: the report says how many)\n"
 		"  -j, --json          JSON output (schema agentune.diagnose/2)\n"
 		"      --raw-tp        use raw tracepoints even where BTF ones work\n"
 		"      --disable-stage NAME  measure without that stage (testing the fallbacks)\n");
@@ -57,6 +61,7 @@ const struct option diagnose_longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "slowest", required_argument, NULL, 'n' },
 	{ "children", no_argument, NULL, 'c' },
+	{ "no-sampling", no_argument, NULL, 'S' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "raw-tp", no_argument, NULL, 'r' },
 	{ "disable-stage", required_argument, NULL, 'x' },
@@ -64,7 +69,7 @@ const struct option diagnose_longopts[] = {
 	{ "cgroup", required_argument, NULL, 'G' },
 	{ NULL, 0, NULL, 0 },
 };
-/* --duration, --slowest, --children and --raw-tp have no short option: their
+/* --duration, --slowest, --children, --no-sampling and --raw-tp have no short option: their
  * letters mean other things elsewhere (agentune(8), "Short options"). */
 const char diagnose_shortopts[] = ":p:t:j";
 
@@ -111,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct diag_opts *o)
 			o->probe.slowest = (unsigned)v;
 			break;
 		case 'c': o->probe.children = true; break;
+		case 'S': o->probe.no_sampling = true; break;
 		case 'U': o->unit = optarg; break;
 		case 'G': o->cgroup = optarg; break;
 		case 'j': o->json = true; break;

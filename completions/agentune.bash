@@ -16,7 +16,7 @@ _agentune_options()
 	case "$1" in
 	inspect) echo "--root -r --json -j --sample -s --help -h" ;;
 	snapshot) echo "--root -r --json -j --help -h" ;;
-	diagnose) echo "--pid -p --unit --cgroup --tid -t --duration --slowest --children --json -j --raw-tp --disable-stage --help -h" ;;
+	diagnose) echo "--pid -p --unit --cgroup --tid -t --duration --slowest --children --no-sampling --json -j --raw-tp --disable-stage --help -h" ;;
 	top) echo "--pid -p --unit --cgroup --delay -d --batch -b --frames -n --no-bpf --width --root -r --format --textfile --config --help -h" ;;
 	apply) echo "--pid -p --unit --cgroup --config --cpus -c --dry-run --json -j --allow-unsafe-profile --root -r --help -h" ;;
 	evaluate) echo "--pid -p --cpus -c --rounds --duration --json -j --allow-unsafe-profile --help -h" ;;

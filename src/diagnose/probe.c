@@ -138,6 +138,7 @@ struct probe {
 	struct step_event *heap;
 	size_t nheap, cap;
 	uint64_t floor_delay;      /* what the kernel was last told to send */
+	uint64_t slots_full;       /* threads user space found no slot for */
 	bool throttle_btf;         /* the task group's throttled time is readable */
 	char throttle_why[160];
 	char *logbuf;
@@ -394,6 +395,7 @@ static int configure(struct probe *p, bool raw)
 	s->rodata->syscall_from_regs = p->syscall_regs;
 	s->rodata->self_tgid = (uint32_t)(p->opts.self_tgid > 0 ? p->opts.self_tgid : getpid());
 	s->rodata->throttle_on = p->throttle_btf;
+	s->rodata->sample_budget = p->opts.no_sampling ? 0 : DIAG_SAMPLE_BUDGET;
 	if ((err = bpf_map__set_max_entries(s->maps.cpus, p->ncpus)) ||
 	    (err = bpf_map__set_max_entries(s->maps.cpu_freq, p->ncpus)))
 		return err;
@@ -580,6 +582,26 @@ static int try_mode(struct probe *p, bool raw, const struct btf *vmlinux, char *
 
 /* ---- the threads followed --------------------------------------------- */
 
+/* The thread's slot in the kernel's table of followed threads (diagnose.h):
+ * the kernel may take slots meanwhile, hence the compare-and-swap. */
+static bool slot_insert(struct probe *p, uint32_t tid)
+{
+	struct diag_slot *slots = p->skel->bss->slots;
+	uint32_t way[2] = { diag_slot_a(tid), diag_slot_b(tid) };
+
+	for (int i = 0; i < 2; i++)
+		if (__atomic_load_n(&slots[way[i]].tid, __ATOMIC_ACQUIRE) == tid)
+			return true;
+	for (int i = 0; i < 2; i++) {
+		uint32_t free_tid = 0;
+
+		if (__atomic_compare_exchange_n(&slots[way[i]].tid, &free_tid, tid, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return true;
+	}
+	return false;
+}
+
 static void add_thread(struct probe *p, int tgid, int tid)
 {
 	struct diag_thread t;
@@ -598,7 +620,10 @@ static void add_thread(struct probe *p, int tgid, int tid)
 		copy_str(t.st.comm, sizeof(t.st.comm), comm);
 	/* The kernel may have added it already (it follows the target's
 	 * threads as soon as they wake): keep what it measured. */
+	t.win_cpu = -1;
 	bpf_map_update_elem(bpf_map__fd(p->skel->maps.threads), &key, &t, BPF_NOEXIST);
+	if (!slot_insert(p, key))
+		p->slots_full++;
 }
 
 static void add_process(struct probe *p, int pid)
@@ -1182,6 +1207,7 @@ static void result_clear(struct probe_result *r)
 	free(r->tps);
 	free(r->progs);
 	free(r->cpu_steps);
+	free(r->cpu_steps_seen);
 	free(r->culprits);
 	memset(r, 0, sizeof(*r));
 }
@@ -1439,6 +1465,38 @@ static int read_culprits(struct probe *p, struct probe_result *r)
 	return 0;
 }
 
+/* The counters, summed, with the steps analysed and seen per CPU: one read,
+ * so that the two agree (the programs may still run meanwhile). */
+static int read_counters(struct probe *p, struct probe_result *r, uint64_t *cnt)
+{
+	unsigned n = p->ncpus ? p->ncpus : 1;
+	uint64_t *buf = calloc(n, sizeof(struct diag_counters));
+	uint32_t zero = 0;
+
+	r->cpu_steps = calloc(n, sizeof(*r->cpu_steps));
+	r->cpu_steps_seen = calloc(n, sizeof(*r->cpu_steps_seen));
+	if (!buf || !r->cpu_steps || !r->cpu_steps_seen) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.counters), &zero, buf)) {
+		int e = -errno;
+
+		free(buf);
+		return e;
+	}
+	for (unsigned c = 0; c < p->ncpus; c++) {
+		const uint64_t *v = &buf[c * CNT_MAX];
+
+		for (size_t i = 0; i < CNT_MAX; i++)
+			cnt[i] += v[i];
+		r->cpu_steps[c] = v[CNT_STEPS];
+		r->cpu_steps_seen[c] = v[CNT_SEEN];
+	}
+	free(buf);
+	return 0;
+}
+
 int probe_read(struct probe *p, struct probe_result *r)
 {
 	uint64_t cnt[CNT_MAX];
@@ -1455,17 +1513,14 @@ int probe_read(struct probe *p, struct probe_result *r)
 			return e;
 	}
 	memset(cnt, 0, sizeof(cnt));
-	r->cpu_steps = calloc(p->ncpus ? p->ncpus : 1, sizeof(*r->cpu_steps));
-	if (!r->cpu_steps)
-		return -ENOMEM;
-	e = read_percpu_col(bpf_map__fd(p->skel->maps.counters), 0, cnt, CNT_MAX, p->ncpus,
-			    CNT_STEPS, r->cpu_steps);
-	if (e)
+	if ((e = read_counters(p, r, cnt)))
 		return e;
 	r->steps = cnt[CNT_STEPS];
+	r->steps_seen = cnt[CNT_SEEN];
+	r->sample_budget = p->opts.no_sampling ? 0 : DIAG_SAMPLE_BUDGET;
 	r->lost = cnt[CNT_LOST];
 	r->sent = cnt[CNT_SENT];
-	r->track_full = cnt[CNT_TRACK_FULL];
+	r->track_full = cnt[CNT_TRACK_FULL] + p->slots_full;
 	r->forks = cnt[CNT_FORKS];
 	r->migrated = cnt[CNT_MIGRATED];
 	r->culprits_full = cnt[CNT_CULPRITS_FULL];

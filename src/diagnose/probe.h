@@ -49,6 +49,10 @@ struct probe_opts {
 	bool no_stats;             /* leave the kernel's BPF run-time statistics off:
 				    * they cost two clock reads per program run,
 				    * and without them the cost is not reported */
+	bool no_sampling;          /* analyse every step, whatever the rate (by
+				    * default, beyond DIAG_SAMPLE_BUDGET steps
+				    * per 10 ms on a CPU, one in K is analysed
+				    * and the rest only counted: diagnose.h) */
 	bool stats_always;         /* keep them on for the whole run (exact totals)
 				    * instead of sampling windows of it */
 	const struct host *host;   /* /proc and /sys of the live host; NULL = "/" */
@@ -121,9 +125,14 @@ struct probe_result {
 	/* Summed over CPUs; which steps each stage counts: struct diag_hist
 	 * in diagnose.h.  Buckets: hist_bucket(). */
 	uint64_t hist[STAGE_MAX][HIST_BUCKETS];
-	uint64_t steps;
-	uint64_t *cpu_steps;       /* [ncpus]: steps counted on each CPU (the one
+	uint64_t steps;            /* steps analysed (what the histograms, sums,
+				    * culprits and slow steps are over) */
+	uint64_t *cpu_steps;       /* [ncpus]: steps analysed on each CPU (the one
 				    * the step ran on) */
+	uint64_t steps_seen;       /* steps seen, analysed or not (>= steps) */
+	uint64_t *cpu_steps_seen;  /* [ncpus]: the same per CPU */
+	unsigned sample_budget;    /* steps analysed in full per 10 ms and CPU
+				    * before sampling starts; 0: every step */
 	uint64_t wake_kinds[WAKE_KINDS];
 	uint64_t lost;             /* slow steps dropped: ring buffer full */
 	uint64_t sent;             /* slow steps the kernel sent */

@@ -300,6 +300,22 @@ static void text_throttling(FILE *out, const struct diag_report *d)
 		d->v ? d->v->throttle_moved_ns / 1e6 : 0.0);
 }
 
+/* How many steps were seen and how many analysed in full: what every
+ * figure below (stages, shares, percentiles, culprits) is over. */
+static void text_sampling(FILE *out, const struct probe_result *r)
+{
+	if (r->steps_seen <= r->steps) {
+		fprintf(out, "steps: %llu seen, every one analysed%s\n",
+			(unsigned long long)r->steps_seen,
+			r->sample_budget ? "" : " (sampling off)");
+		return;
+	}
+	fprintf(out, "steps: %llu seen, %llu analysed (%.1f%%): sampled beyond %u steps per 10 ms "
+		"on a CPU; stages, shares and percentiles are over the analysed steps\n",
+		(unsigned long long)r->steps_seen, (unsigned long long)r->steps,
+		100.0 * (double)r->steps / (double)r->steps_seen, r->sample_budget);
+}
+
 static void text_header(FILE *out, const struct diag_report *d)
 {
 	const struct probe_result *r = d->r;
@@ -313,6 +329,7 @@ static void text_header(FILE *out, const struct diag_report *d)
 	fprintf(out, "CPUs allowed %s; programs %s, %zu of %zu tracepoints attached%s%s%s\n",
 		d->cpus_allowed[0] ? d->cpus_allowed : "unknown", r->mode, attached, r->ntps,
 		r->mode_why[0] ? " (" : "", r->mode_why, r->mode_why[0] ? ")" : "");
+	text_sampling(out, r);
 	for (unsigned s = 0; s < STAGE_MAX; s++)
 		if (!r->stages[s].available)
 			fprintf(out, "stage %s unavailable: %s\n", probe_stage_name(s), r->stages[s].why);
@@ -793,6 +810,17 @@ static jo *j_throttling(const struct diag_report *d)
 	return o;
 }
 
+static jo *j_sampling(const struct probe_result *r)
+{
+	jo *o = json_object_new_object();
+
+	jw_put(o, "steps_seen", jw_uint(r->steps_seen));
+	jw_put(o, "steps_analysed", jw_uint(r->steps));
+	jw_put(o, "sampled", jw_bool(r->steps_seen > r->steps));
+	jw_put(o, "budget_per_10ms_per_cpu", r->sample_budget ? jw_uint(r->sample_budget) : NULL);
+	return o;
+}
+
 jo *report_diag_json(const struct diag_report *d)
 {
 	const struct probe_result *r = d->r;
@@ -801,6 +829,7 @@ jo *report_diag_json(const struct diag_report *d)
 	jw_put(o, "target", j_target(d));
 	jw_put(o, "duration_s", jw_double(d->duration_s));
 	jw_put(o, "steps", jw_uint(r->steps));
+	jw_put(o, "sampling", j_sampling(r));
 	jw_put(o, "mode", jw_str(r->mode));
 	jw_put(o, "tracepoints", j_tracepoints(r));
 	jw_put(o, "lost_events", jw_uint(r->lost));

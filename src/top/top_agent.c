@@ -102,11 +102,12 @@ static void open_probe(struct agent_watch *w)
 	/* The figures start now: what ran before the first sample is the baseline. */
 	memcpy(w->prev_hist, w->res->hist, sizeof(w->prev_hist));
 	memcpy(w->base_hist, w->res->hist[STAGE_WAKE_RUN], sizeof(w->base_hist));
-	w->prev_steps = w->base_steps = w->res->steps;
+	/* Rates count every step seen, analysed or not (sampling). */
+	w->prev_steps = w->base_steps = w->res->steps_seen;
 	w->ncpus = w->res->ncpus;
 	w->prev_cpu_steps = calloc(w->ncpus ? w->ncpus : 1, sizeof(uint64_t));
-	if (w->prev_cpu_steps && w->res->cpu_steps)
-		memcpy(w->prev_cpu_steps, w->res->cpu_steps, w->ncpus * sizeof(uint64_t));
+	if (w->prev_cpu_steps && w->res->cpu_steps_seen)
+		memcpy(w->prev_cpu_steps, w->res->cpu_steps_seen, w->ncpus * sizeof(uint64_t));
 	w->prev_bpf_ns = w->res->bpf_run_ns;
 }
 
@@ -403,24 +404,24 @@ static int sample_probe(struct agent_watch *w, double elapsed_s, struct top_agen
 	memcpy(w->prev_hist, w->res->hist, sizeof(w->prev_hist));
 
 	row->bpf = true;
-	row->steps_rate = elapsed_s > 0 ? (double)(w->res->steps - w->prev_steps) / elapsed_s : 0;
-	w->prev_steps = w->res->steps;
+	row->steps_rate = elapsed_s > 0 ? (double)(w->res->steps_seen - w->prev_steps) / elapsed_s : 0;
+	w->prev_steps = w->res->steps_seen;
 	row->wake_run_p50_us = wr.count ? hist_percentile(&wr, 50) / 1e3 : NAN;
 	row->wake_run_p99_us = wr.count ? hist_percentile(&wr, 99) / 1e3 : NAN;
 	row->idle_exit_share = ratio(sum[STAGE_IDLE_EXIT], sum[STAGE_WAKE_RUN]);
 	row->interference_share = ratio(sum[STAGE_IRQ] + sum[STAGE_SOFTIRQ], sum[STAGE_RUN]);
 	dominant_cause(sum, row);
 	cause_shares(sum, row);
-	row->steps_total = w->res->steps - w->base_steps;
+	row->steps_total = w->res->steps_seen - w->base_steps;
 	for (unsigned b = 0; b < HIST_BUCKETS; b++)
 		row->wake_run_hist[b] = w->res->hist[STAGE_WAKE_RUN][b] - w->base_hist[b];
 
-	for (unsigned c = 0; c < w->ncpus && w->res->cpu_steps; c++) {
-		uint64_t n = w->res->cpu_steps[c] - w->prev_cpu_steps[c];
+	for (unsigned c = 0; c < w->ncpus && w->res->cpu_steps_seen; c++) {
+		uint64_t n = w->res->cpu_steps_seen[c] - w->prev_cpu_steps[c];
 
 		if (c < nslots && elapsed_s > 0)
 			steps_rate[c] += (double)n / elapsed_s;
-		w->prev_cpu_steps[c] = w->res->cpu_steps[c];
+		w->prev_cpu_steps[c] = w->res->cpu_steps_seen[c];
 	}
 	if (w->res->bpf_stats && elapsed_s > 0 && w->res->bpf_run_ns >= w->prev_bpf_ns)
 		w->bpf_ns_per_s = (double)(w->res->bpf_run_ns - w->prev_bpf_ns) / elapsed_s;

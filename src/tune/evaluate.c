@@ -147,8 +147,10 @@ void eval_phase_from(const struct probe_result *before, const struct probe_resul
 	if (after->stages[STAGE_COMPLETION].available)
 		pct_us(before->hist[STAGE_COMPLETION], after->hist[STAGE_COMPLETION],
 		       &ph->m[EM_C_P50], &ph->m[EM_C_P90], &ph->m[EM_C_P99], &ph->m[EM_C_P999]);
+	/* The rate counts every step seen; the percentiles and causes are over
+	 * the analysed ones (all of them below the sampling budget). */
 	if (dur_s > 0)
-		ph->m[EM_STEPS_PER_S] = (double)ph->steps / dur_s;
+		ph->m[EM_STEPS_PER_S] = (double)minus(after->steps_seen, before->steps_seen) / dur_s;
 	if (ph->steps)
 		phase_causes(before, after, h, ph);
 }

@@ -8,12 +8,13 @@ PMQOS=/sys/devices/system/cpu/cpu$CPU/power/pm_qos_resume_latency_us
 
 setup() {
 	[ "$(nproc)" -ge 2 ] || CPU=0
-	WL_PID="" HOG_PID="" PMQOS_SAVED="" DIAG_PID=""
+	WL_PID="" HOG_PID="" PMQOS_SAVED="" DIAG_PID="" PIPE_PID=""
 }
 
 # Runs even when a test fails: nothing a test planted outlives it.
 teardown() {
 	[ -n "$HOG_PID" ] && kill "$HOG_PID" 2>/dev/null
+	[ -n "$PIPE_PID" ] && kill "$PIPE_PID" 2>/dev/null
 	[ -n "$DIAG_PID" ] && kill "$DIAG_PID" 2>/dev/null
 	stop_workload
 	if [ -n "$PMQOS_SAVED" ]; then echo "$PMQOS_SAVED" >"$PMQOS"; fi
@@ -227,4 +228,41 @@ sys.exit(int(sys.argv[2]) in cpus)" "$allowed" "$CPU"
 	       and ([.verdict.all.causes[].culprits[].pid] - [$self, $wl, .target.threads[].tid]
 		    | length) == ([.verdict.all.causes[].culprits[]] | length)' \
 		"$BATS_TEST_TMPDIR/dg.json"
+}
+
+@test "diagnose: sampling: a 1000 steps/s workload is analysed in full, perf bench sched pipe is sampled and says so" {
+	need_bpf
+	# Slow: every step seen is analysed, and the report says so.
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 20
+	diag --pid "$WL_PID" --duration 3
+	jq -c '{steps, sampling, wake_run: .stages.wake_run.count}' "$BATS_TEST_TMPDIR/dg.json"
+	jq -e '.steps > 2000 and .sampling.steps_seen == .sampling.steps_analysed
+	       and .sampling.steps_analysed == .steps and .sampling.sampled == false
+	       and .sampling.budget_per_10ms_per_cpu > 0
+	       and .stages.wake_run.count == .steps' "$BATS_TEST_TMPDIR/dg.json"
+	stop_workload
+	WL_PID=""
+
+	# Fast (a wakeup and a switch every few microseconds): sampled, the
+	# analysed steps within the budget, the histograms over those.
+	need_cmd perf
+	taskset -c "$CPU" perf bench sched pipe -T -l 100000000 >/dev/null 2>&1 &
+	PIPE_PID=$!
+	sleep 0.5
+	diag --pid "$PIPE_PID" --duration 2
+	jq -c '{steps, sampling, wake_run: .stages.wake_run.count, duration_s}' "$BATS_TEST_TMPDIR/dg.json"
+	jq -e --argjson ncpu "$(nproc)" '.sampling.sampled and .steps > 0
+	       and .sampling.steps_analysed == .steps
+	       and .sampling.steps_seen > 5 * .sampling.steps_analysed
+	       and .stages.wake_run.count == .steps
+	       and .steps <= 1.5 * .sampling.budget_per_10ms_per_cpu * 100 * .duration_s * $ncpu' \
+		"$BATS_TEST_TMPDIR/dg.json"
+	# The text report says how many were seen and analysed.
+	run "$AGENTUNE" diagnose --pid "$PIPE_PID" --duration 1
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ steps:\ [0-9]+\ seen,\ [0-9]+\ analysed\ \([0-9.]+%\):\ sampled ]]
+	# --no-sampling analyses every one.
+	diag --pid "$PIPE_PID" --duration 1 --no-sampling
+	jq -e '.sampling.sampled == false and .sampling.budget_per_10ms_per_cpu == null
+	       and .steps > 0 and .sampling.steps_seen == .steps' "$BATS_TEST_TMPDIR/dg.json"
 }

@@ -238,7 +238,10 @@ bench_inspect() {
 #              on the very tracepoints diagnose attaches, of the same kind:
 #              the floor any tracer of these events pays
 #   diagnose   agentune diagnose --pid <the benchmark> (its programs run on
-#              every CPU, for every task)
+#              every CPU, for every task; beyond 40 steps per 10 ms on a CPU
+#              it analyses one step in K: the benchmark is sampled)
+#   diagnose_full  the same with --no-sampling: every step analysed (what
+#              sampling saves; no target applies)
 #   bpftrace   the one-stage wakeup->run script below
 # Each run starts perf through a shell that waits on a FIFO and then execs
 # perf (same pid), so the tracer is attached before the first message.
@@ -326,6 +329,9 @@ pipe_round() {
 	diagnose)
 		"$AGENTUNE" diagnose --pid "$bpid" --duration 600 >"$WORK/diag.out" 2>&1 &
 		tpid=$! ;;
+	diagnose_full)
+		"$AGENTUNE" diagnose --pid "$bpid" --duration 600 --no-sampling >"$WORK/diagfull.out" 2>&1 &
+		tpid=$! ;;
 	bpftrace)
 		taskset -c 0 bpftrace -e "$BPFTRACE_WAKE_RUN" >"$WORK/bt.out" 2>&1 &
 		tpid=$! ;;
@@ -363,7 +369,7 @@ bench_diagnose_cost() {
 	diag_tracepoints
 	local load0
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
-	local -a tracers=(none empty diagnose)
+	local -a tracers=(none empty diagnose diagnose_full)
 	local r i t us l
 	command -v bpftrace >/dev/null && tracers+=(bpftrace)
 	local -A runs=() links=()
@@ -406,6 +412,7 @@ bench_diagnose_cost() {
 		none) label="none" ;;
 		empty) label="empty programs, same ${#DIAG_TPS[@]} tracepoints ($DIAG_TP_KIND)" ;;
 		diagnose) label="agentune diagnose" ;;
+		diagnose_full) label="agentune diagnose --no-sampling (every step analysed)" ;;
 		bpftrace) label="bpftrace, wakeup->run only" ;;
 		esac
 		echo "| $label | ${med[$t]} | ${runs[$t]% } | ${spread[$t]}% | $(calc 'sprintf("%.3f", n / x)' -v n="${med[none]}" -v x="${med[$t]}") | ${cost[$t]}% |"
@@ -429,8 +436,10 @@ bench_diagnose_cost() {
 		echo "FAIL diagnose costs at most 1.5x the empty programs (x$ratio)"
 	fi
 	echo
-	echo "diagnose's own cost line in the last round:"
-	grep -E '^cost:' "$WORK/diag.out" || echo "(none printed)"
+	echo "diagnose's own cost and sampling lines in the last round:"
+	grep -E '^(cost|steps):' "$WORK/diag.out" || echo "(none printed)"
+	echo "with --no-sampling:"
+	grep -E '^(cost|steps):' "$WORK/diagfull.out" || echo "(none printed)"
 }
 
 # The previous name of this benchmark.

@@ -121,10 +121,13 @@ static void test_phase_from_readings(void **state)
 	/* before: 1000 steps at 100 us; the phase adds 1000 at 20 us */
 	a->hist[STAGE_WAKE_RUN][hist_bucket(100000)] = 1000;
 	a->steps = 1000;
+	a->steps_seen = 1000;
 	*b = *a;
 	b->hist[STAGE_WAKE_RUN][hist_bucket(20000)] += 990;
 	b->hist[STAGE_WAKE_RUN][hist_bucket(500000)] += 10;
 	b->steps = 2000;
+	/* sampled: 3000 steps seen in the phase, 1000 of them analysed */
+	b->steps_seen = 4000;
 	b->stages[STAGE_COMPLETION].available = false;
 	struct eval_phase ph;
 	eval_phase_from(a, b, NULL, 2.0, &ph);
@@ -132,7 +135,7 @@ static void test_phase_from_readings(void **state)
 	assert_true(fabs(ph.m[EM_P50] - 20) < 1);       /* bucket error < 4% */
 	assert_true(fabs(ph.m[EM_P90] - 20) < 1);
 	assert_true(fabs(ph.m[EM_P999] - 500) < 20);    /* the 10 slow ones */
-	assert_true(fabs(ph.m[EM_STEPS_PER_S] - 500) < 1e-9);
+	assert_true(fabs(ph.m[EM_STEPS_PER_S] - 1500) < 1e-9);   /* every step seen */
 	assert_true(isnan(ph.m[EM_C_P50]));             /* stage not available */
 
 	/* nothing happened: no latency, 0 steps/s */

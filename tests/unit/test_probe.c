@@ -202,6 +202,7 @@ static void check_result(const struct probe_result *r, unsigned slowest)
 	uint64_t kinds = 0, tsteps = 0;
 
 	assert_true(r->steps > 0);
+	assert_true(r->steps_seen >= r->steps);
 	assert_int_equal(hist_count(r, STAGE_WAKE_RUN), r->steps);
 	assert_int_equal(hist_count(r, STAGE_RUN), r->steps);
 	for (int k = 0; k < WAKE_KINDS; k++)
@@ -271,7 +272,7 @@ static const struct probe_thread *find_thread(const struct probe_result *r, uint
 static void pingpong_case(bool raw, bool pinned)
 {
 	struct pingpong pp;
-	struct probe_opts o = { .slowest = 20, .force_raw_tp = raw };
+	struct probe_opts o = { .no_sampling = true, .slowest = 20, .force_raw_tp = raw };
 	struct probe_result *r = probe_result_new();
 
 	need_bpf();
@@ -289,6 +290,9 @@ static void pingpong_case(bool raw, bool pinned)
 	long iters = atomic_load(&pp.sh->iters);
 
 	check_result(r, 20);
+	/* Every step analysed (no_sampling): as many seen. */
+	assert_int_equal(r->steps_seen, r->steps);
+	assert_int_equal(r->sample_budget, 0);
 	assert_string_equal(r->mode, raw ? "raw_tp" : "tp_btf");
 	if (raw)
 		assert_string_equal(r->mode_why, "raw_tp forced");
@@ -374,7 +378,7 @@ static void live_pingpong_raw_tp(void **state)
 static void live_disabled_stage(void **state)
 {
 	struct pingpong pp;
-	struct probe_opts o = { .slowest = 5, .disable_stages = S(STAGE_IDLE_EXIT) };
+	struct probe_opts o = { .no_sampling = true, .slowest = 5, .disable_stages = S(STAGE_IDLE_EXIT) };
 	struct probe_result *r = probe_result_new();
 
 	need_bpf();
@@ -418,7 +422,7 @@ static void live_disabled_stage(void **state)
 static void live_disabled_features(void **state)
 {
 	struct pingpong pp;
-	struct probe_opts o = { .slowest = 5,
+	struct probe_opts o = { .no_sampling = true, .slowest = 5,
 				.disable_features = S(FEAT_WAKE_VECTORS) | S(FEAT_NAPI_DEVICE) };
 	struct probe_result *r = probe_result_new();
 	unsigned off = 0;
@@ -530,7 +534,7 @@ static void live_new_threads_followed(void **state)
 	memset(sh, 0, sizeof(*sh));
 	assert_int_equal(pipe(go), 0);
 	pid_t pid = mt_start(sh, go[0]);
-	struct probe_opts o = { .pid = pid, .slowest = 10 };
+	struct probe_opts o = { .no_sampling = true, .pid = pid, .slowest = 10 };
 	struct probe *p = open_or_fail(&o);
 
 	assert_int_equal(write(go[1], "g", 1), 1);
@@ -596,7 +600,7 @@ static void live_one_thread(void **state)
 	int tid = atomic_load(&sh->tids[1]);
 
 	assert_true(tid > 0);
-	struct probe_opts o = { .pid = pid, .tid = tid };
+	struct probe_opts o = { .no_sampling = true, .pid = pid, .tid = tid };
 	struct probe *p = open_or_fail(&o);
 
 	poll_for(p, 300);
@@ -662,7 +666,7 @@ static void children_case(bool children, uint64_t *child_steps, uint64_t *parent
 	memset(sh, 0, sizeof(*sh));
 	assert_int_equal(pipe(go), 0);
 	pid_t pid = parent_child_start(go[0], sh);
-	struct probe_opts o = { .pid = pid, .children = children };
+	struct probe_opts o = { .no_sampling = true, .pid = pid, .children = children };
 	struct probe *p = open_or_fail(&o);
 
 	assert_int_equal(write(go[1], "g", 1), 1);
@@ -737,7 +741,7 @@ static pid_t hog(int cpu)
 
 static struct probe_result *run_probe(pid_t pid, int ms, unsigned slowest)
 {
-	struct probe_opts o = { .pid = pid, .slowest = slowest };
+	struct probe_opts o = { .no_sampling = true, .pid = pid, .slowest = slowest };
 	struct probe_result *r = probe_result_new();
 	struct probe *p = open_or_fail(&o);
 
@@ -1078,6 +1082,53 @@ static void names(void **state)
 	assert_string_equal(probe_feature_name(FEAT_MAX), "?");
 }
 
+/* Sampling: the ping-pong runs as fast as it can (far above the budget of
+ * DIAG_SAMPLE_BUDGET steps per 10 ms), so every step is seen and only some
+ * are analysed, evenly: the histograms, causes and per-thread totals count
+ * the analysed ones, and each of those knows its wait. */
+static void live_sampling(void **state)
+{
+	struct pingpong pp;
+	struct probe_opts o = { .slowest = 20 };
+	struct probe_result *r = probe_result_new();
+
+	need_bpf();
+	assert_non_null(r);
+	pingpong_start(&pp, true);
+	o.pid = pp.target;
+	struct probe *p = open_or_fail(&o);
+
+	pingpong_go(&pp);
+	poll_for(p, 1000);
+	pingpong_stop(&pp);
+	probe_poll(p, 0);
+	assert_int_equal(probe_read(p, r), 0);
+	long iters = atomic_load(&pp.sh->iters);
+
+	fprintf(stderr, "# sampled: %ld round trips, %llu steps seen, %llu analysed\n", iters,
+		(unsigned long long)r->steps_seen, (unsigned long long)r->steps);
+	check_result(r, 20);
+	assert_int_equal(r->sample_budget, DIAG_SAMPLE_BUDGET);
+	/* Seen: every step, as without sampling. */
+	assert_true(r->steps_seen <= (uint64_t)iters);
+	assert_true(r->steps_seen * 10 >= (uint64_t)iters * 9);
+	/* Analysed: some, fewer than seen; about the budget per 10 ms on the
+	 * one CPU the target's steps end on (the first window is in full). */
+	assert_true(r->steps_seen > 4 * r->steps);
+	assert_true(r->steps <= 2 * DIAG_SAMPLE_BUDGET * 100 + 2 * DIAG_SAMPLE_BUDGET);
+	assert_true(r->steps >= DIAG_SAMPLE_BUDGET);
+	assert_int_equal(find_thread(r, (uint32_t)pp.target)->steps, r->steps);
+	/* Chosen when the step before blocked: the wait is known for all of
+	 * them but the first. */
+	assert_in_range(hist_count(r, STAGE_WAIT), r->steps - 1, r->steps);
+	for (size_t i = 0; i < r->nslow; i++)
+		if (r->slow[i].prev_cpu != (uint32_t)-1)
+			assert_int_equal(r->slow[i].syscall_nr, SYS_read);
+	probe_result_free(r);
+	probe_close(p);
+	pingpong_end(&pp);
+}
+
 /* The programs' cost: runs counted exactly, the time a run takes from the
  * runs the programs time themselves (1 in 64) by default, from the
  * kernel's statistics throughout with stats_always.  Every step of the timer loop is at least three program
@@ -1085,7 +1136,7 @@ static void names(void **state)
 static void stats_case(bool always)
 {
 	need_bpf();
-	struct probe_opts o = { .slowest = 10, .stats_always = always };
+	struct probe_opts o = { .no_sampling = true, .slowest = 10, .stats_always = always };
 	struct probe_result *r = probe_result_new();
 	pid_t pid = timer_loop(-1, 500);
 	uint64_t cnt = 0, ns = 0;
@@ -1147,6 +1198,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(not_root),
 	LIVE(live_pingpong_tp_btf),
 	LIVE(live_pingpong_raw_tp),
+	LIVE(live_sampling),
 	LIVE(live_disabled_stage),
 	LIVE(live_disabled_features),
 	LIVE(live_new_threads_followed),
