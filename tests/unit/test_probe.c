@@ -1112,11 +1112,20 @@ static void live_sampling(void **state)
 	/* Seen: every step, as without sampling. */
 	assert_true(r->steps_seen <= (uint64_t)iters);
 	assert_true(r->steps_seen * 10 >= (uint64_t)iters * 9);
-	/* Analysed: some, fewer than seen; about the budget per 10 ms on the
-	 * one CPU the target's steps end on (the first window is in full). */
-	assert_true(r->steps_seen > 4 * r->steps);
-	assert_true(r->steps <= 2 * DIAG_SAMPLE_BUDGET * 100 + 2 * DIAG_SAMPLE_BUDGET);
-	assert_true(r->steps >= DIAG_SAMPLE_BUDGET);
+	/* Analysed: fewer than seen, as many as the rule gives for the rate
+	 * (B^2 / steps per 10 ms window, at least DIAG_SAMPLE_MIN, over the
+	 * ~100 windows of the run; the first window in full), within 2x: the
+	 * rate moves within the run.  A ping-pong slowed by other work on the
+	 * machine to under twice the budget checks nothing of the rule. */
+	double per_win = (double)r->steps_seen / 100, b = DIAG_SAMPLE_BUDGET;
+	if (per_win < 2 * b)
+		skip_because("the ping-pong made %.0f steps per 10 ms, under twice the budget (%d): "
+			     "the machine is busy", per_win, DIAG_SAMPLE_BUDGET);
+	double want = 100 * (b * b / per_win > DIAG_SAMPLE_MIN ? b * b / per_win : DIAG_SAMPLE_MIN);
+	fprintf(stderr, "# the rule's analysed steps for that rate: %.0f\n", want);
+	assert_true(r->steps < r->steps_seen);
+	assert_true((double)r->steps >= want / 2);
+	assert_true((double)r->steps <= 2 * want + b);
 	assert_int_equal(find_thread(r, (uint32_t)pp.target)->steps, r->steps);
 	/* Chosen when the step before blocked: the wait is known for all of
 	 * them but the first. */
