@@ -174,6 +174,34 @@ run_ns() {
 	[ ! -e "/proc/$pid/task" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ]
 }
 
+# Context switches of every thread of process $1 (a sleeping thread's
+# wakeups: a thread that never sleeps has none).
+ctl_switches() {
+	cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+
+@test "poll window: the controller does not wake while the agent pauses (no sampling with no window open)" {
+	need_poll
+	any_idle
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
+	apply_poll window "$WL_PID"
+	pid=$(controller_pid)
+	wait_threads "$pid" 1 1500
+	kill -STOP "$WL_PID"
+	wait_threads "$pid" 0 300
+	sleep 0.3
+	# the window closed: over 2 s the controller's threads sleep through
+	# (sampling /proc/stat every 250 ms would be 8 wakeups)
+	s0=$(ctl_switches "$pid")
+	sleep 2
+	s1=$(ctl_switches "$pid")
+	echo "controller $pid: $((s1 - s0)) wakeups in 2 s of pause"
+	[ $((s1 - s0)) -le 1 ]
+	# and the next step opens a window with a poll thread again
+	kill -CONT "$WL_PID"
+	wait_threads "$pid" 1 1000
+}
+
 @test "poll static: a poll thread while applied, also while the agent pauses; none after revert" {
 	need_poll
 	any_idle
