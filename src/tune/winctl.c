@@ -475,7 +475,7 @@ static void poll_measure(struct ctl *x, uint64_t now)
 		if (!first) {
 			uint64_t di = ok && idle >= x->idle_prev[cpu] ? idle - x->idle_prev[cpu] : 0;
 			x->idle_share[cpu] = poll_idle_share(di, polled - x->poll_prev[cpu], interval);
-			bool busy = poll_cpu_busy(x->idle_share[cpu], x->min_idle_pct);
+			bool busy = poll_cpu_busy(x->idle_share[cpu], x->min_idle_pct, x->busy[cpu]);
 			if (busy != x->busy[cpu])
 				ctllog(LOG_INFO, "cpu%u: idle %.0f%% of the last %llu ms: %s", (unsigned)cpu,
 				       x->idle_share[cpu] * 100, (unsigned long long)(interval / 1000000),

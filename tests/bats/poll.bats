@@ -278,6 +278,27 @@ ctl_switches() {
 	done
 }
 
+@test "poll: none beside an agent that keeps its CPU busy two thirds of the time by itself" {
+	need_poll
+	# like sockperf's ping-pong client (idle 38-41% by itself), which a
+	# poll thread made 25-30% slower: the agent spins 650 us of every
+	# 1000 us step, so its CPU idles about a third of the time
+	start_workload --cpu "$CPU" --interval-us 1000 --work-us 650 --duration 0
+	for mode in static window; do
+		apply_poll "$mode" "$WL_PID"
+		pid=$(controller_pid)
+		for _ in $(seq 30); do
+			[ "$(poll_threads "$pid")" -eq 0 ] || { echo "$mode: a poll thread beside a 65% busy agent"; cat /proc/stat | grep "^cpu$CPU "; false; }
+			sleep 0.05
+		done
+		run "$AGENTUNE" status --json
+		echo "$output" | jq .window_controller.cpus
+		[ "$(jq -r '.window_controller.cpus[0].busy' <<<"$output")" = true ]
+		jq -e '.window_controller.cpus[0].idle_share < 0.5' <<<"$output"
+		"$AGENTUNE" revert >/dev/null
+	done
+}
+
 @test "poll: a poll thread beside a CPU-bound agent takes no run time from it" {
 	need_poll
 	start_hog "$CPU"
