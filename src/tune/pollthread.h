@@ -11,19 +11,22 @@
  *
  * The rule.  A CPU gets a poll thread only while it is mostly idle: its
  * idle share over the last sample (POLL_SAMPLE_MS) is at least
- * POLL_MIN_IDLE_PCT (50%).  The idle share is the CPU's idle time from
+ * POLL_MIN_IDLE_PCT (60%).  The idle share is the CPU's idle time from
  * /proc/stat plus the poll thread's own run time (which /proc/stat counts
  * as busy, and which is time the CPU would otherwise have spent idle).  A
  * CPU found busy is polled again only once its idle share reaches
  * POLL_MIN_IDLE_PCT + POLL_HYSTERESIS_PCT, so that an agent near the
- * threshold does not start and stop a thread every sample.  Why half: on a
- * VM without a cpuidle driver, poll threads gained 25-40% on agents that
- * leave their CPU idle 90% of the time or more (the sockperf server, the
- * bundled workload) and cost 25-30% on one that keeps it busy 60% of the
- * time by itself (sockperf's ping-pong client, which spins between
- * messages: idle 38-41%); such an agent halts seldom and briefly, so there
- * is little idle exit to save and the thread's preemption at every wakeup
- * is not free.  A CPU kept busy by anything else is not polled either.
+ * threshold does not start and stop a thread every sample.  Why 60/70%:
+ * on a VM without a cpuidle driver, poll threads gained 20-40% on agents
+ * that leave their CPU idle 90% of the time or more (the sockperf server,
+ * the bundled workload) and cost 5-30% on one that keeps it busy 40-60% of
+ * the time by itself (sockperf's ping-pong client, which spins between
+ * messages: its CPU idle 38-49%); such an agent halts seldom and briefly, so
+ * there is little idle exit to save and the thread's preemption at every
+ * wakeup is not free.  The thresholds sit between the two with a margin on
+ * both sides (at 50% the client, idle 49% in one run, kept a thread that a
+ * first sample taken before it started had given it).  A CPU kept busy by
+ * anything else is not polled either.
  */
 #ifndef AGENTUNE_POLLTHREAD_H
 #define AGENTUNE_POLLTHREAD_H
@@ -35,7 +38,7 @@
 #include <sys/types.h>
 
 #define POLL_SAMPLE_MS 250
-#define POLL_MIN_IDLE_PCT 50
+#define POLL_MIN_IDLE_PCT 60
 #define POLL_HYSTERESIS_PCT 10
 
 struct pollthread {

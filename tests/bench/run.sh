@@ -1140,10 +1140,13 @@ warm_sockperf_run() {
 		# the client's own run time, read just before it ends
 		sleep "$BENCH_WARM_SECONDS"
 		while kill -0 "$cpid" 2>/dev/null && ! grep -q 'Test end' "$log" 2>/dev/null; do sleep 0.05; done
+		a1=$(warm_run_ns "$agent") k1=$(warm_cpu_ticks)
+		wait "$cpid" || true
+	else
+		wait "$cpid" || true
+		a1=$(warm_run_ns "$agent") k1=$(warm_cpu_ticks)
 	fi
-	a1=$(warm_run_ns "$agent") k1=$(warm_cpu_ticks)
 	((a1 >= a0)) || a1=$a0	# gone before the read: its time counts as other work
-	wait "$cpid" || true
 	[[ $mode == baseline ]] && warm_check_baseline "sockperf $role, baseline, after the run"
 	if [[ $mode != baseline ]]; then
 		c1=$(warm_ctl_cpu)
