@@ -985,7 +985,7 @@ bench_window() {
 # Environment: BENCH_WARM_ROUNDS (5, evaluate's rounds), BENCH_WARM_SP_ROUNDS
 # (8, sockperf rounds), BENCH_WARM_SECONDS (3, per phase or client run),
 # BENCH_WARM_IDLE_S (3), BENCH_WARM_PROFILES, BENCH_WARM_MPS
-# (BENCH_SOCKPERF_MPS).  The defaults take about 8 minutes.
+# (BENCH_SOCKPERF_MPS).  The defaults take about 9 minutes.
 
 BENCH_WARM_ROUNDS=${BENCH_WARM_ROUNDS:-5}
 BENCH_WARM_SP_ROUNDS=${BENCH_WARM_SP_ROUNDS:-8}
