@@ -124,9 +124,12 @@ double poll_idle_share(uint64_t procstat_idle_ns, uint64_t poll_ns, uint64_t int
 	return s > 1 ? 1 : s;
 }
 
-bool poll_cpu_busy(double idle_share, unsigned min_idle_pct)
+bool poll_cpu_busy(double idle_share, unsigned min_idle_pct, bool was_busy)
 {
-	return idle_share * 100.0 < (double)min_idle_pct;
+	unsigned pct = min_idle_pct;
+	if (was_busy && pct)
+		pct = pct + POLL_HYSTERESIS_PCT > 100 ? 100 : pct + POLL_HYSTERESIS_PCT;
+	return idle_share * 100.0 < (double)pct;
 }
 
 bool procstat_cpu_idle_ns(const char *text, unsigned cpu, long ticks_per_s, uint64_t *ns)

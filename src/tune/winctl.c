@@ -278,6 +278,7 @@ struct ctl {
 	uint64_t sample_at;                   /* mono ns of the last sample */
 	bool measured;                        /* one sample done: busy is known */
 	int statfd, sample_tfd;               /* /proc/stat; the sampling timer */
+	bool sampling;                        /* the sampling timer is armed */
 	long hz;                              /* USER_HZ of /proc/stat */
 	unsigned min_idle_pct;                /* the rule's threshold */
 };
@@ -405,6 +406,7 @@ static bool still_ours(struct ctl *x, unsigned cpu, const struct winctl_knob *k)
 /* ---------- method = poll ---------- */
 
 static void write_state(struct ctl *x, uint64_t now);
+static void poll_timer_update(struct ctl *x);
 
 /* A poll thread where one is wanted, measured idle enough, and the agent
  * lives; none anywhere else. */
@@ -429,6 +431,7 @@ static void poll_stop_all(struct ctl *x)
 		x->want[cpu] = false;
 		pollthread_stop(&x->poll[cpu]);
 	}
+	poll_timer_update(x);
 }
 
 /* /proc/stat, read afresh through the descriptor opened at set-up. */
@@ -457,9 +460,9 @@ static char *read_procstat(struct ctl *x)
 	return buf;
 }
 
-/* Every POLL_SAMPLE_MS: each poll CPU's idle share since the last sample
- * decides whether it may have a poll thread (pollthread.h, the rule). */
-static void poll_sample(struct ctl *x, uint64_t now)
+/* Each poll CPU's idle share since the last sample (pollthread.h, the
+ * rule): sets busy[] and, after the first sample, measured. */
+static void poll_measure(struct ctl *x, uint64_t now)
 {
 	char *text = read_procstat(x);
 	bool first = !x->sample_at;
@@ -472,10 +475,10 @@ static void poll_sample(struct ctl *x, uint64_t now)
 		if (!first) {
 			uint64_t di = ok && idle >= x->idle_prev[cpu] ? idle - x->idle_prev[cpu] : 0;
 			x->idle_share[cpu] = poll_idle_share(di, polled - x->poll_prev[cpu], interval);
-			bool busy = poll_cpu_busy(x->idle_share[cpu], x->min_idle_pct);
+			bool busy = poll_cpu_busy(x->idle_share[cpu], x->min_idle_pct, x->busy[cpu]);
 			if (busy != x->busy[cpu])
-				ctllog(LOG_INFO, "cpu%u: idle %.0f%% of the last %u ms: %s", (unsigned)cpu,
-				       x->idle_share[cpu] * 100, POLL_SAMPLE_MS,
+				ctllog(LOG_INFO, "cpu%u: idle %.0f%% of the last %llu ms: %s", (unsigned)cpu,
+				       x->idle_share[cpu] * 100, (unsigned long long)(interval / 1000000),
 				       busy ? "too busy to poll" : "polled again");
 			x->busy[cpu] = busy;
 		}
@@ -484,10 +487,18 @@ static void poll_sample(struct ctl *x, uint64_t now)
 	}
 	free(text);
 	x->sample_at = now;
-	if (first)
-		return;
+	if (!first)
+		x->measured = true;
+}
+
+/* Every POLL_SAMPLE_MS while some CPU wants a poll thread: the idle shares
+ * decide which CPUs may have one. */
+static void poll_sample(struct ctl *x, uint64_t now)
+{
 	bool was = x->measured;
-	x->measured = true;
+	poll_measure(x, now);
+	if (!x->measured)
+		return;
 	for (size_t cpu = 0; cpu < x->nslots; cpu++)
 		if (x->knob_of[cpu])
 			poll_apply(x, (unsigned)cpu);
@@ -495,6 +506,28 @@ static void poll_sample(struct ctl *x, uint64_t now)
 	 * at most once a second (and at once after the first sample). */
 	if (!was || now - x->last_state_ns >= STATE_EVERY_NS)
 		write_state(x, now);
+}
+
+static bool poll_wanted(const struct ctl *x)
+{
+	for (size_t cpu = 0; x->want && cpu < x->nslots; cpu++)
+		if (x->knob_of[cpu] && x->want[cpu])
+			return true;
+	return false;
+}
+
+/* The sampling timer runs only while some CPU wants a poll thread (a
+ * window open, or static): a controller whose agent pauses does not wake
+ * 4 times a second to measure CPUs it would not poll anyway. */
+static void poll_timer_update(struct ctl *x)
+{
+	bool on = poll_wanted(x);
+	if (x->sample_tfd < 0 || on == x->sampling)
+		return;
+	long ns = on ? POLL_SAMPLE_MS * 1000000L : 0;
+	struct itimerspec its = { .it_value = { .tv_nsec = ns }, .it_interval = { .tv_nsec = ns } };
+	if (!timerfd_settime(x->sample_tfd, 0, &its, NULL))
+		x->sampling = on;
 }
 
 static bool op_open(void *ctx, unsigned cpu)
@@ -505,6 +538,15 @@ static bool op_open(void *ctx, unsigned cpu)
 		if (!k || !cpu_online(x, cpu))
 			return false;
 		x->want[cpu] = true;
+		if (!x->sampling) {
+			/* No window was open, so no sample since the last
+			 * close: the idle share since then (if that is long
+			 * enough to say anything) decides this window. */
+			uint64_t now = mono_ns();
+			if (now - x->sample_at >= POLL_SAMPLE_MS * 1000000ull)
+				poll_measure(x, now);
+			poll_timer_update(x);
+		}
 		poll_apply(x, cpu);
 		return true;
 	}
@@ -524,6 +566,7 @@ static void op_close(void *ctx, unsigned cpu)
 	if (x->c->poll && k) {
 		x->want[cpu] = false;
 		pollthread_stop(&x->poll[cpu]);
+		poll_timer_update(x);
 		return;
 	}
 	if (!k || !still_ours(x, cpu, k))
@@ -933,14 +976,15 @@ static int setup_fds(struct ctl *x, char *why, size_t sz)
 	if (!rc && x->pidfd >= 0)
 		rc = add_fd(x, x->pidfd);
 	if (!rc && x->c->poll) {
-		struct itimerspec its = {
-			.it_value = { .tv_nsec = POLL_SAMPLE_MS * 1000000L },
-			.it_interval = { .tv_nsec = POLL_SAMPLE_MS * 1000000L },
-		};
+		/* Armed while a CPU wants a poll thread (poll_timer_update):
+		 * from the start when static. */
 		x->sample_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		rc = x->sample_tfd < 0 ? -errno : add_fd(x, x->sample_tfd);
-		if (!rc && timerfd_settime(x->sample_tfd, 0, &its, NULL))
-			rc = -errno;
+		if (!rc) {
+			poll_timer_update(x);
+			if (poll_wanted(x) && !x->sampling)
+				rc = -errno;
+		}
 	}
 	if (rc)
 		errmsg(why, sz, 0, "epoll: %s", strerror(-rc));

@@ -174,6 +174,34 @@ run_ns() {
 	[ ! -e "/proc/$pid/task" ] || [ "$(awk '{ print $3 }' "/proc/$pid/stat")" = Z ]
 }
 
+# Context switches of every thread of process $1 (a sleeping thread's
+# wakeups: a thread that never sleeps has none).
+ctl_switches() {
+	cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+
+@test "poll window: the controller does not wake while the agent pauses (no sampling with no window open)" {
+	need_poll
+	any_idle
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
+	apply_poll window "$WL_PID"
+	pid=$(controller_pid)
+	wait_threads "$pid" 1 1500
+	kill -STOP "$WL_PID"
+	wait_threads "$pid" 0 300
+	sleep 0.3
+	# the window closed: over 2 s the controller's threads sleep through
+	# (sampling /proc/stat every 250 ms would be 8 wakeups)
+	s0=$(ctl_switches "$pid")
+	sleep 2
+	s1=$(ctl_switches "$pid")
+	echo "controller $pid: $((s1 - s0)) wakeups in 2 s of pause"
+	[ $((s1 - s0)) -le 1 ]
+	# and the next step opens a window with a poll thread again
+	kill -CONT "$WL_PID"
+	wait_threads "$pid" 1 1000
+}
+
 @test "poll static: a poll thread while applied, also while the agent pauses; none after revert" {
 	need_poll
 	any_idle
@@ -246,6 +274,27 @@ run_ns() {
 		echo "$output" | jq .window_controller
 		[ "$(jq -r '.window_controller.cpus[0].busy' <<<"$output")" = true ]
 		[ "$(jq -r '.window_controller.cpus[0].poll_thread' <<<"$output")" = false ]
+		"$AGENTUNE" revert >/dev/null
+	done
+}
+
+@test "poll: none beside an agent that keeps its CPU busy two thirds of the time by itself" {
+	need_poll
+	# like sockperf's ping-pong client (idle 38-41% by itself), which a
+	# poll thread made 25-30% slower: the agent spins 650 us of every
+	# 1000 us step, so its CPU idles about a third of the time
+	start_workload --cpu "$CPU" --interval-us 1000 --work-us 650 --duration 0
+	for mode in static window; do
+		apply_poll "$mode" "$WL_PID"
+		pid=$(controller_pid)
+		for _ in $(seq 30); do
+			[ "$(poll_threads "$pid")" -eq 0 ] || { echo "$mode: a poll thread beside a 65% busy agent"; cat /proc/stat | grep "^cpu$CPU "; false; }
+			sleep 0.05
+		done
+		run "$AGENTUNE" status --json
+		echo "$output" | jq .window_controller.cpus
+		[ "$(jq -r '.window_controller.cpus[0].busy' <<<"$output")" = true ]
+		jq -e '.window_controller.cpus[0].idle_share < 0.5' <<<"$output"
 		"$AGENTUNE" revert >/dev/null
 	done
 }

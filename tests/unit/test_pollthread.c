@@ -9,20 +9,43 @@
 
 static void rule(void **state)
 {
-	/* 250 ms: 30 ms idle + 0 polled = 12%: polled */
-	assert_false(poll_cpu_busy(poll_idle_share(30000000, 0, 250000000), POLL_MIN_IDLE_PCT));
+	/* 250 ms: 230 ms idle + 0 polled = 92% (the bundled workload, the
+	 * sockperf server): polled */
+	assert_false(poll_cpu_busy(poll_idle_share(230000000, 0, 250000000), POLL_MIN_IDLE_PCT, false));
+	/* 100 ms idle = 40% (sockperf's spinning client, idle 38-41% by
+	 * itself, which a poll thread made 25-30% slower): busy */
+	assert_true(poll_cpu_busy(poll_idle_share(100000000, 0, 250000000), POLL_MIN_IDLE_PCT, false));
 	/* 20 ms idle = 8%: busy */
-	assert_true(poll_cpu_busy(poll_idle_share(20000000, 0, 250000000), POLL_MIN_IDLE_PCT));
+	assert_true(poll_cpu_busy(poll_idle_share(20000000, 0, 250000000), POLL_MIN_IDLE_PCT, false));
 	/* the poll thread's time is idle time the CPU would have had */
-	assert_false(poll_cpu_busy(poll_idle_share(0, 200000000, 250000000), POLL_MIN_IDLE_PCT));
-	assert_true(poll_cpu_busy(poll_idle_share(0, 1000000, 250000000), POLL_MIN_IDLE_PCT));
-	/* exactly 10%: not busy; capped at 1; an empty interval is 0 */
-	assert_false(poll_cpu_busy(poll_idle_share(25000000, 0, 250000000), POLL_MIN_IDLE_PCT));
+	assert_false(poll_cpu_busy(poll_idle_share(0, 200000000, 250000000), POLL_MIN_IDLE_PCT, false));
+	assert_true(poll_cpu_busy(poll_idle_share(0, 1000000, 250000000), POLL_MIN_IDLE_PCT, false));
+	/* 49% (the same client on a noisier day): busy */
+	assert_true(poll_cpu_busy(poll_idle_share(122500000, 0, 250000000), POLL_MIN_IDLE_PCT, false));
+	/* exactly 60%: not busy; capped at 1; an empty interval is 0 */
+	assert_false(poll_cpu_busy(poll_idle_share(150000000, 0, 250000000), POLL_MIN_IDLE_PCT, false));
 	assert_true(poll_idle_share(300000000, 300000000, 250000000) == 1.0);
 	assert_true(poll_idle_share(1, 1, 0) == 0.0);
-	assert_true(poll_cpu_busy(0, POLL_MIN_IDLE_PCT));
-	/* the tests' hook: 0 polls whatever the CPU does */
-	assert_false(poll_cpu_busy(0, 0));
+	assert_true(poll_cpu_busy(0, POLL_MIN_IDLE_PCT, false));
+	/* the tests' hook: 0 polls whatever the CPU does, busy before or not */
+	assert_false(poll_cpu_busy(0, 0, false));
+	assert_false(poll_cpu_busy(0, 0, true));
+}
+
+/* A CPU found busy is polled again only 10 points above the threshold: an
+ * agent whose CPU idles 60-70% does not start and stop a thread at every
+ * sample (the bench saw "too busy" / "polled again" every 250 ms at the
+ * old 10% threshold). */
+static void rule_hysteresis(void **state)
+{
+	double s65 = poll_idle_share(162500000, 0, 250000000);
+	assert_false(poll_cpu_busy(s65, POLL_MIN_IDLE_PCT, false));  /* polled: stays */
+	assert_true(poll_cpu_busy(s65, POLL_MIN_IDLE_PCT, true));    /* busy: stays */
+	assert_false(poll_cpu_busy(poll_idle_share(175000000, 0, 250000000), POLL_MIN_IDLE_PCT, true));
+	assert_true(poll_cpu_busy(poll_idle_share(145000000, 0, 250000000), POLL_MIN_IDLE_PCT, false));
+	/* capped at 100%: a fully idle CPU is always polled again */
+	assert_false(poll_cpu_busy(1.0, 95, true));
+	assert_true(poll_cpu_busy(0.99, 95, true));
 }
 
 static void procstat(void **state)
@@ -132,6 +155,7 @@ static void thread_lifetime(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(rule),
+	cmocka_unit_test(rule_hysteresis),
 	cmocka_unit_test(procstat),
 	cmocka_unit_test(thread_lifetime),
 };
