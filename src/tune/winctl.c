@@ -53,7 +53,11 @@
  * CPU, 8192 CPUs): a bigger file is not its, and is not read. */
 #define PIDFILE_MAX 96
 #define STATEFILE_MAX (4u << 20)
-#define TORN_RETRIES 5
+/* A reader that catches window.json half written reads it again, every
+ * 2 ms for up to a second: the writer is a nice-19 thread, which a loaded
+ * CPU can keep off for tens of milliseconds in the middle of its write
+ * (poll.bats saw "not valid JSON" with 5 tries in 10 ms). */
+#define TORN_RETRIES 500
 
 /* The run directory itself: never through a symlink.  fd or -errno. */
 static int open_run_dir(const char *dir)
