@@ -1412,6 +1412,21 @@ static __always_inline bool full_step(const struct diag_slot *s)
 
 /* sched_switch with an analysed step involved (prev's, next's, or one
  * waiting for this CPU): the slots, and the records. */
+/* prev's ids at sched_switch: prev is current, which a tp_btf program
+ * reads directly and a raw_tp one through the helper. */
+static __always_inline void prev_ids(bool btf, struct task_struct *prev, __u32 *tid, __u32 *tgid)
+{
+	if (btf) {
+		*tid = prev->pid;
+		*tgid = prev->tgid;
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		*tid = (__u32)id;
+		*tgid = id >> 32;
+	}
+}
+
 static __noinline int switch_slow(bool btf, bool preempt, struct task_struct *prev,
 				  struct task_struct *next, struct cpu_state *cs)
 {
@@ -1421,16 +1436,7 @@ static __noinline int switch_slow(bool btf, bool preempt, struct task_struct *pr
 	__u32 tid, tgid, ntid;
 	__u64 now = 0;
 
-	/* prev is current: a tp_btf program reads it directly. */
-	if (btf) {
-		tid = prev->pid;
-		tgid = prev->tgid;
-	} else {
-		__u64 id = bpf_get_current_pid_tgid();
-
-		tid = (__u32)id;
-		tgid = id >> 32;
-	}
+	prev_ids(btf, prev, &tid, &tgid);
 	ntid = TREAD(btf, next, pid);
 	if (ntid)               /* 0: idle */
 		sn = task_slot(btf, ntid, TREAD(btf, next, tgid), next);
@@ -1486,15 +1492,7 @@ static __always_inline void on_switch(bool btf, bool preempt, struct task_struct
 		cs->si_in = 0;
 		cs->si_entry = 0;
 	}
-	if (btf) {
-		tid = prev->pid;
-		tgid = prev->tgid;
-	} else {
-		__u64 id = bpf_get_current_pid_tgid();
-
-		tid = (__u32)id;
-		tgid = id >> 32;
-	}
+	prev_ids(btf, prev, &tid, &tgid);
 	ntid = TREAD(btf, next, pid);
 	if (ntid)
 		sn = task_slot(btf, ntid, TREAD(btf, next, tgid), next);
