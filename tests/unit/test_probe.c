@@ -933,9 +933,13 @@ static void live_block_io(void **state)
 			continue;
 		/* Issued while the thread ran, before it blocked: issue->complete
 		 * can be longer than the wait by the time from issue to block
-		 * (longer when the thread is preempted there), not by much more. */
-		if (e->stage_ns[STAGE_BLOCK_IO] > e->stage_ns[STAGE_WAIT] + 1000000)
-			fail_msg("block I/O %llu ns > wait %llu ns + 1 ms",
+		 * (longer when the thread is preempted there: up to a slice of
+		 * the task that ran, EEVDF's base slice is 3 ms on this kernel;
+		 * the ASan run once found 1 ms exceeded), not by much more.  A
+		 * request of an earlier step cannot count: only one completed
+		 * during this wait does. */
+		if (e->stage_ns[STAGE_BLOCK_IO] > e->stage_ns[STAGE_WAIT] + 4000000)
+			fail_msg("block I/O %llu ns > wait %llu ns + 4 ms",
 				 (unsigned long long)e->stage_ns[STAGE_BLOCK_IO],
 				 (unsigned long long)e->stage_ns[STAGE_WAIT]);
 		if (e->prev_cpu != (uint32_t)-1)      /* not the first step */
