@@ -237,6 +237,9 @@ bench_inspect() {
 #   empty      empty BPF programs (build/tests/emptytp, tests/bench/emptytp.*)
 #              on the very tracepoints diagnose attaches, of the same kind:
 #              the floor any tracer of these events pays
+#   floor      empty programs on sched_waking and sched_switch alone: the
+#              two events of every step here, which any tracer of
+#              wakeup->run must see (the others hardly fire in this run)
 #   diagnose   agentune diagnose --pid <the benchmark> (its programs run on
 #              every CPU, for every task; beyond 40 steps per 10 ms on a CPU
 #              it analyses one step in K: the benchmark is sampled)
@@ -245,9 +248,12 @@ bench_inspect() {
 #   bpftrace   the one-stage wakeup->run script below
 # Each run starts perf through a shell that waits on a FIFO and then execs
 # perf (same pid), so the tracer is attached before the first message.
-# Fixed loop count; rounds interleaved (the order rotates); medians.
-# cost = 1 - throughput(tracer) / throughput(none).  Targets: diagnose's cost
-# < 5%, and <= 1.5x the empty programs' cost.
+# Fixed loop count; rounds interleaved (the order rotates).  A tracer's cost
+# in a round is against that round's untraced run (paired: this machine's
+# speed drifts between rounds more than tracing changes it); the figure is
+# the median over the rounds.  cost = 1 - throughput(tracer) /
+# throughput(none).  Targets: diagnose's cost < 5%, and <= 1.5x the empty
+# programs' cost.
 
 BENCH_PIPE_LOOPS=${BENCH_PIPE_LOOPS:-200000}
 BENCH_PIPE_ROUNDS=${BENCH_PIPE_ROUNDS:-5}
@@ -321,10 +327,11 @@ pipe_round() {
 		"$fifo" "$BENCH_PIPE_LOOPS" >"$out" 2>&1 &
 	local bpid=$!
 	case $tracer in
-	empty)
-		local kind=()
+	empty | floor)
+		local kind=() tps=("${DIAG_TPS[@]}")
 		[[ $DIAG_TP_KIND == raw_tp ]] && kind=(--raw-tp)
-		taskset -c 0 "$EMPTYTP" "${kind[@]}" "${DIAG_TPS[@]}" >"$WORK/empty.out" 2>"$WORK/empty.err" &
+		[[ $tracer == floor ]] && tps=(sched_waking sched_switch)
+		taskset -c 0 "$EMPTYTP" "${kind[@]}" "${tps[@]}" >"$WORK/$tracer.out" 2>"$WORK/$tracer.err" &
 		tpid=$! ;;
 	diagnose)
 		"$AGENTUNE" diagnose --pid "$bpid" --duration 600 >"$WORK/diag.out" 2>&1 &
@@ -340,9 +347,9 @@ pipe_round() {
 		wait_tracer_ready "$tpid" "$( [[ $tracer == bpftrace ]] && echo 2 || echo 1)" ||
 			echo "bench: $tracer did not attach" >&2
 		# the empty loader attaches one by one; take the count once it said ready
-		if [[ $tracer == empty ]]; then
+		if [[ $tracer == empty || $tracer == floor ]]; then
 			for ((i = 0; i < 6000; i++)); do
-				grep -q ready "$WORK/empty.out" 2>/dev/null && break
+				grep -q ready "$WORK/$tracer.out" 2>/dev/null && break
 				sleep 0.01
 			done
 		fi
@@ -353,6 +360,20 @@ pipe_round() {
 	wait "$bpid"
 	[[ -n $tpid ]] && { kill -INT "$tpid" 2>/dev/null; wait "$tpid" || true; }
 	echo "$(awk '/usecs\/op/ { print $1 }' "$out") $links"
+}
+
+# The cost of tracer $1 in each round against that round's untraced run
+# (percent, one per line); RUNS_OF holds "us us ..." per tracer, in round
+# order.
+paired_costs() {
+	paste -d' ' <(printf '%s\n' ${RUNS_OF[none]}) <(printf '%s\n' ${RUNS_OF[$1]}) |
+		awk '{ printf "%.2f\n", 100 * (1 - $1 / $2) }'
+}
+
+# "lo hi" of the numbers on stdin, as percent of their median $1.
+spread_pct() {
+	awk -v m="$1" 'NR == 1 { lo = hi = $1 } { if ($1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+		END { printf "%.0f", 100 * (hi - lo) / m }'
 }
 
 bench_diagnose_cost() {
@@ -369,31 +390,33 @@ bench_diagnose_cost() {
 	diag_tracepoints
 	local load0
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
-	local -a tracers=(none empty diagnose diagnose_full)
+	local -a tracers=(none empty floor diagnose diagnose_full)
 	local r i t us l
 	command -v bpftrace >/dev/null && tracers+=(bpftrace)
-	local -A runs=() links=()
+	local -A links=()
+	declare -gA RUNS_OF=()
 	for ((r = 0; r < BENCH_PIPE_ROUNDS; r++)); do
 		echo "  round $((r + 1)) of $BENCH_PIPE_ROUNDS ..." >&2
 		for ((i = 0; i < ${#tracers[@]}; i++)); do
 			t=${tracers[(i + r) % ${#tracers[@]}]}
 			read -r us l < <(pipe_round "$t")
-			runs[$t]+="$us "
+			RUNS_OF[$t]+="$us "
 			links[$t]=$l
 		done
 	done
 	echo "tracepoints (${#DIAG_TPS[@]}, $DIAG_TP_KIND) from $DIAG_TP_SRC: ${DIAG_TPS[*]}"
-	echo "BPF links held during the last round: empty programs ${links[empty]}, diagnose ${links[diagnose]}"
-	echo "empty loader: $(cat "$WORK/empty.out")"
+	echo "BPF links held during the last round: empty programs ${links[empty]}, floor ${links[floor]}, diagnose ${links[diagnose]}"
+	echo "empty loader: $(cat "$WORK/empty.out"); floor: $(cat "$WORK/floor.out")"
 	[[ -s $WORK/empty.err ]] && echo "empty programs not attached: $(tr '\n' ';' <"$WORK/empty.err")"
 	echo
-	local -A med=() cost=() spread=()
+	local -A med=() cost=() spread=() cspread=()
 	local noisy=""
 	for t in "${tracers[@]}"; do
-		med[$t]=$(printf '%s\n' ${runs[$t]} | median)
-		cost[$t]=$(calc 'sprintf("%.1f", 100 * (1 - n / x))' -v n="${med[none]}" -v x="${med[$t]}")
-		spread[$t]=$(printf '%s\n' ${runs[$t]} | awk -v m="${med[$t]}" 'NR == 1 { lo = hi = $1 }
-			{ if ($1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "%.0f", 100 * (hi - lo) / m }')
+		med[$t]=$(printf '%s\n' ${RUNS_OF[$t]} | median)
+		spread[$t]=$(printf '%s\n' ${RUNS_OF[$t]} | spread_pct "${med[$t]}")
+		cost[$t]=$(paired_costs "$t" | median)
+		cost[$t]=$(calc 'sprintf("%.1f", c)' -v c="${cost[$t]}")
+		cspread[$t]=$(paired_costs "$t" | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f to %.1f", v[1], v[NR] }')
 		# tracing that makes the benchmark faster is noise, not a figure
 		if [[ $(calc 'c < -2' -v c="${cost[$t]}") == 1 ]]; then
 			noisy+=" $t runs faster than none (${cost[$t]}%);"
@@ -404,42 +427,53 @@ bench_diagnose_cost() {
 	fi
 	echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
-	echo "| tracing | usecs/op (median) | runs | spread (max-min)/median | throughput vs none | cost |"
-	echo "|---|---:|---|---:|---:|---:|"
+	echo "| tracing | usecs/op (median) | runs | spread (max-min)/median | cost: median of the rounds' paired costs | rounds' costs (min to max) |"
+	echo "|---|---:|---|---:|---:|---|"
 	local label
 	for t in "${tracers[@]}"; do
 		case $t in
 		none) label="none" ;;
 		empty) label="empty programs, same ${#DIAG_TPS[@]} tracepoints ($DIAG_TP_KIND)" ;;
+		floor) label="empty programs on sched_waking + sched_switch only ($DIAG_TP_KIND)" ;;
 		diagnose) label="agentune diagnose" ;;
 		diagnose_full) label="agentune diagnose --no-sampling (every step analysed)" ;;
 		bpftrace) label="bpftrace, wakeup->run only" ;;
 		esac
-		echo "| $label | ${med[$t]} | ${runs[$t]% } | ${spread[$t]}% | $(calc 'sprintf("%.3f", n / x)' -v n="${med[none]}" -v x="${med[$t]}") | ${cost[$t]}% |"
+		echo "| $label | ${med[$t]} | ${RUNS_OF[$t]% } | ${spread[$t]}% | ${cost[$t]}% | ${cspread[$t]} |"
 	done
 	echo
-	local ratio
-	ratio=$(calc '(e > 0 ? sprintf("%.2f", d / e) : "inf")' -v d="${cost[diagnose]}" -v e="${cost[empty]}")
-	echo "diagnose costs ${cost[diagnose]}%, the empty programs ${cost[empty]}%: diagnose/empty cost ratio $ratio"
-	if [[ -n $noisy ]]; then
-		echo "INCONCLUSIVE the machine was too noisy for these figures:$noisy run again on a quiet machine (more rounds: BENCH_PIPE_ROUNDS)"
-	elif [[ $(calc 'c < 5' -v c="${cost[diagnose]}") == 1 ]]; then
-		echo "PASS diagnose costs under 5% of the no-tracing throughput (${cost[diagnose]}%)"
-	else
-		echo "FAIL diagnose costs under 5% of the no-tracing throughput (${cost[diagnose]}%)"
-	fi
-	if [[ -n $noisy ]]; then
-		:
-	elif [[ $ratio != inf ]] && [[ $(calc 'r <= 1.5' -v r="$ratio") == 1 ]]; then
-		echo "PASS diagnose costs at most 1.5x the empty programs (x$ratio)"
-	else
-		echo "FAIL diagnose costs at most 1.5x the empty programs (x$ratio)"
-	fi
+	diagnose_cost_verdict "${cost[diagnose]}" "${cost[empty]}" "${cost[floor]}" "$noisy"
 	echo
 	echo "diagnose's own cost and sampling lines in the last round:"
 	grep -E '^(cost|steps):' "$WORK/diag.out" || echo "(none printed)"
 	echo "with --no-sampling:"
 	grep -E '^(cost|steps):' "$WORK/diagfull.out" || echo "(none printed)"
+}
+
+# PASS/FAIL of the two targets: $1 diagnose's cost, $2 the empty programs',
+# $3 the floor's (percent), $4 why the run is too noisy to say ("" none).
+# Where the floor alone reaches 5%, no tracer of wakeup->run can cost less
+# here: the FAIL line says so.
+diagnose_cost_verdict() {
+	local d=$1 e=$2 f=$3 noisy=$4 ratio
+	ratio=$(calc '(e > 0 ? sprintf("%.2f", d / e) : "inf")' -v d="$d" -v e="$e")
+	echo "diagnose costs $d%, the empty programs $e% (on sched_waking + sched_switch alone $f%): diagnose/empty cost ratio $ratio"
+	if [[ -n $noisy ]]; then
+		echo "INCONCLUSIVE the machine was too noisy for these figures:$noisy run again on a quiet machine (more rounds: BENCH_PIPE_ROUNDS)"
+		return 0
+	fi
+	if [[ $(calc 'c < 5' -v c="$d") == 1 ]]; then
+		echo "PASS diagnose costs under 5% of the no-tracing throughput ($d%)"
+	elif [[ $(calc 'f >= 5' -v f="$f") == 1 ]]; then
+		echo "FAIL diagnose costs under 5% of the no-tracing throughput ($d%): below the floor of this machine, where empty programs on the two scheduler events alone cost $f%"
+	else
+		echo "FAIL diagnose costs under 5% of the no-tracing throughput ($d%)"
+	fi
+	if [[ $ratio != inf ]] && [[ $(calc 'r <= 1.5' -v r="$ratio") == 1 ]]; then
+		echo "PASS diagnose costs at most 1.5x the empty programs (x$ratio)"
+	else
+		echo "FAIL diagnose costs at most 1.5x the empty programs (x$ratio)"
+	fi
 }
 
 # The previous name of this benchmark.
