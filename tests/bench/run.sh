@@ -363,21 +363,22 @@ pipe_round() {
 	echo "$(awk '/usecs\/op/ { print $1 }' "$out") $links"
 }
 
-# The cost of tracer $1 in each quiet round against that round's untraced
-# run (percent, one per line).  RUNS_OF holds "us us ..." per tracer in
-# round order; a round is quiet when its untraced run is within
-# BENCH_QUIET_PCT of the fastest untraced run: this machine is shared, and
-# other guests slow it by 30-50% for minutes at a time, which a tracer's
-# run in the same round may or may not have met.
+# The cost of tracer $1 in each round where both its run and the untraced
+# run were quiet, against that untraced run (percent, one per line).
+# RUNS_OF holds "us us ..." per tracer in round order.  A run is quiet when
+# it is within BENCH_QUIET_PCT of the fastest run of the same tracer: this
+# machine is shared, and other guests slow it by 30-50% for tens of seconds
+# at a time, which one run of a pair may meet and the other not.
 paired_costs() {
 	paste -d' ' <(printf '%s\n' ${RUNS_OF[none]}) <(printf '%s\n' ${RUNS_OF[$1]}) |
-		awk -v q="$BENCH_QUIET_PCT" -v lo="$(quiet_floor)" \
-			'$1 <= lo * (1 + q / 100) { printf "%.2f\n", 100 * (1 - $1 / $2) }'
+		awk -v q="$BENCH_QUIET_PCT" -v n0="$(fastest_run none)" -v t0="$(fastest_run "$1")" \
+			'$1 <= n0 * (1 + q / 100) && $2 <= t0 * (1 + q / 100) {
+				printf "%.2f\n", 100 * (1 - $1 / $2) }'
 }
 
-# The fastest untraced run.
-quiet_floor() {
-	printf '%s\n' ${RUNS_OF[none]} | sort -g | head -1
+# The fastest run of tracer $1.
+fastest_run() {
+	printf '%s\n' ${RUNS_OF[$1]} | sort -g | head -1
 }
 
 # "lo hi" of the numbers on stdin, as percent of their median $1.
@@ -419,9 +420,13 @@ bench_diagnose_cost() {
 	echo "empty loader: $(cat "$WORK/empty.out"); floor: $(cat "$WORK/floor.out")"
 	[[ -s $WORK/empty.err ]] && echo "empty programs not attached: $(tr '\n' ';' <"$WORK/empty.err")"
 	echo
-	local -A med=() cost=() spread=() cspread=()
+	local -A med=() cost=() spread=() cspread=() quiet=()
 	local noisy=""
 	for t in "${tracers[@]}"; do
+		quiet[$t]=$(paired_costs "$t" | wc -l)
+		if ((quiet[$t] < 3)); then
+			noisy+=" only ${quiet[$t]} of $BENCH_PIPE_ROUNDS rounds of $t were quiet;"
+		fi
 		med[$t]=$(printf '%s\n' ${RUNS_OF[$t]} | median)
 		spread[$t]=$(printf '%s\n' ${RUNS_OF[$t]} | spread_pct "${med[$t]}")
 		cost[$t]=$(paired_costs "$t" | median)
@@ -432,16 +437,11 @@ bench_diagnose_cost() {
 			noisy+=" $t runs faster than none (${cost[$t]}%);"
 		fi
 	done
-	local quiet
-	quiet=$(paired_costs none | wc -l)
-	if ((quiet < 3)); then
-		noisy+=" only $quiet of $BENCH_PIPE_ROUNDS rounds were quiet (untraced run within $BENCH_QUIET_PCT% of the fastest);"
-	fi
 	echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "quiet rounds (untraced run within $BENCH_QUIET_PCT% of the fastest, $(quiet_floor) us/op): $quiet of $BENCH_PIPE_ROUNDS; the costs are over those"
+	echo "costs over the quiet rounds: both runs of the pair within $BENCH_QUIET_PCT% of their tracer's fastest run"
 	echo
-	echo "| tracing | usecs/op (median) | runs | spread (max-min)/median | cost: median of the quiet rounds' paired costs | those costs (min to max) |"
-	echo "|---|---:|---|---:|---:|---|"
+	echo "| tracing | usecs/op (median) | runs | spread (max-min)/median | cost: median of the quiet rounds' paired costs | quiet rounds | those costs (min to max) |"
+	echo "|---|---:|---|---:|---:|---:|---|"
 	local label
 	for t in "${tracers[@]}"; do
 		case $t in
@@ -452,7 +452,7 @@ bench_diagnose_cost() {
 		diagnose_full) label="agentune diagnose --no-sampling (every step analysed)" ;;
 		bpftrace) label="bpftrace, wakeup->run only" ;;
 		esac
-		echo "| $label | ${med[$t]} | ${RUNS_OF[$t]% } | ${spread[$t]}% | ${cost[$t]}% | ${cspread[$t]} |"
+		echo "| $label | ${med[$t]} | ${RUNS_OF[$t]% } | ${spread[$t]}% | ${cost[$t]}% | ${quiet[$t]} | ${cspread[$t]} |"
 	done
 	echo
 	diagnose_cost_verdict "${cost[diagnose]}" "${cost[empty]}" "${cost[floor]}" "$noisy"
