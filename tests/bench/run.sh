@@ -477,7 +477,7 @@ diagnose_cost_verdict() {
 	fi
 	if [[ $(calc 'c < 5' -v c="$d") == 1 ]]; then
 		echo "PASS diagnose costs under 5% of the no-tracing throughput ($d%)"
-	elif [[ $(calc 'f >= 5' -v f="$f") == 1 ]]; then
+	elif [[ $(calc '(f >= 5)' -v f="$f") == 1 ]]; then
 		echo "FAIL diagnose costs under 5% of the no-tracing throughput ($d%): below the floor of this machine, where empty programs on the two scheduler events alone cost $f%"
 	else
 		echo "FAIL diagnose costs under 5% of the no-tracing throughput ($d%)"
