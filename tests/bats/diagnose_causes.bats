@@ -331,6 +331,80 @@ completion_agrees() {
 	first_cause_is_unless_wake_ipi completion-path
 }
 
+# Cause 3 planted strongly enough to be the largest part of the delay on
+# every kind of host, so that its first-cause claim is checked where the
+# natural plant's is not (no cpuidle driver: the halt exit and the wake IPI,
+# 20-50 us, outweigh a 2-5 us loopback completion).  A slow receive path:
+# an nftables input chain on lo (plant_slow_netrx) that every datagram
+# walks inside NET_RX before the socket wakes the consumer.  The plant
+# check, without diagnose: the wakeups still come from NET_RX, NET_RX's
+# entry -> the wakeup takes at least 3x the wakeup's way to the running
+# agent (wake->run, halt exit or IPI included), the rules are doubled (up
+# to twice) until it does, and none of them matched a packet.  $1: cold
+# (the agent's CPU idles: halt exit) or warm (a SCHED_IDLE spinner keeps
+# it out of idle: the wake IPI remains).
+slow_netrx_case() {
+	local rules=4000 netrx0 netrx wr ret snd try planted=0
+	need_causes
+	need_cmd bpftrace
+	need_nft
+	[ "$1" = warm ] && start_warm_spinner "$CPU"
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 --duration 60
+	netrx_wake_truth "$WL_TID" 2 >"$BATS_TEST_TMPDIR/netrx0.txt"
+	netrx0=$(awk '$1 == "netrx" { print $2 }' "$BATS_TEST_TMPDIR/netrx0.txt")
+	echo "without the plant: NET_RX entry -> wakeup $netrx0 us"
+	for try in 1 2 3; do
+		plant_slow_netrx "$rules"
+		sleep 0.2
+		wake_run_truth "$WL_TID" "$CPU" 3 >"$BATS_TEST_TMPDIR/truth.txt" &
+		local t1=$!
+		send_path_truth 3 >"$BATS_TEST_TMPDIR/send.txt" &
+		local t2=$!
+		netrx_wake_truth "$WL_TID" 3 >"$BATS_TEST_TMPDIR/netrx.txt" &
+		local t3=$!
+		wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
+		wait "$t1" "$t2" "$t3"
+		cat "$BATS_TEST_TMPDIR/ctx.txt" "$BATS_TEST_TMPDIR/truth.txt" \
+			"$BATS_TEST_TMPDIR/send.txt" "$BATS_TEST_TMPDIR/netrx.txt"
+		netrx=$(awk '$1 == "netrx" { print $2 }' "$BATS_TEST_TMPDIR/netrx.txt")
+		wr=$(awk '$1 == "wake_run" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+		ret=$(awk '$1 == "ret" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+		snd=$(awk '$1 == "send" { print $2 }' "$BATS_TEST_TMPDIR/send.txt")
+		[ -n "$netrx" ] && [ -n "$wr" ] && [ -n "$ret" ] && [ -n "$snd" ]
+		share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" softirq NET_RX)
+		echo "plant ($1, $rules rules): $share of the wakeups in NET_RX; NET_RX entry -> wakeup $netrx us (without the rules $netrx0 us), wake->run $wr us"
+		[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+		if awk -v n="$netrx" -v w="$wr" 'BEGIN { exit !(n >= 3 * w) }'; then
+			planted=1
+			break
+		fi
+		rules=$((rules * 2))
+	done
+	[ "$planted" = 1 ]
+	[ "$(slow_netrx_matched)" = 0 ]
+	stop_workload
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
+		--duration 3 --warmup 0 --start-delay-ms 60000
+	diag_same_steps --duration 10
+	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
+	show_verdict
+	[ "$1" = warm ] && warm_idle_seen
+	jq -e '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+	first_cause_is completion-path
+	first_cause_blames_no_task
+	no_innocent_culprit
+	completion_agrees "$ret" "$snd"
+}
+
+@test "cause 3, a slow receive path (nftables input rules on lo): UDP wakeups -> completion-path via NET_RX first, on every host" {
+	slow_netrx_case cold
+}
+
+@test "cause 3, a slow receive path, the agent's CPU kept warm (SCHED_IDLE spinner): -> completion-path via NET_RX first, the spinner no culprit" {
+	slow_netrx_case warm
+}
+
 @test "cause 4: timerfd wakeups -> timer-lateness; completion + wake->run agrees with the workload" {
 	need_causes
 	need_cmd bpftrace

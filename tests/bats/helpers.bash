@@ -428,12 +428,82 @@ context_share() {
 		END { printf "%.3f\n", a ? w / a : 0 }' "$1"
 }
 
+# nftables: the nft command, and a kernel with nf_tables that lets root
+# create a table (a test table, removed at once).
+need_nft() {
+	need_root
+	need_cmd nft
+	local t=agentune_probe_$$
+	nft add table ip "$t" 2>/dev/null ||
+		skip "nft cannot create a table (kernel without CONFIG_NF_TABLES / NF_TABLES_IPV4?)"
+	nft delete table ip "$t"
+}
+
+PLANT_NFT_TABLE=""
+# plant_slow_netrx RULES: a slow receive path.  A table of its own (ip
+# agentune_test_PID_N; no other table or rule is touched) whose input-hook
+# chain makes every UDP packet received on lo walk RULES rules that never
+# match: each a lookup of the source address and port in a set of its own
+# (192.0.2.0/24 is TEST-NET-1, never on lo; about 50 ns a rule on this
+# VM).  They run inside NET_RX, between the softirq's entry and the socket's
+# wakeup of the consumer: the completion chain grows by RULES x that.
+# Called again, it replaces the rules.  plants_cleanup deletes the table.
+plant_slow_netrx() {
+	local f=$BATS_TEST_TMPDIR/slow-netrx.nft
+	[ -n "$PLANT_NFT_TABLE" ] && nft delete table ip "$PLANT_NFT_TABLE"
+	PLANT_NFT_TABLE=agentune_test_$$_${BATS_TEST_NUMBER:-0}
+	{
+		echo "table ip $PLANT_NFT_TABLE {"
+		echo "	chain input {"
+		echo "		type filter hook input priority 0; policy accept;"
+		echo "		meta iifname != \"lo\" accept"
+		echo "		meta l4proto != udp accept"
+		awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+			print "\t\tip saddr . udp sport { 192.0.2.1 . 1, 192.0.2.2 . 2 } counter" }'
+		echo "	}"
+		echo "}"
+	} >"$f"
+	nft -f "$f"
+}
+
+# The rules of the planted table that matched a packet (their counters):
+# 0 when the plant only slowed the path.
+slow_netrx_matched() {
+	nft list table ip "$PLANT_NFT_TABLE" |
+		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) }
+		     END { print n + 0 }'
+}
+
+remove_slow_netrx() {
+	[ -n "$PLANT_NFT_TABLE" ] || return 0
+	# nft -f is one transaction: a load that failed created nothing
+	nft list table ip "$PLANT_NFT_TABLE" >/dev/null 2>&1 || { PLANT_NFT_TABLE=""; return 0; }
+	nft delete table ip "$PLANT_NFT_TABLE" 2>/dev/null ||
+		echo "warning: could not delete nftables table ip $PLANT_NFT_TABLE" >&2
+	PLANT_NFT_TABLE=""
+}
+
+# netrx_wake_truth TID SECONDS: for SECONDS, the time from the NET_RX
+# softirq's entry to its wakeup of thread TID (sched_waking on that CPU
+# inside that softirq), timed without diagnose (bpftrace), as
+# "netrx MEAN_US COUNT": the receive path a slow-netrx plant lengthens.
+netrx_wake_truth() {
+	timeout -s INT "$2" bpftrace -q -e "
+tracepoint:irq:softirq_entry /args->vec == 3/ { @e[cpu] = nsecs; }
+tracepoint:irq:softirq_exit /args->vec == 3/ { @e[cpu] = 0; }
+tracepoint:sched:sched_waking /args->pid == $1 && @e[cpu]/ { @netrx = stats(nsecs - @e[cpu]); }
+END { clear(@e); }" 2>/dev/null |
+	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p' |
+	awk '{ printf "%s %.1f %s\n", $1, $2 / 1000, $3 }'
+}
+
 plants_cleanup() {
 	local p
 	for p in "${PLANT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PLANT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	PLANT_PIDS=()
 	remove_plant_cgroup
+	remove_slow_netrx
 	if [ -n "$PLANT_RPS_FILE" ] && [ -n "$PLANT_RPS_SAVED" ]; then
 		echo "$PLANT_RPS_SAVED" >"$PLANT_RPS_FILE"
 	fi
