@@ -470,6 +470,68 @@ slow_netrx_case() {
 	first_cause_is_unless_wake_ipi deferred-work
 }
 
+# Cause 5 planted strongly: slow deferred work.  The pty in canonical mode
+# with echo and 8000 bytes of line editing before each stamp line
+# (agentloop --pty-edit-bytes, tests/workload/README.md): n_tty edits and
+# echoes every byte inside flush_to_ldisc before the line's newline wakes
+# the consumer.  The plant check, without diagnose: the wakeups come from
+# inside that work item, and its start -> the wakeup takes at least twice
+# the wakeup's way to the running agent (wake->run, halt exit or IPI
+# included).  Twice, not three times as cause 3: the pty's master takes
+# ~10 KB in one write, which bounds the work of one run (measured here
+# 170-190 us against wake->run 40-55 us).  $1: cold or warm, as cause 3.
+slow_work_case() {
+	local fn=flush_to_ldisc work queue wr
+	need_causes
+	need_cmd bpftrace
+	[ "$1" = warm ] && start_warm_spinner "$CPU"
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake pty --pty-edit-bytes 8000 \
+		--interval-us 1000 --duration 20
+	sleep 0.5	# past the warmup: the master's buffers full of echo
+	work_wake_truth "$WL_TID" "$fn" 3 >"$BATS_TEST_TMPDIR/work.txt" &
+	local t1=$!
+	if [ "$1" = warm ]; then
+		warm_plant_check work "$fn"
+		wr=$TRUTH_WR
+	else
+		wake_run_truth "$WL_TID" "$CPU" 3 >"$BATS_TEST_TMPDIR/truth.txt" &
+		local t2=$!
+		wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
+		wait "$t2"
+		cat "$BATS_TEST_TMPDIR/ctx.txt" "$BATS_TEST_TMPDIR/truth.txt"
+		wr=$(awk '$1 == "wake_run" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+		share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" work "$fn")
+		echo "plant: $share of the wakeups inside work item $fn"
+		[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+	fi
+	wait "$t1"
+	cat "$BATS_TEST_TMPDIR/work.txt"
+	work=$(awk '$1 == "work" { print $2 }' "$BATS_TEST_TMPDIR/work.txt")
+	queue=$(awk '$1 == "queue" { print $2 }' "$BATS_TEST_TMPDIR/work.txt")
+	echo "plant ($1): $fn start -> wakeup $work us (queued -> start $queue us), wake->run $wr us"
+	[ -n "$work" ] && [ -n "$wr" ]
+	awk -v k="$work" -v w="$wr" 'BEGIN { exit !(k >= 2 * w) }'
+	diag_for 4
+	show_verdict
+	[ "$1" = warm ] && warm_idle_seen
+	jq -c '[.slowest[].chain | {kind, work_function, queued_by}] | unique' "$DG"
+	jq -e --arg f "$fn" '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.work_function == $f)] | length) * 2 >= (.slowest | length)' "$DG"
+	first_cause_is deferred-work
+	first_cause_blames_no_task
+	no_innocent_culprit
+	# the stage holds the slow work: at least the planted start -> wakeup
+	jq -e --argjson k "$work" '.stages.completion.mean_us >= 0.8 * $k' "$DG"
+}
+
+@test "cause 5, slow deferred work (pty line editing with echo in flush_to_ldisc): -> deferred-work naming flush_to_ldisc first, on every host" {
+	slow_work_case cold
+}
+
+@test "cause 5, slow deferred work, the agent's CPU kept warm (SCHED_IDLE spinner): -> deferred-work naming flush_to_ldisc first, the spinner no culprit" {
+	slow_work_case warm
+}
+
 # A softirq storm on the agent's CPU with no task of it there: loopback UDP
 # sent from CPU 0 and steered by RPS to CPU 1, where each batch arrives by
 # IPI and is processed in NET_RX.  The agent (woken from CPU 0 by eventfd)

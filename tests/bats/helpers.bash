@@ -399,8 +399,12 @@ netrx_count() {
 #                         keyed by the waker thread)
 #   "task COMM N"         from a task's own context
 # The ground truth of a plant's wakeup chain, measured without diagnose.
+# Every bpftrace here runs under `timeout -k 10 -s INT`: a bpftrace once
+# missed the SIGINT (sent while it was still attaching, on a loaded
+# machine) and ran on until killed; -k ends it 10 s later (its figures are
+# then missing and the test says so) instead of hanging the suite.
 wakeup_contexts() {
-	timeout -s INT "$2" bpftrace -q -e "
+	timeout -k 10 -s INT "$2" bpftrace -q -e "
 tracepoint:timer:hrtimer_expire_entry { @hrt[cpu] = (uint64)args->function; }
 tracepoint:timer:hrtimer_expire_exit { @hrt[cpu] = 0; }
 tracepoint:irq:softirq_entry { @sirq[cpu] = args->vec + 1; }
@@ -488,13 +492,35 @@ remove_slow_netrx() {
 # inside that softirq), timed without diagnose (bpftrace), as
 # "netrx MEAN_US COUNT": the receive path a slow-netrx plant lengthens.
 netrx_wake_truth() {
-	timeout -s INT "$2" bpftrace -q -e "
+	timeout -k 10 -s INT "$2" bpftrace -q -e "
 tracepoint:irq:softirq_entry /args->vec == 3/ { @e[cpu] = nsecs; }
 tracepoint:irq:softirq_exit /args->vec == 3/ { @e[cpu] = 0; }
 tracepoint:sched:sched_waking /args->pid == $1 && @e[cpu]/ { @netrx = stats(nsecs - @e[cpu]); }
 END { clear(@e); }" 2>/dev/null |
 	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p' |
 	awk '{ printf "%s %.1f %s\n", $1, $2 / 1000, $3 }'
+}
+
+# work_wake_truth TID FUNCTION SECONDS: for SECONDS, thread TID's wakeups
+# from inside work item FUNCTION timed without diagnose (bpftrace), as
+# "NAME MEAN_US COUNT": work from the item's workqueue_execute_start to
+# the wakeup (sched_waking, keyed by the kworker), queue from its
+# workqueue_queue_work to that start (the last queueing of that work
+# before it ran), kworker_cpuN the wakeups made from a kworker on CPU N.
+work_wake_truth() {
+	timeout -k 10 -s INT "$3" bpftrace -q -e "
+tracepoint:workqueue:workqueue_queue_work /args->function == kaddr(\"$2\")/ { @q[args->work] = nsecs; }
+tracepoint:workqueue:workqueue_execute_start /args->function == kaddr(\"$2\")/ {
+	@s[tid] = nsecs; @qs[tid] = @q[args->work]; delete(@q[args->work]); }
+tracepoint:workqueue:workqueue_execute_end { delete(@s[tid]); delete(@qs[tid]); }
+tracepoint:sched:sched_waking /args->pid == $1 && @s[tid]/ {
+	@work = stats(nsecs - @s[tid]);
+	if (@qs[tid]) { @queue = stats(@s[tid] - @qs[tid]); }
+	@cpus[cpu] = count(); }
+END { clear(@q); clear(@s); clear(@qs); }" 2>/dev/null | awk '
+	/^@cpus\[/ { c = substr($1, 7, index($1, "]") - 7); printf "kworker_cpu%s 0 %s\n", c, $2; next }
+	match($0, /^@[a-z_]+: count [0-9]+, average [0-9]+, total/) {
+		name = substr($1, 2, length($1) - 2); printf "%s %.1f %s\n", name, $5 / 1000, $3 + 0 }'
 }
 
 plants_cleanup() {
@@ -573,7 +599,7 @@ cpu_idle_ticks() {
 # NET_RX raise it makes (the sender's own path, before the chain diagnose
 # times begins), as "send MEAN_US COUNT".
 send_path_truth() {
-	timeout -s INT "$1" bpftrace -q -e '
+	timeout -k 10 -s INT "$1" bpftrace -q -e '
 tracepoint:syscalls:sys_enter_sendto /strncmp(comm, "agent-p", 7) == 0/ { @s[tid] = nsecs; }
 tracepoint:irq:softirq_raise /args->vec == 3 && @s[tid]/ { @send = stats(nsecs - @s[tid]); delete(@s[tid]); }
 tracepoint:syscalls:sys_exit_sendto /@s[tid]/ { delete(@s[tid]); }
@@ -589,7 +615,7 @@ END { clear(@s); }' 2>/dev/null |
 # switch to it); ret from that switch-in to its return from epoll_wait
 # (the return to user space, after what diagnose times).
 wake_run_truth() {
-	timeout -s INT "$3" bpftrace -q -e "
+	timeout -k 10 -s INT "$3" bpftrace -q -e "
 tracepoint:sched:sched_waking /args->pid == $1/ { @w = nsecs; @ipi_open = 1; }
 tracepoint:irq_vectors:reschedule_entry, tracepoint:irq_vectors:call_function_single_entry,
 tracepoint:irq_vectors:call_function_entry
