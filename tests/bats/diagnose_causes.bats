@@ -282,7 +282,10 @@ completion_agrees() {
 	stop_workload
 	ret=$(awk '$1 == "ret" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
 	snd=$(awk '$1 == "send" { print $2 }' "$BATS_TEST_TMPDIR/send.txt")
-	[ -n "$ret" ] && [ -n "$snd" ]
+	# each on its own line: a && list that fails before its last command
+	# does not fail a bats test
+	[ -n "$ret" ]
+	[ -n "$snd" ]
 	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" softirq NET_RX)
 	echo "plant: $share of the wakeups in NET_RX"
 	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
@@ -342,7 +345,8 @@ completion_agrees() {
 # agent (wake->run, halt exit or IPI included), the rules are doubled (up
 # to twice) until it does, and none of them matched a packet.  $1: cold
 # (the agent's CPU idles: halt exit) or warm (a SCHED_IDLE spinner keeps
-# it out of idle: the wake IPI remains).
+# it out of idle: the wake IPI remains).  A look where a bpftrace gave no
+# figure (it missed its SIGINT on a loaded machine) is made again.
 slow_netrx_case() {
 	local rules=4000 netrx0 netrx wr ret snd try planted=0
 	need_causes
@@ -353,7 +357,7 @@ slow_netrx_case() {
 	netrx_wake_truth "$WL_TID" 2 >"$BATS_TEST_TMPDIR/netrx0.txt"
 	netrx0=$(awk '$1 == "netrx" { print $2 }' "$BATS_TEST_TMPDIR/netrx0.txt")
 	echo "without the plant: NET_RX entry -> wakeup $netrx0 us"
-	for try in 1 2 3; do
+	for try in 1 2 3 4; do
 		plant_slow_netrx "$rules"
 		sleep 0.2
 		wake_run_truth "$WL_TID" "$CPU" 3 >"$BATS_TEST_TMPDIR/truth.txt" &
@@ -370,7 +374,10 @@ slow_netrx_case() {
 		wr=$(awk '$1 == "wake_run" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
 		ret=$(awk '$1 == "ret" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
 		snd=$(awk '$1 == "send" { print $2 }' "$BATS_TEST_TMPDIR/send.txt")
-		[ -n "$netrx" ] && [ -n "$wr" ] && [ -n "$ret" ] && [ -n "$snd" ]
+		if [ -z "$netrx" ] || [ -z "$wr" ] || [ -z "$ret" ] || [ -z "$snd" ]; then
+			echo "look $try: a bpftrace gave no figure; looking again"
+			continue
+		fi
 		share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" softirq NET_RX)
 		echo "plant ($1, $rules rules): $share of the wakeups in NET_RX; NET_RX entry -> wakeup $netrx us (without the rules $netrx0 us), wake->run $wr us"
 		[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
@@ -479,37 +486,43 @@ slow_netrx_case() {
 # the wakeup's way to the running agent (wake->run, halt exit or IPI
 # included).  Twice, not three times as cause 3: the pty's master takes
 # ~10 KB in one write, which bounds the work of one run (measured here
-# 170-190 us against wake->run 40-55 us).  $1: cold or warm, as cause 3.
+# 170-190 us against wake->run 40-55 us).  $1: cold or warm, as cause 3;
+# a look where a bpftrace gave no figure is made again.
 slow_work_case() {
-	local fn=flush_to_ldisc work queue wr
+	local fn=flush_to_ldisc work queue wr try
 	need_causes
 	need_cmd bpftrace
 	[ "$1" = warm ] && start_warm_spinner "$CPU"
 	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake pty --pty-edit-bytes 8000 \
 		--interval-us 1000 --duration 20
 	sleep 0.5	# past the warmup: the master's buffers full of echo
-	work_wake_truth "$WL_TID" "$fn" 3 >"$BATS_TEST_TMPDIR/work.txt" &
-	local t1=$!
-	if [ "$1" = warm ]; then
-		warm_plant_check work "$fn"
-		wr=$TRUTH_WR
-	else
-		wake_run_truth "$WL_TID" "$CPU" 3 >"$BATS_TEST_TMPDIR/truth.txt" &
-		local t2=$!
-		wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
-		wait "$t2"
-		cat "$BATS_TEST_TMPDIR/ctx.txt" "$BATS_TEST_TMPDIR/truth.txt"
-		wr=$(awk '$1 == "wake_run" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
-		share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" work "$fn")
-		echo "plant: $share of the wakeups inside work item $fn"
-		[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
-	fi
-	wait "$t1"
-	cat "$BATS_TEST_TMPDIR/work.txt"
-	work=$(awk '$1 == "work" { print $2 }' "$BATS_TEST_TMPDIR/work.txt")
-	queue=$(awk '$1 == "queue" { print $2 }' "$BATS_TEST_TMPDIR/work.txt")
+	for try in 1 2 3; do
+		work_wake_truth "$WL_TID" "$fn" 3 >"$BATS_TEST_TMPDIR/work.txt" &
+		local t1=$!
+		if [ "$1" = warm ]; then
+			warm_plant_check work "$fn"
+			wr=$TRUTH_WR
+		else
+			wake_run_truth "$WL_TID" "$CPU" 3 >"$BATS_TEST_TMPDIR/truth.txt" &
+			local t2=$!
+			wakeup_contexts "$WL_TID" 3 >"$BATS_TEST_TMPDIR/ctx.txt"
+			wait "$t2"
+			cat "$BATS_TEST_TMPDIR/ctx.txt" "$BATS_TEST_TMPDIR/truth.txt"
+			wr=$(awk '$1 == "wake_run" { print $2 }' "$BATS_TEST_TMPDIR/truth.txt")
+			share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" work "$fn")
+			echo "plant: $share of the wakeups inside work item $fn"
+			[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
+		fi
+		wait "$t1"
+		cat "$BATS_TEST_TMPDIR/work.txt"
+		work=$(awk '$1 == "work" { print $2 }' "$BATS_TEST_TMPDIR/work.txt")
+		queue=$(awk '$1 == "queue" { print $2 }' "$BATS_TEST_TMPDIR/work.txt")
+		[ -n "$work" ] && [ -n "$wr" ] && break
+		echo "look $try: a bpftrace gave no figure; looking again"
+	done
 	echo "plant ($1): $fn start -> wakeup $work us (queued -> start $queue us), wake->run $wr us"
-	[ -n "$work" ] && [ -n "$wr" ]
+	[ -n "$work" ]
+	[ -n "$wr" ]
 	awk -v k="$work" -v w="$wr" 'BEGIN { exit !(k >= 2 * w) }'
 	diag_for 4
 	show_verdict
