@@ -486,7 +486,7 @@ slow_netrx_case() {
 # the wakeup's way to the running agent (wake->run, halt exit or IPI
 # included).  Twice, not three times as cause 3: the pty's master takes
 # ~10 KB in one write, which bounds the work of one run (measured here
-# 170-190 us against wake->run 40-55 us).  $1: cold or warm, as cause 3;
+# 180-260 us against wake->run 25-60 us).  $1: cold or warm, as cause 3;
 # a look where a bpftrace gave no figure is made again.
 slow_work_case() {
 	local fn=flush_to_ldisc work queue wr try
