@@ -448,7 +448,7 @@ PLANT_NFT_TABLE=""
 # agentune_test_PID_N; no other table or rule is touched) whose input-hook
 # chain makes every UDP packet received on lo walk RULES rules that never
 # match: each a lookup of the source address and port in a set of its own
-# (192.0.2.0/24 is TEST-NET-1, never on lo; about 50 ns a rule on this
+# (192.0.2.0/24 is TEST-NET-1, never on lo; 52-60 ns a rule on this
 # VM).  They run inside NET_RX, between the softirq's entry and the socket's
 # wakeup of the consumer: the completion chain grows by RULES x that.
 # Called again, it replaces the rules.  plants_cleanup deletes the table.
