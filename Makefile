@@ -16,7 +16,7 @@ B       ?= build
 DEB_PKGS := gcc make pkg-config clang llvm libbpf-dev bpftool libpci-dev pci.ids \
 	libnl-3-dev libnl-genl-3-dev libcgroup-dev libncurses-dev libelf-dev zlib1g-dev \
 	libinih-dev libjson-c-dev libcmocka-dev libclang-rt-14-dev bats jq tmux bzip2 \
-	rt-tests sockperf linux-perf bpftrace stress-ng iputils-ping \
+	rt-tests sockperf linux-perf bpftrace stress-ng iputils-ping nftables \
 	systemd prometheus prometheus-node-exporter curl python3 \
 	scdoc man-db debhelper dpkg-dev fakeroot lintian
 

@@ -399,8 +399,12 @@ netrx_count() {
 #                         keyed by the waker thread)
 #   "task COMM N"         from a task's own context
 # The ground truth of a plant's wakeup chain, measured without diagnose.
+# Every bpftrace here runs under `timeout -k 10 -s INT`: a bpftrace once
+# missed the SIGINT (sent while it was still attaching, on a loaded
+# machine) and ran on until killed; -k ends it 10 s later (its figures are
+# then missing and the test says so) instead of hanging the suite.
 wakeup_contexts() {
-	timeout -s INT "$2" bpftrace -q -e "
+	timeout -k 10 -s INT "$2" bpftrace -q -e "
 tracepoint:timer:hrtimer_expire_entry { @hrt[cpu] = (uint64)args->function; }
 tracepoint:timer:hrtimer_expire_exit { @hrt[cpu] = 0; }
 tracepoint:irq:softirq_entry { @sirq[cpu] = args->vec + 1; }
@@ -428,12 +432,104 @@ context_share() {
 		END { printf "%.3f\n", a ? w / a : 0 }' "$1"
 }
 
+# nftables: the nft command, and a kernel with nf_tables that lets root
+# create a table (a test table, removed at once).
+need_nft() {
+	need_root
+	need_cmd nft
+	local t=agentune_probe_$$
+	nft add table ip "$t" 2>/dev/null ||
+		skip "nft cannot create a table (kernel without CONFIG_NF_TABLES / NF_TABLES_IPV4?)"
+	nft delete table ip "$t"
+}
+
+PLANT_NFT_TABLE=""
+# plant_slow_netrx RULES: a slow receive path.  A table of its own (ip
+# agentune_test_PID_N; no other table or rule is touched) whose input-hook
+# chain makes every UDP packet received on lo walk RULES rules that never
+# match: each a lookup of the source address and port in a set of its own
+# (192.0.2.0/24 is TEST-NET-1, never on lo; 52-60 ns a rule on this
+# VM).  They run inside NET_RX, between the softirq's entry and the socket's
+# wakeup of the consumer: the completion chain grows by RULES x that.
+# Called again, it replaces the rules.  plants_cleanup deletes the table.
+plant_slow_netrx() {
+	local f=$BATS_TEST_TMPDIR/slow-netrx.nft
+	[ -n "$PLANT_NFT_TABLE" ] && nft delete table ip "$PLANT_NFT_TABLE"
+	PLANT_NFT_TABLE=agentune_test_$$_${BATS_TEST_NUMBER:-0}
+	{
+		echo "table ip $PLANT_NFT_TABLE {"
+		echo "	chain input {"
+		echo "		type filter hook input priority 0; policy accept;"
+		echo "		meta iifname != \"lo\" accept"
+		echo "		meta l4proto != udp accept"
+		awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+			print "\t\tip saddr . udp sport { 192.0.2.1 . 1, 192.0.2.2 . 2 } counter" }'
+		echo "	}"
+		echo "}"
+	} >"$f"
+	nft -f "$f"
+}
+
+# The rules of the planted table that matched a packet (their counters):
+# 0 when the plant only slowed the path.
+slow_netrx_matched() {
+	nft list table ip "$PLANT_NFT_TABLE" |
+		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") n += $(i + 1) }
+		     END { print n + 0 }'
+}
+
+remove_slow_netrx() {
+	[ -n "$PLANT_NFT_TABLE" ] || return 0
+	# nft -f is one transaction: a load that failed created nothing
+	nft list table ip "$PLANT_NFT_TABLE" >/dev/null 2>&1 || { PLANT_NFT_TABLE=""; return 0; }
+	nft delete table ip "$PLANT_NFT_TABLE" 2>/dev/null ||
+		echo "warning: could not delete nftables table ip $PLANT_NFT_TABLE" >&2
+	PLANT_NFT_TABLE=""
+}
+
+# netrx_wake_truth TID SECONDS: for SECONDS, the time from the NET_RX
+# softirq's entry to its wakeup of thread TID (sched_waking on that CPU
+# inside that softirq), timed without diagnose (bpftrace), as
+# "netrx MEAN_US COUNT": the receive path a slow-netrx plant lengthens.
+netrx_wake_truth() {
+	timeout -k 10 -s INT "$2" bpftrace -q -e "
+tracepoint:irq:softirq_entry /args->vec == 3/ { @e[cpu] = nsecs; }
+tracepoint:irq:softirq_exit /args->vec == 3/ { @e[cpu] = 0; }
+tracepoint:sched:sched_waking /args->pid == $1 && @e[cpu]/ { @netrx = stats(nsecs - @e[cpu]); }
+END { clear(@e); }" 2>/dev/null |
+	sed -n 's/^@\([a-z_]*\): count \([0-9]*\), average \([0-9]*\), total .*/\1 \3 \2/p' |
+	awk '{ printf "%s %.1f %s\n", $1, $2 / 1000, $3 }'
+}
+
+# work_wake_truth TID FUNCTION SECONDS: for SECONDS, thread TID's wakeups
+# from inside work item FUNCTION timed without diagnose (bpftrace), as
+# "NAME MEAN_US COUNT": work from the item's workqueue_execute_start to
+# the wakeup (sched_waking, keyed by the kworker), queue from its
+# workqueue_queue_work to that start (the last queueing of that work
+# before it ran), kworker_cpuN the wakeups made from a kworker on CPU N.
+work_wake_truth() {
+	timeout -k 10 -s INT "$3" bpftrace -q -e "
+tracepoint:workqueue:workqueue_queue_work /args->function == kaddr(\"$2\")/ { @q[args->work] = nsecs; }
+tracepoint:workqueue:workqueue_execute_start /args->function == kaddr(\"$2\")/ {
+	@s[tid] = nsecs; @qs[tid] = @q[args->work]; delete(@q[args->work]); }
+tracepoint:workqueue:workqueue_execute_end { delete(@s[tid]); delete(@qs[tid]); }
+tracepoint:sched:sched_waking /args->pid == $1 && @s[tid]/ {
+	@work = stats(nsecs - @s[tid]);
+	if (@qs[tid]) { @queue = stats(@s[tid] - @qs[tid]); }
+	@cpus[cpu] = count(); }
+END { clear(@q); clear(@s); clear(@qs); }" 2>/dev/null | awk '
+	/^@cpus\[/ { c = substr($1, 7, index($1, "]") - 7); printf "kworker_cpu%s 0 %s\n", c, $2; next }
+	match($0, /^@[a-z_]+: count [0-9]+, average [0-9]+, total/) {
+		name = substr($1, 2, length($1) - 2); printf "%s %.1f %s\n", name, $5 / 1000, $3 + 0 }'
+}
+
 plants_cleanup() {
 	local p
 	for p in "${PLANT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PLANT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	PLANT_PIDS=()
 	remove_plant_cgroup
+	remove_slow_netrx
 	if [ -n "$PLANT_RPS_FILE" ] && [ -n "$PLANT_RPS_SAVED" ]; then
 		echo "$PLANT_RPS_SAVED" >"$PLANT_RPS_FILE"
 	fi
@@ -503,7 +599,7 @@ cpu_idle_ticks() {
 # NET_RX raise it makes (the sender's own path, before the chain diagnose
 # times begins), as "send MEAN_US COUNT".
 send_path_truth() {
-	timeout -s INT "$1" bpftrace -q -e '
+	timeout -k 10 -s INT "$1" bpftrace -q -e '
 tracepoint:syscalls:sys_enter_sendto /strncmp(comm, "agent-p", 7) == 0/ { @s[tid] = nsecs; }
 tracepoint:irq:softirq_raise /args->vec == 3 && @s[tid]/ { @send = stats(nsecs - @s[tid]); delete(@s[tid]); }
 tracepoint:syscalls:sys_exit_sendto /@s[tid]/ { delete(@s[tid]); }
@@ -519,7 +615,7 @@ END { clear(@s); }' 2>/dev/null |
 # switch to it); ret from that switch-in to its return from epoll_wait
 # (the return to user space, after what diagnose times).
 wake_run_truth() {
-	timeout -s INT "$3" bpftrace -q -e "
+	timeout -k 10 -s INT "$3" bpftrace -q -e "
 tracepoint:sched:sched_waking /args->pid == $1/ { @w = nsecs; @ipi_open = 1; }
 tracepoint:irq_vectors:reschedule_entry, tracepoint:irq_vectors:call_function_single_entry,
 tracepoint:irq_vectors:call_function_entry

@@ -43,3 +43,27 @@ setup() {
 	jq -e '.dropped == 0 and .steps == 1000 and (.steps + .missed) <= .sent
 	       and .sent - (.steps + .missed) <= 2' <<<"$output"
 }
+
+# The slow-deferred-work plant (diagnose_causes.bats, cause 5): a canonical
+# pty with N bytes of line editing before each stamp line still carries
+# every stamp whole, each step reading one line.
+@test "agentloop: --wake pty --pty-edit-bytes carries every stamp line through the line editing" {
+	run "$AGENTLOOP" --wake pty --pty-edit-bytes 8000 --interval-us 1000 --steps 500 --warmup 0 \
+		--duration 20 --json --quiet
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -c '{pty_edit_bytes, sent, steps, samples, missed, overrun, dropped, mean: .wake_latency_us.mean}'
+	jq -e '.pty_edit_bytes == 8000 and .path.via == "flush_to_ldisc"
+	       and .dropped == 0 and .steps == 500 and (.steps + .missed) <= .sent
+	       and .sent - (.steps + .missed) <= 2 and .samples > 0' <<<"$output"
+	# a stamp misread from the editing would be far from the clock
+	jq -e '.wake_latency_us.max < 1000000 and .wake_latency_us.min > 0' <<<"$output"
+}
+
+@test "agentloop: --pty-edit-bytes without --wake pty, or out of range, is exit 2 naming the option" {
+	run "$AGENTLOOP" --wake udp --pty-edit-bytes 100
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--pty-edit-bytes needs --wake pty (it is --wake udp)"* ]]
+	run "$AGENTLOOP" --wake pty --pty-edit-bytes -1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--pty-edit-bytes: '-1'"* ]]
+}

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -57,6 +58,16 @@
 #define RING		1024
 /* Longest a sleeping producer goes without looking at the stop flag. */
 #define SLEEP_CHUNK_NS	(100 * NSEC_PER_MSEC)
+/*
+ * --pty-edit-bytes: the slave in canonical mode; the editing before each
+ * stamp line is runs of 'x' ended by the KILL character (^U), which erases
+ * the line so far: at most PTY_EDIT_RUN bytes in the line discipline's
+ * buffer at a time, far below its 4095-byte line limit.
+ */
+#define PTY_KILL	0x15
+#define PTY_EDIT_RUN	1000
+#define PTY_EDIT_MAX	(1024 * 1024)
+#define PTY_STAMP_LEN	17	/* 16 hex digits and '\n' */
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
 
@@ -105,6 +116,7 @@ struct opts {
 	uint64_t warmup;
 	int64_t active_ns, pause_ns;	/* --pause-ms-every A:B, 0:0 = off */
 	int64_t start_delay_ns;
+	int64_t pty_edit;	/* --pty-edit-bytes: 0 = raw pty */
 };
 
 /* What every thread shares; written by main before the start barrier. */
@@ -128,6 +140,8 @@ struct pair {
 	int epfd;		/* consumer's epoll set */
 	int rfd;		/* what the consumer reads (eventfd/pipe/udp/timerfd) */
 	int wfd;		/* what the producer writes (-1 for timerfd) */
+	char *line;		/* --pty-edit-bytes: the editing and the stamp line */
+	size_t line_len;
 	int ccpu, pcpu;		/* -1: not pinned */
 	atomic_int ctid, ptid;
 	atomic_int cdone;	/* consumer left its loop: producer stops */
@@ -314,6 +328,8 @@ static void usage(void)
 	     "                      no consumer uses, else the consumer's)\n"
 	     "  --pause-ms-every A:B  run A ms, pause B ms, repeatedly\n"
 	     "  --start-delay-ms N  wait N ms after the ready line, or until SIGUSR1 (0)\n"
+	     "  --pty-edit-bytes N  pty: canonical mode, N bytes of line editing that\n"
+	     "                      flush_to_ldisc processes before each stamp line (0)\n"
 	     "  --json              final stats as one JSON object\n"
 	     "  --quiet             no ready line on stderr");
 }
@@ -342,6 +358,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, const cpu_set_t *a
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "pause-ms-every", required_argument, NULL, 'P' },
 		{ "start-delay-ms", required_argument, NULL, 'D' },
+		{ "pty-edit-bytes", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -375,6 +392,9 @@ static void parse_opts(int argc, char **argv, struct opts *o, const cpu_set_t *a
 			o->start_delay_ns = parse_int("--start-delay-ms", optarg, 0, DAY_MS) *
 					    NSEC_PER_MSEC;
 			break;
+		case 'E':
+			o->pty_edit = parse_int("--pty-edit-bytes", optarg, 0, PTY_EDIT_MAX);
+			break;
 		case 'h': usage(); exit(0);
 		case ':': die_usage("option %s needs a value", argv[optind - 1]);
 		default: die_usage("unknown option '%s'", argv[optind - 1]);
@@ -382,6 +402,8 @@ static void parse_opts(int argc, char **argv, struct opts *o, const cpu_set_t *a
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (o->pty_edit && o->wake != WAKE_PTY)
+		die_usage("--pty-edit-bytes needs --wake pty (it is --wake %s)", wake_names[o->wake]);
 	check_cpus("--cpu", &o->cpus, allowed);
 	check_cpus("--producer-cpu", &o->pcpus, allowed);
 }
@@ -455,6 +477,42 @@ static bool sleep_until(const struct pair *p, int64_t deadline)
 
 /* ---- producer --------------------------------------------------------- */
 
+/*
+ * --pty-edit-bytes: the editing and then the stamp as a line of hex, in one
+ * write.  Returns sizeof(int64_t) when the line went out whole.  Nothing
+ * written (the master full): dropped.  Written in part: the rest is written
+ * as room frees, so that no line is ever torn.
+ */
+static ssize_t write_line(struct pair *p, int64_t t)
+{
+	char hex[PTY_STAMP_LEN + 1];
+	size_t off;
+	ssize_t r;
+
+	snprintf(hex, sizeof(hex), "%016" PRIx64 "\n", (uint64_t)t);
+	memcpy(p->line + p->line_len - PTY_STAMP_LEN, hex, PTY_STAMP_LEN);
+	r = write(p->wfd, p->line, p->line_len);
+	if (r <= 0)
+		return r;
+	for (off = (size_t)r; off < p->line_len; ) {
+		/*
+		 * No POLLOUT to wait for: the master is woken for room only
+		 * when the slave's reader reads, and the line is not whole.
+		 */
+		struct timespec pause = { 0, 20 * NSEC_PER_USEC };
+
+		nanosleep(&pause, NULL);
+		r = write(p->wfd, p->line + off, p->line_len - off);
+		if (r > 0)
+			off += (size_t)r;
+		else if (r < 0 && errno != EAGAIN && errno != EINTR)
+			return r;
+		else if (stopping(p))
+			return -1;
+	}
+	return sizeof(t);
+}
+
 /* Stamp, then signal: the stamp is the "sent" time of the wakeup. */
 static void produce_one(struct pair *p, enum wake wake)
 {
@@ -470,8 +528,13 @@ static void produce_one(struct pair *p, enum wake wake)
 		}
 		r = write(p->wfd, &one, sizeof(one));
 		break;
-	case WAKE_PIPE:
 	case WAKE_PTY:
+		if (p->line) {
+			r = write_line(p, t);
+			break;
+		}
+		/* fall through */
+	case WAKE_PIPE:
 		r = write(p->wfd, &t, sizeof(t));
 		break;
 	default:
@@ -548,6 +611,31 @@ static uint64_t drain_stream(int fd, bool dgram, bool once, int64_t *first)
 }
 
 /*
+ * --pty-edit-bytes: a canonical read returns one line, the oldest stamp.
+ * Further complete lines (FIONREAD counts only those) are read too; a read
+ * is never made on an empty slave (see drain_stream).
+ */
+static uint64_t drain_lines(int fd, int64_t *first)
+{
+	char buf[4096];
+	uint64_t n = 0;
+	int avail = 1;
+
+	while (avail > 0) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < PTY_STAMP_LEN)
+			break;
+		if (!n)
+			*first = (int64_t)strtoull(buf + r - PTY_STAMP_LEN, NULL, 16);
+		n++;
+		if (ioctl(fd, FIONREAD, &avail))
+			break;
+	}
+	return n;
+}
+
+/*
  * Consume what woke us.  Returns the number of events (0: spurious) and
  * the send time of the oldest unconsumed one, the one that did the waking.
  */
@@ -572,6 +660,12 @@ static uint64_t drain(struct pair *p, int64_t *sent)
 			return 0;
 		*sent = p->tbase + (int64_t)p->consumed * o->interval_ns;
 		break;
+	case WAKE_PTY:
+		if (p->line) {
+			n = drain_lines(p->rfd, sent);
+			break;
+		}
+		/* fall through */
 	default:
 		n = drain_stream(p->rfd, o->wake == WAKE_UDP, o->wake == WAKE_PTY, sent);
 		break;
@@ -720,11 +814,43 @@ static void udp_pair(struct pair *p)
 }
 
 /*
+ * --pty-edit-bytes N: slow deferred work.  The slave in canonical mode
+ * with echo (no signals, no extended editing), so n_tty edits and echoes
+ * every byte inside flush_to_ldisc, and only a line's newline wakes the
+ * reader.  Each step's write is N bytes of editing (runs of 'x', each
+ * erased by KILL) and then the stamp line.  Nobody reads the master: once
+ * its buffers are full (about 12 KB of echo, within the warmup) the echo
+ * is dropped at output, but n_tty still records and commits it byte by
+ * byte (echo_char, commit_echoes under output_lock), which is what makes
+ * the work slow (~23 ns a byte on this project's VM, against ~3 without
+ * echo), and no kworker runs for the master's side.  N stays under the
+ * ~10 KB the master takes in one write: a longer one is written in parts
+ * and handled by several runs of the work.
+ */
+static void pty_canonical(struct pair *p, struct termios *tio, int64_t edit)
+{
+	tio->c_lflag |= ICANON | ECHO;
+	tio->c_cc[VKILL] = PTY_KILL;
+	tio->c_cc[VEOF] = 0x04;
+	tio->c_cc[VERASE] = 0x7f;
+	tio->c_cc[VEOL] = 0;		/* 0: disabled */
+	tio->c_cc[VEOL2] = 0;
+	p->line_len = (size_t)edit + PTY_STAMP_LEN;
+	p->line = malloc(p->line_len);
+	if (!p->line)
+		die_sys("pty line");
+	for (int64_t i = 0; i < edit; i++)
+		p->line[i] = (i % (PTY_EDIT_RUN + 1) == PTY_EDIT_RUN || i == edit - 1)
+			     ? PTY_KILL : 'x';
+}
+
+/*
  * A pty pair in raw mode: the producer writes stamps to the master, the
  * consumer reads them from the slave.  Raw, so every byte passes as it is
- * (no line discipline editing, no echo back to the master, no signals).
+ * (no line discipline editing, no echo back to the master, no signals);
+ * canonical with --pty-edit-bytes (pty_canonical).
  */
-static void pty_pair(struct pair *p)
+static void pty_pair(struct pair *p, int64_t edit)
 {
 	struct termios tio;
 	int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -739,12 +865,15 @@ static void pty_pair(struct pair *p)
 	if (tcgetattr(p->rfd, &tio))
 		die_sys("tcgetattr");
 	cfmakeraw(&tio);
+	if (edit)
+		pty_canonical(p, &tio, edit);
 	if (tcsetattr(p->rfd, TCSANOW, &tio))
 		die_sys("tcsetattr");
 }
 
-static void open_fds(struct pair *p, enum wake wake, int stop_fd)
+static void open_fds(struct pair *p, const struct opts *o, int stop_fd)
 {
+	enum wake wake = o->wake;
 	int fds[2];
 
 	p->wfd = -1;
@@ -766,7 +895,7 @@ static void open_fds(struct pair *p, enum wake wake, int stop_fd)
 		p->rfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 		break;
 	case WAKE_PTY:
-		pty_pair(p);
+		pty_pair(p, o->pty_edit);
 		break;
 	}
 	if (p->rfd < 0)
@@ -950,11 +1079,11 @@ static void print_json(const struct opts *o, const struct pair *p,
 	printf("{\"wake\":\"%s\",\"steps\":%" PRIu64 ",\"samples\":%zu,\"missed\":%" PRIu64
 	       ",\"overrun\":%" PRIu64 ",\"unstamped\":%" PRIu64 ",\"dropped\":%" PRIu64
 	       ",\"sent\":%" PRIu64 ",\"warmup\":%" PRIu64 ",\"work_us\":%" PRId64
-	       ",\"interval_us\":%" PRId64
+	       ",\"interval_us\":%" PRId64 ",\"pty_edit_bytes\":%" PRId64
 	       ",\"threads\":%d,\"duration_s\":%.3f,\"wake_latency_us\":",
 	       wake_names[o->wake], t->steps, t->all.count, t->missed, t->overrun,
 	       t->unstamped, t->dropped, t->sent, o->warmup, o->work_ns / NSEC_PER_USEC,
-	       o->interval_ns / NSEC_PER_USEC, o->threads, t->elapsed_s);
+	       o->interval_ns / NSEC_PER_USEC, o->pty_edit, o->threads, t->elapsed_s);
 	json_summary(&t->all);
 	printf(",\"latency_from\":\"%s\",\"path\":{\"kind\":\"%s\",\"via\":\"%s\"}",
 	       wake_paths[o->wake].from, wake_paths[o->wake].kind, wake_paths[o->wake].via);
@@ -1087,7 +1216,7 @@ static void spawn(struct shared *sh, struct pair *p, const cpu_set_t *allowed)
 		p[i].idx = i;
 		p[i].sh = sh;
 		place(o, allowed, &p[i], i);
-		open_fds(&p[i], o->wake, sh->stop_fd);
+		open_fds(&p[i], o, sh->stop_fd);
 		prealloc(&p[i], o);
 		for (int j = 0; j < RING; j++)
 			atomic_init(&p[i].tag[j], UINT64_MAX);
@@ -1110,6 +1239,7 @@ static void cleanup(struct shared *sh, struct pair *p)
 		close(p[i].rfd);
 		close(p[i].epfd);
 		free(p[i].s.v);
+		free(p[i].line);
 	}
 	pthread_barrier_destroy(&sh->ready);
 	pthread_barrier_destroy(&sh->go);
