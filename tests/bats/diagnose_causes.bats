@@ -58,6 +58,23 @@ diag_same_steps() {
 	WL_PID=""
 }
 
+# The UDP workload (producer on $OTHER) anew for 3 s of steps, and diagnose
+# over the same steps (diag_same_steps); what both said, for the log.
+diag_udp_same_steps() {
+	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
+		--duration 3 --warmup 0 --start-delay-ms 60000
+	diag_same_steps --duration 10
+	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
+	show_verdict
+}
+
+# The slow steps came through NET_RX, at least half of them (whatever
+# delayed them afterwards).
+slowest_came_via_netrx() {
+	jq -e '(.slowest | length) > 0
+	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+}
+
 # diagnose for $1 seconds on the running workload; the report is in $DG.
 diag_for() {
 	"$AGENTUNE" diagnose --pid "$WL_PID" --tid "$WL_TID" --duration "$1" --json >"$DG"
@@ -289,14 +306,8 @@ completion_agrees() {
 	share=$(context_share "$BATS_TEST_TMPDIR/ctx.txt" softirq NET_RX)
 	echo "plant: $share of the wakeups in NET_RX"
 	[ "$(awk -v s="$share" 'BEGIN { print (s >= 0.7) }')" = 1 ]
-	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
-		--duration 3 --warmup 0 --start-delay-ms 60000
-	diag_same_steps --duration 10
-	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
-	show_verdict
-	# the slow steps came the same way (whatever delayed them afterwards)
-	jq -e '(.slowest | length) > 0
-	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+	diag_udp_same_steps
+	slowest_came_via_netrx
 	first_cause_blames_no_task
 	no_innocent_culprit
 	completion_agrees "$ret" "$snd"
@@ -317,14 +328,9 @@ completion_agrees() {
 	snd=$(awk '$1 == "send" { print $2 }' "$BATS_TEST_TMPDIR/send.txt")
 	[ -n "$snd" ]
 	stop_workload
-	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
-		--duration 3 --warmup 0 --start-delay-ms 60000
-	diag_same_steps --duration 10
-	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
-	show_verdict
+	diag_udp_same_steps
 	warm_idle_seen
-	jq -e '(.slowest | length) > 0
-	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+	slowest_came_via_netrx
 	first_cause_blames_no_task
 	no_innocent_culprit
 	# As in cause 3, less the return to user space timed without diagnose
@@ -390,14 +396,9 @@ slow_netrx_case() {
 	[ "$planted" = 1 ]
 	[ "$(slow_netrx_matched)" = 0 ]
 	stop_workload
-	start_workload --cpu "$CPU" --producer-cpu "$OTHER" --wake udp --interval-us 1000 \
-		--duration 3 --warmup 0 --start-delay-ms 60000
-	diag_same_steps --duration 10
-	echo "workload: $(jq -c '.wake_latency_us | {count, mean, p50, p99}' "$WL")"
-	show_verdict
+	diag_udp_same_steps
 	[ "$1" = warm ] && warm_idle_seen
-	jq -e '(.slowest | length) > 0
-	       and ([.slowest[].chain | select(.softirq == "NET_RX")] | length) * 2 >= (.slowest | length)' "$DG"
+	slowest_came_via_netrx
 	first_cause_is completion-path
 	first_cause_blames_no_task
 	no_innocent_culprit
