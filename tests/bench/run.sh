@@ -251,7 +251,7 @@ bench_inspect() {
 # Fixed loop count; rounds interleaved (the order rotates).  A tracer's cost
 # in a round is against that round's untraced run (paired: this machine's
 # speed drifts between rounds more than tracing changes it); the figure is
-# the median over the rounds.  cost = 1 - throughput(tracer) /
+# the median over the rounds where both runs were quiet (paired_costs).  cost = 1 - throughput(tracer) /
 # throughput(none).  Targets: diagnose's cost < 5%, and <= 1.5x the empty
 # programs' cost.
 
@@ -381,7 +381,7 @@ fastest_run() {
 	printf '%s\n' ${RUNS_OF[$1]} | sort -g | head -1
 }
 
-# "lo hi" of the numbers on stdin, as percent of their median $1.
+# The range (max - min) of the numbers on stdin, as percent of their median $1.
 spread_pct() {
 	awk -v m="$1" 'NR == 1 { lo = hi = $1 } { if ($1 < lo) lo = $1; if ($1 > hi) hi = $1 }
 		END { printf "%.0f", 100 * (hi - lo) / m }'
