@@ -63,6 +63,16 @@ controller_pid() {
 	"$AGENTUNE" status --json | jq -r '.window_controller.pid'
 }
 
+# The agent (the workload on $CPU, 1000 steps/s) under a poll profile of
+# mode $1 (window or static), until its controller runs one poll thread:
+# the controller's pid in CTL_PID.
+start_polled_agent() {
+	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
+	apply_poll "$1" "$WL_PID"
+	CTL_PID=$(controller_pid)
+	wait_threads "$CTL_PID" 1 1500
+}
+
 # Threads named poll/$CPU of process $1 (0 when it is gone).
 poll_threads() {
 	local n=0 t
@@ -151,12 +161,10 @@ run_ns() {
 @test "poll window: a poll thread only while the window is open; none in a pause, none after revert" {
 	need_poll
 	any_idle
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_poll window "$WL_PID"
+	start_polled_agent window
 	grep -q "poll threads on CPU $CPU (window)" "$BATS_TEST_TMPDIR/apply.out"
-	pid=$(controller_pid)
+	pid=$CTL_PID
 	[ "$pid" -gt 1 ]
-	wait_threads "$pid" 1 1500
 	# SCHED_IDLE, pinned to the agent CPU
 	tid=$(grep -lx "poll/$CPU" /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
 	chrt -p "$tid" | grep -q SCHED_IDLE
@@ -183,10 +191,8 @@ ctl_switches() {
 @test "poll window: the controller does not wake while the agent pauses (no sampling with no window open)" {
 	need_poll
 	any_idle
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_poll window "$WL_PID"
-	pid=$(controller_pid)
-	wait_threads "$pid" 1 1500
+	start_polled_agent window
+	pid=$CTL_PID
 	kill -STOP "$WL_PID"
 	wait_threads "$pid" 0 300
 	sleep 0.3
@@ -205,11 +211,9 @@ ctl_switches() {
 @test "poll static: a poll thread while applied, also while the agent pauses; none after revert" {
 	need_poll
 	any_idle
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_poll static "$WL_PID"
+	start_polled_agent static
 	grep -q "poll threads on CPU $CPU (static)" "$BATS_TEST_TMPDIR/apply.out"
-	pid=$(controller_pid)
-	wait_threads "$pid" 1 1500
+	pid=$CTL_PID
 	kill -STOP "$WL_PID"
 	sleep 0.5
 	[ "$(poll_threads "$pid")" -eq 1 ]
@@ -244,10 +248,8 @@ ctl_switches() {
 @test "poll: kill -9 of the controller leaves no poll thread; revert cleans up" {
 	need_poll
 	any_idle
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_poll static "$WL_PID"
-	pid=$(controller_pid)
-	wait_threads "$pid" 1 1500
+	start_polled_agent static
+	pid=$CTL_PID
 	kill -9 "$pid"
 	sleep 0.2
 	[ "$(threads_anywhere "$pid")" -eq 0 ]
@@ -343,10 +345,8 @@ ctl_switches() {
 @test "poll: status and top show the method and the poll threads" {
 	need_poll
 	any_idle
-	start_workload --cpu "$CPU" --interval-us 1000 --duration 0
-	apply_poll window "$WL_PID"
-	pid=$(controller_pid)
-	wait_threads "$pid" 1 1500
+	start_polled_agent window
+	pid=$CTL_PID
 	sleep 0.6
 	run "$AGENTUNE" status
 	[ "$status" -eq 0 ]
