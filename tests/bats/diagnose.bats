@@ -129,14 +129,17 @@ idle_share() {
 
 # diagnose in the background; DIAG_PID.  The workload started with a long
 # --start-delay-ms steps once diagnose has attached (SIGUSR1).
-# The workload's producer thread (agent-p0) at SCHED_FIFO 1.
+# The workload's producer thread (agent-p0) at SCHED_FIFO 1, where this
+# host lets it be (a cgroup v1 cpu group without RT runtime, or a container,
+# may not): only a source of noise is removed, so the test goes on either
+# way, saying which.
 producer_fifo() {
 	local t n=0
 	for t in /proc/"$WL_PID"/task/*; do
-		if [ "$(cat "$t/comm")" = agent-p0 ]; then
-			chrt -f -p 1 "${t##*/}"
-			n=$((n + 1))
-		fi
+		[ "$(cat "$t/comm")" = agent-p0 ] || continue
+		n=$((n + 1))
+		chrt -f -p 1 "${t##*/}" 2>/dev/null ||
+			echo "producer ${t##*/} left at SCHED_OTHER: chrt -f refused here"
 	done
 	[ "$n" = 1 ]
 }
